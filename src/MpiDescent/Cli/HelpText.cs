@@ -1,0 +1,90 @@
+namespace MpiDescent.Cli;
+
+/// <summary>The help of each command; docs/usage.md shows the same text.</summary>
+public static class HelpText
+{
+    /// <summary>Overview.</summary>
+    public const string Main = """
+        MpiDescent: distributed training of linear models by gradient descent over MPI.
+
+        Usage:
+          mpiexec.mpich -n N MpiDescent DATA.bin [train options]     train with defaults (same as 'train')
+          MpiDescent train DATA.bin [options]                        train (any number of ranks, or none)
+          MpiDescent convert INPUT OUTPUT.bin [options]              CSV or LIBSVM text to a data file
+          MpiDescent generate OUTPUT.bin --rows N --features D       synthetic least-squares data
+          MpiDescent inspect DATA.bin                                print the header, verify checksums
+          MpiDescent predict MODEL.json DATA.bin --output P.csv      predictions in row order
+          MpiDescent evaluate MODEL.json DATA.bin                    MSE, RMSE, MAE, R²
+
+        Run 'MpiDescent COMMAND --help' for a command's options. Exit codes: 0 ok, 1 internal error,
+        2 usage, 3 bad input file, 4 diverged, 6 MPI setup (see docs/operations.md).
+        """;
+
+    /// <summary>train.</summary>
+    public const string Train = """
+        Usage: MpiDescent train DATA.bin [options]
+
+        Minimizes J(w,b) = 1/(2m) * sum_i (x_i.w + b - y_i)^2 over all m rows; every rank reads only its slice.
+          --solver gd|sgd|exact     full-batch gradient descent (default), mini-batch SGD, or the exact
+                                    normal-equations solve (Cholesky)
+          --learning-rate X|auto    step size; auto (default) = 1/L, L estimated by power iteration
+          --max-iterations N        gd iteration limit (default 1000)
+          --epochs N                sgd epochs (default 10)
+          --batch-size B            sgd global mini-batch, the same at any rank count (default 256; 1 = plain SGD)
+          --tolerance T             stop when |grad| <= T * |grad at start| (default 1e-6)
+          --seed K                  sgd shuffling seed (default: drawn by rank 0 and recorded in the model)
+          --no-intercept            fit no intercept b
+          --standardize             train on standardized features; the model is saved on the raw scale
+          --summation reproducible|plain
+                                    reproducible (default): bitwise the same model at any rank count;
+                                    plain: ordinary floating-point sums
+          --model PATH              model file (default: DATA.model.json beside the data)
+          --report PATH             JSON report: settings, data facts, timings, loss history
+          --log-every N             print every N-th iteration (default: 20 lines per run; every epoch for sgd)
+          --quiet                   print only the summary
+        """;
+
+    /// <summary>convert.</summary>
+    public const string Convert = """
+        Usage: MpiDescent convert INPUT OUTPUT.bin [options]
+
+        Streams CSV or LIBSVM/svmlight text into a data file in constant memory.
+          --format csv|libsvm       input format (default: libsvm for .libsvm/.svm/.svmlight, else csv)
+          --label NAME|INDEX        CSV label column by header name or 0-based index (default: the last column)
+          --separator C             CSV separator: a character, 'tab' or 'space' (default: detected from the header)
+          --no-header               the CSV has no header row (columns are named c0, c1, ...)
+          --features D              LIBSVM feature count (default: the largest index, found in a first pass)
+        """;
+
+    /// <summary>generate.</summary>
+    public const string Generate = """
+        Usage: MpiDescent generate OUTPUT.bin --rows N --features D [--noise S] [--seed K]
+
+        Writes y = x.w + b + S*e with x, w, b, e standard normal (seeded), and the true w and b to OUTPUT.truth.json.
+          --rows N        rows (required)
+          --features D    features (required)
+          --noise S       noise standard deviation (default 0.1)
+          --seed K        random seed (default 1)
+        """;
+
+    /// <summary>inspect.</summary>
+    public const string Inspect = """
+        Usage: MpiDescent inspect DATA.bin
+
+        Prints the header (rows, features, names, checksum) and verifies every block checksum. Exit code 3 if corrupt.
+        """;
+
+    /// <summary>predict.</summary>
+    public const string Predict = """
+        Usage: MpiDescent predict MODEL.json DATA.bin --output PREDICTIONS.csv
+
+        Each rank predicts its slice; the ranks write their parts in row order to one CSV (column 'prediction').
+        """;
+
+    /// <summary>evaluate.</summary>
+    public const string Evaluate = """
+        Usage: MpiDescent evaluate MODEL.json DATA.bin
+
+        Prints MSE, RMSE, MAE and R² of the model on the data, reduced over all ranks.
+        """;
+}

@@ -1,0 +1,42 @@
+using MpiDescent.Communication;
+
+namespace MpiDescent.Cli;
+
+/// <summary>Entry point: starts MPI (or a single rank), runs the command, and guarantees that no failure hangs the job.</summary>
+public static class Program
+{
+    /// <summary>Runs MpiDescent; returns the exit code (see <see cref="ExitCodes"/>).</summary>
+    public static int Main(string[] args)
+    {
+        MpiRuntime runtime;
+        try { runtime = MpiRuntime.Start(ref args); }
+        catch (MpiDescentException e)
+        {
+            Console.Error.WriteLine($"MpiDescent: error: {e.Message}");
+            return e.ExitCode;
+        }
+        var communicator = runtime.Communicator;
+        int code;
+        try
+        {
+            code = Commands.Run(args, communicator, Console.Out, Console.Error);
+        }
+        catch (AgreedFailureException e)
+        {
+            code = e.ExitCode;
+        }
+        catch (Exception e)
+        {
+            // Not agreed: other ranks may be waiting in a collective. Report and abort the whole job.
+            code = e is MpiDescentException known ? known.ExitCode : ExitCodes.InternalError;
+            Console.Out.Flush();
+            Console.Error.WriteLine($"MpiDescent: rank {communicator.Rank} of {communicator.Size}: "
+                + (e is MpiDescentException ? $"error: {e.Message}" : $"internal error: {e}"));
+            Console.Error.Flush();
+            if (communicator.Size > 1) communicator.Abort(code);
+        }
+        Console.Out.Flush();
+        runtime.Dispose();
+        return code;
+    }
+}

@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Globalization;
+using MpiDescent.Communication;
+using MpiDescent.Data;
+using MpiDescent.Output;
+using MpiDescent.Training;
+
+namespace MpiDescent.Cli;
+
+/// <summary><c>train</c>: every rank loads its slice, the solver runs on the distributed objective, rank 0 writes the model.</summary>
+public static class TrainCommand
+{
+    /// <summary>Runs training; returns the exit code.</summary>
+    public static int Run(TrainOptions options, ICommunicator comm, TextWriter output, TextWriter errors)
+    {
+        var clock = Stopwatch.StartNew();
+        bool root = comm.Rank == 0;
+        var header = Collective.Agree(comm, errors, () => DataFileHeader.Read(options.DataPath));
+        Collective.Agree(comm, errors, () => CheckAgainstData(options, header));
+        var partition = new RowPartition(header.Rows, comm.Size);
+        var (rowStart, rowEnd) = partition.RowsOf(comm.Rank);
+        var shard = Collective.Agree(comm, errors, () => DataShard.Load(options.DataPath, header, rowStart, rowEnd, comm.Rank));
+        double loadSeconds = clock.Elapsed.TotalSeconds;
+        ulong seed = (ulong)comm.BroadcastFromRoot((long)(options.Seed ?? (ulong)Random.Shared.NextInt64()));
+
+        var scaling = options.Standardize ? FeatureScaling.Compute(shard, header.Rows, comm, options.FitIntercept, options.Summation) : null;
+        scaling?.Apply(shard);
+        var objective = new LeastSquaresObjective(shard, partition, comm, options.FitIntercept, options.Summation);
+        var (minRows, maxRows) = RowsPerRank(partition);
+        double learningRate = options.LearningRate ?? 0;
+        string rateSource = "given";
+        if (options.Solver != "exact" && options.LearningRate is null)
+        {
+            double curvature = StepSizeEstimator.LargestCurvature(objective);
+            learningRate = 1.0 / curvature;
+            rateSource = $"auto: 1/L with L = {curvature.ToString("G6", CultureInfo.InvariantCulture)} by power iteration";
+        }
+        if (root && !options.Quiet)
+            output.WriteLine($"MpiDescent: {header.Rows} rows x {header.Features} features from {options.DataPath} on {comm.Size} ranks "
+                + $"({minRows}-{maxRows} rows each, blocks of {partition.BlockRows}); solver {options.Solver}"
+                + (options.Solver == "exact" ? "" : $", learning rate {learningRate:G6} ({rateSource})"));
+
+        int logEvery = options.LogEvery > 0 ? options.LogEvery : options.Solver == "sgd" ? 1 : Math.Max(1, options.MaxIterations / 20);
+        var reporter = new ProgressReporter(output, root && !options.Quiet, logEvery, options.Solver == "sgd" ? "epoch" : "iter");
+        var result = Collective.Agree(comm, errors, () => Solve(options, objective, shard, partition, comm, learningRate, seed, reporter));
+        if (result.History.Count > 0) reporter.Final(result.History[^1]);
+
+        var point = scaling?.ToOriginalScale(result.Point, options.FitIntercept) ?? result.Point;
+        var settings = new TrainingSettings(options.Solver, learningRate, rateSource, options.MaxIterations, options.Epochs, options.BatchSize,
+            options.Tolerance, seed, options.FitIntercept, options.Standardize, options.Summation.ToString().ToLowerInvariant());
+        var timings = comm.AllGather([loadSeconds, objective.ComputeSeconds, objective.CommunicationSeconds]);
+        double Phase(int rank, int k) => timings[rank * 3 + k];
+        var ranks = Enumerable.Range(0, comm.Size).ToArray();
+        var timing = new TimingSummary(PhaseTiming.Of(ranks.Select(r => Phase(r, 0)).ToArray()), PhaseTiming.Of(ranks.Select(r => Phase(r, 1)).ToArray()),
+            PhaseTiming.Of(ranks.Select(r => Phase(r, 2)).ToArray()), clock.Elapsed.TotalSeconds, ranks.MaxBy(r => Phase(r, 1)));
+        var model = new ModelFile
+        {
+            FeatureNames = Enumerable.Range(0, header.Features).Select(header.FeatureName).ToArray(),
+            Weights = point[..header.Features],
+            Intercept = options.FitIntercept ? point[header.Features] : 0,
+            DataFile = Path.GetFullPath(options.DataPath),
+            DataChecksum = header.ChecksumHex,
+            Rows = header.Rows,
+            Ranks = comm.Size,
+            Settings = settings,
+            FinalLoss = result.Value,
+            Iterations = result.Iterations,
+            Exit = result.Exit.ToString(),
+        };
+        Collective.Agree(comm, errors, () =>
+        {
+            if (!root) return;
+            Json.Write(options.ModelPath, model);
+            if (options.ReportPath is not null)
+                Json.Write(options.ReportPath, new RunReport(model.DataFile, model.DataChecksum, header.Rows, header.Features, comm.Size, minRows, maxRows,
+                    partition.BlockRows, settings, result.Iterations, objective.Evaluations, result.Value, result.GradientNorm, result.Exit.ToString(),
+                    result.ExitReason, timing, result.History));
+        });
+        if (root) PrintSummary(output, options, result, timing);
+        return result.Exit == ExitCondition.Diverged ? ExitCodes.Diverged : ExitCodes.Success;
+    }
+
+    private static void CheckAgainstData(TrainOptions options, DataFileHeader header)
+    {
+        if (header.Rows == 0) throw new InputFileException(options.DataPath, "has no rows");
+        if (options.Solver == "sgd" && options.BatchSize > header.Rows)
+            throw new UsageException($"--batch-size {options.BatchSize} exceeds the {header.Rows} rows of {options.DataPath}");
+    }
+
+    private static OptimizationResult Solve(TrainOptions options, LeastSquaresObjective objective, DataShard shard, RowPartition partition,
+        ICommunicator comm, double learningRate, ulong seed, ProgressReporter reporter)
+    {
+        var start = new double[objective.Dimension];
+        var termination = new TerminationCriteria(options.Solver == "sgd" ? options.Epochs : options.MaxIterations, options.Tolerance);
+        switch (options.Solver)
+        {
+            case "gd":
+                return new GradientDescent(learningRate, termination).Minimize(objective, start, reporter.Report);
+            case "sgd":
+                return new MiniBatchSgd(learningRate, options.BatchSize, seed, termination).Minimize(objective, start, reporter.Report);
+            default:
+                var solution = NormalEquations.Solve(shard, partition, comm, options.FitIntercept, options.Summation);
+                var gradient = new double[solution.Length];
+                double loss = objective.Evaluate(solution, gradient);
+                double norm = VectorMath.Norm(gradient);
+                return new OptimizationResult(solution, loss, norm, 0, ExitCondition.ExactSolution, "Cholesky solve of the normal equations",
+                    [new IterationRecord(0, loss, norm, 0)]);
+        }
+    }
+
+    private static (long Min, long Max) RowsPerRank(RowPartition partition)
+    {
+        var sizes = Enumerable.Range(0, partition.Ranks).Select(r => partition.RowsOf(r)).Select(x => x.End - x.Start).ToArray();
+        return (sizes.Min(), sizes.Max());
+    }
+
+    private static void PrintSummary(TextWriter output, TrainOptions options, OptimizationResult result, TimingSummary timing)
+    {
+        var c = CultureInfo.InvariantCulture;
+        output.WriteLine(string.Create(c, $"exit: {result.Exit} after {result.Iterations} {(options.Solver == "sgd" ? "epochs" : "iterations")}: {result.ExitReason}"));
+        output.WriteLine(string.Create(c, $"final loss {result.Value:R}  |grad| {result.GradientNorm:E3}"));
+        output.WriteLine(string.Create(c, $"time {timing.TotalSeconds:F3} s: load {timing.Load.MaxSeconds:F3} s, compute {timing.Compute.MinSeconds:F3}-{timing.Compute.MaxSeconds:F3} s, "
+            + $"communication {timing.Communication.MinSeconds:F3}-{timing.Communication.MaxSeconds:F3} s (min-max over ranks; slowest compute: rank {timing.SlowestComputeRank})"));
+        output.WriteLine($"model written to {options.ModelPath}" + (options.ReportPath is null ? "" : $", report to {options.ReportPath}"));
+    }
+}

@@ -1,0 +1,33 @@
+namespace MpiDescent.Data;
+
+/// <summary>Opens input files with one clear error per way that opening can fail.</summary>
+public static class DataFileAccess
+{
+    /// <summary>Opens <paramref name="path"/> for reading.</summary>
+    /// <exception cref="InputFileException">The file is missing, a directory, or unreadable.</exception>
+    public static FileStream OpenRead(string path)
+    {
+        if (Directory.Exists(path)) throw new InputFileException(path, "is a directory, not a file");
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        }
+        catch (FileNotFoundException e) { throw new InputFileException(path, "file not found", e); }
+        catch (DirectoryNotFoundException e) { throw new InputFileException(path, "file not found (no such directory)", e); }
+        catch (UnauthorizedAccessException e) { throw new InputFileException(path, "permission denied", e); }
+        catch (IOException e) { throw new InputFileException(path, $"cannot be opened: {e.Message}", e); }
+    }
+
+    /// <summary>Reads exactly <paramref name="destination"/>.Length bytes at <paramref name="offset"/>.</summary>
+    /// <exception cref="InputFileException">The file ends early (it shrank while being read).</exception>
+    public static void ReadExactlyAt(Microsoft.Win32.SafeHandles.SafeFileHandle handle, Span<byte> destination, long offset, string path)
+    {
+        while (destination.Length > 0)
+        {
+            int n = RandomAccess.Read(handle, destination, offset);
+            if (n == 0) throw new InputFileException(path, $"unexpected end of file at byte {offset}");
+            destination = destination[n..];
+            offset += n;
+        }
+    }
+}

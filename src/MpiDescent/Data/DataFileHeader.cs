@@ -1,0 +1,109 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using System.Text;
+
+namespace MpiDescent.Data;
+
+/// <summary>
+/// The fixed 128-byte header of a data file (docs/data-format.md), followed by optional feature names.
+/// Everything a rank needs to find its slice is here, so no rank reads more than the header and its own rows.
+/// </summary>
+public sealed record DataFileHeader(long Rows, int Features, ElementType ElementType, int ChecksumBlockRows,
+    IReadOnlyList<string> FeatureNames, ulong ContentChecksum)
+{
+    /// <summary>The 8-byte magic at offset 0.</summary>
+    public static ReadOnlySpan<byte> Magic => "MPIDSCNT"u8;
+    /// <summary>The format version this program writes and reads.</summary>
+    public const int CurrentVersion = 1;
+    /// <summary>Size of the fixed part of the header.</summary>
+    public const int FixedBytes = 128;
+    /// <summary>Rows per checksummed block in files this program writes.</summary>
+    public const int DefaultChecksumBlockRows = 4096;
+
+    /// <summary>Byte offset of the first row.</summary>
+    public long DataOffset => FixedBytes + NamesBytes.Length;
+    /// <summary>Bytes per stored value.</summary>
+    public int ElementBytes => 8;
+    /// <summary>Bytes per row record: the features followed by the label.</summary>
+    public int RecordBytes => (Features + 1) * ElementBytes;
+    /// <summary>Number of checksummed blocks.</summary>
+    public long ChecksumBlocks => (Rows + ChecksumBlockRows - 1) / ChecksumBlockRows;
+    /// <summary>Byte offset of the block checksum table that ends the file.</summary>
+    public long ChecksumTableOffset => DataOffset + Rows * RecordBytes;
+    /// <summary>The exact size a well-formed file has.</summary>
+    public long FileBytes => ChecksumTableOffset + ChecksumBlocks * 8;
+    /// <summary>Content checksum as 16 hexadecimal digits, the form models and reports record.</summary>
+    public string ChecksumHex => ContentChecksum.ToString("x16");
+
+    private byte[] NamesBytes => FeatureNames.Count == 0 ? [] : Encoding.UTF8.GetBytes(string.Join('\n', FeatureNames));
+
+    /// <summary>Name of feature <paramref name="j"/>, or x{j} when the file has none.</summary>
+    public string FeatureName(int j) => FeatureNames.Count > 0 ? FeatureNames[j] : $"x{j}";
+
+    /// <summary>Serializes the header and names, with the header checksum filled in.</summary>
+    public byte[] ToBytes()
+    {
+        var names = NamesBytes;
+        var bytes = new byte[FixedBytes + names.Length];
+        var span = bytes.AsSpan();
+        Magic.CopyTo(span);
+        BinaryPrimitives.WriteInt32LittleEndian(span[8..], CurrentVersion);
+        BinaryPrimitives.WriteInt64LittleEndian(span[16..], Rows);
+        BinaryPrimitives.WriteInt32LittleEndian(span[24..], Features);
+        span[28] = (byte)ElementType;
+        span[29] = 0; // layout: dense row records
+        BinaryPrimitives.WriteInt32LittleEndian(span[32..], ChecksumBlockRows);
+        BinaryPrimitives.WriteInt32LittleEndian(span[36..], names.Length);
+        BinaryPrimitives.WriteUInt64LittleEndian(span[40..], ContentChecksum);
+        names.CopyTo(span[FixedBytes..]);
+        BinaryPrimitives.WriteUInt64LittleEndian(span[48..], XxHash3.HashToUInt64(bytes));
+        return bytes;
+    }
+
+    /// <summary>Reads and validates the header of <paramref name="path"/>, including that the file has exactly the
+    /// size the header implies.</summary>
+    /// <exception cref="InputFileException">Missing, unreadable or malformed file; the message says what is wrong.</exception>
+    public static DataFileHeader Read(string path)
+    {
+        using var stream = DataFileAccess.OpenRead(path);
+        long length = stream.Length;
+        if (length == 0) throw new InputFileException(path, "the file is empty");
+        if (length < FixedBytes) throw new InputFileException(path, $"only {length} bytes, shorter than the {FixedBytes}-byte header: not a MpiDescent data file or truncated");
+        var fixedPart = new byte[FixedBytes];
+        stream.ReadExactly(fixedPart);
+        var span = fixedPart.AsSpan();
+        if (!span[..8].SequenceEqual(Magic))
+            throw new InputFileException(path, "not a MpiDescent data file (wrong magic); convert CSV or LIBSVM input with 'MpiDescent convert'");
+        int version = BinaryPrimitives.ReadInt32LittleEndian(span[8..]);
+        if (version != CurrentVersion)
+            throw new InputFileException(path, $"format version {version} is not supported (this program reads version {CurrentVersion})");
+        long rows = BinaryPrimitives.ReadInt64LittleEndian(span[16..]);
+        int features = BinaryPrimitives.ReadInt32LittleEndian(span[24..]);
+        byte elementType = span[28], layout = span[29];
+        int blockRows = BinaryPrimitives.ReadInt32LittleEndian(span[32..]);
+        int namesLength = BinaryPrimitives.ReadInt32LittleEndian(span[36..]);
+        ulong content = BinaryPrimitives.ReadUInt64LittleEndian(span[40..]);
+        ulong headerChecksum = BinaryPrimitives.ReadUInt64LittleEndian(span[48..]);
+        if (namesLength < 0 || namesLength > length - FixedBytes)
+            throw new InputFileException(path, $"header is corrupt: feature-name section of {namesLength} bytes does not fit in the file");
+        var all = new byte[FixedBytes + namesLength];
+        fixedPart.CopyTo(all, 0);
+        stream.ReadExactly(all, FixedBytes, namesLength);
+        BinaryPrimitives.WriteUInt64LittleEndian(all.AsSpan(48), 0);
+        if (XxHash3.HashToUInt64(all) != headerChecksum)
+            throw new InputFileException(path, "header checksum mismatch: the header is corrupt");
+        if (elementType != (byte)ElementType.Float64) throw new InputFileException(path, $"element type {elementType} is not supported (1 = float64)");
+        if (layout != 0) throw new InputFileException(path, $"layout {layout} is not supported (0 = dense rows)");
+        if (rows < 0) throw new InputFileException(path, $"header is corrupt: negative row count {rows}");
+        if (features < 1) throw new InputFileException(path, $"the file has {features} features; at least 1 is needed");
+        if (blockRows < 1) throw new InputFileException(path, $"header is corrupt: checksum block of {blockRows} rows");
+        string[] names = namesLength == 0 ? [] : Encoding.UTF8.GetString(all, FixedBytes, namesLength).Split('\n');
+        if (names.Length != 0 && names.Length != features)
+            throw new InputFileException(path, $"header has {names.Length} feature names for {features} features");
+        var header = new DataFileHeader(rows, features, (ElementType)elementType, blockRows, names, content);
+        if (header.FileBytes != length)
+            throw new InputFileException(path, $"the header describes {rows} rows × {features} features ({header.FileBytes} bytes) but the file has {length} bytes: "
+                + (length < header.FileBytes ? "truncated (an interrupted copy or conversion?)" : "extra bytes at the end"));
+        return header;
+    }
+}

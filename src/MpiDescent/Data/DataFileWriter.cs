@@ -1,0 +1,77 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using MpiDescent.Output;
+
+namespace MpiDescent.Data;
+
+/// <summary>
+/// Streams rows into a new data file in constant memory: a placeholder header, the rows with a running
+/// checksum per block, then the block checksum table and the final header. The file appears under its name
+/// only when <see cref="Complete"/> succeeds; otherwise nothing is left behind.
+/// </summary>
+public sealed class DataFileWriter : IDisposable
+{
+    private readonly AtomicFile _file;
+    private readonly BufferedStream _output;
+    private readonly int _features;
+    private readonly string[] _names;
+    private readonly int _blockRows;
+    private readonly XxHash3 _blockHash = new();
+    private readonly List<ulong> _blockChecksums = [];
+    private readonly byte[] _record;
+    private long _rows;
+
+    /// <summary>Starts a file with <paramref name="features"/> features per row and optional names.</summary>
+    public DataFileWriter(string path, int features, IReadOnlyList<string>? featureNames = null,
+        int checksumBlockRows = DataFileHeader.DefaultChecksumBlockRows)
+    {
+        if (features < 1) throw new InputFileException(path, "cannot write a data file with no features");
+        _features = features;
+        _names = featureNames?.ToArray() ?? [];
+        if (_names.Length != 0 && _names.Length != features)
+            throw new ArgumentException($"{_names.Length} names for {features} features");
+        if (_names.Any(n => n.Contains('\n'))) throw new ArgumentException("feature names cannot contain line breaks");
+        _blockRows = checksumBlockRows;
+        _record = new byte[(features + 1) * 8];
+        _file = new AtomicFile(path);
+        _output = new BufferedStream(_file.Stream, 1 << 20);
+        _output.Write(Header(0, 0).ToBytes());
+    }
+
+    /// <summary>Rows written so far.</summary>
+    public long Rows => _rows;
+
+    /// <summary>Appends one row: its features and label.</summary>
+    public void WriteRow(ReadOnlySpan<double> features, double label)
+    {
+        if (features.Length != _features) throw new ArgumentException($"row has {features.Length} features, the file {_features}");
+        for (int j = 0; j < _features; j++) BinaryPrimitives.WriteDoubleLittleEndian(_record.AsSpan(j * 8), features[j]);
+        BinaryPrimitives.WriteDoubleLittleEndian(_record.AsSpan(_features * 8), label);
+        _output.Write(_record);
+        _blockHash.Append(_record);
+        if (++_rows % _blockRows != 0) return;
+        _blockChecksums.Add(_blockHash.GetCurrentHashAsUInt64());
+        _blockHash.Reset();
+    }
+
+    /// <summary>Writes the checksum table and header, flushes to disk and moves the file into place.</summary>
+    public DataFileHeader Complete()
+    {
+        if (_rows % _blockRows != 0) _blockChecksums.Add(_blockHash.GetCurrentHashAsUInt64());
+        var table = new byte[_blockChecksums.Count * 8];
+        for (int i = 0; i < _blockChecksums.Count; i++) BinaryPrimitives.WriteUInt64LittleEndian(table.AsSpan(i * 8), _blockChecksums[i]);
+        _output.Write(table);
+        var header = Header(_rows, XxHash3.HashToUInt64(table));
+        _output.Flush();
+        _file.Stream.Position = 0;
+        _file.Stream.Write(header.ToBytes());
+        _file.Commit();
+        return header;
+    }
+
+    private DataFileHeader Header(long rows, ulong checksum) =>
+        new(rows, _features, ElementType.Float64, _blockRows, _names, checksum);
+
+    /// <inheritdoc />
+    public void Dispose() => _file.Dispose();
+}

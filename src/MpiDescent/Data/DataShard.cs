@@ -1,0 +1,86 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+
+namespace MpiDescent.Data;
+
+/// <summary>
+/// One rank's contiguous slice of a data file in memory: features row-major in <see cref="Features"/>, labels in
+/// <see cref="Labels"/>. Only the slice's bytes (rounded out to whole checksum blocks) are read, and each
+/// checksum block is verified as it is read.
+/// </summary>
+public sealed class DataShard
+{
+    private DataShard(string path, DataFileHeader header, long rowStart, int rows, double[] features, double[] labels)
+    {
+        Path = path;
+        Header = header;
+        RowStart = rowStart;
+        Rows = rows;
+        Features = features;
+        Labels = labels;
+    }
+
+    /// <summary>The data file.</summary>
+    public string Path { get; }
+    /// <summary>The file's header.</summary>
+    public DataFileHeader Header { get; }
+    /// <summary>Global index of the first local row.</summary>
+    public long RowStart { get; }
+    /// <summary>Number of local rows.</summary>
+    public int Rows { get; }
+    /// <summary>Features per row.</summary>
+    public int FeatureCount => Header.Features;
+    /// <summary>Row-major features, <see cref="Rows"/> × <see cref="FeatureCount"/>.</summary>
+    public double[] Features { get; }
+    /// <summary>Labels, one per local row.</summary>
+    public double[] Labels { get; }
+
+    /// <summary>Builds a shard from arrays already in memory (tests, generated data).</summary>
+    public static DataShard FromArrays(DataFileHeader header, long rowStart, double[] features, double[] labels) =>
+        new("(memory)", header, rowStart, labels.Length, features, labels);
+
+    /// <summary>Reads rows [<paramref name="rowStart"/>, <paramref name="rowEnd"/>) of <paramref name="path"/>.</summary>
+    /// <exception cref="InputFileException">Checksum mismatch, non-finite value, or an I/O error; names the rank.</exception>
+    public static DataShard Load(string path, DataFileHeader header, long rowStart, long rowEnd, int rank)
+    {
+        long count = rowEnd - rowStart;
+        int d = header.Features;
+        if (count * d > Array.MaxLength)
+            throw new InputFileException(path, $"rank {rank}: its slice of {count} rows × {d} features exceeds one array; run with more ranks");
+        var features = new double[count * d];
+        var labels = new double[count];
+        if (count == 0) return new DataShard(path, header, rowStart, 0, features, labels);
+
+        using var stream = DataFileAccess.OpenRead(path);
+        var handle = stream.SafeFileHandle;
+        int blockRows = header.ChecksumBlockRows, record = header.RecordBytes;
+        long firstBlock = rowStart / blockRows, lastBlock = (rowEnd - 1) / blockRows;
+        var checksums = new byte[(lastBlock - firstBlock + 1) * 8];
+        DataFileAccess.ReadExactlyAt(handle, checksums, header.ChecksumTableOffset + firstBlock * 8, path);
+        var buffer = new byte[(long)Math.Min(blockRows, header.Rows) * record];
+        for (long block = firstBlock; block <= lastBlock; block++)
+        {
+            long blockStart = block * blockRows;
+            int rowsInBlock = (int)Math.Min(blockRows, header.Rows - blockStart);
+            var bytes = buffer.AsSpan(0, rowsInBlock * record);
+            DataFileAccess.ReadExactlyAt(handle, bytes, header.DataOffset + blockStart * record, path);
+            ulong expected = BinaryPrimitives.ReadUInt64LittleEndian(checksums.AsSpan((int)(block - firstBlock) * 8));
+            if (XxHash3.HashToUInt64(bytes) != expected)
+                throw new InputFileException(path, $"rank {rank}: checksum mismatch in block {block} (rows {blockStart}..{blockStart + rowsInBlock - 1}): the file is corrupt");
+            long from = Math.Max(rowStart, blockStart), to = Math.Min(rowEnd, blockStart + rowsInBlock);
+            for (long row = from; row < to; row++)
+            {
+                var source = bytes.Slice((int)(row - blockStart) * record, record);
+                long local = row - rowStart;
+                for (int j = 0; j <= d; j++)
+                {
+                    double v = BinaryPrimitives.ReadDoubleLittleEndian(source.Slice(j * 8));
+                    if (!double.IsFinite(v))
+                        throw new InputFileException(path, $"rank {rank}: row {row} has {v} in {(j < d ? $"feature '{header.FeatureName(j)}'" : "the label")}");
+                    if (j < d) features[local * d + j] = v; else labels[local] = v;
+                }
+            }
+        }
+        return new DataShard(path, header, rowStart, (int)count, features, labels);
+    }
+}

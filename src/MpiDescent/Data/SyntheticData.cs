@@ -1,0 +1,28 @@
+namespace MpiDescent.Data;
+
+/// <summary>Synthetic least-squares data with a known truth: y = x·w + b + noise·e, with x, w, b, e standard normal
+/// from a seeded generator, written row by row (any size, constant memory).</summary>
+public static class SyntheticData
+{
+    /// <summary>Writes the data file and returns the true weights and intercept.</summary>
+    public static (double[] Weights, double Intercept, DataFileHeader Header) Write(string path, long rows, int features, double noise, int seed)
+    {
+        var random = new Random(seed);
+        var weights = Enumerable.Range(0, features).Select(_ => Normal(random)).ToArray();
+        double intercept = Normal(random);
+        var x = new double[features];
+        using var writer = new DataFileWriter(path, features, Enumerable.Range(0, features).Select(j => $"x{j}").ToArray());
+        for (long i = 0; i < rows; i++)
+        {
+            for (int j = 0; j < features; j++) x[j] = Normal(random);
+            writer.WriteRow(x, Numerics.DenseKernels.Dot(x, weights) + intercept + noise * Normal(random));
+        }
+        return (weights, intercept, writer.Complete());
+    }
+
+    private static double Normal(Random random)
+    {
+        double u = 1.0 - random.NextDouble(), v = random.NextDouble();
+        return Math.Sqrt(-2.0 * Math.Log(u)) * Math.Cos(2.0 * Math.PI * v);
+    }
+}

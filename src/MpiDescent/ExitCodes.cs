@@ -1,0 +1,18 @@
+namespace MpiDescent;
+
+/// <summary>The documented process exit codes (docs/operations.md).</summary>
+public static class ExitCodes
+{
+    /// <summary>Finished; the model was written.</summary>
+    public const int Success = 0;
+    /// <summary>An unexpected error (a bug or the system): the message names the rank.</summary>
+    public const int InternalError = 1;
+    /// <summary>The command line is wrong; nothing was read.</summary>
+    public const int Usage = 2;
+    /// <summary>An input file is missing, unreadable or malformed.</summary>
+    public const int BadInput = 3;
+    /// <summary>The optimization diverged (non-finite or exploding loss); the last finite model was kept.</summary>
+    public const int Diverged = 4;
+    /// <summary>MPI could not be set up correctly (Open MPI, wrong mpiexec, missing library).</summary>
+    public const int MpiSetup = 6;
+}

@@ -1,0 +1,120 @@
+using System.Numerics;
+using MpiDescent.Communication;
+
+namespace MpiDescent.Numerics;
+
+/// <summary>
+/// Exact, order-independent sum of doubles (a windowed Kulisch accumulator). Every added double is split into
+/// 32-bit digits at fixed binary positions and each digit is added to a 64-bit integer limb, without carrying.
+/// Integer addition is associative, so the limbs, and an MPI_SUM of them across ranks, are the same whatever the
+/// order or grouping of the additions; the total is rounded to double once, at the end. Hence the same bits at any
+/// rank count. The window covers 2^-320 ≤ |x| &lt; 2^244; smaller parts of an added value are truncated (the same way
+/// on every rank) and a larger value raises <see cref="NonFiniteValueException"/>. Up to 2^30 additions per element
+/// cannot overflow a limb.
+/// </summary>
+public sealed class ExactVectorSum : IVectorSum
+{
+    /// <summary>Limbs per summed value.</summary>
+    public const int LimbsPerValue = 18;
+    private const int DigitBits = 32;
+    private const int LowestExponent = -320;
+    private const int MaxShift = (LimbsPerValue - 2) * DigitBits - 1;
+    private readonly long[] _limbs;
+
+    /// <summary>Creates a sum of <paramref name="length"/> values.</summary>
+    public ExactVectorSum(int length)
+    {
+        Length = length;
+        _limbs = new long[length * LimbsPerValue];
+    }
+
+    /// <inheritdoc />
+    public int Length { get; }
+
+    /// <inheritdoc />
+    public void Clear() => Array.Clear(_limbs);
+
+    /// <inheritdoc />
+    public void Add(ReadOnlySpan<double> values)
+    {
+        for (int i = 0; i < values.Length; i++) Deposit(i, values[i]);
+    }
+
+    /// <inheritdoc />
+    public void AddScaled(double scale, ReadOnlySpan<double> values, int offset)
+    {
+        for (int i = 0; i < values.Length; i++) Deposit(offset + i, scale * values[i]);
+    }
+
+    /// <inheritdoc />
+    public void Add(int index, double value) => Deposit(index, value);
+
+    /// <inheritdoc />
+    public void Reduce(ICommunicator communicator, Span<double> result)
+    {
+        communicator.AllreduceSum(_limbs);
+        for (int i = 0; i < Length; i++) result[i] = Round(_limbs.AsSpan(i * LimbsPerValue, LimbsPerValue));
+    }
+
+    private void Deposit(int index, double value)
+    {
+        long bits = BitConverter.DoubleToInt64Bits(value);
+        int biased = (int)((bits >> 52) & 0x7FF);
+        ulong mantissa = (ulong)bits & 0xF_FFFF_FFFF_FFFFUL;
+        if (biased == 0x7FF) throw new NonFiniteValueException($"non-finite value {value} in a sum");
+        if (biased == 0 && mantissa == 0) return;
+        int exponent = biased == 0 ? -1074 : biased - 1075;
+        if (biased != 0) mantissa |= 1UL << 52;
+        int shift = exponent - LowestExponent;
+        if (shift < 0)
+        {
+            if (shift <= -53) return;
+            mantissa >>= -shift;
+            shift = 0;
+        }
+        if (shift > MaxShift) throw new NonFiniteValueException($"value {value:R} is too large for the exact sum (|x| ≥ 2^244)");
+        int limb = index * LimbsPerValue + (shift >> 5);
+        int s = shift & 31;
+        ulong low = mantissa << s;
+        ulong high = s == 0 ? 0 : mantissa >> (64 - s);
+        long d0 = (long)(low & 0xFFFF_FFFFUL), d1 = (long)(low >> 32), d2 = (long)high;
+        if (bits < 0) { _limbs[limb] -= d0; _limbs[limb + 1] -= d1; _limbs[limb + 2] -= d2; }
+        else { _limbs[limb] += d0; _limbs[limb + 1] += d1; _limbs[limb + 2] += d2; }
+    }
+
+    /// <summary>Rounds the exact value held by one element's limbs to the nearest double.</summary>
+    internal static double Round(ReadOnlySpan<long> limbs)
+    {
+        Span<ulong> digits = stackalloc ulong[LimbsPerValue + 2];
+        bool negative = Normalize(limbs, digits, negate: false);
+        if (negative) Normalize(limbs, digits, negate: true);
+        int top = digits.Length - 1;
+        while (top >= 0 && digits[top] == 0) top--;
+        if (top < 0) return 0.0;
+        ulong d1 = top >= 1 ? digits[top - 1] : 0, d2 = top >= 2 ? digits[top - 2] : 0;
+        var window = ((UInt128)digits[top] << 64) | ((UInt128)d1 << 32) | d2;
+        bool sticky = false;
+        for (int k = top - 3; k >= 0 && !sticky; k--) sticky = digits[k] != 0;
+        int leading = (int)UInt128.LeadingZeroCount(window);
+        window <<= leading;
+        ulong head = (ulong)(window >> 64);
+        if ((ulong)window != 0 || sticky) head |= 1;
+        int scale = (top - 2) * DigitBits + LowestExponent - leading + 64;
+        double magnitude = Math.ScaleB((double)head, scale);
+        return negative ? -magnitude : magnitude;
+    }
+
+    /// <summary>Propagates carries so that every digit is in [0, 2^32); returns true when the value is negative
+    /// (then the digits are meaningless, and the caller normalizes the negated limbs).</summary>
+    private static bool Normalize(ReadOnlySpan<long> limbs, Span<ulong> digits, bool negate)
+    {
+        Int128 carry = 0;
+        for (int k = 0; k < digits.Length; k++)
+        {
+            Int128 t = carry + (k < limbs.Length ? (negate ? -(Int128)limbs[k] : limbs[k]) : 0);
+            digits[k] = (ulong)(t & 0xFFFF_FFFF);
+            carry = t >> DigitBits;
+        }
+        return carry < 0;
+    }
+}

@@ -1,0 +1,38 @@
+using MpiDescent.Communication;
+
+namespace MpiDescent.Numerics;
+
+/// <summary>Ordinary floating-point accumulation and an MPI_SUM of doubles: fastest, but the last bits
+/// depend on how rows are split across ranks. Opt-in (<c>--summation plain</c>).</summary>
+public sealed class PlainVectorSum(int length) : IVectorSum
+{
+    private readonly double[] _sum = new double[length];
+
+    /// <inheritdoc />
+    public int Length => _sum.Length;
+
+    /// <inheritdoc />
+    public void Clear() => Array.Clear(_sum);
+
+    /// <inheritdoc />
+    public void Add(ReadOnlySpan<double> values)
+    {
+        for (int i = 0; i < values.Length; i++) _sum[i] += values[i];
+    }
+
+    /// <inheritdoc />
+    public void AddScaled(double scale, ReadOnlySpan<double> values, int offset)
+    {
+        for (int i = 0; i < values.Length; i++) _sum[offset + i] += scale * values[i];
+    }
+
+    /// <inheritdoc />
+    public void Add(int index, double value) => _sum[index] += value;
+
+    /// <inheritdoc />
+    public void Reduce(ICommunicator communicator, Span<double> result)
+    {
+        communicator.AllreduceSum(_sum);
+        _sum.CopyTo(result);
+    }
+}

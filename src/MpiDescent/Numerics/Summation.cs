@@ -1,0 +1,18 @@
+namespace MpiDescent.Numerics;
+
+/// <summary>How sums across row blocks and ranks are taken.</summary>
+public enum Summation
+{
+    /// <summary>Exact sums of fixed row blocks: bitwise the same model at any rank count (default).</summary>
+    Reproducible,
+    /// <summary>Ordinary floating-point sums: results differ in the last bits between rank counts.</summary>
+    Plain,
+}
+
+/// <summary>Creates the vector sum for a <see cref="Summation"/> mode.</summary>
+public static class VectorSums
+{
+    /// <summary>A new sum of <paramref name="length"/> values.</summary>
+    public static IVectorSum Create(Summation mode, int length) =>
+        mode == Summation.Plain ? new PlainVectorSum(length) : new ExactVectorSum(length);
+}

@@ -1,0 +1,55 @@
+using System.Text.Json;
+
+namespace MpiDescent.Output;
+
+/// <summary>A trained linear model as saved by <c>train</c> and read by <c>predict</c> and <c>evaluate</c>.</summary>
+public sealed record ModelFile
+{
+    /// <summary>The format tag every model file carries.</summary>
+    public const string FormatName = "mpidescent-model";
+
+    /// <summary>Always <see cref="FormatName"/>.</summary>
+    public string Format { get; init; } = FormatName;
+    /// <summary>Model format version.</summary>
+    public int Version { get; init; } = 1;
+    /// <summary>The loss, e.g. "squared".</summary>
+    public string Loss { get; init; } = "squared";
+    /// <summary>The objective's exact definition.</summary>
+    public string Objective { get; init; } = "J(w,b) = 1/(2m) * sum_i (x_i.w + b - y_i)^2";
+    /// <summary>Feature names in weight order.</summary>
+    public required string[] FeatureNames { get; init; }
+    /// <summary>One weight per feature, on the raw (unstandardized) features.</summary>
+    public required double[] Weights { get; init; }
+    /// <summary>The intercept b (0 when not fitted).</summary>
+    public double Intercept { get; init; }
+    /// <summary>The data file trained on.</summary>
+    public required string DataFile { get; init; }
+    /// <summary>That file's content checksum (XXH3-64, hex).</summary>
+    public required string DataChecksum { get; init; }
+    /// <summary>Rows trained on.</summary>
+    public long Rows { get; init; }
+    /// <summary>Ranks the job ran on.</summary>
+    public int Ranks { get; init; }
+    /// <summary>The training settings.</summary>
+    public required TrainingSettings Settings { get; init; }
+    /// <summary>Objective value at the saved weights.</summary>
+    public double FinalLoss { get; init; }
+    /// <summary>Iterations (gd) or epochs (sgd) run.</summary>
+    public int Iterations { get; init; }
+    /// <summary>Why training stopped.</summary>
+    public string Exit { get; init; } = "";
+
+    /// <summary>Reads and checks a model file.</summary>
+    /// <exception cref="InputFileException">Missing, not JSON, or not a MpiDescent model.</exception>
+    public static ModelFile Read(string path)
+    {
+        using var stream = Data.DataFileAccess.OpenRead(path);
+        ModelFile? model;
+        try { model = JsonSerializer.Deserialize<ModelFile>(stream, Json.Options); }
+        catch (JsonException e) { throw new InputFileException(path, $"not a valid model file: {e.Message}", e); }
+        if (model is null || model.Format != FormatName) throw new InputFileException(path, $"not a MpiDescent model (format is not '{FormatName}')");
+        if (model.Weights.Length != model.FeatureNames.Length) throw new InputFileException(path, "model has different numbers of weights and feature names");
+        if (!model.Weights.All(double.IsFinite) || !double.IsFinite(model.Intercept)) throw new InputFileException(path, "model has non-finite weights");
+        return model;
+    }
+}

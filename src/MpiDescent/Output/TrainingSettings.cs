@@ -1,0 +1,5 @@
+namespace MpiDescent.Output;
+
+/// <summary>The settings a model was trained with, as recorded in the model and report files.</summary>
+public sealed record TrainingSettings(string Solver, double LearningRate, string LearningRateSource, int MaxIterations, int Epochs,
+    int BatchSize, double Tolerance, ulong Seed, bool FitIntercept, bool Standardize, string Summation);

@@ -1,0 +1,78 @@
+using MpiDescent.Communication;
+using MpiDescent.Data;
+using MpiDescent.Numerics;
+
+namespace MpiDescent.Training;
+
+/// <summary>
+/// Standardization (<c>--standardize</c>): x' = (x − μ)/σ with the mean and population standard deviation of each
+/// feature over all ranks (two reductions: the mean, then Σ(x − μ)², exact and without cancellation). Without an
+/// intercept features are only scaled, not centered. Solvers work on x'; <see cref="ToOriginalScale"/> maps the
+/// parameters back, so saved models predict from raw features (as Spark MLlib reports them).
+/// A constant feature keeps σ = 1.
+/// </summary>
+public sealed class FeatureScaling
+{
+    private FeatureScaling(double[] means, double[] scales)
+    {
+        Means = means;
+        Scales = scales;
+    }
+
+    /// <summary>Subtracted per feature (zeros when not centering).</summary>
+    public double[] Means { get; }
+    /// <summary>Divisor per feature.</summary>
+    public double[] Scales { get; }
+
+    /// <summary>Computes the statistics over all ranks' rows.</summary>
+    public static FeatureScaling Compute(DataShard shard, long totalRows, ICommunicator communicator, bool center, Summation summation)
+    {
+        int d = shard.FeatureCount;
+        var means = new double[d];
+        if (center) ColumnSums(shard, communicator, summation, means, (x, _) => x, totalRows);
+        var variances = new double[d];
+        ColumnSums(shard, communicator, summation, variances, (x, j) => (x - means[j]) * (x - means[j]), totalRows);
+        var scales = variances.Select(v => v > 0 ? Math.Sqrt(v) : 1.0).ToArray();
+        return new FeatureScaling(means, scales);
+    }
+
+    private static void ColumnSums(DataShard shard, ICommunicator communicator, Summation summation, double[] result,
+        Func<double, int, double> term, long totalRows)
+    {
+        int d = shard.FeatureCount;
+        var sum = VectorSums.Create(summation, d);
+        var row = new double[d];
+        for (int i = 0; i < shard.Rows; i++)
+        {
+            for (int j = 0; j < d; j++) row[j] = term(shard.Features[i * d + j], j);
+            sum.Add(row);
+        }
+        sum.Reduce(communicator, result);
+        for (int j = 0; j < d; j++) result[j] /= Math.Max(totalRows, 1);
+    }
+
+    /// <summary>Standardizes the shard's features in place.</summary>
+    public void Apply(DataShard shard)
+    {
+        int d = shard.FeatureCount;
+        for (int i = 0; i < shard.Rows; i++)
+            for (int j = 0; j < d; j++)
+                shard.Features[i * d + j] = (shard.Features[i * d + j] - Means[j]) / Scales[j];
+    }
+
+    /// <summary>Maps θ' = (w', b') fitted on standardized features to (w, b) on raw features:
+    /// w = w'/σ, b = b' − Σ w'μ/σ.</summary>
+    public double[] ToOriginalScale(ReadOnlySpan<double> scaled, bool fitIntercept)
+    {
+        int d = Means.Length;
+        var original = scaled.ToArray();
+        double shift = 0;
+        for (int j = 0; j < d; j++)
+        {
+            original[j] = scaled[j] / Scales[j];
+            shift += original[j] * Means[j];
+        }
+        if (fitIntercept) original[d] = scaled[d] - shift;
+        return original;
+    }
+}

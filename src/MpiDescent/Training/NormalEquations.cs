@@ -1,0 +1,58 @@
+using MathNet.Numerics.LinearAlgebra;
+using MpiDescent.Communication;
+using MpiDescent.Data;
+using MpiDescent.Numerics;
+
+namespace MpiDescent.Training;
+
+/// <summary>
+/// The exact least-squares solve: one reduction of X̃ᵀX̃ (upper triangle) and X̃ᵀy over all rows, where
+/// X̃ = [X, 1] with an intercept, then a Cholesky solve of X̃ᵀX̃ θ = X̃ᵀy (MathNet) on every rank.
+/// Block sums go through the same reproducible summation as the iterative solvers.
+/// </summary>
+public static class NormalEquations
+{
+    /// <summary>Returns the minimizer θ = (w, b) of the least-squares objective.</summary>
+    /// <exception cref="MpiDescentException">X̃ᵀX̃ is singular (linearly dependent features, or fewer rows than parameters).</exception>
+    public static double[] Solve(DataShard shard, RowPartition partition, ICommunicator communicator, bool fitIntercept, Summation summation)
+    {
+        int d = shard.FeatureCount, n = d + (fitIntercept ? 1 : 0);
+        int packed = n * (n + 1) / 2;
+        var block = new double[packed + n];
+        var sum = VectorSums.Create(summation, packed + n);
+        var row = new double[n];
+        for (int first = 0; first < shard.Rows; first += partition.BlockRows)
+        {
+            Array.Clear(block);
+            int rows = Math.Min(partition.BlockRows, shard.Rows - first);
+            for (int i = first; i < first + rows; i++)
+            {
+                shard.Features.AsSpan(i * d, d).CopyTo(row);
+                if (fitIntercept) row[d] = 1.0;
+                int offset = 0;
+                for (int j = 0; j < n; j++)
+                {
+                    DenseKernels.Axpy(row[j], row.AsSpan(j), block.AsSpan(offset, n - j));
+                    offset += n - j;
+                }
+                DenseKernels.Axpy(shard.Labels[i], row, block.AsSpan(packed, n));
+            }
+            sum.Add(block);
+        }
+        var totals = new double[packed + n];
+        sum.Reduce(communicator, totals);
+        var gram = Matrix<double>.Build.Dense(n, n);
+        for (int j = 0, offset = 0; j < n; j++)
+            for (int k = j; k < n; k++, offset++)
+                gram[j, k] = gram[k, j] = totals[offset];
+        var rhs = Vector<double>.Build.Dense(totals.AsSpan(packed, n).ToArray());
+        try
+        {
+            var solution = gram.Cholesky().Solve(rhs).ToArray();
+            if (solution.All(double.IsFinite)) return solution;
+        }
+        catch (ArgumentException) { }
+        throw new MpiDescentException($"the normal equations XᵀX θ = Xᵀy are singular: {partition.Rows} rows for {n} parameters, "
+            + "or linearly dependent (e.g. constant or duplicated) features; remove them or use an iterative solver", ExitCodes.BadInput);
+    }
+}

@@ -1,0 +1,25 @@
+namespace MpiDescent.Training;
+
+/// <summary>
+/// When an iterative solver stops. All inputs are reduced values, identical on every rank, so every rank stops at
+/// the same iteration.
+/// </summary>
+/// <param name="MaxIterations">Limit on updates (iterations for gd, epochs for sgd).</param>
+/// <param name="RelativeGradientTolerance">Stop when ‖∇J‖ ≤ tolerance·‖∇J(θ₀)‖.</param>
+/// <param name="DivergenceFactor">Declare divergence when the loss exceeds this multiple of the first loss.</param>
+public sealed record TerminationCriteria(int MaxIterations, double RelativeGradientTolerance, double DivergenceFactor = 1e8)
+{
+    /// <summary>Returns why to stop after <paramref name="iteration"/> updates, or null to go on.</summary>
+    public (ExitCondition Exit, string Reason)? Check(int iteration, double loss, double initialLoss, double gradientNorm, double initialGradientNorm)
+    {
+        if (!double.IsFinite(loss) || loss > DivergenceFactor * Math.Max(initialLoss, double.Epsilon))
+            return (ExitCondition.Diverged, $"the loss grew from {initialLoss:G6} to {loss:G6} at iteration {iteration}");
+        if (gradientNorm <= RelativeGradientTolerance * initialGradientNorm)
+            return (ExitCondition.Converged, $"relative gradient norm {Relative(gradientNorm, initialGradientNorm):G3} ≤ {RelativeGradientTolerance:G3}");
+        if (iteration >= MaxIterations)
+            return (ExitCondition.MaxIterations, $"reached the limit of {MaxIterations} iterations (relative gradient norm {Relative(gradientNorm, initialGradientNorm):G3})");
+        return null;
+    }
+
+    private static double Relative(double norm, double initial) => initial > 0 ? norm / initial : 0;
+}
