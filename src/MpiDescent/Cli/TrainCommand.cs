@@ -36,7 +36,7 @@ public static class TrainCommand
             rateSource = $"auto: 1/L with L = {curvature.ToString("G6", CultureInfo.InvariantCulture)} by power iteration";
         }
         if (root && !options.Quiet)
-            output.WriteLine($"MpiDescent: {header.Rows} rows x {header.Features} features from {options.DataPath} on {comm.Size} ranks "
+            output.WriteLine($"MpiDescent: {header.Rows} rows x {header.Features} features from {options.DataPath} on {comm.Size} rank{(comm.Size == 1 ? "" : "s")} "
                 + $"({minRows}-{maxRows} rows each, blocks of {partition.BlockRows}); solver {options.Solver}"
                 + (options.Solver == "exact" ? "" : $", learning rate {learningRate:G6} ({rateSource})"));
 
@@ -46,6 +46,9 @@ public static class TrainCommand
         if (result.History.Count > 0) reporter.Final(result.History[^1]);
 
         var point = scaling?.ToOriginalScale(result.Point, options.FitIntercept) ?? result.Point;
+        var differing = ConsensusCheck.RanksDifferingFromRoot(comm, point);
+        if (differing.Length > 0)
+            throw new InvalidOperationException($"ranks {string.Join(",", differing)} ended with weights different from rank 0's; the model is not saved");
         var settings = new TrainingSettings(options.Solver, learningRate, rateSource, options.MaxIterations, options.Epochs, options.BatchSize,
             options.Tolerance, seed, options.FitIntercept, options.Standardize, options.Summation.ToString().ToLowerInvariant());
         var timings = comm.AllGather([loadSeconds, objective.ComputeSeconds, objective.CommunicationSeconds]);
@@ -76,7 +79,7 @@ public static class TrainCommand
                     partition.BlockRows, settings, result.Iterations, objective.Evaluations, result.Value, result.GradientNorm, result.Exit.ToString(),
                     result.ExitReason, timing, result.History));
         });
-        if (root) PrintSummary(output, options, result, timing);
+        if (root) PrintSummary(output, options, result, timing, comm.Size);
         return result.Exit == ExitCondition.Diverged ? ExitCodes.Diverged : ExitCodes.Success;
     }
 
@@ -114,9 +117,10 @@ public static class TrainCommand
         return (sizes.Min(), sizes.Max());
     }
 
-    private static void PrintSummary(TextWriter output, TrainOptions options, OptimizationResult result, TimingSummary timing)
+    private static void PrintSummary(TextWriter output, TrainOptions options, OptimizationResult result, TimingSummary timing, int ranks)
     {
         var c = CultureInfo.InvariantCulture;
+        output.WriteLine($"weights identical on all {ranks} ranks");
         output.WriteLine(string.Create(c, $"exit: {result.Exit} after {result.Iterations} {(options.Solver == "sgd" ? "epochs" : "iterations")}: {result.ExitReason}"));
         output.WriteLine(string.Create(c, $"final loss {result.Value:R}  |grad| {result.GradientNorm:E3}"));
         output.WriteLine(string.Create(c, $"time {timing.TotalSeconds:F3} s: load {timing.Load.MaxSeconds:F3} s, compute {timing.Compute.MinSeconds:F3}-{timing.Compute.MaxSeconds:F3} s, "

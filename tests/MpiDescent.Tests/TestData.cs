@@ -1,0 +1,54 @@
+using MpiDescent.Data;
+
+namespace MpiDescent.Tests;
+
+/// <summary>Paths to the shipped real data and helpers that make temporary files.</summary>
+public static class TestData
+{
+    /// <summary>scikit-learn's diabetes data (raw features, header row, label 'target').</summary>
+    public static string DiabetesCsv => Path.Combine(TestContext.CurrentContext.TestDirectory, "data", "diabetes.csv");
+
+    /// <summary>A fresh temporary directory for one test.</summary>
+    public static string TempDirectory()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "mpidescent-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    /// <summary>The diabetes data as arrays (features row-major, labels), parsed here independently of the converter.</summary>
+    public static (double[] X, double[] Y, int Rows, int Features) LoadDiabetes()
+    {
+        var lines = File.ReadAllLines(DiabetesCsv).Skip(1).Where(l => l.Length > 0).ToArray();
+        int d = lines[0].Split(',').Length - 1;
+        var x = new double[lines.Length * d];
+        var y = new double[lines.Length];
+        for (int i = 0; i < lines.Length; i++)
+        {
+            var cells = lines[i].Split(',').Select(c => double.Parse(c, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            Array.Copy(cells, 0, x, i * d, d);
+            y[i] = cells[d];
+        }
+        return (x, y, lines.Length, d);
+    }
+
+    /// <summary>Writes rows to a data file and returns its path.</summary>
+    public static string WriteDataFile(string dir, double[] x, double[] y, int features, string name = "data.bin")
+    {
+        var path = Path.Combine(dir, name);
+        using var writer = new DataFileWriter(path, features);
+        for (int i = 0; i < y.Length; i++) writer.WriteRow(x.AsSpan(i * features, features), y[i]);
+        writer.Complete();
+        return path;
+    }
+
+    /// <summary>Random matrix and labels y = Xw + 0.5 + noise.</summary>
+    public static (double[] X, double[] Y) Synthetic(int rows, int features, int seed, double noise = 0.1)
+    {
+        var random = new Random(seed);
+        var w = Enumerable.Range(0, features).Select(_ => random.NextDouble() * 2 - 1).ToArray();
+        var x = Enumerable.Range(0, rows * features).Select(_ => random.NextDouble() * 2 - 1).ToArray();
+        var y = Enumerable.Range(0, rows).Select(i => Enumerable.Range(0, features).Sum(j => x[i * features + j] * w[j]) + 0.5 + noise * (random.NextDouble() - 0.5)).ToArray();
+        return (x, y);
+    }
+}

@@ -1,0 +1,92 @@
+using MpiDescent.Cli;
+using MpiDescent.Communication;
+using MpiDescent.Numerics;
+
+namespace MpiDescent.Tests.Unit;
+
+public class CommandLineTests
+{
+    [Test]
+    public void Parse_Defaults_AreDocumentedValues()
+    {
+        var o = TrainOptions.Parse(["data.bin"]);
+        Assert.That(o.Solver, Is.EqualTo("gd"));
+        Assert.That(o.LearningRate, Is.Null);
+        Assert.That(o.Summation, Is.EqualTo(Summation.Reproducible));
+        Assert.That(o.FitIntercept, Is.True);
+        Assert.That(o.ModelPath, Is.EqualTo("data.model.json"));
+    }
+
+    [Test]
+    public void Parse_AllOptions_AreRead()
+    {
+        var o = TrainOptions.Parse(["d.bin", "--solver=sgd", "--learning-rate", "0.5", "--epochs", "3", "--batch-size", "8", "--seed", "4",
+            "--no-intercept", "--standardize", "--summation", "plain", "--model", "m.json", "--report", "r.json"]);
+        Assert.That((o.Solver, o.LearningRate, o.Epochs, o.BatchSize, o.Seed), Is.EqualTo(("sgd", (double?)0.5, 3, 8, (ulong?)4)));
+        Assert.That((o.FitIntercept, o.Standardize, o.Summation, o.ModelPath, o.ReportPath), Is.EqualTo((false, true, Summation.Plain, "m.json", "r.json")));
+    }
+
+    [TestCase(new[] { "d.bin", "--learning-rate", "-1" }, "must be positive")]
+    [TestCase(new[] { "d.bin", "--learning-rate", "0" }, "must be positive")]
+    [TestCase(new[] { "d.bin", "--learning-rate", "fast" }, "must be a number")]
+    [TestCase(new[] { "d.bin", "--solver", "newton" }, "must be one of gd, sgd, exact")]
+    [TestCase(new[] { "d.bin", "--solver", "sgd", "--batch-size", "0" }, "between 1 and")]
+    [TestCase(new[] { "d.bin", "--batch-size", "8" }, "applies only to --solver sgd")]
+    [TestCase(new[] { "d.bin", "--solver", "exact", "--learning-rate", "0.1" }, "does not apply to --solver exact")]
+    [TestCase(new[] { "d.bin", "--frobnicate" }, "unknown option --frobnicate")]
+    [TestCase(new[] { "d.bin", "--model" }, "--model needs a value")]
+    [TestCase(new string[0], "missing DATA.bin")]
+    [TestCase(new[] { "a.bin", "b.bin" }, "unexpected argument 'b.bin'")]
+    public void Parse_BadArguments_ThrowsUsageError(string[] args, string expected)
+    {
+        var e = Assert.Throws<UsageException>(() => TrainOptions.Parse(args))!;
+        Assert.That(e.Message, Does.Contain(expected));
+        Assert.That(e.ExitCode, Is.EqualTo(ExitCodes.Usage));
+    }
+
+    [Test]
+    public void LaunchEnvironment_NoLauncherVariables_IsSingleProcess()
+    {
+        var launch = LaunchEnvironment.FromVariables(_ => null);
+        Assert.That(launch.UnderLauncher, Is.False);
+    }
+
+    [Test]
+    public void LaunchEnvironment_PmiSizeDisagreesWithWorld_ExplainsWrongMpiexec()
+    {
+        var vars = new Dictionary<string, string> { ["PMI_RANK"] = "0", ["PMI_SIZE"] = "4" };
+        var launch = LaunchEnvironment.FromVariables(vars.GetValueOrDefault);
+        Assert.That(launch.CheckWorldSize(4), Is.Null);
+        Assert.That(launch.CheckWorldSize(1), Does.Contain("started 4 processes").And.Contain("mpiexec.mpich"));
+    }
+
+    [Test]
+    public void LaunchEnvironment_OpenMpiVariables_AreDetected()
+    {
+        var vars = new Dictionary<string, string> { ["OMPI_COMM_WORLD_SIZE"] = "2", ["OMPI_COMM_WORLD_RANK"] = "1" };
+        Assert.That(LaunchEnvironment.FromVariables(vars.GetValueOrDefault).OpenMpiLauncher, Is.True);
+    }
+
+    [Test]
+    public void LaunchEnvironment_SrunWithoutPmi_IsCaught()
+    {
+        var vars = new Dictionary<string, string> { ["SLURM_STEP_ID"] = "0", ["SLURM_STEP_NUM_TASKS"] = "8" };
+        var launch = LaunchEnvironment.FromVariables(vars.GetValueOrDefault);
+        Assert.That(launch.UnderLauncher, Is.True);
+        Assert.That(launch.CheckWorldSize(1), Does.Contain("srun started 8 tasks"));
+    }
+
+    [Test]
+    public void ThreadedCommunicator_OneRankThrows_OthersDoNotHang()
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var e = Assert.Throws<AggregateException>(() => ThreadedCommunicator.Run(3, comm =>
+        {
+            if (comm.Rank == 1) throw new InvalidOperationException("boom");
+            comm.Barrier();
+            return 0;
+        }, TimeSpan.FromSeconds(20)))!;
+        Assert.That(e.InnerException, Is.TypeOf<InvalidOperationException>());
+        Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(10)));
+    }
+}
