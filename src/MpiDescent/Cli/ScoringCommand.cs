@@ -39,10 +39,10 @@ public static class ScoringCommand
         {
             var c = CultureInfo.InvariantCulture;
             output.WriteLine(string.Create(c, $"rows {header.Rows}"));
-            output.WriteLine(string.Create(c, $"mse  {metrics.Mse:G10}"));
-            output.WriteLine(string.Create(c, $"rmse {metrics.Rmse:G10}"));
-            output.WriteLine(string.Create(c, $"mae  {metrics.Mae:G10}"));
-            output.WriteLine(string.Create(c, $"r2   {metrics.R2:G10}"));
+            output.WriteLine(string.Create(c, $"mse  {metrics.Mse:R}"));
+            output.WriteLine(string.Create(c, $"rmse {metrics.Rmse:R}"));
+            output.WriteLine(string.Create(c, $"mae  {metrics.Mae:R}"));
+            output.WriteLine(string.Create(c, $"r2   {metrics.R2:R}"));
         }
         return ExitCodes.Success;
     }

@@ -120,7 +120,7 @@ public static class TrainCommand
     private static void PrintSummary(TextWriter output, TrainOptions options, OptimizationResult result, TimingSummary timing, int ranks)
     {
         var c = CultureInfo.InvariantCulture;
-        output.WriteLine($"weights identical on all {ranks} ranks");
+        if (ranks > 1) output.WriteLine($"weights identical on all {ranks} ranks");
         output.WriteLine(string.Create(c, $"exit: {result.Exit} after {result.Iterations} {(options.Solver == "sgd" ? "epochs" : "iterations")}: {result.ExitReason}"));
         output.WriteLine(string.Create(c, $"final loss {result.Value:R}  |grad| {result.GradientNorm:E3}"));
         output.WriteLine(string.Create(c, $"time {timing.TotalSeconds:F3} s: load {timing.Load.MaxSeconds:F3} s, compute {timing.Compute.MinSeconds:F3}-{timing.Compute.MaxSeconds:F3} s, "

@@ -1,0 +1,138 @@
+using System.Text.Json;
+using MpiDescent.Communication;
+using MpiDescent.Data;
+using MpiDescent.Numerics;
+using MpiDescent.Tests.Unit;
+using MpiDescent.Training;
+
+namespace MpiDescent.Tests.Integration;
+
+/// <summary>End to end at real MPI rank counts: launches mpiexec.mpich with the built program on scikit-learn's diabetes data.</summary>
+[NonParallelizable]
+public class DistributedTrainingTests
+{
+    private string _dir = "";
+    private string _data = "";
+
+    [OneTimeSetUp]
+    public void ConvertDiabetes()
+    {
+        _dir = TestData.TempDirectory();
+        _data = Path.Combine(_dir, "diabetes.bin");
+        var convert = MpiJob.Run(0, "convert", TestData.DiabetesCsv, _data, "--label", "target");
+        Assert.That(convert.ExitCode, Is.EqualTo(0), convert.ToString());
+    }
+
+    [OneTimeTearDown]
+    public void CleanUp() => Directory.Delete(_dir, recursive: true);
+
+    private static (double[] Weights, double Intercept, double Loss) ReadModel(string path)
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(path));
+        var root = json.RootElement;
+        return (root.GetProperty("weights").EnumerateArray().Select(e => e.GetDouble()).ToArray(),
+            root.GetProperty("intercept").GetDouble(), root.GetProperty("finalLoss").GetDouble());
+    }
+
+    private (double[] Weights, double Intercept, double Loss) Train(int ranks, string name, params string[] options)
+    {
+        var model = Path.Combine(_dir, name);
+        var outcome = MpiJob.Run(ranks, new[] { "train", _data, "--model", model }.Concat(options));
+        Assert.That(outcome.ExitCode, Is.EqualTo(0), outcome.ToString());
+        if (ranks > 1) Assert.That(outcome.Output, Does.Contain($"weights identical on all {ranks} ranks"));
+        return ReadModel(model);
+    }
+
+    /// <summary>The full gradient at θ = 0, computed in this process from the same file.</summary>
+    private double[] SingleProcessGradientAtZero(Summation summation)
+    {
+        var header = DataFileHeader.Read(_data);
+        var comm = new SingleProcessCommunicator();
+        var shard = DataShard.Load(_data, header, 0, header.Rows, 0);
+        var objective = new LeastSquaresObjective(shard, new RowPartition(header.Rows, 1), comm, true, summation);
+        var gradient = new double[objective.Dimension];
+        objective.Evaluate(new double[objective.Dimension], gradient);
+        return gradient;
+    }
+
+    [Test]
+    public void Train_OneStepOfSizeOne_DistributedGradientEqualsSingleProcess([Values(1, 2, 3, 4)] int ranks, [Values("reproducible", "plain")] string summation)
+    {
+        // From θ = 0 one step with learning rate 2^-40 leaves θ = −2^-40·∇J(0) exactly (scaling by a power of two is
+        // exact): the model file carries the distributed gradient.
+        double rate = Math.ScaleB(1, -40);
+        var (w, b, _) = Train(ranks, $"grad{ranks}{summation}.json", "--max-iterations", "1", "--learning-rate", rate.ToString("R"), "--tolerance", "0",
+            "--summation", summation, "--quiet");
+        var distributed = w.Append(b).Select(v => -Math.ScaleB(v, 40)).ToArray();
+        var reference = SingleProcessGradientAtZero(summation == "plain" ? Summation.Plain : Summation.Reproducible);
+        double scale = VectorMath.Norm(reference);
+        for (int k = 0; k < reference.Length; k++) Assert.That(distributed[k], Is.EqualTo(reference[k]).Within(1e-12 * scale), $"component {k}");
+        if (summation == "reproducible") Assert.That(distributed, Is.EqualTo(reference), "bitwise");
+    }
+
+    [Test]
+    public void Train_GdStandardizedAtTwoRanks_ReachesExactSolversLossWithin1e6()
+    {
+        var (x, y, rows, d) = TestData.LoadDiabetes();
+        double qrLoss = Shards.Loss(x, y, d, Shards.QrSolution(x, y, d));
+        var exact = Train(1, "exact.json", "--solver", "exact", "--quiet");
+        var gd = Train(2, "gd.json", "--standardize", "--max-iterations", "20000", "--tolerance", "1e-7", "--quiet");
+        Assert.That(exact.Loss, Is.EqualTo(qrLoss).Within(1e-10).Percent, "exact solver vs QR");
+        Assert.That((gd.Loss - exact.Loss) / exact.Loss, Is.LessThan(1e-6).And.GreaterThanOrEqualTo(-1e-12), "gd vs exact");
+        Assert.That(rows, Is.EqualTo(442));
+    }
+
+    [Test]
+    public void Train_ExactAtThreeRanks_MatchesIndependentQrSolve()
+    {
+        var (x, y, _, d) = TestData.LoadDiabetes();
+        var qr = Shards.QrSolution(x, y, d);
+        var (w, b, _) = Train(3, "exact3.json", "--solver", "exact", "--quiet");
+        var theta = w.Append(b).ToArray();
+        for (int k = 0; k < qr.Length; k++) Assert.That(theta[k], Is.EqualTo(qr[k]).Within(1e-8 * Math.Max(1, Math.Abs(qr[k]))), $"component {k}");
+    }
+
+    [TestCase("gd", "--standardize", "--max-iterations", "30")]
+    [TestCase("sgd", "--standardize", "--epochs", "1", "--batch-size", "64", "--seed", "3")]
+    [TestCase("exact")]
+    public void Train_RankCounts1To7_BitwiseIdenticalModels(string solver, params string[] options)
+    {
+        var models = new[] { 1, 2, 3, 4, 7 }.Select(n => Train(n, $"repro-{solver}-{n}.json", new[] { "--solver", solver, "--quiet" }.Concat(options).ToArray())).ToArray();
+        foreach (var model in models[1..])
+        {
+            Assert.That(model.Weights, Is.EqualTo(models[0].Weights));
+            Assert.That(model.Intercept, Is.EqualTo(models[0].Intercept));
+            Assert.That(model.Loss, Is.EqualTo(models[0].Loss));
+        }
+    }
+
+    [Test]
+    public void PredictAndEvaluate_ThreeRanks_MatchInProcessComputation()
+    {
+        var model = Path.Combine(_dir, "for-predict.json");
+        Assert.That(MpiJob.Run(1, "train", _data, "--solver", "exact", "--model", model, "--quiet").ExitCode, Is.EqualTo(0));
+        var (w, b, _) = ReadModel(model);
+        var (x, y, rows, d) = TestData.LoadDiabetes();
+        var expected = Enumerable.Range(0, rows).Select(i => Enumerable.Range(0, d).Sum(j => x[i * d + j] * w[j]) + b).ToArray();
+
+        var csv = Path.Combine(_dir, "predictions.csv");
+        var predict = MpiJob.Run(3, "predict", model, _data, "--output", csv);
+        Assert.That(predict.ExitCode, Is.EqualTo(0), predict.ToString());
+        var lines = File.ReadAllLines(csv);
+        Assert.That(lines[0], Is.EqualTo("prediction"));
+        Assert.That(lines.Length, Is.EqualTo(rows + 1));
+        for (int i = 0; i < rows; i++) Assert.That(double.Parse(lines[i + 1]), Is.EqualTo(expected[i]).Within(1e-9 * Math.Abs(expected[i])), $"row {i}");
+
+        var evaluate = MpiJob.Run(3, "evaluate", model, _data);
+        Assert.That(evaluate.ExitCode, Is.EqualTo(0), evaluate.ToString());
+        double mse = expected.Select((p, i) => (p - y[i]) * (p - y[i])).Average();
+        double mean = y.Average();
+        double r2 = 1 - expected.Select((p, i) => (p - y[i]) * (p - y[i])).Sum() / y.Sum(v => (v - mean) * (v - mean));
+        Assert.That(Metric(evaluate.Output, "mse"), Is.EqualTo(mse).Within(1e-8).Percent);
+        Assert.That(Metric(evaluate.Output, "r2"), Is.EqualTo(r2).Within(1e-8).Percent);
+        Assert.That(Metric(evaluate.Output, "mae"), Is.EqualTo(expected.Select((p, i) => Math.Abs(p - y[i])).Average()).Within(1e-8).Percent);
+    }
+
+    private static double Metric(string output, string name) =>
+        double.Parse(output.Split('\n').First(l => l.StartsWith(name + " ")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+}

@@ -1,0 +1,77 @@
+using MpiDescent.Data;
+
+namespace MpiDescent.Tests.Integration;
+
+/// <summary>Every failure ends every rank promptly with the documented exit code and one clear message.</summary>
+[NonParallelizable]
+public class FailureTests
+{
+    private string _dir = "";
+
+    [SetUp]
+    public void SetUp() => _dir = TestData.TempDirectory();
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(_dir, recursive: true);
+
+    private static int Occurrences(string text, string what) => (text.Length - text.Replace(what, "").Length) / what.Length;
+
+    [Test]
+    public void Train_BadOptionAtTwoRanks_UsageErrorOnceBeforeReadingData()
+    {
+        var outcome = MpiJob.Run(2, "train", Path.Combine(_dir, "does-not-exist.bin"), "--learning-rate", "-3");
+        Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.Usage), outcome.ToString());
+        Assert.That(Occurrences(outcome.Errors, "--learning-rate must be positive"), Is.EqualTo(1), outcome.ToString());
+        Assert.That(outcome.Errors, Does.Not.Contain("not found"), "options are checked before the data file is opened");
+    }
+
+    [Test]
+    public void Train_MissingFileAtTwoRanks_BadInputOnce()
+    {
+        var outcome = MpiJob.Run(2, "train", Path.Combine(_dir, "missing.bin"));
+        Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.BadInput), outcome.ToString());
+        Assert.That(Occurrences(outcome.Errors, "missing.bin: file not found"), Is.EqualTo(1), outcome.ToString());
+    }
+
+    [Test]
+    public void Train_CorruptBlockReadByOneRank_NamesThatRankAndBlock()
+    {
+        var path = Path.Combine(_dir, "big.bin");
+        Assert.That(MpiJob.Run(0, "generate", path, "--rows", "10000", "--features", "3").ExitCode, Is.EqualTo(0));
+        var header = DataFileHeader.Read(path);
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite))
+        {
+            stream.Position = header.DataOffset + 9000L * header.RecordBytes + 5; // checksum block 2, read only by rank 1 of 2
+            int b = stream.ReadByte();
+            stream.Position--;
+            stream.WriteByte((byte)(b ^ 0x10));
+        }
+        var outcome = MpiJob.Run(2, "train", path, "--quiet");
+        Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.BadInput), outcome.ToString());
+        Assert.That(outcome.Errors, Does.Contain("rank 1: checksum mismatch in block 2"), outcome.ToString());
+        Assert.That(File.Exists(Path.Combine(_dir, "big.model.json")), Is.False, "no model from bad data");
+    }
+
+    [Test]
+    public void Train_LauncherSizeMismatch_RefusesWithMpiSetupCode()
+    {
+        var data = Path.Combine(_dir, "d.bin");
+        Assert.That(MpiJob.Run(0, "generate", data, "--rows", "50", "--features", "2").ExitCode, Is.EqualTo(0));
+        var wrongSize = MpiJob.Run(0, ["train", data], new Dictionary<string, string> { ["PMI_SIZE"] = "4", ["PMI_RANK"] = "0" });
+        Assert.That(wrongSize.ExitCode, Is.EqualTo(ExitCodes.MpiSetup), wrongSize.ToString());
+        Assert.That(wrongSize.Errors, Does.Contain("started 4 processes"));
+        var openMpi = MpiJob.Run(0, ["train", data], new Dictionary<string, string> { ["OMPI_COMM_WORLD_SIZE"] = "2", ["OMPI_COMM_WORLD_RANK"] = "0" });
+        Assert.That(openMpi.ExitCode, Is.EqualTo(ExitCodes.MpiSetup), openMpi.ToString());
+        Assert.That(openMpi.Errors, Does.Contain("Open MPI"));
+    }
+
+    [Test]
+    public void Train_LearningRateFarTooLarge_ExitsDivergedWithAdvice()
+    {
+        var data = Path.Combine(_dir, "d.bin");
+        Assert.That(MpiJob.Run(0, "generate", data, "--rows", "500", "--features", "4").ExitCode, Is.EqualTo(0));
+        var outcome = MpiJob.Run(2, "train", data, "--learning-rate", "50", "--max-iterations", "500", "--quiet");
+        Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.Diverged), outcome.ToString());
+        Assert.That(outcome.Output, Does.Contain("diverged").And.Contain("smaller --learning-rate"));
+    }
+}
