@@ -1,0 +1,15 @@
+# Shared by the scripts in this folder: locate the repository and make sure MPICH is installed.
+set -euo pipefail
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+ensure_mpich() {
+  if command -v mpiexec.mpich >/dev/null 2>&1 && ldconfig -p | grep -q 'libmpich.so.12'; then return 0; fi
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "MPICH not found: installing the Debian package 'mpich'..."
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mpich >/dev/null
+  else
+    echo "MPICH is required: install it as root with 'apt-get install mpich' (Debian/Ubuntu)," >&2
+    echo "or 'dnf install mpich' (Fedora/RHEL), or load your cluster's MPICH-ABI MPI module." >&2
+    exit 6
+  fi
+}
