@@ -42,7 +42,8 @@ public static class TrainCommand
 
         int logEvery = options.LogEvery > 0 ? options.LogEvery : options.Solver == "sgd" ? 1 : Math.Max(1, options.MaxIterations / 20);
         var reporter = new ProgressReporter(output, root && !options.Quiet, logEvery, options.Solver == "sgd" ? "epoch" : "iter");
-        var result = Collective.Agree(comm, errors, () => Solve(options, objective, shard, partition, comm, learningRate, seed, reporter));
+        var progress = FaultInjection.Wrap(reporter.Report, comm.Rank);
+        var result = Collective.Agree(comm, errors, () => Solve(options, objective, shard, partition, comm, learningRate, seed, progress));
         if (result.History.Count > 0) reporter.Final(result.History[^1]);
 
         var point = scaling?.ToOriginalScale(result.Point, options.FitIntercept) ?? result.Point;
@@ -91,16 +92,16 @@ public static class TrainCommand
     }
 
     private static OptimizationResult Solve(TrainOptions options, LeastSquaresObjective objective, DataShard shard, RowPartition partition,
-        ICommunicator comm, double learningRate, ulong seed, ProgressReporter reporter)
+        ICommunicator comm, double learningRate, ulong seed, Action<IterationRecord> progress)
     {
         var start = new double[objective.Dimension];
         var termination = new TerminationCriteria(options.Solver == "sgd" ? options.Epochs : options.MaxIterations, options.Tolerance);
         switch (options.Solver)
         {
             case "gd":
-                return new GradientDescent(learningRate, termination).Minimize(objective, start, reporter.Report);
+                return new GradientDescent(learningRate, termination).Minimize(objective, start, progress);
             case "sgd":
-                return new MiniBatchSgd(learningRate, options.BatchSize, seed, termination).Minimize(objective, start, reporter.Report);
+                return new MiniBatchSgd(learningRate, options.BatchSize, seed, termination).Minimize(objective, start, progress);
             default:
                 var solution = NormalEquations.Solve(shard, partition, comm, options.FitIntercept, options.Summation);
                 var gradient = new double[solution.Length];

@@ -75,3 +75,27 @@ public class FailureTests
         Assert.That(outcome.Output, Does.Contain("diverged").And.Contain("smaller --learning-rate"));
     }
 }
+
+[NonParallelizable]
+public class RankFaultTests
+{
+    [TestCase(2, 1)]
+    [TestCase(3, 2)]
+    public void Train_UnexpectedExceptionOnOneRank_WholeJobEndsPromptlyWithMessage(int ranks, int faultyRank)
+    {
+        var dir = TestData.TempDirectory();
+        try
+        {
+            var data = Path.Combine(dir, "d.bin");
+            Assert.That(MpiJob.Run(0, "generate", data, "--rows", "2000", "--features", "4").ExitCode, Is.EqualTo(0));
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            var outcome = MpiJob.Run(ranks, ["train", data, "--max-iterations", "100000", "--tolerance", "0", "--learning-rate", "0.001"],
+                new Dictionary<string, string> { ["MPIDESCENT_FAULT"] = $"{faultyRank}:3" }, timeoutSeconds: 60);
+            Assert.That(outcome.ExitCode, Is.Not.EqualTo(0), outcome.ToString());
+            Assert.That(outcome.Errors, Does.Contain($"rank {faultyRank} of {ranks}: internal error").And.Contain("injected fault"), outcome.ToString());
+            Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)), "ended promptly, not by the timeout");
+            Assert.That(File.Exists(Path.Combine(dir, "d.model.json")), Is.False, "no model from a failed job");
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+}
