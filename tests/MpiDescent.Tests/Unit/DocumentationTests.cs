@@ -18,6 +18,7 @@ public class DocumentationTests
     [TestCase(HelpText.Inspect)]
     [TestCase(HelpText.Predict)]
     [TestCase(HelpText.Evaluate)]
+    [TestCase(HelpText.Bench)]
     public void UsageDoc_ContainsEachHelpTextVerbatim(string help)
     {
         var usage = File.ReadAllText(Path.Combine(Repository(), "docs", "usage.md"));

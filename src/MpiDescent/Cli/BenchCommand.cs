@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using System.Globalization;
+using MpiDescent.Communication;
+using MpiDescent.Data;
+using MpiDescent.Numerics;
+using MpiDescent.Output;
+using MpiDescent.Training;
+
+namespace MpiDescent.Cli;
+
+/// <summary>
+/// <c>bench</c>: measures, in one run on the job's own slices, (1) a plain streaming read of the feature bytes,
+/// (2) the fused least-squares gradient kernel over the same bytes, and (3) a full distributed evaluation (kernel,
+/// block sums and Allreduce) with reproducible and with plain summation. Reports medians and the ratios that matter.
+/// </summary>
+public static class BenchCommand
+{
+    /// <summary>Parses and runs (collective).</summary>
+    public static int Run(IEnumerable<string> args, ICommunicator comm, TextWriter output, TextWriter errors)
+    {
+        var line = Collective.Agree(comm, errors, () =>
+        {
+            var l = CommandLine.Parse("bench", args, new HashSet<string> { "repeat", "json" }, new HashSet<string>());
+            l.RequirePositionals("DATA.bin");
+            return l;
+        });
+        int repeat = Collective.Agree(comm, errors, () => (int)line.Long("repeat", 20, 3, 100_000));
+        var path = line.Positionals[0];
+        var header = Collective.Agree(comm, errors, () => DataFileHeader.Read(path));
+        var partition = new RowPartition(header.Rows, comm.Size);
+        var (start, end) = partition.RowsOf(comm.Rank);
+        var shard = Collective.Agree(comm, errors, () => DataShard.Load(path, header, start, end, comm.Rank));
+        int d = header.Features;
+        var theta = Enumerable.Range(0, d + 1).Select(j => 0.01 * ((j % 7) - 3)).ToArray();
+        var gradW = new double[d];
+        double sink = 0;
+
+        double read = Median(repeat, comm, () => sink += StreamingRead.Sum(shard.Features));
+        double kernel = Median(repeat, comm, () =>
+        {
+            for (int first = 0; first < shard.Rows; first += partition.BlockRows)
+            {
+                int rows = Math.Min(partition.BlockRows, shard.Rows - first);
+                sink += DenseKernels.LeastSquaresBlock(shard.Features.AsSpan(first * d, rows * d), shard.Labels.AsSpan(first, rows),
+                    theta.AsSpan(0, d), theta[d], gradW).SumSquares;
+            }
+        });
+        var gradient = new double[d + 1];
+        var reproducible = new LeastSquaresObjective(shard, partition, comm, true, Summation.Reproducible);
+        var plain = new LeastSquaresObjective(shard, partition, comm, true, Summation.Plain);
+        // Interleaved, so that both modes see the same machine state; the ratio is the median of per-pair ratios.
+        var (evalReproducible, evalPlain, ratio) = MedianPair(repeat, comm,
+            () => sink += reproducible.Evaluate(theta, gradient), () => sink += plain.Evaluate(theta, gradient));
+
+        // Seconds are the slowest rank's; bytes are the whole job's.
+        double bytes = (double)header.Rows * d * 8;
+        var result = new BenchResult(header.Rows, d, comm.Size, repeat, Environment.ProcessorCount, System.Numerics.Vector<double>.Count * 64,
+            bytes / read / 1e9, bytes / kernel / 1e9, read / kernel, evalReproducible, evalPlain, ratio, sink != 0.5);
+        if (comm.Rank == 0)
+        {
+            var c = CultureInfo.InvariantCulture;
+            output.WriteLine(string.Create(c, $"bench: {header.Rows} rows x {d} features on {comm.Size} rank(s), median of {repeat}, {result.VectorBits}-bit vectors"));
+            output.WriteLine(string.Create(c, $"  plain read        {result.ReadGBps,8:F2} GB/s"));
+            output.WriteLine(string.Create(c, $"  gradient kernel   {result.KernelGBps,8:F2} GB/s   = {result.KernelOverRead:P1} of the plain read"));
+            output.WriteLine(string.Create(c, $"  evaluation, reproducible {evalReproducible * 1e3,8:F3} ms"));
+            output.WriteLine(string.Create(c, $"  evaluation, plain        {evalPlain * 1e3,8:F3} ms   reproducible/plain = {result.ReproducibleOverPlain:F3} (median of interleaved pairs)"));
+            if (line.Text("json") is string json) Json.Write(json, result);
+        }
+        return ExitCodes.Success;
+    }
+
+    /// <summary>Median over <paramref name="repeat"/> runs (after two warm-ups) of the slowest rank's seconds.</summary>
+    private static double Median(int repeat, ICommunicator comm, Action body)
+    {
+        body();
+        body();
+        var times = Enumerable.Range(0, repeat).Select(_ => Time(comm, body)).ToArray();
+        return MedianOf(times);
+    }
+
+    /// <summary>Runs <paramref name="a"/> and <paramref name="b"/> alternately; returns both medians and the median of a/b.</summary>
+    private static (double A, double B, double Ratio) MedianPair(int repeat, ICommunicator comm, Action a, Action b)
+    {
+        a(); b(); a(); b();
+        var pairs = Enumerable.Range(0, repeat).Select(_ => (A: Time(comm, a), B: Time(comm, b))).ToArray();
+        return (MedianOf(pairs.Select(p => p.A)), MedianOf(pairs.Select(p => p.B)), MedianOf(pairs.Select(p => p.A / p.B)));
+    }
+
+    private static double Time(ICommunicator comm, Action body)
+    {
+        comm.Barrier();
+        long start = Stopwatch.GetTimestamp();
+        body();
+        return comm.AllGather([Stopwatch.GetElapsedTime(start).TotalSeconds]).Max();
+    }
+
+    private static double MedianOf(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[sorted.Length / 2];
+    }
+}
+
+/// <summary>The figures <c>bench</c> reports (GB/s over the whole job's feature bytes).</summary>
+public sealed record BenchResult(long Rows, int Features, int Ranks, int Repeat, int ProcessorCount, int VectorBits,
+    double ReadGBps, double KernelGBps, double KernelOverRead, double EvaluationReproducibleSeconds, double EvaluationPlainSeconds,
+    double ReproducibleOverPlain, bool Valid);
