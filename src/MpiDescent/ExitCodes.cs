@@ -13,6 +13,8 @@ public static class ExitCodes
     public const int BadInput = 3;
     /// <summary>The optimization diverged (non-finite or exploding loss); the last finite model was kept.</summary>
     public const int Diverged = 4;
+    /// <summary>Interrupted by a signal (SIGTERM, SIGUSR1); a checkpoint was saved to resume from.</summary>
+    public const int Interrupted = 5;
     /// <summary>MPI could not be set up correctly (Open MPI, wrong mpiexec, missing library).</summary>
     public const int MpiSetup = 6;
 }

@@ -18,7 +18,7 @@ public static class HelpText
           mpiexec.mpich -n N MpiDescent bench DATA.bin               kernel and iteration speed
 
         Run 'MpiDescent COMMAND --help' for a command's options. Exit codes: 0 ok, 1 internal error,
-        2 usage, 3 bad input file, 4 diverged, 6 MPI setup (see docs/operations.md).
+        2 usage, 3 bad input file, 4 diverged, 5 interrupted (checkpoint saved), 6 MPI setup (docs/operations.md).
         """;
 
     /// <summary>train.</summary>
@@ -43,6 +43,11 @@ public static class HelpText
           --report PATH             JSON report: settings, data facts, timings, loss history
           --log-every N             print every N-th iteration (default: 20 lines per run; every epoch for sgd)
           --quiet                   print only the summary
+          --checkpoint PATH         checkpoint file (default: MODEL with .checkpoint.json); written atomically by rank 0
+          --checkpoint-every N      checkpoint every N iterations (gd) or epochs (sgd)
+          --checkpoint-interval S   checkpoint when S seconds passed since the last one (rank 0's clock, agreed)
+          --resume PATH             continue from a checkpoint (same data; any rank count); bitwise the same result
+        SIGTERM or SIGUSR1 on any rank stops all ranks at the next iteration with a checkpoint (exit code 5).
         """;
 
     /// <summary>convert.</summary>

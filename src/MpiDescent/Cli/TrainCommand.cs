@@ -15,73 +15,69 @@ public static class TrainCommand
     {
         var clock = Stopwatch.StartNew();
         bool root = comm.Rank == 0;
+        var control = new RunControl { IsRoot = root };
+        using var signals = new PreemptionSignals(control);
         var header = Collective.Agree(comm, errors, () => DataFileHeader.Read(options.DataPath));
         Collective.Agree(comm, errors, () => CheckAgainstData(options, header));
+        var resume = options.ResumePath is null ? null : Collective.Agree(comm, errors, () => CheckpointFile.Read(options.ResumePath));
         var partition = new RowPartition(header.Rows, comm.Size);
         var (rowStart, rowEnd) = partition.RowsOf(comm.Rank);
         var shard = Collective.Agree(comm, errors, () => DataShard.Load(options.DataPath, header, rowStart, rowEnd, comm.Rank));
         double loadSeconds = clock.Elapsed.TotalSeconds;
-        ulong seed = (ulong)comm.BroadcastFromRoot((long)(options.Seed ?? (ulong)Random.Shared.NextInt64()));
+        ulong seed = resume is not null && options.Seed is null ? resume.Settings.Seed
+            : (ulong)comm.BroadcastFromRoot((long)(options.Seed ?? (ulong)Random.Shared.NextInt64()));
 
         var scaling = options.Standardize ? FeatureScaling.Compute(shard, header.Rows, comm, options.FitIntercept, options.Summation) : null;
         scaling?.Apply(shard);
-        var objective = new LeastSquaresObjective(shard, partition, comm, options.FitIntercept, options.Summation);
+        var objective = new LeastSquaresObjective(shard, partition, comm, options.FitIntercept, options.Summation, control);
         var (minRows, maxRows) = RowsPerRank(partition);
-        double learningRate = options.LearningRate ?? 0;
-        string rateSource = "given";
-        if (options.Solver != "exact" && options.LearningRate is null)
-        {
-            double curvature = StepSizeEstimator.LargestCurvature(objective);
-            learningRate = 1.0 / curvature;
-            rateSource = $"auto: 1/L with L = {curvature.ToString("G6", CultureInfo.InvariantCulture)} by power iteration";
-        }
+        var (learningRate, rateSource) = LearningRate(options, objective, resume);
+        var settings = new TrainingSettings(options.Solver, learningRate, rateSource, options.MaxIterations, options.Epochs, options.BatchSize,
+            options.Tolerance, seed, options.FitIntercept, options.Standardize, options.Summation.ToString().ToLowerInvariant());
+        if (resume is not null)
+            Collective.Agree(comm, errors, () => resume.CheckCompatible(options.ResumePath!, options.DataPath, header.ChecksumHex, settings,
+                options.LearningRate is not null, options.Seed is not null));
         if (root && !options.Quiet)
             output.WriteLine($"MpiDescent: {header.Rows} rows x {header.Features} features from {options.DataPath} on {comm.Size} rank{(comm.Size == 1 ? "" : "s")} "
                 + $"({minRows}-{maxRows} rows each, blocks of {partition.BlockRows}); solver {options.Solver}"
-                + (options.Solver == "exact" ? "" : $", learning rate {learningRate:G6} ({rateSource})"));
+                + (options.Solver == "exact" ? "" : $", learning rate {learningRate:G6} ({rateSource})")
+                + (resume is null ? "" : $"; resuming from {options.ResumePath} at {(options.Solver == "sgd" ? "epoch" : "iteration")} {resume.State.Iteration}"));
 
+        var checkpoints = new CheckpointWriter(options, comm, output, errors, state => new CheckpointFile
+        {
+            DataChecksum = header.ChecksumHex, Rows = header.Rows, Features = header.Features, Ranks = comm.Size,
+            SavedUtc = DateTime.UtcNow, Settings = settings, State = state,
+        });
+        checkpoints.Arm(control);
         int logEvery = options.LogEvery > 0 ? options.LogEvery : options.Solver == "sgd" ? 1 : Math.Max(1, options.MaxIterations / 20);
         var reporter = new ProgressReporter(output, root && !options.Quiet, logEvery, options.Solver == "sgd" ? "epoch" : "iter");
-        var progress = FaultInjection.Wrap(reporter.Report, comm.Rank);
-        var result = Collective.Agree(comm, errors, () => Solve(options, objective, shard, partition, comm, learningRate, seed, progress));
+        var hooks = new SolverHooks(resume?.State, checkpoints.Write, options.CheckpointEvery, control,
+            FaultInjection.Wrap(reporter.Report, comm.Rank, () => PreemptionSignals.RaiseTerminate(control)));
+        var result = Collective.Agree(comm, errors, () => Solve(options, objective, shard, partition, comm, learningRate, seed, hooks));
         if (result.History.Count > 0) reporter.Final(result.History[^1]);
 
         var point = scaling?.ToOriginalScale(result.Point, options.FitIntercept) ?? result.Point;
         var differing = ConsensusCheck.RanksDifferingFromRoot(comm, point);
         if (differing.Length > 0)
             throw new InvalidOperationException($"ranks {string.Join(",", differing)} ended with weights different from rank 0's; the model is not saved");
-        var settings = new TrainingSettings(options.Solver, learningRate, rateSource, options.MaxIterations, options.Epochs, options.BatchSize,
-            options.Tolerance, seed, options.FitIntercept, options.Standardize, options.Summation.ToString().ToLowerInvariant());
-        var timings = comm.AllGather([loadSeconds, objective.ComputeSeconds, objective.CommunicationSeconds]);
-        double Phase(int rank, int k) => timings[rank * 3 + k];
-        var ranks = Enumerable.Range(0, comm.Size).ToArray();
-        var timing = new TimingSummary(PhaseTiming.Of(ranks.Select(r => Phase(r, 0)).ToArray()), PhaseTiming.Of(ranks.Select(r => Phase(r, 1)).ToArray()),
-            PhaseTiming.Of(ranks.Select(r => Phase(r, 2)).ToArray()), clock.Elapsed.TotalSeconds, ranks.MaxBy(r => Phase(r, 1)));
-        var model = new ModelFile
-        {
-            FeatureNames = Enumerable.Range(0, header.Features).Select(header.FeatureName).ToArray(),
-            Weights = point[..header.Features],
-            Intercept = options.FitIntercept ? point[header.Features] : 0,
-            DataFile = Path.GetFullPath(options.DataPath),
-            DataChecksum = header.ChecksumHex,
-            Rows = header.Rows,
-            Ranks = comm.Size,
-            Settings = settings,
-            FinalLoss = result.Value,
-            Iterations = result.Iterations,
-            Exit = result.Exit.ToString(),
-        };
+        var timing = GatherTiming(comm, loadSeconds, objective, clock.Elapsed.TotalSeconds);
+        bool interrupted = result.Exit == ExitCondition.Interrupted;
         Collective.Agree(comm, errors, () =>
         {
             if (!root) return;
-            Json.Write(options.ModelPath, model);
+            if (!interrupted) Json.Write(options.ModelPath, Model(options, header, comm.Size, settings, result, point));
             if (options.ReportPath is not null)
-                Json.Write(options.ReportPath, new RunReport(model.DataFile, model.DataChecksum, header.Rows, header.Features, comm.Size, minRows, maxRows,
-                    partition.BlockRows, settings, result.Iterations, objective.Evaluations, result.Value, result.GradientNorm, result.Exit.ToString(),
-                    result.ExitReason, timing, result.History));
+                Json.Write(options.ReportPath, new RunReport(Path.GetFullPath(options.DataPath), header.ChecksumHex, header.Rows, header.Features, comm.Size,
+                    minRows, maxRows, partition.BlockRows, settings, result.Iterations, objective.Evaluations, result.Value, result.GradientNorm,
+                    result.Exit.ToString(), result.ExitReason, timing, result.History));
         });
         if (root) PrintSummary(output, options, result, timing, comm.Size);
-        return result.Exit == ExitCondition.Diverged ? ExitCodes.Diverged : ExitCodes.Success;
+        return result.Exit switch
+        {
+            ExitCondition.Diverged => ExitCodes.Diverged,
+            ExitCondition.Interrupted => ExitCodes.Interrupted,
+            _ => ExitCodes.Success,
+        };
     }
 
     private static void CheckAgainstData(TrainOptions options, DataFileHeader header)
@@ -91,17 +87,26 @@ public static class TrainCommand
             throw new UsageException($"--batch-size {options.BatchSize} exceeds the {header.Rows} rows of {options.DataPath}");
     }
 
+    private static (double Rate, string Source) LearningRate(TrainOptions options, IObjective objective, CheckpointFile? resume)
+    {
+        if (options.Solver == "exact") return (0, "none");
+        if (options.LearningRate is double given) return (given, "given");
+        if (resume is not null) return (resume.Settings.LearningRate, resume.Settings.LearningRateSource);
+        double curvature = StepSizeEstimator.LargestCurvature(objective);
+        return (1.0 / curvature, $"auto: 1/L with L = {curvature.ToString("G6", CultureInfo.InvariantCulture)} by power iteration");
+    }
+
     private static OptimizationResult Solve(TrainOptions options, LeastSquaresObjective objective, DataShard shard, RowPartition partition,
-        ICommunicator comm, double learningRate, ulong seed, Action<IterationRecord> progress)
+        ICommunicator comm, double learningRate, ulong seed, SolverHooks hooks)
     {
         var start = new double[objective.Dimension];
         var termination = new TerminationCriteria(options.Solver == "sgd" ? options.Epochs : options.MaxIterations, options.Tolerance);
         switch (options.Solver)
         {
             case "gd":
-                return new GradientDescent(learningRate, termination).Minimize(objective, start, progress);
+                return new GradientDescent(learningRate, termination).Minimize(objective, start, hooks);
             case "sgd":
-                return new MiniBatchSgd(learningRate, options.BatchSize, seed, termination).Minimize(objective, start, progress);
+                return new MiniBatchSgd(learningRate, options.BatchSize, seed, termination).Minimize(objective, start, hooks);
             default:
                 var solution = NormalEquations.Solve(shard, partition, comm, options.FitIntercept, options.Summation);
                 var gradient = new double[solution.Length];
@@ -110,6 +115,29 @@ public static class TrainCommand
                 return new OptimizationResult(solution, loss, norm, 0, ExitCondition.ExactSolution, "Cholesky solve of the normal equations",
                     [new IterationRecord(0, loss, norm, 0)]);
         }
+    }
+
+    private static ModelFile Model(TrainOptions options, DataFileHeader header, int ranks, TrainingSettings settings, OptimizationResult result, double[] point) => new()
+    {
+        FeatureNames = Enumerable.Range(0, header.Features).Select(header.FeatureName).ToArray(),
+        Weights = point[..header.Features],
+        Intercept = options.FitIntercept ? point[header.Features] : 0,
+        DataFile = Path.GetFullPath(options.DataPath),
+        DataChecksum = header.ChecksumHex,
+        Rows = header.Rows,
+        Ranks = ranks,
+        Settings = settings,
+        FinalLoss = result.Value,
+        Iterations = result.Iterations,
+        Exit = result.Exit.ToString(),
+    };
+
+    private static TimingSummary GatherTiming(ICommunicator comm, double loadSeconds, LeastSquaresObjective objective, double totalSeconds)
+    {
+        var timings = comm.AllGather([loadSeconds, objective.ComputeSeconds, objective.CommunicationSeconds]);
+        var ranks = Enumerable.Range(0, comm.Size).ToArray();
+        PhaseTiming Phase(int k) => PhaseTiming.Of(ranks.Select(r => timings[r * 3 + k]).ToArray());
+        return new TimingSummary(Phase(0), Phase(1), Phase(2), totalSeconds, ranks.MaxBy(r => timings[r * 3 + 1]));
     }
 
     private static (long Min, long Max) RowsPerRank(RowPartition partition)
@@ -123,9 +151,13 @@ public static class TrainCommand
         var c = CultureInfo.InvariantCulture;
         if (ranks > 1) output.WriteLine($"weights identical on all {ranks} ranks");
         output.WriteLine(string.Create(c, $"exit: {result.Exit} after {result.Iterations} {(options.Solver == "sgd" ? "epochs" : "iterations")}: {result.ExitReason}"));
-        output.WriteLine(string.Create(c, $"final loss {result.Value:R}  |grad| {result.GradientNorm:E3}"));
+        if (result.Exit == ExitCondition.Interrupted)
+            output.WriteLine($"checkpoint saved to {options.CheckpointPath}; continue with the same command plus --resume {options.CheckpointPath}");
+        else
+            output.WriteLine(string.Create(c, $"final loss {result.Value:R}  |grad| {result.GradientNorm:E3}"));
         output.WriteLine(string.Create(c, $"time {timing.TotalSeconds:F3} s: load {timing.Load.MaxSeconds:F3} s, compute {timing.Compute.MinSeconds:F3}-{timing.Compute.MaxSeconds:F3} s, "
             + $"communication {timing.Communication.MinSeconds:F3}-{timing.Communication.MaxSeconds:F3} s (min-max over ranks; slowest compute: rank {timing.SlowestComputeRank})"));
-        output.WriteLine($"model written to {options.ModelPath}" + (options.ReportPath is null ? "" : $", report to {options.ReportPath}"));
+        if (result.Exit != ExitCondition.Interrupted)
+            output.WriteLine($"model written to {options.ModelPath}" + (options.ReportPath is null ? "" : $", report to {options.ReportPath}"));
     }
 }

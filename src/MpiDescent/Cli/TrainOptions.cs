@@ -35,9 +35,17 @@ public sealed record TrainOptions
     public int LogEvery { get; init; }
     /// <summary>Print only errors and the summary.</summary>
     public bool Quiet { get; init; }
+    /// <summary>Where checkpoints go (periodic ones, and the one written when a signal stops the run).</summary>
+    public required string CheckpointPath { get; init; }
+    /// <summary>Checkpoint every N iterations (gd) or epochs (sgd); 0: never.</summary>
+    public int CheckpointEvery { get; init; }
+    /// <summary>Checkpoint when this many seconds passed since the last one (rank 0's clock, agreed); 0: never.</summary>
+    public double CheckpointInterval { get; init; }
+    /// <summary>A checkpoint to continue from.</summary>
+    public string? ResumePath { get; init; }
 
     private static readonly HashSet<string> Valued = ["solver", "learning-rate", "max-iterations", "epochs", "batch-size", "tolerance",
-        "seed", "summation", "model", "report", "log-every"];
+        "seed", "summation", "model", "report", "log-every", "checkpoint", "checkpoint-every", "checkpoint-interval", "resume"];
     private static readonly HashSet<string> Flags = ["no-intercept", "standardize", "quiet"];
 
     /// <summary>Parses the arguments after <c>train</c>.</summary>
@@ -53,9 +61,10 @@ public sealed record TrainOptions
                 if (line.Has(option)) throw line.Error($"--{option} applies only to --solver sgd");
         if (solver == "sgd" && line.Has("max-iterations")) throw line.Error("--max-iterations applies to gd; use --epochs with sgd");
         if (solver == "exact")
-            foreach (var option in new[] { "learning-rate", "max-iterations", "tolerance", "seed" })
+            foreach (var option in new[] { "learning-rate", "max-iterations", "tolerance", "seed", "checkpoint", "checkpoint-every", "checkpoint-interval", "resume" })
                 if (line.Has(option)) throw line.Error($"--{option} does not apply to --solver exact (a direct solve)");
         var rate = line.Text("learning-rate", "auto");
+        var model = line.Text("model") ?? DefaultModelPath(data);
         return new TrainOptions
         {
             DataPath = data,
@@ -69,7 +78,11 @@ public sealed record TrainOptions
             FitIntercept = !line.Has("no-intercept"),
             Standardize = line.Has("standardize"),
             Summation = line.Choice("summation", "reproducible", "reproducible", "plain") == "plain" ? Summation.Plain : Summation.Reproducible,
-            ModelPath = line.Text("model") ?? DefaultModelPath(data),
+            ModelPath = model,
+            CheckpointPath = line.Text("checkpoint") ?? Path.ChangeExtension(model, ".checkpoint.json"),
+            CheckpointEvery = (int)line.Long("checkpoint-every", 0, 1, int.MaxValue),
+            CheckpointInterval = line.Double("checkpoint-interval", 0, positive: line.Has("checkpoint-interval")),
+            ResumePath = line.Text("resume"),
             ReportPath = line.Text("report"),
             LogEvery = (int)line.Long("log-every", 0, 0, int.MaxValue),
             Quiet = line.Has("quiet"),

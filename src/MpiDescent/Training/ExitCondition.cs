@@ -11,4 +11,6 @@ public enum ExitCondition
     Diverged,
     /// <summary>A closed-form solve.</summary>
     ExactSolution,
+    /// <summary>A stop was requested (preemption signal); the state was checkpointed.</summary>
+    Interrupted,
 }

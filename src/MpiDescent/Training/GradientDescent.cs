@@ -3,30 +3,44 @@ using MpiDescent.Numerics;
 
 namespace MpiDescent.Training;
 
-/// <summary>Full-batch gradient descent with a fixed step: θ ← θ − η∇J(θ).</summary>
+/// <summary>Full-batch gradient descent with a fixed step: θ ← θ − η∇J(θ). Checkpoints hold θ before the update,
+/// so a resumed run recomputes the same gradient and continues bit for bit.</summary>
 public sealed class GradientDescent(double learningRate, TerminationCriteria termination)
 {
-    /// <summary>Minimizes <paramref name="objective"/> from <paramref name="initial"/>; <paramref name="progress"/> sees every iteration.</summary>
-    public OptimizationResult Minimize(IObjective objective, ReadOnlySpan<double> initial, Action<IterationRecord>? progress = null)
+    /// <summary>Minimizes <paramref name="objective"/> from <paramref name="initial"/> (ignored when resuming).</summary>
+    public OptimizationResult Minimize(IObjective objective, ReadOnlySpan<double> initial, SolverHooks? hooks = null)
     {
+        hooks ??= SolverHooks.None;
+        var resume = hooks.ResumeFrom;
         var clock = Stopwatch.StartNew();
-        var point = initial.ToArray();
-        var previous = new double[point.Length];
+        double timeOffset = resume?.History.LastOrDefault()?.ElapsedSeconds ?? 0;
+        var point = resume?.Point.ToArray() ?? initial.ToArray();
+        var previous = point.ToArray();
         var gradient = new double[point.Length];
-        var history = new List<IterationRecord>();
+        var history = new List<IterationRecord>(resume?.History ?? []);
         double loss = objective.Evaluate(point, gradient);
-        double initialLoss = loss, initialNorm = VectorMath.Norm(gradient);
-        for (int iteration = 0; ; iteration++)
+        double initialLoss = resume?.InitialLoss ?? loss, initialNorm = resume?.InitialGradientNorm ?? VectorMath.Norm(gradient);
+        for (int iteration = resume?.Iteration ?? 0; ; iteration++)
         {
             double norm = VectorMath.Norm(gradient);
-            var record = new IterationRecord(iteration, loss, norm, clock.Elapsed.TotalSeconds);
-            history.Add(record);
-            progress?.Invoke(record);
+            if (resume is null || iteration > resume.Iteration)
+            {
+                var record = new IterationRecord(iteration, loss, norm, timeOffset + clock.Elapsed.TotalSeconds);
+                history.Add(record);
+                hooks.Progress?.Invoke(record);
+            }
             if (termination.Check(iteration, loss, initialLoss, norm, initialNorm) is var (exit, reason))
             {
                 if (exit == ExitCondition.Diverged) return Diverged(objective, previous, iteration, reason, history);
                 return new OptimizationResult(point, loss, norm, iteration, exit, reason, history);
             }
+            var state = (Func<SolverState>)(() => new SolverState(iteration, 0, point.ToArray(), initialLoss, initialNorm, history.ToArray()));
+            if (hooks.Control?.StopAgreed == true)
+            {
+                hooks.Checkpoint?.Invoke(state());
+                return new OptimizationResult(point, loss, norm, iteration, ExitCondition.Interrupted, $"stop requested by a signal at iteration {iteration}", history);
+            }
+            if (hooks.CheckpointDueAfter(iteration)) hooks.Checkpoint!(state());
             point.CopyTo(previous, 0);
             DenseKernels.Axpy(-learningRate, gradient, point);
             try { loss = objective.Evaluate(point, gradient); }

@@ -22,9 +22,15 @@ public sealed class LeastSquaresObjective : IStochasticObjective
     private readonly double[] _block;
     private readonly double[] _totals;
 
-    /// <summary>Creates the objective over <paramref name="shard"/>, whose rows start on a block boundary of <paramref name="partition"/>.</summary>
-    public LeastSquaresObjective(DataShard shard, RowPartition partition, ICommunicator communicator, bool fitIntercept, Summation summation)
+    private readonly RunControl? _control;
+    private readonly double[] _controlSlots = new double[RunControl.Slots];
+
+    /// <summary>Creates the objective over <paramref name="shard"/>, whose rows start on a block boundary of <paramref name="partition"/>.
+    /// A <paramref name="control"/> rides along in every reduction (stop and checkpoint requests).</summary>
+    public LeastSquaresObjective(DataShard shard, RowPartition partition, ICommunicator communicator, bool fitIntercept, Summation summation,
+        RunControl? control = null)
     {
+        _control = control;
         if (shard.RowStart % partition.BlockRows != 0) throw new ArgumentException("the shard must start on a block boundary");
         _shard = shard;
         _communicator = communicator;
@@ -33,9 +39,10 @@ public sealed class LeastSquaresObjective : IStochasticObjective
         _features = shard.FeatureCount;
         FitIntercept = fitIntercept;
         Dimension = _features + (fitIntercept ? 1 : 0);
-        _sum = VectorSums.Create(summation, Dimension + 2);
+        // Reduced layout: gradient sums, loss sum, count of non-finite blocks, control slots.
+        _sum = VectorSums.Create(summation, Dimension + 2 + RunControl.Slots);
         _block = new double[Dimension + 2];
-        _totals = new double[Dimension + 2];
+        _totals = new double[Dimension + 2 + RunControl.Slots];
     }
 
     /// <inheritdoc />
@@ -106,8 +113,14 @@ public sealed class LeastSquaresObjective : IStochasticObjective
     private double Reduce(long start, long nonFinite, long rowCount, Span<double> gradient)
     {
         _sum.Add(Dimension + 1, nonFinite);
+        if (_control is not null)
+        {
+            _control.Contribute(_controlSlots);
+            _sum.AddScaled(1.0, _controlSlots, Dimension + 2);
+        }
         long reduceStart = Stopwatch.GetTimestamp();
         _sum.Reduce(_communicator, _totals);
+        _control?.Receive(_totals.AsSpan(Dimension + 2));
         ComputeSeconds += Stopwatch.GetElapsedTime(start, reduceStart).TotalSeconds;
         CommunicationSeconds += Stopwatch.GetElapsedTime(reduceStart).TotalSeconds;
         if (_totals[Dimension + 1] != 0)

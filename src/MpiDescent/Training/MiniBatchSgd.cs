@@ -7,44 +7,72 @@ namespace MpiDescent.Training;
 /// Distributed mini-batch SGD. Each epoch visits the rows in the order of <see cref="ShuffledRowOrder"/>, in global
 /// batches of <c>batchSize</c> rows; each rank contributes the batch rows it holds and one reduction sums them, so the
 /// batch, and hence the meaning of the learning rate, do not depend on the rank count. Batch size 1 is plain SGD.
-/// The full loss and gradient norm are evaluated after each epoch for the history and the stopping test.
+/// The full loss and gradient norm are evaluated after each epoch for the history and the stopping test. A stop or a
+/// time-based checkpoint can happen after any batch: the state (epoch, position, θ) continues the same sequence.
 /// </summary>
 public sealed class MiniBatchSgd(double learningRate, int batchSize, ulong seed, TerminationCriteria termination)
 {
-    /// <summary>Minimizes <paramref name="objective"/> from <paramref name="initial"/>.</summary>
-    public OptimizationResult Minimize(IStochasticObjective objective, ReadOnlySpan<double> initial, Action<IterationRecord>? progress = null)
+    /// <summary>Minimizes <paramref name="objective"/> from <paramref name="initial"/> (ignored when resuming).</summary>
+    public OptimizationResult Minimize(IStochasticObjective objective, ReadOnlySpan<double> initial, SolverHooks? hooks = null)
     {
+        hooks ??= SolverHooks.None;
+        var resume = hooks.ResumeFrom;
         var clock = Stopwatch.StartNew();
+        double timeOffset = resume?.History.LastOrDefault()?.ElapsedSeconds ?? 0;
         var order = new ShuffledRowOrder(objective.Rows, seed);
-        var point = initial.ToArray();
-        var epochStart = new double[point.Length];
+        var point = resume?.Point.ToArray() ?? initial.ToArray();
+        var epochStart = point.ToArray();
         var gradient = new double[point.Length];
         var batch = new long[batchSize];
-        var history = new List<IterationRecord>();
-        double loss = objective.Evaluate(point, gradient);
-        double initialLoss = loss, initialNorm = VectorMath.Norm(gradient);
-        for (int epoch = 0; ; epoch++)
+        var history = new List<IterationRecord>(resume?.History ?? []);
+        int epoch = resume?.Epoch ?? 0;
+        long position = resume?.Position ?? 0;
+        double loss = double.NaN, initialLoss, initialNorm;
+        if (resume is null)
         {
-            double norm = VectorMath.Norm(gradient);
-            var record = new IterationRecord(epoch, loss, norm, clock.Elapsed.TotalSeconds);
-            history.Add(record);
-            progress?.Invoke(record);
-            if (termination.Check(epoch, loss, initialLoss, norm, initialNorm) is var (exit, reason))
+            loss = objective.Evaluate(point, gradient);
+            (initialLoss, initialNorm) = (loss, VectorMath.Norm(gradient));
+        }
+        else (initialLoss, initialNorm) = (resume.InitialLoss, resume.InitialGradientNorm);
+
+        SolverState State() => new(epoch, position, point.ToArray(), initialLoss, initialNorm, history.ToArray());
+        OptimizationResult Interrupted() => new(point, history.LastOrDefault()?.Loss ?? double.NaN, double.NaN, epoch, ExitCondition.Interrupted,
+            $"stop requested by a signal in epoch {epoch} at row position {position}", history);
+
+        bool atBoundary = resume is null;
+        while (true)
+        {
+            if (atBoundary)
             {
-                if (exit == ExitCondition.Diverged) return Diverged(objective, epochStart, epoch, reason, history);
-                return new OptimizationResult(point, loss, norm, epoch, exit, reason, history);
+                double norm = VectorMath.Norm(gradient);
+                var record = new IterationRecord(epoch, loss, norm, timeOffset + clock.Elapsed.TotalSeconds);
+                history.Add(record);
+                hooks.Progress?.Invoke(record);
+                if (termination.Check(epoch, loss, initialLoss, norm, initialNorm) is var (exit, reason))
+                {
+                    if (exit == ExitCondition.Diverged) return Diverged(objective, epochStart, epoch, reason, history);
+                    return new OptimizationResult(point, loss, norm, epoch, exit, reason, history);
+                }
+                if (hooks.Control?.StopAgreed == true) { hooks.Checkpoint?.Invoke(State()); return Interrupted(); }
+                if (hooks.CheckpointDueAfter(epoch)) hooks.Checkpoint!(State());
+                point.CopyTo(epochStart, 0);
             }
-            point.CopyTo(epochStart, 0);
             try
             {
-                for (long position = 0; position < objective.Rows; position += batchSize)
+                while (position < objective.Rows)
                 {
                     int count = (int)Math.Min(batchSize, objective.Rows - position);
                     for (int k = 0; k < count; k++) batch[k] = order.RowAt(epoch, position + k);
                     objective.EvaluateSample(point, batch.AsSpan(0, count), gradient);
                     DenseKernels.Axpy(-learningRate, gradient, point);
+                    position += count;
+                    if (hooks.Control?.StopAgreed == true) { hooks.Checkpoint?.Invoke(State()); return Interrupted(); }
+                    if (hooks.Control?.CheckpointAgreed == true && hooks.Checkpoint is not null) hooks.Checkpoint(State());
                 }
+                epoch++;
+                position = 0;
                 loss = objective.Evaluate(point, gradient);
+                atBoundary = true;
             }
             catch (NonFiniteValueException e) { return Diverged(objective, epochStart, epoch + 1, e.Message, history); }
         }

@@ -1,0 +1,35 @@
+using System.Diagnostics;
+using MpiDescent.Communication;
+using MpiDescent.Output;
+using MpiDescent.Training;
+
+namespace MpiDescent.Cli;
+
+/// <summary>Writes checkpoints for a training run: rank 0 writes atomically, all ranks agree on the outcome, and the
+/// interval clock restarts. Also sets up the agreed time-based trigger.</summary>
+public sealed class CheckpointWriter(TrainOptions options, ICommunicator comm, TextWriter output, TextWriter errors,
+    Func<SolverState, CheckpointFile> describe)
+{
+    private readonly Stopwatch _sinceLast = Stopwatch.StartNew();
+
+    /// <summary>Where checkpoints go.</summary>
+    public string Path => options.CheckpointPath;
+
+    /// <summary>Makes <paramref name="control"/> ask for a checkpoint when the interval has passed on rank 0.</summary>
+    public void Arm(RunControl control)
+    {
+        if (options.CheckpointInterval > 0) control.CheckpointDue = () => _sinceLast.Elapsed.TotalSeconds >= options.CheckpointInterval;
+    }
+
+    /// <summary>Writes <paramref name="state"/> (collective).</summary>
+    public void Write(SolverState state)
+    {
+        Collective.Agree(comm, errors, () =>
+        {
+            if (comm.Rank != 0) return;
+            Json.Write(options.CheckpointPath, describe(state));
+            if (!options.Quiet) output.WriteLine($"checkpoint: {(options.Solver == "sgd" ? $"epoch {state.Epoch}, position {state.Position}" : $"iteration {state.Iteration}")} saved to {options.CheckpointPath}");
+        });
+        _sinceLast.Restart();
+    }
+}

@@ -1,0 +1,31 @@
+namespace MpiDescent.Training;
+
+/// <summary>
+/// Everything an iterative solver needs to continue exactly where it was: a resumed run then produces bitwise the same
+/// model as an uninterrupted one. For sgd the random state is (seed, <see cref="Epoch"/>, <see cref="Position"/>) since
+/// the row order is a stateless permutation.
+/// </summary>
+/// <param name="Iteration">Updates done (gd) or epochs completed (sgd).</param>
+/// <param name="Position">sgd: the next position within epoch <see cref="Iteration"/>; 0 at an epoch boundary.</param>
+/// <param name="Point">Current parameters (on the training scale).</param>
+/// <param name="InitialLoss">The loss at the start of the whole run (for the divergence test).</param>
+/// <param name="InitialGradientNorm">The gradient norm at the start (for the relative tolerance).</param>
+/// <param name="History">The iteration history so far.</param>
+public sealed record SolverState(int Iteration, long Position, double[] Point, double InitialLoss, double InitialGradientNorm,
+    IReadOnlyList<IterationRecord> History)
+{
+    /// <summary>sgd: the epoch in progress.</summary>
+    public int Epoch => Iteration;
+}
+
+/// <summary>How a solver saves and continues: the state to resume from (or null), a callback that receives the state
+/// when a checkpoint is due, every-N-iterations checkpoints, and the agreed stop/checkpoint requests.</summary>
+public sealed record SolverHooks(SolverState? ResumeFrom = null, Action<SolverState>? Checkpoint = null, int CheckpointEvery = 0,
+    RunControl? Control = null, Action<IterationRecord>? Progress = null)
+{
+    /// <summary>No resume, no checkpoints.</summary>
+    public static readonly SolverHooks None = new();
+
+    internal bool CheckpointDueAfter(int iteration) =>
+        Checkpoint is not null && ((CheckpointEvery > 0 && iteration > 0 && iteration % CheckpointEvery == 0) || Control?.CheckpointAgreed == true);
+}

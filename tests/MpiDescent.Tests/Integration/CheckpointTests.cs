@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace MpiDescent.Tests.Integration;
+
+/// <summary>Checkpoint, preemption and resume: an interrupted and resumed run ends with bitwise the uninterrupted model,
+/// at another rank count too; a killed rank ends the job promptly and leaves a resumable checkpoint.</summary>
+[NonParallelizable]
+public class CheckpointTests
+{
+    private string _dir = "";
+    private string _data = "";
+
+    [OneTimeSetUp]
+    public void Convert()
+    {
+        _dir = TestData.TempDirectory();
+        _data = Path.Combine(_dir, "diabetes.bin");
+        Assert.That(MpiJob.Run(0, "convert", TestData.DiabetesCsv, _data).ExitCode, Is.EqualTo(0));
+    }
+
+    [OneTimeTearDown]
+    public void CleanUp() => Directory.Delete(_dir, recursive: true);
+
+    private static string Weights(string model)
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(model));
+        return json.RootElement.GetProperty("weights").GetRawText() + json.RootElement.GetProperty("intercept").GetRawText();
+    }
+
+    private MpiJob.Outcome Train(int ranks, string model, string[] options, Dictionary<string, string>? env = null) =>
+        MpiJob.Run(ranks, new[] { "train", _data, "--model", Path.Combine(_dir, model), "--standardize", "--tolerance", "0" }.Concat(options), env);
+
+    [TestCase("gd", new[] { "--max-iterations", "120" }, 40)]
+    [TestCase("sgd", new[] { "--epochs", "4", "--batch-size", "16", "--seed", "9" }, 2)]
+    public void Train_SignalOnOneRankThenResumeAtOtherRankCount_BitwiseEqualsUninterrupted(string solver, string[] options, int signalAt)
+    {
+        var all = new[] { "--solver", solver, "--quiet" }.Concat(options).ToArray();
+        var full = Train(2, $"{solver}-full.json", all);
+        Assert.That(full.ExitCode, Is.EqualTo(0), full.ToString());
+
+        var checkpoint = Path.Combine(_dir, $"{solver}-ck.json");
+        var stopped = Train(2, $"{solver}-part.json", all.Append("--checkpoint").Append(checkpoint).ToArray(),
+            new Dictionary<string, string> { ["MPIDESCENT_SIGNAL"] = $"1:{signalAt}" });
+        Assert.That(stopped.ExitCode, Is.EqualTo(ExitCodes.Interrupted), stopped.ToString());
+        Assert.That(stopped.Output, Does.Contain("--resume " + checkpoint));
+        Assert.That(File.Exists(Path.Combine(_dir, $"{solver}-part.json")), Is.False, "no model from an interrupted run");
+
+        var resumed = Train(3, $"{solver}-part.json", all.Append("--resume").Append(checkpoint).ToArray());
+        Assert.That(resumed.ExitCode, Is.EqualTo(0), resumed.ToString());
+        Assert.That(Weights(Path.Combine(_dir, $"{solver}-part.json")), Is.EqualTo(Weights(Path.Combine(_dir, $"{solver}-full.json"))));
+    }
+
+    [Test]
+    public void Train_CheckpointEvery_WritesResumableCheckpoints()
+    {
+        var checkpoint = Path.Combine(_dir, "every.json");
+        var run = Train(2, "every-model.json", ["--max-iterations", "100", "--checkpoint", checkpoint, "--checkpoint-every", "30", "--quiet"]);
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+        using (var json = JsonDocument.Parse(File.ReadAllText(checkpoint)))
+            Assert.That(json.RootElement.GetProperty("state").GetProperty("iteration").GetInt32(), Is.EqualTo(90));
+        var resumed = Train(1, "every-resumed.json", ["--max-iterations", "100", "--resume", checkpoint, "--quiet"]);
+        Assert.That(resumed.ExitCode, Is.EqualTo(0), resumed.ToString());
+        Assert.That(Weights(Path.Combine(_dir, "every-resumed.json")), Is.EqualTo(Weights(Path.Combine(_dir, "every-model.json"))));
+    }
+
+    [Test]
+    public void Train_ResumeWithOtherDataOrSettings_Refused()
+    {
+        var checkpoint = Path.Combine(_dir, "refuse.json");
+        Assert.That(Train(1, "refuse-model.json", ["--max-iterations", "10", "--checkpoint", checkpoint, "--checkpoint-every", "5", "--quiet"]).ExitCode, Is.EqualTo(0));
+        var other = Path.Combine(_dir, "other.bin");
+        Assert.That(MpiJob.Run(0, "generate", other, "--rows", "100", "--features", "10").ExitCode, Is.EqualTo(0));
+        var wrongData = MpiJob.Run(2, "train", other, "--standardize", "--resume", checkpoint);
+        Assert.That(wrongData.ExitCode, Is.EqualTo(ExitCodes.BadInput), wrongData.ToString());
+        Assert.That(wrongData.Errors, Does.Contain("was made from data with checksum"));
+        var wrongSettings = Train(2, "refuse2.json", ["--summation", "plain", "--resume", checkpoint]);
+        Assert.That(wrongSettings.ExitCode, Is.EqualTo(ExitCodes.Usage), wrongSettings.ToString());
+        Assert.That(wrongSettings.Errors, Does.Contain("--summation reproducible"));
+    }
+
+    [Test]
+    public void Train_RankKilledWithSigkill_JobEndsWithin10SecondsAndCheckpointResumes()
+    {
+        var data = Path.Combine(_dir, "long.bin");
+        Assert.That(MpiJob.Run(0, "generate", data, "--rows", "20000", "--features", "8").ExitCode, Is.EqualTo(0));
+        var checkpoint = Path.Combine(_dir, "killed.json");
+        var model = Path.Combine(_dir, "killed-model.json");
+        string[] common = ["train", data, "--learning-rate", "0.0001", "--tolerance", "0", "--quiet"];
+        var start = new ProcessStartInfo("timeout", ["60", "mpiexec.mpich", "-n", "2", MpiJob.Executable, .. common,
+            "--max-iterations", "100000000", "--model", model, "--checkpoint", checkpoint, "--checkpoint-every", "200"])
+            { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var job = Process.Start(start)!;
+        var output = job.StandardOutput.ReadToEndAsync();
+        var errors = job.StandardError.ReadToEndAsync();
+        var wait = Stopwatch.StartNew();
+        while (!File.Exists(checkpoint) && wait.Elapsed < TimeSpan.FromSeconds(30)) Thread.Sleep(50);
+        Assert.That(File.Exists(checkpoint), Is.True, "a checkpoint appeared");
+        Thread.Sleep(200);
+        var rank = RankProcesses(model).Last();
+        Process.Start("kill", ["-9", rank.ToString()])!.WaitForExit();
+        var killed = Stopwatch.StartNew();
+        Assert.That(job.WaitForExit(TimeSpan.FromSeconds(10)), Is.True, "the job ended within 10 s of the kill");
+        Assert.That(job.ExitCode, Is.Not.EqualTo(0), $"{output.Result}\n{errors.Result}");
+        Assert.That(killed.Elapsed, Is.LessThan(TimeSpan.FromSeconds(10)));
+
+        int iteration;
+        using (var json = JsonDocument.Parse(File.ReadAllText(checkpoint)))
+            iteration = json.RootElement.GetProperty("state").GetProperty("iteration").GetInt32();
+        Assert.That(iteration % 200, Is.EqualTo(0));
+        string target = (iteration + 50).ToString();
+        var resumed = MpiJob.Run(2, [.. common, "--max-iterations", target, "--model", model, "--resume", checkpoint]);
+        Assert.That(resumed.ExitCode, Is.EqualTo(0), resumed.ToString());
+        var reference = Path.Combine(_dir, "reference.json");
+        Assert.That(MpiJob.Run(1, [.. common, "--max-iterations", target, "--model", reference]).ExitCode, Is.EqualTo(0));
+        Assert.That(Weights(model), Is.EqualTo(Weights(reference)));
+    }
+
+    /// <summary>PIDs of the MpiDescent rank processes whose command line names <paramref name="marker"/>.</summary>
+    private static int[] RankProcesses(string marker)
+    {
+        var ps = Process.Start(new ProcessStartInfo("ps", ["-eo", "pid=,args="]) { RedirectStandardOutput = true })!;
+        var lines = ps.StandardOutput.ReadToEnd().Split('\n');
+        ps.WaitForExit();
+        return lines.Select(l => l.Trim()).Where(l => l.Contains(MpiJob.Executable + " ") && l.Contains(marker) && !l.Contains("mpiexec"))
+            .Select(l => int.Parse(l.Split(' ')[0])).ToArray();
+    }
+}
