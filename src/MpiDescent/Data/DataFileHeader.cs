@@ -17,6 +17,8 @@ public sealed record DataFileHeader(long Rows, int Features, ElementType Element
     public const int CurrentVersion = 1;
     /// <summary>Size of the fixed part of the header.</summary>
     public const int FixedBytes = 128;
+    /// <summary>The most features a file may have (keeps record sizes within 32-bit arithmetic).</summary>
+    public const int MaxFeatures = 1 << 27;
     /// <summary>Rows per checksummed block in files this program writes.</summary>
     public const int DefaultChecksumBlockRows = 4096;
 
@@ -97,6 +99,10 @@ public sealed record DataFileHeader(long Rows, int Features, ElementType Element
         if (rows < 0) throw new InputFileException(path, $"header is corrupt: negative row count {rows}");
         if (features < 1) throw new InputFileException(path, $"the file has {features} features; at least 1 is needed");
         if (blockRows < 1) throw new InputFileException(path, $"header is corrupt: checksum block of {blockRows} rows");
+        // Bound the counts by the file's length before any multiplication, so a corrupt header cannot overflow the sizes.
+        long available = length - FixedBytes - namesLength;
+        if (features > MaxFeatures || rows > available / ((features + 1L) * 8))
+            throw new InputFileException(path, $"the header describes {rows} rows × {features} features, more than the file's {length} bytes can hold: truncated or corrupt");
         string[] names = namesLength == 0 ? [] : Encoding.UTF8.GetString(all, FixedBytes, namesLength).Split('\n');
         if (names.Length != 0 && names.Length != features)
             throw new InputFileException(path, $"header has {names.Length} feature names for {features} features");

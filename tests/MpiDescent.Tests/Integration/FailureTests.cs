@@ -99,3 +99,61 @@ public class RankFaultTests
         finally { Directory.Delete(dir, recursive: true); }
     }
 }
+
+[NonParallelizable]
+public class InputEdgeTests
+{
+    [Test]
+    public void Train_MoreRanksThanRows_StillTrainsAndMatchesOneRank()
+    {
+        var dir = TestData.TempDirectory();
+        try
+        {
+            var csv = Path.Combine(dir, "tiny.csv");
+            File.WriteAllText(csv, "a,b,y\n1,0,1\n0,1,2\n1,1,3.5\n2,1,4\n");
+            var data = Path.Combine(dir, "tiny.bin");
+            Assert.That(MpiJob.Run(0, "convert", csv, data).ExitCode, Is.EqualTo(0));
+            var seven = MpiJob.Run(7, "train", data, "--solver", "exact", "--model", Path.Combine(dir, "m7.json"));
+            Assert.That(seven.ExitCode, Is.EqualTo(0), seven.ToString());
+            Assert.That(seven.Output, Does.Contain("on 7 ranks (0-1 rows each"));
+            Assert.That(MpiJob.Run(1, "train", data, "--solver", "exact", "--model", Path.Combine(dir, "m1.json")).ExitCode, Is.EqualTo(0));
+            Assert.That(File.ReadAllText(Path.Combine(dir, "m7.json")).Split("\"dataFile\"")[0],
+                Is.EqualTo(File.ReadAllText(Path.Combine(dir, "m1.json")).Split("\"dataFile\"")[0]));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Test]
+    public void Evaluate_ModelWithOtherFeatureCount_BadInputNamingBoth()
+    {
+        var dir = TestData.TempDirectory();
+        try
+        {
+            var a = Path.Combine(dir, "a.bin");
+            var b = Path.Combine(dir, "b.bin");
+            Assert.That(MpiJob.Run(0, "generate", a, "--rows", "50", "--features", "3").ExitCode, Is.EqualTo(0));
+            Assert.That(MpiJob.Run(0, "generate", b, "--rows", "50", "--features", "4").ExitCode, Is.EqualTo(0));
+            Assert.That(MpiJob.Run(0, "train", a, "--solver", "exact", "--quiet").ExitCode, Is.EqualTo(0));
+            var outcome = MpiJob.Run(2, "evaluate", Path.Combine(dir, "a.model.json"), b);
+            Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.BadInput), outcome.ToString());
+            Assert.That(outcome.Errors, Does.Contain("has 4 features but the model").And.Contain("has 3"));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Test]
+    public void Convert_OnlyALabelColumn_SaysNoFeatures()
+    {
+        var dir = TestData.TempDirectory();
+        try
+        {
+            var csv = Path.Combine(dir, "label-only.csv");
+            File.WriteAllText(csv, "y\n1\n2\n");
+            var outcome = MpiJob.Run(0, "convert", csv, Path.Combine(dir, "x.bin"));
+            Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.BadInput), outcome.ToString());
+            Assert.That(outcome.Errors, Does.Contain("need at least one feature and a label"));
+            Assert.That(Directory.GetFiles(dir), Has.Length.EqualTo(1), "no output file left behind");
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+}

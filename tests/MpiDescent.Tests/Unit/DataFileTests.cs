@@ -140,3 +140,16 @@ public class DataFileTests
         Assert.That(e.Message, Does.Contain("row 1").And.Contain("feature 'b'"));
     }
 }
+
+public class DataFileEdgeTests
+{
+    [Test]
+    public void Read_ZeroRowFile_IsValidHeader()
+    {
+        var dir = TestData.TempDirectory();
+        var path = Path.Combine(dir, "zero.bin");
+        using (var writer = new DataFileWriter(path, 4)) writer.Complete();
+        Assert.That(DataFileHeader.Read(path).Rows, Is.EqualTo(0));
+        Directory.Delete(dir, true);
+    }
+}
