@@ -27,7 +27,7 @@ public static class ScoringCommand
         var shard = Collective.Agree(comm, errors, () => DataShard.Load(options.DataPath, header, start, end, comm.Rank));
         var predictions = new double[shard.Rows];
         for (int i = 0; i < shard.Rows; i++)
-            predictions[i] = DenseKernels.Dot(shard.Features.AsSpan(i * shard.FeatureCount, shard.FeatureCount), model.Weights) + model.Intercept;
+            predictions[i] = DenseKernels.Dot(shard.Features.Slice(i * shard.FeatureCount, shard.FeatureCount), model.Weights) + model.Intercept;
         if (options.Command == "predict")
         {
             WriteInRankOrder(options.OutputPath!, predictions, comm, errors);

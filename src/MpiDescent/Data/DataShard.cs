@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
+using MpiDescent.Numerics;
 
 namespace MpiDescent.Data;
 
@@ -10,13 +11,15 @@ namespace MpiDescent.Data;
 /// </summary>
 public sealed class DataShard
 {
-    private DataShard(string path, DataFileHeader header, long rowStart, int rows, double[] features, double[] labels)
+    private readonly AlignedBuffer _features;
+
+    private DataShard(string path, DataFileHeader header, long rowStart, int rows, AlignedBuffer features, double[] labels)
     {
         Path = path;
         Header = header;
         RowStart = rowStart;
         Rows = rows;
-        Features = features;
+        _features = features;
         Labels = labels;
     }
 
@@ -30,14 +33,18 @@ public sealed class DataShard
     public int Rows { get; }
     /// <summary>Features per row.</summary>
     public int FeatureCount => Header.Features;
-    /// <summary>Row-major features, <see cref="Rows"/> × <see cref="FeatureCount"/>.</summary>
-    public double[] Features { get; }
+    /// <summary>Row-major features, <see cref="Rows"/> × <see cref="FeatureCount"/>, starting on a cache-line boundary.</summary>
+    public Span<double> Features => _features.Span;
     /// <summary>Labels, one per local row.</summary>
     public double[] Labels { get; }
 
     /// <summary>Builds a shard from arrays already in memory (tests, generated data).</summary>
-    public static DataShard FromArrays(DataFileHeader header, long rowStart, double[] features, double[] labels) =>
-        new("(memory)", header, rowStart, labels.Length, features, labels);
+    public static DataShard FromArrays(DataFileHeader header, long rowStart, double[] features, double[] labels)
+    {
+        var buffer = new AlignedBuffer(features.Length);
+        features.CopyTo(buffer.Span);
+        return new("(memory)", header, rowStart, labels.Length, buffer, labels);
+    }
 
     /// <summary>Reads rows [<paramref name="rowStart"/>, <paramref name="rowEnd"/>) of <paramref name="path"/>.</summary>
     /// <exception cref="InputFileException">Checksum mismatch, non-finite value, or an I/O error; names the rank.</exception>
@@ -47,9 +54,10 @@ public sealed class DataShard
         int d = header.Features;
         if (count * d > Array.MaxLength)
             throw new InputFileException(path, $"rank {rank}: its slice of {count} rows × {d} features exceeds one array; run with more ranks");
-        var features = new double[count * d];
+        var aligned = new AlignedBuffer(count * d);
+        var features = aligned.Span;
         var labels = new double[count];
-        if (count == 0) return new DataShard(path, header, rowStart, 0, features, labels);
+        if (count == 0) return new DataShard(path, header, rowStart, 0, aligned, labels);
 
         using var stream = DataFileAccess.OpenRead(path);
         var handle = stream.SafeFileHandle;
@@ -77,10 +85,10 @@ public sealed class DataShard
                     double v = BinaryPrimitives.ReadDoubleLittleEndian(source.Slice(j * 8));
                     if (!double.IsFinite(v))
                         throw new InputFileException(path, $"rank {rank}: row {row} has {v} in {(j < d ? $"feature '{header.FeatureName(j)}'" : "the label")}");
-                    if (j < d) features[local * d + j] = v; else labels[local] = v;
+                    if (j < d) features[(int)(local * d + j)] = v; else labels[local] = v;
                 }
             }
         }
-        return new DataShard(path, header, rowStart, (int)count, features, labels);
+        return new DataShard(path, header, rowStart, (int)count, aligned, labels);
     }
 }

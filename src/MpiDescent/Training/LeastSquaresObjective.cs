@@ -20,6 +20,8 @@ public sealed class LeastSquaresObjective : IStochasticObjective
     private readonly int _features;
     private readonly IVectorSum _sum;
     private readonly double[] _block;
+    private readonly AlignedBuffer _gradientW;
+    private readonly AlignedBuffer _weights;
     private readonly double[] _totals;
 
     private readonly RunControl? _control;
@@ -42,6 +44,8 @@ public sealed class LeastSquaresObjective : IStochasticObjective
         // Reduced layout: gradient sums, loss sum, count of non-finite blocks, control slots.
         _sum = VectorSums.Create(summation, Dimension + 2 + RunControl.Slots);
         _block = new double[Dimension + 2];
+        _gradientW = new AlignedBuffer(_features);
+        _weights = new AlignedBuffer(_features);
         _totals = new double[Dimension + 2 + RunControl.Slots];
     }
 
@@ -64,16 +68,18 @@ public sealed class LeastSquaresObjective : IStochasticObjective
     public double Evaluate(ReadOnlySpan<double> point, Span<double> gradient)
     {
         long start = Stopwatch.GetTimestamp();
-        var w = point[.._features];
+        var w = _weights.Span;
+        point[.._features].CopyTo(w);
         double b = FitIntercept ? point[_features] : 0.0;
         _sum.Clear();
         long nonFinite = 0;
-        var gradW = _block.AsSpan(0, _features);
+        var gradW = _gradientW.Span;
         for (int first = 0; first < _shard.Rows; first += _blockRows)
         {
             int rows = Math.Min(_blockRows, _shard.Rows - first);
             var (squares, residuals) = DenseKernels.LeastSquaresBlock(
-                _shard.Features.AsSpan(first * _features, rows * _features), _shard.Labels.AsSpan(first, rows), w, b, gradW);
+                _shard.Features.Slice(first * _features, rows * _features), _shard.Labels.AsSpan(first, rows), w, b, gradW);
+            gradW.CopyTo(_block);
             if (FitIntercept) _block[_features] = residuals;
             _block[Dimension] = squares;
             if (!AllFinite(_block.AsSpan(0, Dimension + 1))) { nonFinite++; continue; }
@@ -98,7 +104,7 @@ public sealed class LeastSquaresObjective : IStochasticObjective
         {
             long local = row - _shard.RowStart;
             if (local < 0 || local >= _shard.Rows) continue;
-            var x = _shard.Features.AsSpan((int)local * _features, _features);
+            var x = _shard.Features.Slice((int)local * _features, _features);
             double r = DenseKernels.Dot(x, w) + b - _shard.Labels[local];
             for (int j = 0; j < _features; j++) _block[j] = r * x[j];
             if (FitIntercept) _block[_features] = r;

@@ -27,7 +27,7 @@ public static class NormalEquations
             int rows = Math.Min(partition.BlockRows, shard.Rows - first);
             for (int i = first; i < first + rows; i++)
             {
-                shard.Features.AsSpan(i * d, d).CopyTo(row);
+                shard.Features.Slice(i * d, d).CopyTo(row);
                 if (fitIntercept) row[d] = 1.0;
                 int offset = 0;
                 for (int j = 0; j < n; j++)

@@ -27,7 +27,7 @@ public class DataFileTests
             var (start, end) = partition.RowsOf(r);
             var shard = DataShard.Load(path, header, start, end, r);
             Assert.That(shard.RowStart, Is.EqualTo(start));
-            features.AddRange(shard.Features);
+            features.AddRange(shard.Features.ToArray());
             labels.AddRange(shard.Labels);
         }
         Assert.That(features, Is.EqualTo(x));

@@ -91,7 +91,7 @@ public class FuzzTests
             {
                 var header = new CsvConverter(input, null, null, random.Next(2) == 0).Convert(output);
                 var shard = DataShard.Load(output, header, 0, header.Rows, 0);
-                Assert.That(shard.Features.All(double.IsFinite) && shard.Labels.All(double.IsFinite), Is.True);
+                Assert.That(shard.Features.ToArray().All(double.IsFinite) && shard.Labels.All(double.IsFinite), Is.True);
             }, $"seed {seed}, trial {trial}");
         }
     }
