@@ -13,6 +13,7 @@ public class DistributedTrainingTests
 {
     private string _dir = "";
     private string _data = "";
+    private string _synthetic = "";
 
     [OneTimeSetUp]
     public void ConvertDiabetes()
@@ -21,6 +22,8 @@ public class DistributedTrainingTests
         _data = Path.Combine(_dir, "diabetes.bin");
         var convert = MpiJob.Run(0, "convert", TestData.DiabetesCsv, _data, "--label", "target");
         Assert.That(convert.ExitCode, Is.EqualTo(0), convert.ToString());
+        _synthetic = Path.Combine(_dir, "synthetic.bin");
+        Assert.That(MpiJob.Run(0, "generate", _synthetic, "--rows", "3001", "--features", "6", "--noise", "0.5", "--seed", "4").ExitCode, Is.EqualTo(0));
     }
 
     [OneTimeTearDown]
@@ -34,10 +37,13 @@ public class DistributedTrainingTests
             root.GetProperty("intercept").GetDouble(), root.GetProperty("finalLoss").GetDouble());
     }
 
-    private (double[] Weights, double Intercept, double Loss) Train(int ranks, string name, params string[] options)
+    private (double[] Weights, double Intercept, double Loss) Train(int ranks, string name, params string[] options) =>
+        TrainOn(_data, ranks, name, options);
+
+    private (double[] Weights, double Intercept, double Loss) TrainOn(string data, int ranks, string name, params string[] options)
     {
         var model = Path.Combine(_dir, name);
-        var outcome = MpiJob.Run(ranks, new[] { "train", _data, "--model", model }.Concat(options));
+        var outcome = MpiJob.Run(ranks, new[] { "train", data, "--model", model }.Concat(options));
         Assert.That(outcome.ExitCode, Is.EqualTo(0), outcome.ToString());
         if (ranks > 1) Assert.That(outcome.Output, Does.Contain($"weights identical on all {ranks} ranks"));
         return ReadModel(model);
@@ -92,12 +98,16 @@ public class DistributedTrainingTests
         for (int k = 0; k < qr.Length; k++) Assert.That(theta[k], Is.EqualTo(qr[k]).Within(1e-8 * Math.Max(1, Math.Abs(qr[k]))), $"component {k}");
     }
 
-    [TestCase("gd", "--standardize", "--max-iterations", "30")]
-    [TestCase("sgd", "--standardize", "--epochs", "1", "--batch-size", "64", "--seed", "3")]
-    [TestCase("exact")]
-    public void Train_RankCounts1To7_BitwiseIdenticalModels(string solver, params string[] options)
+    [TestCase("diabetes", "gd", "--standardize", "--max-iterations", "30")]
+    [TestCase("diabetes", "sgd", "--standardize", "--epochs", "1", "--batch-size", "64", "--seed", "3")]
+    [TestCase("diabetes", "exact")]
+    [TestCase("synthetic", "gd", "--max-iterations", "20")]
+    [TestCase("synthetic", "sgd", "--epochs", "1", "--batch-size", "500", "--seed", "8")]
+    [TestCase("synthetic", "exact")]
+    public void Train_RankCounts1To7_BitwiseIdenticalModels(string dataSet, string solver, params string[] options)
     {
-        var models = new[] { 1, 2, 3, 4, 7 }.Select(n => Train(n, $"repro-{solver}-{n}.json", new[] { "--solver", solver, "--quiet" }.Concat(options).ToArray())).ToArray();
+        var data = dataSet == "diabetes" ? _data : _synthetic;
+        var models = new[] { 1, 2, 3, 4, 7 }.Select(n => TrainOn(data, n, $"repro-{dataSet}-{solver}-{n}.json", new[] { "--solver", solver, "--quiet" }.Concat(options).ToArray())).ToArray();
         foreach (var model in models[1..])
         {
             Assert.That(model.Weights, Is.EqualTo(models[0].Weights));
