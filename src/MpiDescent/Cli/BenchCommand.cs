@@ -43,13 +43,13 @@ public static class BenchCommand
             for (int first = 0; first < shard.Rows; first += partition.BlockRows)
             {
                 int rows = Math.Min(partition.BlockRows, shard.Rows - first);
-                sink += DenseKernels.LeastSquaresBlock(shard.Features.Slice(first * d, rows * d), shard.Labels.AsSpan(first, rows),
-                    weights.Span, theta[d], gradW.Span).SumSquares;
+                sink += DenseKernels.LinearBlock<Losses.SquaredLoss>(shard.Features.Slice(first * d, rows * d), shard.Labels.AsSpan(first, rows),
+                    weights.Span, theta[d], gradW.Span).SumLoss;
             }
         });
         var gradient = new double[d + 1];
-        var reproducible = new LeastSquaresObjective(shard, partition, comm, true, Summation.Reproducible);
-        var plain = new LeastSquaresObjective(shard, partition, comm, true, Summation.Plain);
+        var reproducible = new LinearObjective(shard, partition, comm, new ObjectiveSettings(FitIntercept: true, Summation: Summation.Reproducible));
+        var plain = new LinearObjective(shard, partition, comm, new ObjectiveSettings(FitIntercept: true, Summation: Summation.Plain));
         // Interleaved, so that both modes see the same machine state; the ratio is the median of per-pair ratios.
         var (evalReproducible, evalPlain, ratio) = MedianPair(repeat, comm,
             () => sink += reproducible.Evaluate(theta, gradient), () => sink += plain.Evaluate(theta, gradient));

@@ -29,7 +29,7 @@ public static class TrainCommand
 
         var scaling = options.Standardize ? FeatureScaling.Compute(shard, header.Rows, comm, options.FitIntercept, options.Summation) : null;
         scaling?.Apply(shard);
-        var objective = new LeastSquaresObjective(shard, partition, comm, options.FitIntercept, options.Summation, control);
+        var objective = new LinearObjective(shard, partition, comm, new ObjectiveSettings(FitIntercept: options.FitIntercept, Summation: options.Summation), control);
         var (minRows, maxRows) = RowsPerRank(partition);
         var (learningRate, rateSource) = LearningRate(options, objective, resume);
         var settings = new TrainingSettings(options.Solver, learningRate, rateSource, options.MaxIterations, options.Epochs, options.BatchSize,
@@ -96,7 +96,7 @@ public static class TrainCommand
         return (1.0 / curvature, $"auto: 1/L with L = {curvature.ToString("G6", CultureInfo.InvariantCulture)} by power iteration");
     }
 
-    private static OptimizationResult Solve(TrainOptions options, LeastSquaresObjective objective, DataShard shard, RowPartition partition,
+    private static OptimizationResult Solve(TrainOptions options, LinearObjective objective, DataShard shard, RowPartition partition,
         ICommunicator comm, double learningRate, ulong seed, SolverHooks hooks)
     {
         var start = new double[objective.Dimension];
@@ -132,7 +132,7 @@ public static class TrainCommand
         Exit = result.Exit.ToString(),
     };
 
-    private static TimingSummary GatherTiming(ICommunicator comm, double loadSeconds, LeastSquaresObjective objective, double totalSeconds)
+    private static TimingSummary GatherTiming(ICommunicator comm, double loadSeconds, LinearObjective objective, double totalSeconds)
     {
         var timings = comm.AllGather([loadSeconds, objective.ComputeSeconds, objective.CommunicationSeconds]);
         var ranks = Enumerable.Range(0, comm.Size).ToArray();

@@ -51,33 +51,45 @@ public static class DenseKernels
     private const int SubBlockRows = 32;
 
     /// <summary>
-    /// The least-squares pass over one block of rows: residuals r = x·w + b − y, then Σ r·x into <paramref name="gradW"/>,
-    /// returning Σ r² and Σ r. Rows are taken 32 at a time: residuals first (the rows come from memory), then Xᵀr over the
-    /// same rows (now in L1) with the gradient held in registers, so the gradient buffer is loaded and stored once per 32
-    /// rows instead of once per row. Each gradient element still accumulates its rows in order with fused multiply-add,
-    /// so the result depends only on the block.
+    /// The pass of a linear model over one block of rows: for each row z = x·w + b and (ℓ, ℓ′) = loss(z, y), each scaled
+    /// by the row's class weight (<paramref name="negativeWeight"/> for labels ≤ 0, <paramref name="positiveWeight"/>
+    /// otherwise); then Σ ℓ′·x into <paramref name="gradW"/>. Returns Σ ℓ and Σ ℓ′ (the intercept's gradient).
+    /// Rows are taken 32 at a time: derivatives first (the rows come from memory), then Xᵀr over the same rows (now in L1)
+    /// with the gradient held in registers, so the gradient buffer is loaded and stored once per 32 rows instead of once
+    /// per row. Each gradient element accumulates its rows in order with fused multiply-add, so the result depends only
+    /// on the block.
     /// </summary>
-    public static (double SumSquares, double SumResiduals) LeastSquaresBlock(ReadOnlySpan<double> x, ReadOnlySpan<double> y,
-        ReadOnlySpan<double> w, double b, Span<double> gradW)
+    public static (double SumLoss, double SumDerivative) LinearBlock<TLoss>(ReadOnlySpan<double> x, ReadOnlySpan<double> y,
+        ReadOnlySpan<double> w, double b, Span<double> gradW, double negativeWeight = 1, double positiveWeight = 1)
+        where TLoss : struct, Losses.ILoss
     {
         int d = w.Length;
+        var loss = default(TLoss);
         gradW.Clear();
         Span<double> r = stackalloc double[SubBlockRows];
-        double sumSquares = 0, sumResiduals = 0;
+        double sumLoss = 0, sumDerivative = 0;
+        bool weighted = negativeWeight != 1 || positiveWeight != 1;
         for (int first = 0; first < y.Length; first += SubBlockRows)
         {
             int n = Math.Min(SubBlockRows, y.Length - first);
             var rows = x.Slice(first * d, n * d);
             for (int i = 0; i < n; i++)
             {
-                double ri = Dot(rows.Slice(i * d, d), w) + b - y[first + i];
-                r[i] = ri;
-                sumSquares = Math.FusedMultiplyAdd(ri, ri, sumSquares);
-                sumResiduals += ri;
+                double label = y[first + i];
+                var (value, derivative) = loss.Evaluate(Dot(rows.Slice(i * d, d), w) + b, label);
+                if (weighted)
+                {
+                    double c = label > 0 ? positiveWeight : negativeWeight;
+                    value *= c;
+                    derivative *= c;
+                }
+                r[i] = derivative;
+                sumLoss += value;
+                sumDerivative += derivative;
             }
             AccumulateTransposeProduct(rows, r[..n], d, gradW);
         }
-        return (sumSquares, sumResiduals);
+        return (sumLoss, sumDerivative);
     }
 
     /// <summary>g[j] += Σᵢ r[i]·rows[i, j] for the rows of one sub-block, in row order per element, with column chunks of

@@ -55,7 +55,7 @@ public class DistributedTrainingTests
         var header = DataFileHeader.Read(_data);
         var comm = new SingleProcessCommunicator();
         var shard = DataShard.Load(_data, header, 0, header.Rows, 0);
-        var objective = new LeastSquaresObjective(shard, new RowPartition(header.Rows, 1), comm, true, summation);
+        var objective = new LinearObjective(shard, new RowPartition(header.Rows, 1), comm, new ObjectiveSettings(FitIntercept: true, Summation: summation));
         var gradient = new double[objective.Dimension];
         objective.Evaluate(new double[objective.Dimension], gradient);
         return gradient;

@@ -11,10 +11,10 @@ public class SolverTests
     private static readonly double[] Optimum = Shards.QrSolution(Data.X, Data.Y, Features);
     private static readonly double OptimalLoss = Shards.Loss(Data.X, Data.Y, Features, Optimum);
 
-    private static LeastSquaresObjective Objective(ICommunicator comm, double[]? x = null, double[]? y = null, int features = Features)
+    private static LinearObjective Objective(ICommunicator comm, double[]? x = null, double[]? y = null, int features = Features)
     {
         var (shard, partition) = Shards.For(comm, x ?? Data.X, y ?? Data.Y, features);
-        return new LeastSquaresObjective(shard, partition, comm, true, Summation.Reproducible);
+        return new LinearObjective(shard, partition, comm, new ObjectiveSettings(FitIntercept: true, Summation: Summation.Reproducible));
     }
 
     [Test]

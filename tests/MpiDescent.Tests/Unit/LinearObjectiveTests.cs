@@ -5,7 +5,7 @@ using MpiDescent.Training;
 
 namespace MpiDescent.Tests.Unit;
 
-public class LeastSquaresObjectiveTests
+public class LinearObjectiveTests
 {
     private const int Features = 7;
     private static readonly (double[] X, double[] Y) Data = TestData.Synthetic(rows: 1237, features: Features, seed: 3);
@@ -14,7 +14,7 @@ public class LeastSquaresObjectiveTests
     private static double[] Gradient(ICommunicator comm, Summation summation, out double value)
     {
         var (shard, partition) = Shards.For(comm, Data.X, Data.Y, Features);
-        var objective = new LeastSquaresObjective(shard, partition, comm, fitIntercept: true, summation);
+        var objective = new LinearObjective(shard, partition, comm, new ObjectiveSettings(FitIntercept: true, Summation: summation));
         var gradient = new double[objective.Dimension];
         value = objective.Evaluate(Point, gradient);
         return gradient;
@@ -36,7 +36,7 @@ public class LeastSquaresObjectiveTests
     {
         var comm = new SingleProcessCommunicator();
         var (shard, partition) = Shards.For(comm, Data.X, Data.Y, Features);
-        var objective = new LeastSquaresObjective(shard, partition, comm, true, Summation.Reproducible);
+        var objective = new LinearObjective(shard, partition, comm, new ObjectiveSettings(FitIntercept: true, Summation: Summation.Reproducible));
         var gradient = new double[objective.Dimension];
         objective.Evaluate(Point, gradient);
         var scratch = new double[objective.Dimension];
@@ -81,7 +81,7 @@ public class LeastSquaresObjectiveTests
         double[] Sample(ICommunicator comm)
         {
             var (shard, partition) = Shards.For(comm, Data.X, Data.Y, Features);
-            var objective = new LeastSquaresObjective(shard, partition, comm, true, Summation.Reproducible);
+            var objective = new LinearObjective(shard, partition, comm, new ObjectiveSettings(FitIntercept: true, Summation: Summation.Reproducible));
             var g = new double[objective.Dimension];
             objective.EvaluateSample(Point, rows, g);
             return g;
@@ -105,7 +105,7 @@ public class LeastSquaresObjectiveTests
         var results = ThreadedCommunicator.Run(3, comm =>
         {
             var (shard, partition) = Shards.For(comm, x, Data.Y, Features);
-            var objective = new LeastSquaresObjective(shard, partition, comm, true, Summation.Reproducible);
+            var objective = new LinearObjective(shard, partition, comm, new ObjectiveSettings(FitIntercept: true, Summation: Summation.Reproducible));
             try { objective.Evaluate(Point, new double[objective.Dimension]); return false; }
             catch (NonFiniteValueException) { return true; }
         });
