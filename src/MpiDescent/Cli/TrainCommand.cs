@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using MpiDescent.Communication;
 using MpiDescent.Data;
+using MpiDescent.Losses;
 using MpiDescent.Output;
 using MpiDescent.Training;
 
@@ -27,20 +28,25 @@ public static class TrainCommand
         ulong seed = resume is not null && options.Seed is null ? resume.Settings.Seed
             : (ulong)comm.BroadcastFromRoot((long)(options.Seed ?? (ulong)Random.Shared.NextInt64()));
 
+        var (minRows, maxRows) = RowsPerRank(partition);
+        double negativeLabel = -1;
+        var objectiveSettings = Collective.Agree(comm, errors, () => ObjectiveFor(options, shard, header, comm, output, errors, out negativeLabel));
         var scaling = options.Standardize ? FeatureScaling.Compute(shard, header.Rows, comm, options.FitIntercept, options.Summation) : null;
         scaling?.Apply(shard);
-        var objective = new LinearObjective(shard, partition, comm, new ObjectiveSettings(FitIntercept: options.FitIntercept, Summation: options.Summation), control);
-        var (minRows, maxRows) = RowsPerRank(partition);
-        var (learningRate, rateSource) = LearningRate(options, objective, resume);
+        var objective = new LinearObjective(shard, partition, comm, objectiveSettings, control);
+        var (learningRate, rateSource) = LearningRate(options, objective, shard, partition, comm, resume);
         var settings = new TrainingSettings(options.Solver, learningRate, rateSource, options.MaxIterations, options.Epochs, options.BatchSize,
-            options.Tolerance, seed, options.FitIntercept, options.Standardize, options.Summation.ToString().ToLowerInvariant());
+            options.Tolerance, seed, options.FitIntercept, options.Standardize, options.Summation.ToString().ToLowerInvariant(),
+            options.Loss.Name(), options.L2, objectiveSettings.NegativeClassWeight, objectiveSettings.PositiveClassWeight, options.LineSearch,
+            options.Solver is "momentum" or "nesterov" ? options.Momentum : 0);
         if (resume is not null)
             Collective.Agree(comm, errors, () => resume.CheckCompatible(options.ResumePath!, options.DataPath, header.ChecksumHex, settings,
                 options.LearningRate is not null, options.Seed is not null));
         if (root && !options.Quiet)
             output.WriteLine($"MpiDescent: {header.Rows} rows x {header.Features} features from {options.DataPath} on {comm.Size} rank{(comm.Size == 1 ? "" : "s")} "
                 + $"({minRows}-{maxRows} rows each, blocks of {partition.BlockRows}); solver {options.Solver}"
-                + (options.Solver == "exact" ? "" : $", learning rate {learningRate:G6} ({rateSource})")
+                + $", loss {options.Loss.Name()}" + (options.L2 > 0 ? $", l2 {options.L2:G6}" : "")
+                + (options.Solver is "exact" or "lbfgs" ? "" : $", learning rate {learningRate:G6} ({rateSource})")
                 + (resume is null ? "" : $"; resuming from {options.ResumePath} at {(options.Solver == "sgd" ? "epoch" : "iteration")} {resume.State.Iteration}"));
 
         var checkpoints = new CheckpointWriter(options, comm, output, errors, state => new CheckpointFile
@@ -65,7 +71,7 @@ public static class TrainCommand
         Collective.Agree(comm, errors, () =>
         {
             if (!root) return;
-            if (!interrupted) Json.Write(options.ModelPath, Model(options, header, comm.Size, settings, result, point));
+            if (!interrupted) Json.Write(options.ModelPath, Model(options, header, comm.Size, settings, result, point, negativeLabel));
             if (options.ReportPath is not null)
                 Json.Write(options.ReportPath, new RunReport(Path.GetFullPath(options.DataPath), header.ChecksumHex, header.Rows, header.Features, comm.Size,
                     minRows, maxRows, partition.BlockRows, settings, result.Iterations, objective.Evaluations, result.Value, result.GradientNorm,
@@ -87,13 +93,53 @@ public static class TrainCommand
             throw new UsageException($"--batch-size {options.BatchSize} exceeds the {header.Rows} rows of {options.DataPath}");
     }
 
-    private static (double Rate, string Source) LearningRate(TrainOptions options, IObjective objective, CheckpointFile? resume)
+    /// <summary>Checks the labels of a binary loss (and maps 0 to −1), reports the class counts, and works out the class
+    /// weights and the total weight W (collective).</summary>
+    private static ObjectiveSettings ObjectiveFor(TrainOptions options, DataShard shard, DataFileHeader header, ICommunicator comm,
+        TextWriter output, TextWriter errors, out double negativeLabel)
     {
-        if (options.Solver == "exact") return (0, "none");
+        negativeLabel = -1;
+        var settings = new ObjectiveSettings(options.Loss, options.FitIntercept, options.L2, Summation: options.Summation);
+        if (!options.Loss.IsBinary()) return settings;
+        var local = LabelCheck.CheckSlice(shard, options.Loss.Name());
+        var counts = LabelCheck.Normalize(shard, local, comm);
+        negativeLabel = counts.NegativeLabel;
+        var (negative, positive) = options.ClassWeight switch
+        {
+            null => (1.0, 1.0),
+            "balanced" => (header.Rows / (2.0 * counts.Negative), header.Rows / (2.0 * counts.Positive)),
+            var text => TrainOptions.ParseClassWeights(text),
+        };
+        if (comm.Rank == 0 && !options.Quiet)
+        {
+            output.WriteLine($"classes: {counts.Negative} negative, {counts.Positive} positive"
+                + (options.ClassWeight is null ? "" : $"; class weights {negative:G6} and {positive:G6}"));
+            if (counts.SingleClassRanks.Length > 0)
+                errors.WriteLine($"MpiDescent: warning: the slices of ranks {string.Join(",", counts.SingleClassRanks)} hold a single class "
+                    + "(sorted data?); the result is still correct, since gradients are summed over all ranks");
+        }
+        return settings with
+        {
+            NegativeClassWeight = negative,
+            PositiveClassWeight = positive,
+            TotalWeight = negative * counts.Negative + positive * counts.Positive,
+        };
+    }
+
+    private static (double Rate, string Source) LearningRate(TrainOptions options, LinearObjective objective, DataShard shard, RowPartition partition,
+        ICommunicator comm, CheckpointFile? resume)
+    {
+        if (options.Solver is "exact" or "lbfgs") return (0, "none");
         if (options.LearningRate is double given) return (given, "given");
         if (resume is not null) return (resume.Settings.LearningRate, resume.Settings.LearningRateSource);
-        double curvature = StepSizeEstimator.LargestCurvature(objective);
-        return (1.0 / curvature, $"auto: 1/L with L = {curvature.ToString("G6", CultureInfo.InvariantCulture)} by power iteration");
+        if (options.Solver == "adam") return (0.01, "auto: 0.01 for adam");
+        // λ_max of X̃ᵀX̃/m from a least-squares objective over the same rows, then the loss's curvature bound.
+        var gram = new LinearObjective(shard, partition, comm, new ObjectiveSettings(FitIntercept: options.FitIntercept, Summation: options.Summation));
+        double largest = StepSizeEstimator.LargestCurvature(gram);
+        var s = objective.Settings;
+        double weightFactor = Math.Max(s.NegativeClassWeight, s.PositiveClassWeight) * objective.Rows / objective.TotalWeight;
+        double curvature = StepSizeEstimator.CurvatureBound(s.Loss) * largest * weightFactor + s.L2;
+        return (1.0 / curvature, $"auto: 1/L with L = {curvature.ToString("G6", CultureInfo.InvariantCulture)} (power iteration)");
     }
 
     private static OptimizationResult Solve(TrainOptions options, LinearObjective objective, DataShard shard, RowPartition partition,
@@ -103,22 +149,29 @@ public static class TrainCommand
         var termination = new TerminationCriteria(options.Solver == "sgd" ? options.Epochs : options.MaxIterations, options.Tolerance);
         switch (options.Solver)
         {
-            case "gd":
-                return new GradientDescent(learningRate, termination).Minimize(objective, start, hooks);
-            case "sgd":
-                return new MiniBatchSgd(learningRate, options.BatchSize, seed, termination).Minimize(objective, start, hooks);
-            default:
-                var solution = NormalEquations.Solve(shard, partition, comm, options.FitIntercept, options.Summation);
-                var gradient = new double[solution.Length];
-                double loss = objective.Evaluate(solution, gradient);
-                double norm = VectorMath.Norm(gradient);
-                return new OptimizationResult(solution, loss, norm, 0, ExitCondition.ExactSolution, "Cholesky solve of the normal equations",
-                    [new IterationRecord(0, loss, norm, 0)]);
+            case "gd": return new GradientDescent(learningRate, termination, options.LineSearch).Minimize(objective, start, hooks);
+            case "sgd": return new MiniBatchSgd(learningRate, options.BatchSize, seed, termination).Minimize(objective, start, hooks);
+            case "lbfgs": return new Lbfgs(termination).Minimize(objective, start, hooks);
+            case "momentum": return new MomentumDescent(learningRate, options.Momentum, nesterov: false, termination).Minimize(objective, start, hooks);
+            case "nesterov": return new MomentumDescent(learningRate, options.Momentum, nesterov: true, termination).Minimize(objective, start, hooks);
+            case "adam": return new Adam(learningRate, termination).Minimize(objective, start, hooks);
         }
+        var solution = NormalEquations.Solve(shard, partition, comm, options.FitIntercept, options.Summation, options.L2);
+        var gradient = new double[solution.Length];
+        double loss = objective.Evaluate(solution, gradient);
+        double norm = VectorMath.Norm(gradient);
+        return new OptimizationResult(solution, loss, norm, 0, ExitCondition.ExactSolution, "Cholesky solve of the normal equations",
+            [new IterationRecord(0, loss, norm, 0)]);
     }
 
-    private static ModelFile Model(TrainOptions options, DataFileHeader header, int ranks, TrainingSettings settings, OptimizationResult result, double[] point) => new()
+    private static ModelFile Model(TrainOptions options, DataFileHeader header, int ranks, TrainingSettings settings, OptimizationResult result,
+        double[] point, double negativeLabel) => new()
     {
+        Loss = options.Loss.Name(),
+        Objective = $"J(w,b) = (1/W) sum_i c_i l(x_i.w + b, y_i) + (l2/2)|w|^2 with l(z,y) = {options.Loss.Formula()}, "
+            + "c_i the class weight of row i (1 without class weights), W = sum_i c_i",
+        L2 = options.L2,
+        ClassLabels = options.Loss.IsBinary() ? [negativeLabel, 1] : null,
         FeatureNames = Enumerable.Range(0, header.Features).Select(header.FeatureName).ToArray(),
         Weights = point[..header.Features],
         Intercept = options.FitIntercept ? point[header.Features] : 0,

@@ -1,3 +1,5 @@
+using System.Globalization;
+using MpiDescent.Losses;
 using MpiDescent.Numerics;
 
 namespace MpiDescent.Cli;
@@ -7,8 +9,18 @@ public sealed record TrainOptions
 {
     /// <summary>The data file.</summary>
     public required string DataPath { get; init; }
-    /// <summary>gd, sgd or exact.</summary>
+    /// <summary>gd, sgd, exact, lbfgs, momentum, nesterov or adam.</summary>
     public string Solver { get; init; } = "gd";
+    /// <summary>The per-example loss.</summary>
+    public LossKind Loss { get; init; } = LossKind.Squared;
+    /// <summary>L2 strength λ₂ (the penalty is (λ₂/2)‖w‖², the intercept is not penalized).</summary>
+    public double L2 { get; init; }
+    /// <summary>Class weights: null (none), "balanced", or "NEG:w,POS:w".</summary>
+    public string? ClassWeight { get; init; }
+    /// <summary>Backtracking Armijo line search for gd.</summary>
+    public bool LineSearch { get; init; }
+    /// <summary>Momentum μ for momentum and nesterov.</summary>
+    public double Momentum { get; init; } = 0.9;
     /// <summary>Fixed learning rate; null means automatic (1/L).</summary>
     public double? LearningRate { get; init; }
     /// <summary>Iteration limit for gd.</summary>
@@ -45,8 +57,12 @@ public sealed record TrainOptions
     public string? ResumePath { get; init; }
 
     private static readonly HashSet<string> Valued = ["solver", "learning-rate", "max-iterations", "epochs", "batch-size", "tolerance",
-        "seed", "summation", "model", "report", "log-every", "checkpoint", "checkpoint-every", "checkpoint-interval", "resume"];
-    private static readonly HashSet<string> Flags = ["no-intercept", "standardize", "quiet"];
+        "seed", "summation", "model", "report", "log-every", "checkpoint", "checkpoint-every", "checkpoint-interval", "resume",
+        "loss", "l2", "class-weight", "momentum"];
+    private static readonly HashSet<string> Flags = ["no-intercept", "standardize", "quiet", "line-search"];
+
+    /// <summary>The solvers.</summary>
+    public static readonly string[] Solvers = ["gd", "sgd", "exact", "lbfgs", "momentum", "nesterov", "adam"];
 
     /// <summary>Parses the arguments after <c>train</c>.</summary>
     /// <exception cref="UsageException">Unknown, malformed, out-of-range or conflicting options.</exception>
@@ -55,7 +71,15 @@ public sealed record TrainOptions
         var line = CommandLine.Parse("train", args, Valued, Flags);
         line.RequirePositionals("DATA.bin");
         var data = line.Positionals[0];
-        var solver = line.Choice("solver", "gd", "gd", "sgd", "exact");
+        var solver = line.Choice("solver", "gd", Solvers);
+        var loss = LossKinds.Parse(line.Choice("loss", "squared", "squared", "logistic", "hinge", "squared-hinge"));
+        if (solver == "exact" && loss != LossKind.Squared) throw line.Error("--solver exact solves least squares only (--loss squared)");
+        if (solver == "lbfgs" && line.Has("learning-rate")) throw line.Error("--learning-rate does not apply to lbfgs (it uses a Wolfe line search)");
+        if (line.Has("line-search") && solver != "gd") throw line.Error("--line-search applies to --solver gd");
+        if (line.Has("momentum") && solver is not ("momentum" or "nesterov")) throw line.Error("--momentum applies to --solver momentum or nesterov");
+        if (line.Has("class-weight") && !loss.IsBinary()) throw line.Error("--class-weight applies to the binary losses (logistic, hinge, squared-hinge)");
+        var classWeight = line.Text("class-weight");
+        if (classWeight is not null && classWeight != "balanced") ParseClassWeights(classWeight, line);
         if (solver != "sgd")
             foreach (var option in new[] { "epochs", "batch-size" })
                 if (line.Has(option)) throw line.Error($"--{option} applies only to --solver sgd");
@@ -69,6 +93,11 @@ public sealed record TrainOptions
         {
             DataPath = data,
             Solver = solver,
+            Loss = loss,
+            L2 = line.Double("l2", 0),
+            ClassWeight = classWeight,
+            LineSearch = line.Has("line-search"),
+            Momentum = line.Double("momentum", 0.9, max: 0.999999),
             LearningRate = rate == "auto" ? null : line.Double("learning-rate", 0, positive: true),
             MaxIterations = (int)line.Long("max-iterations", 1000, 0, int.MaxValue),
             Epochs = (int)line.Long("epochs", 10, 1, int.MaxValue),
@@ -87,6 +116,26 @@ public sealed record TrainOptions
             LogEvery = (int)line.Long("log-every", 0, 0, int.MaxValue),
             Quiet = line.Has("quiet"),
         };
+    }
+
+    /// <summary>Parses "NEG:w,POS:w" (class labels as in the data, 0 or -1 and 1) into (negative, positive) weights.</summary>
+    public static (double Negative, double Positive) ParseClassWeights(string text, CommandLine? line = null)
+    {
+        double negative = 1, positive = 1;
+        foreach (var part in text.Split(','))
+        {
+            var pieces = part.Split(':');
+            if (pieces.Length != 2 || !double.TryParse(pieces[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double w) || !(w > 0) || !double.IsFinite(w))
+                throw (line?.Error($"--class-weight must be 'balanced' or CLASS:WEIGHT,CLASS:WEIGHT with positive weights; got '{text}'")
+                       ?? new UsageException($"bad class weights '{text}'"));
+            switch (pieces[0].Trim())
+            {
+                case "0" or "-1": negative = w; break;
+                case "1" or "+1": positive = w; break;
+                default: throw (line?.Error($"--class-weight classes are 0 or -1 and 1; got '{pieces[0]}'") ?? new UsageException($"bad class '{pieces[0]}'"));
+            }
+        }
+        return (negative, positive);
     }
 
     /// <summary>data.bin → data.model.json beside it.</summary>

@@ -55,6 +55,11 @@ public sealed record CheckpointFile
                 throw new UsageException($"{path} was made with {option} {saved}, this run asks for {now}: incompatible with --resume");
         }
         Same("--solver", Settings.Solver, settings.Solver);
+        Same("--loss", Settings.Loss, settings.Loss);
+        Same("--l2", Settings.L2, settings.L2);
+        Same("class weights", (Settings.NegativeClassWeight, Settings.PositiveClassWeight), (settings.NegativeClassWeight, settings.PositiveClassWeight));
+        Same("--line-search", Settings.LineSearch, settings.LineSearch);
+        Same("--momentum", Settings.Momentum, settings.Momentum);
         Same("intercept", Settings.FitIntercept, settings.FitIntercept);
         Same("--standardize", Settings.Standardize, settings.Standardize);
         Same("--summation", Settings.Summation, settings.Summation);

@@ -12,10 +12,14 @@ public sealed record ModelFile
     public string Format { get; init; } = FormatName;
     /// <summary>Model format version.</summary>
     public int Version { get; init; } = 1;
-    /// <summary>The loss, e.g. "squared".</summary>
+    /// <summary>The loss: squared, logistic, hinge or squared-hinge.</summary>
     public string Loss { get; init; } = "squared";
     /// <summary>The objective's exact definition.</summary>
-    public string Objective { get; init; } = "J(w,b) = 1/(2m) * sum_i (x_i.w + b - y_i)^2";
+    public string Objective { get; init; } = "";
+    /// <summary>L2 strength λ₂ in the objective.</summary>
+    public double L2 { get; init; }
+    /// <summary>Binary losses: the labels of the negative and the positive class in the data (0 or -1, and 1).</summary>
+    public double[]? ClassLabels { get; init; }
     /// <summary>Feature names in weight order.</summary>
     public required string[] FeatureNames { get; init; }
     /// <summary>One weight per feature, on the raw (unstandardized) features.</summary>

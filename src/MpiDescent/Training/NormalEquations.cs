@@ -12,9 +12,10 @@ namespace MpiDescent.Training;
 /// </summary>
 public static class NormalEquations
 {
-    /// <summary>Returns the minimizer θ = (w, b) of the least-squares objective.</summary>
+    /// <summary>Returns the minimizer θ = (w, b) of 1/(2m)‖X̃θ − y‖² + (λ₂/2)‖w‖², i.e. the solution of
+    /// (X̃ᵀX̃ + mλ₂D)θ = X̃ᵀy with D the identity on the weights and 0 on the intercept (ridge when λ₂ &gt; 0).</summary>
     /// <exception cref="MpiDescentException">X̃ᵀX̃ is singular (linearly dependent features, or fewer rows than parameters).</exception>
-    public static double[] Solve(DataShard shard, RowPartition partition, ICommunicator communicator, bool fitIntercept, Summation summation)
+    public static double[] Solve(DataShard shard, RowPartition partition, ICommunicator communicator, bool fitIntercept, Summation summation, double l2 = 0)
     {
         int d = shard.FeatureCount, n = d + (fitIntercept ? 1 : 0);
         int packed = n * (n + 1) / 2;
@@ -45,6 +46,7 @@ public static class NormalEquations
         for (int j = 0, offset = 0; j < n; j++)
             for (int k = j; k < n; k++, offset++)
                 gram[j, k] = gram[k, j] = totals[offset];
+        for (int j = 0; j < d; j++) gram[j, j] += partition.Rows * l2;
         var rhs = Vector<double>.Build.Dense(totals.AsSpan(packed, n).ToArray());
         try
         {

@@ -11,8 +11,9 @@ namespace MpiDescent.Training;
 /// <param name="InitialLoss">The loss at the start of the whole run (for the divergence test).</param>
 /// <param name="InitialGradientNorm">The gradient norm at the start (for the relative tolerance).</param>
 /// <param name="History">The iteration history so far.</param>
+/// <param name="Auxiliary">Solver-specific vectors: L-BFGS pairs, momentum velocity, Adam moments.</param>
 public sealed record SolverState(int Iteration, long Position, double[] Point, double InitialLoss, double InitialGradientNorm,
-    IReadOnlyList<IterationRecord> History)
+    IReadOnlyList<IterationRecord> History, double[][]? Auxiliary = null)
 {
     /// <summary>sgd: the epoch in progress.</summary>
     public int Epoch => Iteration;

@@ -1,8 +1,10 @@
 namespace MpiDescent.Training;
 
 /// <summary>
-/// The default learning rate 1/L, where L is the largest eigenvalue of the Hessian of the least-squares objective,
-/// estimated by power iteration on Hessian-vector products H·v = ∇J(v) − ∇J(0) (exact for a quadratic).
+/// The default learning rate 1/L. For least squares L is the largest eigenvalue of the Hessian X̃ᵀX̃/m; for the other
+/// losses L = (bound on ℓ″)·λ_max(X̃ᵀX̃/m)·(largest class weight)·m/W + λ₂ (<see cref="CurvatureBound"/>). λ_max is
+/// estimated by power iteration on Hessian-vector products H·v = ∇J(v) − ∇J(0) of a least-squares objective over the same
+/// rows (exact for a quadratic).
 /// Power iteration approaches L from below, and gradient descent is stable for steps below 2/L.
 /// </summary>
 public static class StepSizeEstimator
@@ -30,4 +32,13 @@ public static class StepSizeEstimator
         }
         return estimate;
     }
+
+    /// <summary>A bound on ℓ″(z): 1 (squared), 1/4 (logistic), 2 (squared hinge); 1 for the hinge loss, which has none
+    /// (its subgradient method needs a decreasing step or a line search to converge exactly).</summary>
+    public static double CurvatureBound(Losses.LossKind loss) => loss switch
+    {
+        Losses.LossKind.Logistic => 0.25,
+        Losses.LossKind.SquaredHinge => 2,
+        _ => 1,
+    };
 }

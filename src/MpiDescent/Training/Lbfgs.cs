@@ -1,0 +1,83 @@
+using MpiDescent.Numerics;
+
+namespace MpiDescent.Training;
+
+/// <summary>
+/// Limited-memory BFGS (two-loop recursion over the last <c>memory</c> pairs of steps and gradient changes) with a
+/// strong Wolfe line search. Each iteration costs one Allreduce per line-search trial, usually one. Its state (the pairs)
+/// travels in checkpoints, so a resumed run continues bit for bit.
+/// </summary>
+public sealed class Lbfgs(TerminationCriteria termination, int memory = 10)
+{
+    private readonly WolfeLineSearch _lineSearch = new();
+
+    /// <summary>Minimizes <paramref name="objective"/> from <paramref name="initial"/> (ignored when resuming).</summary>
+    public OptimizationResult Minimize(IObjective objective, ReadOnlySpan<double> initial, SolverHooks? hooks = null)
+    {
+        hooks ??= SolverHooks.None;
+        var resume = hooks.ResumeFrom;
+        int n = objective.Dimension;
+        var x = resume?.Point.ToArray() ?? initial.ToArray();
+        var g = new double[n];
+        var xNew = new double[n];
+        var gNew = new double[n];
+        var direction = new double[n];
+        var pairs = new List<(double[] S, double[] Y)>();
+        if (resume?.Auxiliary is { } saved)
+            for (int k = 0; k + 1 < saved.Length; k += 2) pairs.Add((saved[k], saved[k + 1]));
+        double f = objective.Evaluate(x, g);
+        var loop = new SolverLoop(termination, hooks, f, g);
+        for (int iteration = loop.FirstIteration; ; iteration++)
+        {
+            if (loop.Check(iteration, x, f, g, () => pairs.SelectMany(p => new[] { p.S.ToArray(), p.Y.ToArray() }).ToArray()) is { } done)
+                return done;
+            double norm = VectorMath.Norm(g);
+            TwoLoop(g, pairs, direction);
+            double initialAlpha = pairs.Count == 0 ? Math.Min(1.0, 1.0 / Math.Max(norm, 1e-300)) : 1.0;
+            var step = _lineSearch.Search(objective, x, f, g, direction, initialAlpha, xNew, gNew);
+            if (step is null && pairs.Count > 0)
+            {
+                pairs.Clear(); // restart from steepest descent once
+                TwoLoop(g, pairs, direction);
+                step = _lineSearch.Search(objective, x, f, g, direction, Math.Min(1.0, 1.0 / Math.Max(norm, 1e-300)), xNew, gNew);
+            }
+            if (step is null)
+                return new OptimizationResult(x, f, norm, iteration, ExitCondition.Converged,
+                    $"no further decrease possible at double precision (relative gradient norm {norm / Math.Max(loop.InitialGradientNorm, 1e-300):G3})", loop.History);
+            var s = new double[n];
+            var y = new double[n];
+            for (int k = 0; k < n; k++) { s[k] = xNew[k] - x[k]; y[k] = gNew[k] - g[k]; }
+            if (DenseKernels.Dot(s, y) > 1e-12 * VectorMath.Norm(s) * VectorMath.Norm(y))
+            {
+                pairs.Add((s, y));
+                if (pairs.Count > memory) pairs.RemoveAt(0);
+            }
+            xNew.CopyTo(x, 0);
+            gNew.CopyTo(g, 0);
+            f = step.Value;
+        }
+    }
+
+    /// <summary>direction = −H·g with H the L-BFGS inverse-Hessian approximation (Nocedal and Wright, algorithm 7.4).</summary>
+    private static void TwoLoop(double[] g, List<(double[] S, double[] Y)> pairs, double[] direction)
+    {
+        int m = pairs.Count;
+        var q = g.ToArray();
+        var alpha = new double[m];
+        for (int i = m - 1; i >= 0; i--)
+        {
+            var (s, y) = pairs[i];
+            alpha[i] = DenseKernels.Dot(s, q) / DenseKernels.Dot(y, s);
+            DenseKernels.Axpy(-alpha[i], y, q);
+        }
+        double gamma = m == 0 ? 1.0 : DenseKernels.Dot(pairs[m - 1].S, pairs[m - 1].Y) / DenseKernels.Dot(pairs[m - 1].Y, pairs[m - 1].Y);
+        for (int k = 0; k < q.Length; k++) q[k] *= gamma;
+        for (int i = 0; i < m; i++)
+        {
+            var (s, y) = pairs[i];
+            double beta = DenseKernels.Dot(y, q) / DenseKernels.Dot(y, s);
+            DenseKernels.Axpy(alpha[i] - beta, s, q);
+        }
+        for (int k = 0; k < q.Length; k++) direction[k] = -q[k];
+    }
+}

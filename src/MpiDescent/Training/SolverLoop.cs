@@ -1,0 +1,62 @@
+using System.Diagnostics;
+
+namespace MpiDescent.Training;
+
+/// <summary>
+/// The bookkeeping every full-batch iterative solver shares, at the top of each iteration: record the history (not again
+/// for the iteration a resume starts at), test termination, honour an agreed stop (checkpoint, then Interrupted), and write
+/// due checkpoints. A solver supplies its point, loss, gradient and its own state vectors.
+/// </summary>
+public sealed class SolverLoop
+{
+    private readonly TerminationCriteria _termination;
+    private readonly SolverHooks _hooks;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly double _timeOffset;
+    private readonly List<IterationRecord> _history;
+
+    /// <summary>Starts the loop; <paramref name="loss"/> and <paramref name="gradient"/> are at the first point.</summary>
+    public SolverLoop(TerminationCriteria termination, SolverHooks hooks, double loss, ReadOnlySpan<double> gradient)
+    {
+        _termination = termination;
+        _hooks = hooks;
+        var resume = hooks.ResumeFrom;
+        _timeOffset = resume?.History.LastOrDefault()?.ElapsedSeconds ?? 0;
+        _history = new List<IterationRecord>(resume?.History ?? []);
+        InitialLoss = resume?.InitialLoss ?? loss;
+        InitialGradientNorm = resume?.InitialGradientNorm ?? VectorMath.Norm(gradient);
+        FirstIteration = resume?.Iteration ?? 0;
+    }
+
+    /// <summary>The iteration to start at (0, or the resumed one).</summary>
+    public int FirstIteration { get; }
+    /// <summary>The loss at the start of the whole run.</summary>
+    public double InitialLoss { get; }
+    /// <summary>The gradient norm at the start of the whole run.</summary>
+    public double InitialGradientNorm { get; }
+    /// <summary>The history so far.</summary>
+    public List<IterationRecord> History => _history;
+
+    /// <summary>Runs the top-of-iteration steps; returns a result when the solver must stop, else null.</summary>
+    public OptimizationResult? Check(int iteration, double[] point, double loss, ReadOnlySpan<double> gradient, Func<double[][]?> auxiliary,
+        Func<(ExitCondition, string), OptimizationResult?>? onExit = null)
+    {
+        double norm = VectorMath.Norm(gradient);
+        if (_hooks.ResumeFrom is null || iteration > _hooks.ResumeFrom.Iteration)
+        {
+            var record = new IterationRecord(iteration, loss, norm, _timeOffset + _clock.Elapsed.TotalSeconds);
+            _history.Add(record);
+            _hooks.Progress?.Invoke(record);
+        }
+        if (_termination.Check(iteration, loss, InitialLoss, norm, InitialGradientNorm) is var (exit, reason))
+            return onExit?.Invoke((exit, reason)) ?? new OptimizationResult(point, loss, norm, iteration, exit, reason, _history);
+        SolverState State() => new(iteration, 0, point.ToArray(), InitialLoss, InitialGradientNorm, _history.ToArray(), auxiliary());
+        if (_hooks.Control?.StopAgreed == true)
+        {
+            _hooks.Checkpoint?.Invoke(State());
+            return new OptimizationResult(point, loss, norm, iteration, ExitCondition.Interrupted, $"stop requested by a signal at iteration {iteration}", _history);
+        }
+        if (_hooks.CheckpointDueAfter(iteration)) _hooks.Checkpoint!(State());
+        return null;
+    }
+}
