@@ -33,6 +33,9 @@ public class CheckpointTests
 
     [TestCase("gd", new[] { "--max-iterations", "120" }, 40)]
     [TestCase("sgd", new[] { "--epochs", "4", "--batch-size", "16", "--seed", "9" }, 2)]
+    [TestCase("lbfgs", new[] { "--max-iterations", "40" }, 12)]
+    [TestCase("adam", new[] { "--max-iterations", "60" }, 20)]
+    [TestCase("nesterov", new[] { "--max-iterations", "60" }, 20)]
     public void Train_SignalOnOneRankThenResumeAtOtherRankCount_BitwiseEqualsUninterrupted(string solver, string[] options, int signalAt)
     {
         var all = new[] { "--solver", solver, "--quiet" }.Concat(options).ToArray();

@@ -14,6 +14,7 @@ public class DistributedTrainingTests
     private string _dir = "";
     private string _data = "";
     private string _synthetic = "";
+    private string _cancer = "";
 
     [OneTimeSetUp]
     public void ConvertDiabetes()
@@ -22,6 +23,8 @@ public class DistributedTrainingTests
         _data = Path.Combine(_dir, "diabetes.bin");
         var convert = MpiJob.Run(0, "convert", TestData.DiabetesCsv, _data, "--label", "target");
         Assert.That(convert.ExitCode, Is.EqualTo(0), convert.ToString());
+        _cancer = Path.Combine(_dir, "cancer.bin");
+        Assert.That(MpiJob.Run(0, "convert", Path.Combine(TestContext.CurrentContext.TestDirectory, "data", "breast_cancer.csv"), _cancer).ExitCode, Is.EqualTo(0));
         _synthetic = Path.Combine(_dir, "synthetic.bin");
         Assert.That(MpiJob.Run(0, "generate", _synthetic, "--rows", "3001", "--features", "6", "--noise", "0.5", "--seed", "4").ExitCode, Is.EqualTo(0));
     }
@@ -104,9 +107,16 @@ public class DistributedTrainingTests
     [TestCase("synthetic", "gd", "--max-iterations", "20")]
     [TestCase("synthetic", "sgd", "--epochs", "1", "--batch-size", "500", "--seed", "8")]
     [TestCase("synthetic", "exact")]
+    [TestCase("diabetes", "lbfgs", "--standardize", "--max-iterations", "15")]
+    [TestCase("diabetes", "momentum", "--standardize", "--max-iterations", "15")]
+    [TestCase("diabetes", "nesterov", "--standardize", "--max-iterations", "15")]
+    [TestCase("diabetes", "adam", "--standardize", "--max-iterations", "15")]
+    [TestCase("diabetes", "gd", "--standardize", "--max-iterations", "8", "--line-search", "--l2", "0.01")]
+    [TestCase("cancer", "lbfgs", "--loss", "logistic", "--standardize", "--l2", "0.002", "--max-iterations", "15")]
+    [TestCase("cancer", "sgd", "--loss", "squared-hinge", "--class-weight", "balanced", "--standardize", "--epochs", "1", "--batch-size", "50", "--seed", "2")]
     public void Train_RankCounts1To7_BitwiseIdenticalModels(string dataSet, string solver, params string[] options)
     {
-        var data = dataSet == "diabetes" ? _data : _synthetic;
+        var data = dataSet switch { "diabetes" => _data, "cancer" => _cancer, _ => _synthetic };
         var models = new[] { 1, 2, 3, 4, 7 }.Select(n => TrainOn(data, n, $"repro-{dataSet}-{solver}-{n}.json", new[] { "--solver", solver, "--quiet" }.Concat(options).ToArray())).ToArray();
         foreach (var model in models[1..])
         {
@@ -145,4 +155,35 @@ public class DistributedTrainingTests
 
     private static double Metric(string output, string name) =>
         double.Parse(output.Split('\n').First(l => l.StartsWith(name + " ")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+
+    [Test]
+    public void TrainPredictEvaluate_LogisticAtTwoRanks_ClassesProbabilitiesAndMetrics()
+    {
+        var model = Path.Combine(_dir, "cancer-model.json");
+        var train = MpiJob.Run(2, "train", _cancer, "--loss", "logistic", "--solver", "lbfgs", "--standardize", "--l2", "0.0017574692442882249", "--model", model);
+        Assert.That(train.ExitCode, Is.EqualTo(0), train.ToString());
+        Assert.That(train.Output, Does.Contain("classes: 212 negative, 357 positive"));
+        var classes = Path.Combine(_dir, "classes.csv");
+        var probabilities = Path.Combine(_dir, "proba.csv");
+        Assert.That(MpiJob.Run(3, "predict", model, _cancer, "--output", classes).ExitCode, Is.EqualTo(0));
+        Assert.That(MpiJob.Run(3, "predict", model, _cancer, "--output", probabilities, "--proba").ExitCode, Is.EqualTo(0));
+        var c = File.ReadAllLines(classes);
+        var p = File.ReadAllLines(probabilities);
+        Assert.That(c[0], Is.EqualTo("class"));
+        Assert.That(p[0], Is.EqualTo("probability"));
+        for (int i = 1; i < c.Length; i++)
+            Assert.That(double.Parse(c[i]), Is.EqualTo(double.Parse(p[i]) > 0.5 ? 1.0 : 0.0), "0/1 labels as in the data; class agrees with probability");
+        var evaluate = MpiJob.Run(2, "evaluate", model, _cancer);
+        Assert.That(evaluate.ExitCode, Is.EqualTo(0), evaluate.ToString());
+        Assert.That(Metric(evaluate.Output, "accuracy"), Is.GreaterThan(0.98));
+        Assert.That(Metric(evaluate.Output, "roc-auc"), Is.GreaterThan(0.99));
+    }
+
+    [Test]
+    public void Train_LogisticOnRegressionLabels_BadInputNamingRow()
+    {
+        var outcome = MpiJob.Run(2, "train", _data, "--loss", "logistic");
+        Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.BadInput), outcome.ToString());
+        Assert.That(outcome.Errors, Does.Contain("row 0 has label 151").And.Contain("labels 0/1 or -1/+1"));
+    }
 }

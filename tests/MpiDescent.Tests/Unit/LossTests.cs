@@ -1,0 +1,73 @@
+using MathNet.Numerics.LinearAlgebra;
+using MpiDescent.Communication;
+using MpiDescent.Losses;
+using MpiDescent.Numerics;
+using MpiDescent.Training;
+
+namespace MpiDescent.Tests.Unit;
+
+public class LossTests
+{
+    private static (double, double) Evaluate(LossKind kind, double z, double y) => kind switch
+    {
+        LossKind.Squared => default(SquaredLoss).Evaluate(z, y),
+        LossKind.Logistic => default(LogisticLoss).Evaluate(z, y),
+        LossKind.Hinge => default(HingeLoss).Evaluate(z, y),
+        _ => default(SquaredHingeLoss).Evaluate(z, y),
+    };
+
+    [Test]
+    public void Evaluate_EachLoss_DerivativeMatchesCentralDifference([Values] LossKind kind)
+    {
+        foreach (double y in new[] { -1.0, 1.0 })
+            foreach (double z in new[] { -3.1, -0.4, 0.37, 2.2, 7.5 })
+            {
+                const double h = 1e-6;
+                double numeric = (Evaluate(kind, z + h, y).Item1 - Evaluate(kind, z - h, y).Item1) / (2 * h);
+                Assert.That(Evaluate(kind, z, y).Item2, Is.EqualTo(numeric).Within(1e-6 * Math.Max(1, Math.Abs(numeric))), $"{kind} z={z} y={y}");
+            }
+    }
+
+    [Test]
+    public void Evaluate_LogisticAtHugeMargins_StaysFiniteAndAccurate()
+    {
+        var (big, bigDerivative) = default(LogisticLoss).Evaluate(1000, 1);
+        var (bad, badDerivative) = default(LogisticLoss).Evaluate(-1000, 1);
+        Assert.That(big, Is.EqualTo(0).Within(1e-300));
+        Assert.That(bigDerivative, Is.EqualTo(0).Within(1e-300));
+        Assert.That(bad, Is.EqualTo(1000).Within(1e-12));
+        Assert.That(badDerivative, Is.EqualTo(-1));
+        Assert.That(default(LogisticLoss).Evaluate(1e-20, 1).Value, Is.EqualTo(Math.Log(2)).Within(1e-15));
+    }
+
+    /// <summary>The whole objective (loss, class weights, L2, intercept) against central differences, at 3 ranks.</summary>
+    [Test]
+    public void LinearObjective_EachLossWithWeightsAndL2_GradientMatchesCentralDifference([Values] LossKind kind)
+    {
+        const int d = 4;
+        var (x, yRaw) = TestData.Synthetic(rows: 301, features: d, seed: 21);
+        var y = kind.IsBinary() ? yRaw.Select(v => v > 0.5 ? 1.0 : -1.0).ToArray() : yRaw;
+        double[] point = [0.3, -0.8, 0.2, 0.55, -0.1];
+        var settings = new ObjectiveSettings(kind, true, L2: 0.05, NegativeClassWeight: kind.IsBinary() ? 2.5 : 1, PositiveClassWeight: kind.IsBinary() ? 0.7 : 1,
+            TotalWeight: kind.IsBinary() ? y.Sum(v => v > 0 ? 0.7 : 2.5) : null);
+        var results = ThreadedCommunicator.Run(3, comm =>
+        {
+            var (shard, partition) = Shards.For(comm, x, y, d);
+            var objective = new LinearObjective(shard, partition, comm, settings);
+            var gradient = new double[objective.Dimension];
+            objective.Evaluate(point, gradient);
+            var numeric = new double[point.Length];
+            var scratch = new double[point.Length];
+            for (int k = 0; k < point.Length; k++)
+            {
+                const double h = 1e-6;
+                var plus = point.ToArray(); plus[k] += h;
+                var minus = point.ToArray(); minus[k] -= h;
+                numeric[k] = (objective.Evaluate(plus, scratch) - objective.Evaluate(minus, scratch)) / (2 * h);
+            }
+            return (gradient, numeric);
+        });
+        var (g, n) = results[0];
+        for (int k = 0; k < point.Length; k++) Assert.That(g[k], Is.EqualTo(n[k]).Within(1e-6 * Math.Max(1, Math.Abs(n[k]))), $"{kind} component {k}");
+    }
+}
