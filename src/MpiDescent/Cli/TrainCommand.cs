@@ -38,14 +38,14 @@ public static class TrainCommand
         var settings = new TrainingSettings(options.Solver, learningRate, rateSource, options.MaxIterations, options.Epochs, options.BatchSize,
             options.Tolerance, seed, options.FitIntercept, options.Standardize, options.Summation.ToString().ToLowerInvariant(),
             options.Loss.Name(), options.L2, objectiveSettings.NegativeClassWeight, objectiveSettings.PositiveClassWeight, options.LineSearch,
-            options.Solver is "momentum" or "nesterov" ? options.Momentum : 0);
+            options.Solver is "momentum" or "nesterov" ? options.Momentum : 0, options.L1, options.Schedule, options.LossTolerance);
         if (resume is not null)
             Collective.Agree(comm, errors, () => resume.CheckCompatible(options.ResumePath!, options.DataPath, header.ChecksumHex, settings,
                 options.LearningRate is not null, options.Seed is not null));
         if (root && !options.Quiet)
             output.WriteLine($"MpiDescent: {header.Rows} rows x {header.Features} features from {options.DataPath} on {comm.Size} rank{(comm.Size == 1 ? "" : "s")} "
                 + $"({minRows}-{maxRows} rows each, blocks of {partition.BlockRows}); solver {options.Solver}"
-                + $", loss {options.Loss.Name()}" + (options.L2 > 0 ? $", l2 {options.L2:G6}" : "")
+                + $", loss {options.Loss.Name()}" + (options.L2 > 0 ? $", l2 {options.L2:G6}" : "") + (options.L1 > 0 ? $", l1 {options.L1:G6}" : "")
                 + (options.Solver is "exact" or "lbfgs" ? "" : $", learning rate {learningRate:G6} ({rateSource})")
                 + (resume is null ? "" : $"; resuming from {options.ResumePath} at {(options.Solver == "sgd" ? "epoch" : "iteration")} {resume.State.Iteration}"));
 
@@ -146,12 +146,16 @@ public static class TrainCommand
         ICommunicator comm, double learningRate, ulong seed, SolverHooks hooks)
     {
         var start = new double[objective.Dimension];
-        var termination = new TerminationCriteria(options.Solver == "sgd" ? options.Epochs : options.MaxIterations, options.Tolerance);
+        var termination = new TerminationCriteria(options.Solver == "sgd" ? options.Epochs : options.MaxIterations, options.Tolerance,
+            RelativeLossTolerance: options.LossTolerance);
+        var l1 = options.L1 > 0 ? new L1Penalty(options.L1, shard.FeatureCount) : null;
         switch (options.Solver)
         {
-            case "gd": return new GradientDescent(learningRate, termination, options.LineSearch).Minimize(objective, start, hooks);
-            case "sgd": return new MiniBatchSgd(learningRate, options.BatchSize, seed, termination).Minimize(objective, start, hooks);
-            case "lbfgs": return new Lbfgs(termination).Minimize(objective, start, hooks);
+            case "gd": return new GradientDescent(learningRate, termination, options.LineSearch, l1).Minimize(objective, start, hooks);
+            case "sgd":
+                return new MiniBatchSgd(learningRate, options.BatchSize, seed, termination, l1, new LearningRateSchedule(options.Schedule))
+                    .Minimize(objective, start, hooks);
+            case "lbfgs": return l1 is null ? new Lbfgs(termination).Minimize(objective, start, hooks) : new OwlQn(termination, l1).Minimize(objective, start, hooks);
             case "momentum": return new MomentumDescent(learningRate, options.Momentum, nesterov: false, termination).Minimize(objective, start, hooks);
             case "nesterov": return new MomentumDescent(learningRate, options.Momentum, nesterov: true, termination).Minimize(objective, start, hooks);
             case "adam": return new Adam(learningRate, termination).Minimize(objective, start, hooks);
@@ -168,9 +172,10 @@ public static class TrainCommand
         double[] point, double negativeLabel) => new()
     {
         Loss = options.Loss.Name(),
-        Objective = $"J(w,b) = (1/W) sum_i c_i l(x_i.w + b, y_i) + (l2/2)|w|^2 with l(z,y) = {options.Loss.Formula()}, "
+        Objective = $"J(w,b) = (1/W) sum_i c_i l(x_i.w + b, y_i) + (l2/2)|w|^2 + l1 |w|_1 with l(z,y) = {options.Loss.Formula()}, "
             + "c_i the class weight of row i (1 without class weights), W = sum_i c_i",
         L2 = options.L2,
+        L1 = options.L1,
         ClassLabels = options.Loss.IsBinary() ? [negativeLabel, 1] : null,
         FeatureNames = Enumerable.Range(0, header.Features).Select(header.FeatureName).ToArray(),
         Weights = point[..header.Features],

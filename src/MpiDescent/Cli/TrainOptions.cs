@@ -15,6 +15,12 @@ public sealed record TrainOptions
     public LossKind Loss { get; init; } = LossKind.Squared;
     /// <summary>L2 strength λ₂ (the penalty is (λ₂/2)‖w‖², the intercept is not penalized).</summary>
     public double L2 { get; init; }
+    /// <summary>L1 strength λ₁ (the penalty is λ₁‖w‖₁).</summary>
+    public double L1 { get; init; }
+    /// <summary>sgd learning-rate schedule.</summary>
+    public string Schedule { get; init; } = "constant";
+    /// <summary>Relative loss-change tolerance (0: off).</summary>
+    public double LossTolerance { get; init; }
     /// <summary>Class weights: null (none), "balanced", or "NEG:w,POS:w".</summary>
     public string? ClassWeight { get; init; }
     /// <summary>Backtracking Armijo line search for gd.</summary>
@@ -58,7 +64,7 @@ public sealed record TrainOptions
 
     private static readonly HashSet<string> Valued = ["solver", "learning-rate", "max-iterations", "epochs", "batch-size", "tolerance",
         "seed", "summation", "model", "report", "log-every", "checkpoint", "checkpoint-every", "checkpoint-interval", "resume",
-        "loss", "l2", "class-weight", "momentum"];
+        "loss", "l2", "class-weight", "momentum", "l1", "elastic-net", "regularization", "schedule", "loss-tolerance"];
     private static readonly HashSet<string> Flags = ["no-intercept", "standardize", "quiet", "line-search"];
 
     /// <summary>The solvers.</summary>
@@ -79,6 +85,14 @@ public sealed record TrainOptions
         if (line.Has("momentum") && solver is not ("momentum" or "nesterov")) throw line.Error("--momentum applies to --solver momentum or nesterov");
         if (line.Has("class-weight") && !loss.IsBinary()) throw line.Error("--class-weight applies to the binary losses (logistic, hinge, squared-hinge)");
         var classWeight = line.Text("class-weight");
+        if (line.Has("schedule") && solver != "sgd") throw line.Error("--schedule applies to --solver sgd");
+        if (line.Has("elastic-net") != line.Has("regularization")) throw line.Error("--elastic-net ALPHA and --regularization LAMBDA go together");
+        if (line.Has("elastic-net") && (line.Has("l1") || line.Has("l2"))) throw line.Error("use either --elastic-net with --regularization, or --l1/--l2");
+        double alpha = line.Double("elastic-net", 0, max: 1), lambda = line.Double("regularization", 0);
+        double l1 = line.Has("elastic-net") ? alpha * lambda : line.Double("l1", 0);
+        double l2 = line.Has("elastic-net") ? (1 - alpha) * lambda : line.Double("l2", 0);
+        if (l1 > 0 && solver is not ("gd" or "sgd" or "lbfgs"))
+            throw line.Error($"an L1 penalty needs --solver gd (proximal), sgd (proximal) or lbfgs (OWL-QN), not {solver}");
         if (classWeight is not null && classWeight != "balanced") ParseClassWeights(classWeight, line);
         if (solver != "sgd")
             foreach (var option in new[] { "epochs", "batch-size" })
@@ -94,7 +108,10 @@ public sealed record TrainOptions
             DataPath = data,
             Solver = solver,
             Loss = loss,
-            L2 = line.Double("l2", 0),
+            L2 = l2,
+            L1 = l1,
+            Schedule = line.Choice("schedule", "constant", "constant", "inverse-scaling", "step"),
+            LossTolerance = line.Double("loss-tolerance", 0, max: 1),
             ClassWeight = classWeight,
             LineSearch = line.Has("line-search"),
             Momentum = line.Double("momentum", 0.9, max: 0.999999),

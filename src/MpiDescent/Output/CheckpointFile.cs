@@ -57,6 +57,8 @@ public sealed record CheckpointFile
         Same("--solver", Settings.Solver, settings.Solver);
         Same("--loss", Settings.Loss, settings.Loss);
         Same("--l2", Settings.L2, settings.L2);
+        Same("--l1", Settings.L1, settings.L1);
+        Same("--schedule", Settings.Schedule, settings.Schedule);
         Same("class weights", (Settings.NegativeClassWeight, Settings.PositiveClassWeight), (settings.NegativeClassWeight, settings.PositiveClassWeight));
         Same("--line-search", Settings.LineSearch, settings.LineSearch);
         Same("--momentum", Settings.Momentum, settings.Momentum);

@@ -18,6 +18,8 @@ public sealed record ModelFile
     public string Objective { get; init; } = "";
     /// <summary>L2 strength λ₂ in the objective.</summary>
     public double L2 { get; init; }
+    /// <summary>L1 strength λ₁ in the objective.</summary>
+    public double L1 { get; init; }
     /// <summary>Binary losses: the labels of the negative and the positive class in the data (0 or -1, and 1).</summary>
     public double[]? ClassLabels { get; init; }
     /// <summary>Feature names in weight order.</summary>

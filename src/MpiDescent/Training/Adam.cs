@@ -18,7 +18,7 @@ public sealed class Adam(double learningRate, TerminationCriteria termination, d
         var second = hooks.ResumeFrom?.Auxiliary?[1].ToArray() ?? new double[n];
         var gradient = new double[n];
         double loss = objective.Evaluate(point, gradient);
-        var loop = new SolverLoop(termination, hooks, loss, gradient);
+        var loop = new SolverLoop(objective, termination, hooks, loss, gradient);
         for (int iteration = loop.FirstIteration; ; iteration++)
         {
             if (loop.Check(iteration, point, loss, gradient, () => [first.ToArray(), second.ToArray()]) is { } done) return done;

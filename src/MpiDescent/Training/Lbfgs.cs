@@ -22,14 +22,12 @@ public sealed class Lbfgs(TerminationCriteria termination, int memory = 10)
         var xNew = new double[n];
         var gNew = new double[n];
         var direction = new double[n];
-        var pairs = new List<(double[] S, double[] Y)>();
-        if (resume?.Auxiliary is { } saved)
-            for (int k = 0; k + 1 < saved.Length; k += 2) pairs.Add((saved[k], saved[k + 1]));
+        var pairs = RestorePairs(resume);
         double f = objective.Evaluate(x, g);
-        var loop = new SolverLoop(termination, hooks, f, g);
+        var loop = new SolverLoop(objective, termination, hooks, f, g);
         for (int iteration = loop.FirstIteration; ; iteration++)
         {
-            if (loop.Check(iteration, x, f, g, () => pairs.SelectMany(p => new[] { p.S.ToArray(), p.Y.ToArray() }).ToArray()) is { } done)
+            if (loop.Check(iteration, x, f, g, () => SavePairs(pairs)) is { } done)
                 return done;
             double norm = VectorMath.Norm(g);
             TwoLoop(g, pairs, direction);
@@ -58,8 +56,20 @@ public sealed class Lbfgs(TerminationCriteria termination, int memory = 10)
         }
     }
 
+    /// <summary>The curvature pairs saved in a checkpoint (s₀, y₀, s₁, y₁, …).</summary>
+    internal static List<(double[] S, double[] Y)> RestorePairs(SolverState? state)
+    {
+        var pairs = new List<(double[] S, double[] Y)>();
+        if (state?.Auxiliary is { } saved)
+            for (int k = 0; k + 1 < saved.Length; k += 2) pairs.Add((saved[k], saved[k + 1]));
+        return pairs;
+    }
+
+    /// <summary>The pairs in checkpoint form.</summary>
+    internal static double[][] SavePairs(List<(double[] S, double[] Y)> pairs) => pairs.SelectMany(p => new[] { p.S.ToArray(), p.Y.ToArray() }).ToArray();
+
     /// <summary>direction = −H·g with H the L-BFGS inverse-Hessian approximation (Nocedal and Wright, algorithm 7.4).</summary>
-    private static void TwoLoop(double[] g, List<(double[] S, double[] Y)> pairs, double[] direction)
+    internal static void TwoLoop(double[] g, List<(double[] S, double[] Y)> pairs, double[] direction)
     {
         int m = pairs.Count;
         var q = g.ToArray();

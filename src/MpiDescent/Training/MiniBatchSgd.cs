@@ -9,8 +9,11 @@ namespace MpiDescent.Training;
 /// batch, and hence the meaning of the learning rate, do not depend on the rank count. Batch size 1 is plain SGD.
 /// The full loss and gradient norm are evaluated after each epoch for the history and the stopping test. A stop or a
 /// time-based checkpoint can happen after any batch: the state (epoch, position, θ) continues the same sequence.
+/// With an L1 penalty each step is followed by the proximal (soft-thresholding) step; the learning rate of epoch e
+/// follows the <see cref="LearningRateSchedule"/>.
 /// </summary>
-public sealed class MiniBatchSgd(double learningRate, int batchSize, ulong seed, TerminationCriteria termination)
+public sealed class MiniBatchSgd(double learningRate, int batchSize, ulong seed, TerminationCriteria termination, L1Penalty? l1 = null,
+    LearningRateSchedule? schedule = null)
 {
     /// <summary>Minimizes <paramref name="objective"/> from <paramref name="initial"/> (ignored when resuming).</summary>
     public OptimizationResult Minimize(IStochasticObjective objective, ReadOnlySpan<double> initial, SolverHooks? hooks = null)
@@ -31,7 +34,7 @@ public sealed class MiniBatchSgd(double learningRate, int batchSize, ulong seed,
         if (resume is null)
         {
             loss = objective.Evaluate(point, gradient);
-            (initialLoss, initialNorm) = (loss, VectorMath.Norm(gradient));
+            (initialLoss, initialNorm) = Composite(point, loss, gradient);
         }
         else (initialLoss, initialNorm) = (resume.InitialLoss, resume.InitialGradientNorm);
 
@@ -44,11 +47,12 @@ public sealed class MiniBatchSgd(double learningRate, int batchSize, ulong seed,
         {
             if (atBoundary)
             {
-                double norm = VectorMath.Norm(gradient);
-                var record = new IterationRecord(epoch, loss, norm, timeOffset + clock.Elapsed.TotalSeconds);
+                (loss, double norm) = Composite(point, loss, gradient);
+                var record = new IterationRecord(epoch, loss, norm, timeOffset + clock.Elapsed.TotalSeconds, objective.Evaluations + epoch);
                 history.Add(record);
                 hooks.Progress?.Invoke(record);
-                if (termination.Check(epoch, loss, initialLoss, norm, initialNorm) is var (exit, reason))
+                double previous = history.Count >= 2 ? history[^2].Loss : double.NaN;
+                if (termination.Check(epoch, loss, initialLoss, norm, initialNorm, previous) is var (exit, reason))
                 {
                     if (exit == ExitCondition.Diverged) return Diverged(objective, epochStart, epoch, reason, history);
                     return new OptimizationResult(point, loss, norm, epoch, exit, reason, history);
@@ -64,7 +68,9 @@ public sealed class MiniBatchSgd(double learningRate, int batchSize, ulong seed,
                     int count = (int)Math.Min(batchSize, objective.Rows - position);
                     for (int k = 0; k < count; k++) batch[k] = order.RowAt(epoch, position + k);
                     objective.EvaluateSample(point, batch.AsSpan(0, count), gradient);
-                    DenseKernels.Axpy(-learningRate, gradient, point);
+                    double rate = (schedule ?? LearningRateSchedule.Constant).Rate(learningRate, epoch);
+                    DenseKernels.Axpy(-rate, gradient, point);
+                    l1?.SoftThreshold(point, rate);
                     position += count;
                     if (hooks.Control?.StopAgreed == true) { hooks.Checkpoint?.Invoke(State()); return Interrupted(); }
                     if (hooks.Control?.CheckpointAgreed == true && hooks.Checkpoint is not null) hooks.Checkpoint(State());
@@ -76,6 +82,15 @@ public sealed class MiniBatchSgd(double learningRate, int batchSize, ulong seed,
             }
             catch (NonFiniteValueException e) { return Diverged(objective, epochStart, epoch + 1, e.Message, history); }
         }
+    }
+
+    /// <summary>The reported loss and stationarity measure: f and ‖∇f‖, or with L1, f + λ₁‖w‖₁ and the pseudo-gradient's norm.</summary>
+    private (double Loss, double Norm) Composite(double[] point, double smooth, double[] gradient)
+    {
+        if (l1 is null) return (smooth, VectorMath.Norm(gradient));
+        var pseudo = new double[point.Length];
+        l1.PseudoGradient(point, gradient, pseudo);
+        return (smooth + l1.Value(point), VectorMath.Norm(pseudo));
     }
 
     private OptimizationResult Diverged(IObjective objective, double[] lastFinite, int epoch, string reason, List<IterationRecord> history)

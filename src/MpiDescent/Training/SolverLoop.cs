@@ -14,10 +14,12 @@ public sealed class SolverLoop
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly double _timeOffset;
     private readonly List<IterationRecord> _history;
+    private readonly IObjective _objective;
 
     /// <summary>Starts the loop; <paramref name="loss"/> and <paramref name="gradient"/> are at the first point.</summary>
-    public SolverLoop(TerminationCriteria termination, SolverHooks hooks, double loss, ReadOnlySpan<double> gradient)
+    public SolverLoop(IObjective objective, TerminationCriteria termination, SolverHooks hooks, double loss, ReadOnlySpan<double> gradient)
     {
+        _objective = objective;
         _termination = termination;
         _hooks = hooks;
         var resume = hooks.ResumeFrom;
@@ -44,11 +46,12 @@ public sealed class SolverLoop
         double norm = VectorMath.Norm(gradient);
         if (_hooks.ResumeFrom is null || iteration > _hooks.ResumeFrom.Iteration)
         {
-            var record = new IterationRecord(iteration, loss, norm, _timeOffset + _clock.Elapsed.TotalSeconds);
+            var record = new IterationRecord(iteration, loss, norm, _timeOffset + _clock.Elapsed.TotalSeconds, _objective.Evaluations);
             _history.Add(record);
             _hooks.Progress?.Invoke(record);
         }
-        if (_termination.Check(iteration, loss, InitialLoss, norm, InitialGradientNorm) is var (exit, reason))
+        double previous = _history.Count >= 2 && _history[^1].Iteration == iteration ? _history[^2].Loss : double.NaN;
+        if (_termination.Check(iteration, loss, InitialLoss, norm, InitialGradientNorm, previous) is var (exit, reason))
             return onExit?.Invoke((exit, reason)) ?? new OptimizationResult(point, loss, norm, iteration, exit, reason, _history);
         SolverState State() => new(iteration, 0, point.ToArray(), InitialLoss, InitialGradientNorm, _history.ToArray(), auxiliary());
         if (_hooks.Control?.StopAgreed == true)

@@ -113,6 +113,8 @@ public class DistributedTrainingTests
     [TestCase("diabetes", "adam", "--standardize", "--max-iterations", "15")]
     [TestCase("diabetes", "gd", "--standardize", "--max-iterations", "8", "--line-search", "--l2", "0.01")]
     [TestCase("cancer", "lbfgs", "--loss", "logistic", "--standardize", "--l2", "0.002", "--max-iterations", "15")]
+    [TestCase("diabetes", "lbfgs", "--standardize", "--elastic-net", "0.5", "--regularization", "3", "--max-iterations", "15")]
+    [TestCase("diabetes", "sgd", "--standardize", "--l1", "1", "--schedule", "inverse-scaling", "--epochs", "2", "--batch-size", "32", "--seed", "1")]
     [TestCase("cancer", "sgd", "--loss", "squared-hinge", "--class-weight", "balanced", "--standardize", "--epochs", "1", "--batch-size", "50", "--seed", "2")]
     public void Train_RankCounts1To7_BitwiseIdenticalModels(string dataSet, string solver, params string[] options)
     {
