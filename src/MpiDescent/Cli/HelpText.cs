@@ -14,7 +14,7 @@ public static class HelpText
           MpiDescent generate OUTPUT.bin --rows N --features D       synthetic least-squares data
           MpiDescent inspect DATA.bin                                print the header, verify checksums
           MpiDescent predict MODEL.json DATA.bin --output P.csv      predictions in row order
-          MpiDescent evaluate MODEL.json DATA.bin                    MSE, RMSE, MAE, R²
+          MpiDescent evaluate MODEL.json DATA.bin                    regression or classification metrics
           mpiexec.mpich -n N MpiDescent bench DATA.bin               kernel and iteration speed
 
         Run 'MpiDescent COMMAND --help' for a command's options. Exit codes: 0 ok, 1 internal error,
@@ -25,17 +25,35 @@ public static class HelpText
     public const string Train = """
         Usage: MpiDescent train DATA.bin [options]
 
-        Minimizes J(w,b) = 1/(2m) * sum_i (x_i.w + b - y_i)^2 over all m rows; every rank reads only its slice.
-          --solver gd|sgd|exact     full-batch gradient descent (default), mini-batch SGD, or the exact
-                                    normal-equations solve (Cholesky)
-          --learning-rate X|auto    step size; auto (default) = 1/L, L estimated by power iteration
-          --max-iterations N        gd iteration limit (default 1000)
+        Minimizes J(w,b) = (1/W) sum_i c_i l(x_i.w + b, y_i) + (l2/2)|w|^2 + l1|w|_1 over all rows (docs/models.md);
+        every rank reads only its slice. The intercept b is never penalized.
+          --loss squared|logistic|hinge|squared-hinge
+                                    squared (default, regression) or a binary loss (labels 0/1 or -1/+1)
+          --l2 L, --l1 L            penalties (l2/2)|w|^2 and l1|w|_1 (default 0)
+          --elastic-net A --regularization L
+                                    l1 = A*L, l2 = (1-A)*L (Spark and scikit-learn's convention)
+          --class-weight balanced|C:W,C:W
+                                    binary losses: weight per class (balanced: m / (2 * class count))
+          --solver gd|sgd|exact|lbfgs|momentum|nesterov|adam
+                                    full-batch gradient descent (default; proximal with l1), mini-batch SGD,
+                                    the exact least-squares solve (Cholesky; ridge with l2), L-BFGS with a
+                                    Wolfe line search (OWL-QN with l1), heavy-ball or Nesterov momentum, Adam
+          --learning-rate X|auto    step size; auto (default) = 1/L with L bounded from the data's largest
+                                    curvature (power iteration); 0.01 for adam; lbfgs and exact take none
+          --line-search             gd: backtracking (Armijo) search from the learning rate; cannot diverge
+          --momentum M              momentum and nesterov: M (default 0.9)
+          --max-iterations N        iteration limit (default 1000; sgd uses --epochs)
           --epochs N                sgd epochs (default 10)
           --batch-size B            sgd global mini-batch, the same at any rank count (default 256; 1 = plain SGD)
-          --tolerance T             stop when |grad| <= T * |grad at start| (default 1e-6)
+          --schedule constant|inverse-scaling|step
+                                    sgd rate by epoch e: r, r/sqrt(e+1), or r*0.5^floor(e/10)
+          --tolerance T             stop when |grad| <= T * |grad at start| (default 1e-6); with l1 the
+                                    pseudo-gradient's norm
+          --loss-tolerance T        also stop when the loss changes by at most T relative (default off)
           --seed K                  sgd shuffling seed (default: drawn by rank 0 and recorded in the model)
           --no-intercept            fit no intercept b
-          --standardize             train on standardized features; the model is saved on the raw scale
+          --standardize             train on standardized features (penalties apply to the standardized
+                                    weights); the model is saved on the raw scale
           --summation reproducible|plain
                                     reproducible (default): bitwise the same model at any rank count;
                                     plain: ordinary floating-point sums
@@ -82,16 +100,19 @@ public static class HelpText
 
     /// <summary>predict.</summary>
     public const string Predict = """
-        Usage: MpiDescent predict MODEL.json DATA.bin --output PREDICTIONS.csv
+        Usage: MpiDescent predict MODEL.json DATA.bin --output PREDICTIONS.csv [--proba]
 
-        Each rank predicts its slice; the ranks write their parts in row order to one CSV (column 'prediction').
+        Each rank predicts its slice; the ranks write their parts in row order to one CSV: column 'prediction'
+        (regression), 'class' (binary losses; labels as in the training data), or with --proba 'probability'
+        of the positive class (logistic models).
         """;
 
     /// <summary>evaluate.</summary>
     public const string Evaluate = """
         Usage: MpiDescent evaluate MODEL.json DATA.bin
 
-        Prints MSE, RMSE, MAE and R² of the model on the data, reduced over all ranks.
+        Regression: MSE, RMSE, MAE and R². Binary: accuracy, precision, recall, F1, log loss (logistic) and ROC AUC
+        (from a reduced histogram, with its error bound). Every sum is reduced over all ranks.
         """;
 
     /// <summary>bench.</summary>
