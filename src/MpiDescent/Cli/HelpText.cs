@@ -27,8 +27,9 @@ public static class HelpText
 
         Minimizes J(w,b) = (1/W) sum_i c_i l(x_i.w + b, y_i) + (l2/2)|w|^2 + l1|w|_1 over all rows (docs/models.md);
         every rank reads only its slice. The intercept b is never penalized.
-          --loss squared|logistic|hinge|squared-hinge
-                                    squared (default, regression) or a binary loss (labels 0/1 or -1/+1)
+          --loss squared|logistic|hinge|squared-hinge|softmax
+                                    squared (default, regression), a binary loss (labels 0/1 or -1/+1), or
+                                    softmax (multi-class, labels 0..K-1)
           --l2 L, --l1 L            penalties (l2/2)|w|^2 and l1|w|_1 (default 0)
           --elastic-net A --regularization L
                                     l1 = A*L, l2 = (1-A)*L (Spark and scikit-learn's convention)
@@ -103,8 +104,8 @@ public static class HelpText
         Usage: MpiDescent predict MODEL.json DATA.bin --output PREDICTIONS.csv [--proba]
 
         Each rank predicts its slice; the ranks write their parts in row order to one CSV: column 'prediction'
-        (regression), 'class' (binary losses; labels as in the training data), or with --proba 'probability'
-        of the positive class (logistic models).
+        (regression), 'class' (binary losses: labels as in the training data; softmax: 0..K-1), or with --proba
+        'probability' of the positive class (logistic) or columns p0..pK-1 (softmax).
         """;
 
     /// <summary>evaluate.</summary>
@@ -112,7 +113,8 @@ public static class HelpText
         Usage: MpiDescent evaluate MODEL.json DATA.bin
 
         Regression: MSE, RMSE, MAE and R². Binary: accuracy, precision, recall, F1, log loss (logistic) and ROC AUC
-        (from a reduced histogram, with its error bound). Every sum is reduced over all ranks.
+        (from a reduced histogram, with its error bound). Softmax: accuracy and log loss. Every sum is reduced over
+        all ranks.
         """;
 
     /// <summary>bench.</summary>

@@ -18,16 +18,17 @@ public static class ScoringCommand
         var header = Collective.Agree(comm, errors, () =>
         {
             var h = DataFileHeader.Read(options.DataPath);
-            if (h.Features != model.Weights.Length)
-                throw new InputFileException(options.DataPath, $"has {h.Features} features but the model {options.ModelPath} has {model.Weights.Length}");
+            if (h.Features != model.FeatureCount)
+                throw new InputFileException(options.DataPath, $"has {h.Features} features but the model {options.ModelPath} has {model.FeatureCount}");
             return h;
         });
         var partition = new RowPartition(header.Rows, comm.Size);
         var (start, end) = partition.RowsOf(comm.Rank);
         var shard = Collective.Agree(comm, errors, () => DataShard.Load(options.DataPath, header, start, end, comm.Rank));
         bool binary = model.ClassLabels is not null;
-        if (options.Probabilities && model.Loss != "logistic")
-            Collective.Agree(comm, errors, () => throw new UsageException($"--proba needs a logistic model; {options.ModelPath} has the {model.Loss} loss"));
+        if (options.Probabilities && model.Loss is not ("logistic" or "softmax"))
+            Collective.Agree(comm, errors, () => throw new UsageException($"--proba needs a logistic or softmax model; {options.ModelPath} has the {model.Loss} loss"));
+        if (model.WeightMatrix is not null) return MultiClass(options, model, header, shard, comm, output, errors);
         var predictions = new double[shard.Rows];
         for (int i = 0; i < shard.Rows; i++)
             predictions[i] = DenseKernels.Dot(shard.Features.Slice(i * shard.FeatureCount, shard.FeatureCount), model.Weights) + model.Intercept;
@@ -70,9 +71,63 @@ public static class ScoringCommand
         return ExitCodes.Success;
     }
 
+    /// <summary>predict and evaluate for a softmax model: class = argmax_k z_k; probabilities softmax(z); accuracy and log loss.</summary>
+    private static int MultiClass(ScoringOptions options, ModelFile model, DataFileHeader header, DataShard shard, ICommunicator comm,
+        TextWriter output, TextWriter errors)
+    {
+        int d = header.Features, classes = model.WeightMatrix!.Length;
+        var probabilities = new double[shard.Rows * classes];
+        var predicted = new double[shard.Rows];
+        for (int i = 0; i < shard.Rows; i++)
+        {
+            var p = probabilities.AsSpan(i * classes, classes);
+            for (int k = 0; k < classes; k++) p[k] = DenseKernels.Dot(shard.Features.Slice(i * d, d), model.WeightMatrix[k]) + model.Intercepts![k];
+            double max = p.ToArray().Max(), sum = 0;
+            for (int k = 0; k < classes; k++) sum += p[k] = Math.Exp(p[k] - max);
+            for (int k = 0; k < classes; k++) p[k] /= sum;
+            predicted[i] = p.IndexOf(p.ToArray().Max());
+        }
+        if (options.Command == "predict")
+        {
+            if (options.Probabilities)
+                WriteLinesInRankOrder(options.OutputPath!, string.Join(",", Enumerable.Range(0, classes).Select(k => $"p{k}")),
+                    Enumerable.Range(0, shard.Rows).Select(i => string.Join(",", probabilities.AsSpan(i * classes, classes).ToArray().Select(v => v.ToString("R", CultureInfo.InvariantCulture)))),
+                    comm, errors);
+            else WriteInRankOrder(options.OutputPath!, predicted, comm, errors, "class");
+            if (comm.Rank == 0) output.WriteLine($"wrote {header.Rows} predictions to {options.OutputPath}");
+            return ExitCodes.Success;
+        }
+        Collective.Agree(comm, errors, () => LabelCheck.MultiClassCounts(shard, comm));
+        long correct = 0;
+        var logLoss = new ExactVectorSum(1);
+        for (int i = 0; i < shard.Rows; i++)
+        {
+            int label = (int)shard.Labels[i];
+            if (predicted[i] == label) correct++;
+            double p = label < classes ? probabilities[i * classes + label] : 0;
+            logLoss.Add(0, -Math.Log(Math.Max(p, 1e-300)));
+        }
+        var counts = new[] { correct };
+        comm.AllreduceSum(counts);
+        var total = new double[1];
+        logLoss.Reduce(comm, total);
+        if (comm.Rank == 0)
+        {
+            var c = CultureInfo.InvariantCulture;
+            output.WriteLine(string.Create(c, $"rows      {header.Rows}"));
+            output.WriteLine(string.Create(c, $"classes   {classes}"));
+            output.WriteLine(string.Create(c, $"accuracy  {(double)counts[0] / header.Rows:R}"));
+            output.WriteLine(string.Create(c, $"log-loss  {total[0] / header.Rows:R}"));
+        }
+        return ExitCodes.Success;
+    }
+
+    private static void WriteInRankOrder(string path, double[] values, ICommunicator comm, TextWriter errors, string column) =>
+        WriteLinesInRankOrder(path, column, values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)), comm, errors);
+
     /// <summary>Rank 0 starts a temporary file with the header; each rank in turn appends its rows; rank 0 renames it
     /// into place. Every turn is agreed, so a failed write ends all ranks and leaves no partial file.</summary>
-    private static void WriteInRankOrder(string path, double[] values, ICommunicator comm, TextWriter errors, string column)
+    private static void WriteLinesInRankOrder(string path, string header, IEnumerable<string> lines, ICommunicator comm, TextWriter errors)
     {
         var full = Path.GetFullPath(path);
         var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.partial");
@@ -87,8 +142,8 @@ public static class ScoringCommand
                     {
                         using var stream = new FileStream(temp, turn == 0 ? FileMode.Create : FileMode.Append, FileAccess.Write);
                         using var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16);
-                        if (turn == 0) writer.Write(column + "\n");
-                        foreach (var v in values) { writer.Write(v.ToString("R", CultureInfo.InvariantCulture)); writer.Write('\n'); }
+                        if (turn == 0) writer.Write(header + "\n");
+                        foreach (var line in lines) { writer.Write(line); writer.Write('\n'); }
                         writer.Flush();
                         stream.Flush(flushToDisk: true);
                     }

@@ -62,7 +62,7 @@ public static class TrainCommand
         var result = Collective.Agree(comm, errors, () => Solve(options, objective, shard, partition, comm, learningRate, seed, hooks));
         if (result.History.Count > 0) reporter.Final(result.History[^1]);
 
-        var point = scaling?.ToOriginalScale(result.Point, options.FitIntercept) ?? result.Point;
+        var point = scaling?.ToOriginalScale(result.Point, options.FitIntercept, objectiveSettings.Loss == LossKind.Softmax ? objectiveSettings.Classes : 1) ?? result.Point;
         var differing = ConsensusCheck.RanksDifferingFromRoot(comm, point);
         if (differing.Length > 0)
             throw new InvalidOperationException($"ranks {string.Join(",", differing)} ended with weights different from rank 0's; the model is not saved");
@@ -71,7 +71,7 @@ public static class TrainCommand
         Collective.Agree(comm, errors, () =>
         {
             if (!root) return;
-            if (!interrupted) Json.Write(options.ModelPath, Model(options, header, comm.Size, settings, result, point, negativeLabel));
+            if (!interrupted) Json.Write(options.ModelPath, Model(options, header, comm.Size, settings, result, point, negativeLabel, objectiveSettings.Classes));
             if (options.ReportPath is not null)
                 Json.Write(options.ReportPath, new RunReport(Path.GetFullPath(options.DataPath), header.ChecksumHex, header.Rows, header.Features, comm.Size,
                     minRows, maxRows, partition.BlockRows, settings, result.Iterations, objective.Evaluations, result.Value, result.GradientNorm,
@@ -100,6 +100,13 @@ public static class TrainCommand
     {
         negativeLabel = -1;
         var settings = new ObjectiveSettings(options.Loss, options.FitIntercept, options.L2, Summation: options.Summation);
+        if (options.Loss == LossKind.Softmax)
+        {
+            var classCounts = LabelCheck.MultiClassCounts(shard, comm);
+            if (comm.Rank == 0 && !options.Quiet)
+                output.WriteLine($"classes: {classCounts.Length} ({string.Join(", ", classCounts.Select((c, k) => $"{k}: {c}"))})");
+            return settings with { Classes = classCounts.Length };
+        }
         if (!options.Loss.IsBinary()) return settings;
         var local = LabelCheck.CheckSlice(shard, options.Loss.Name());
         var counts = LabelCheck.Normalize(shard, local, comm);
@@ -169,6 +176,21 @@ public static class TrainCommand
     }
 
     private static ModelFile Model(TrainOptions options, DataFileHeader header, int ranks, TrainingSettings settings, OptimizationResult result,
+        double[] point, double negativeLabel, int classes)
+    {
+        var model = BaseModel(options, header, ranks, settings, result, point, negativeLabel);
+        if (options.Loss != LossKind.Softmax) return model;
+        int d = header.Features;
+        return model with
+        {
+            Weights = [],
+            Intercept = 0,
+            WeightMatrix = Enumerable.Range(0, classes).Select(k => point.AsSpan(k * d, d).ToArray()).ToArray(),
+            Intercepts = options.FitIntercept ? point.AsSpan(classes * d, classes).ToArray() : new double[classes],
+        };
+    }
+
+    private static ModelFile BaseModel(TrainOptions options, DataFileHeader header, int ranks, TrainingSettings settings, OptimizationResult result,
         double[] point, double negativeLabel) => new()
     {
         Loss = options.Loss.Name(),

@@ -78,7 +78,7 @@ public sealed record TrainOptions
         line.RequirePositionals("DATA.bin");
         var data = line.Positionals[0];
         var solver = line.Choice("solver", "gd", Solvers);
-        var loss = LossKinds.Parse(line.Choice("loss", "squared", "squared", "logistic", "hinge", "squared-hinge"));
+        var loss = LossKinds.Parse(line.Choice("loss", "squared", "squared", "logistic", "hinge", "squared-hinge", "softmax"));
         if (solver == "exact" && loss != LossKind.Squared) throw line.Error("--solver exact solves least squares only (--loss squared)");
         if (solver == "lbfgs" && line.Has("learning-rate")) throw line.Error("--learning-rate does not apply to lbfgs (it uses a Wolfe line search)");
         if (line.Has("line-search") && solver != "gd") throw line.Error("--line-search applies to --solver gd");

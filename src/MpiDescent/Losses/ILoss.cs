@@ -21,13 +21,15 @@ public enum LossKind
     Hinge,
     /// <summary>max(0, 1 − yz)², y ∈ {−1, +1}: L2-loss linear SVM (smooth).</summary>
     SquaredHinge,
+    /// <summary>−z_y + log Σ_k e^(z_k), y ∈ {0, …, K−1}: multinomial logistic regression (K weight vectors).</summary>
+    Softmax,
 }
 
 /// <summary>Facts about each loss.</summary>
 public static class LossKinds
 {
     /// <summary>Whether the loss classifies labels −1/+1 (given as 0/1 or −1/+1 in the data).</summary>
-    public static bool IsBinary(this LossKind kind) => kind != LossKind.Squared;
+    public static bool IsBinary(this LossKind kind) => kind is LossKind.Logistic or LossKind.Hinge or LossKind.SquaredHinge;
 
     /// <summary>The command-line name.</summary>
     public static string Name(this LossKind kind) => kind switch
@@ -35,6 +37,7 @@ public static class LossKinds
         LossKind.Squared => "squared",
         LossKind.Logistic => "logistic",
         LossKind.Hinge => "hinge",
+        LossKind.Softmax => "softmax",
         _ => "squared-hinge",
     };
 
@@ -45,6 +48,7 @@ public static class LossKinds
         "logistic" => LossKind.Logistic,
         "hinge" => LossKind.Hinge,
         "squared-hinge" => LossKind.SquaredHinge,
+        "softmax" => LossKind.Softmax,
         _ => throw new ArgumentException($"unknown loss '{name}'"),
     };
 
@@ -54,6 +58,7 @@ public static class LossKinds
         LossKind.Squared => "1/2 (z - y)^2",
         LossKind.Logistic => "log(1 + exp(-y z)), y in {-1,+1}",
         LossKind.Hinge => "max(0, 1 - y z), y in {-1,+1}",
+        LossKind.Softmax => "-z_y + log sum_k exp(z_k), z_k = x.w_k + b_k, y in {0..K-1}",
         _ => "max(0, 1 - y z)^2, y in {-1,+1}",
     };
 }

@@ -92,6 +92,46 @@ public static class DenseKernels
         return (sumLoss, sumDerivative);
     }
 
+    /// <summary>
+    /// The softmax (multinomial logistic) pass over one block: for each row z_k = x·w_k + b_k (w_k = row k of the K×d
+    /// <paramref name="w"/>), p = softmax(z) computed stably, loss −z_y + log Σ e^(z_k); then for each class
+    /// ∂/∂w_k += Σᵢ (p_ik − [yᵢ = k])·xᵢ and ∂/∂b_k += Σᵢ (p_ik − [yᵢ = k]). Rows are taken 32 at a time, as in
+    /// <see cref="LinearBlock{TLoss}"/>. Returns Σ loss.
+    /// </summary>
+    public static double SoftmaxBlock(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> w, ReadOnlySpan<double> b,
+        int classes, Span<double> gradW, Span<double> gradB)
+    {
+        int d = w.Length / classes;
+        gradW.Clear();
+        gradB.Clear();
+        Span<double> r = stackalloc double[classes * SubBlockRows]; // class-major: r[k·32 + i]
+        Span<double> z = stackalloc double[classes];
+        double sumLoss = 0;
+        for (int first = 0; first < y.Length; first += SubBlockRows)
+        {
+            int n = Math.Min(SubBlockRows, y.Length - first);
+            var rows = x.Slice(first * d, n * d);
+            for (int i = 0; i < n; i++)
+            {
+                var row = rows.Slice(i * d, d);
+                double max = double.NegativeInfinity;
+                for (int k = 0; k < classes; k++) { z[k] = Dot(row, w.Slice(k * d, d)) + b[k]; max = Math.Max(max, z[k]); }
+                double sum = 0;
+                for (int k = 0; k < classes; k++) sum += Math.Exp(z[k] - max);
+                int label = (int)y[first + i];
+                sumLoss += max + Math.Log(sum) - z[label];
+                for (int k = 0; k < classes; k++)
+                {
+                    double residual = Math.Exp(z[k] - max) / sum - (k == label ? 1 : 0);
+                    r[k * SubBlockRows + i] = residual;
+                    gradB[k] += residual;
+                }
+            }
+            for (int k = 0; k < classes; k++) AccumulateTransposeProduct(rows, r.Slice(k * SubBlockRows, n), d, gradW.Slice(k * d, d));
+        }
+        return sumLoss;
+    }
+
     /// <summary>g[j] += Σᵢ r[i]·rows[i, j] for the rows of one sub-block, in row order per element, with column chunks of
     /// up to eight vectors accumulated in registers.</summary>
     private static void AccumulateTransposeProduct(ReadOnlySpan<double> rows, ReadOnlySpan<double> r, int d, Span<double> g)

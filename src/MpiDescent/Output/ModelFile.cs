@@ -22,6 +22,10 @@ public sealed record ModelFile
     public double L1 { get; init; }
     /// <summary>Binary losses: the labels of the negative and the positive class in the data (0 or -1, and 1).</summary>
     public double[]? ClassLabels { get; init; }
+    /// <summary>Softmax: K weight vectors (K × features); <see cref="Weights"/> is then empty.</summary>
+    public double[][]? WeightMatrix { get; init; }
+    /// <summary>Softmax: K intercepts.</summary>
+    public double[]? Intercepts { get; init; }
     /// <summary>Feature names in weight order.</summary>
     public required string[] FeatureNames { get; init; }
     /// <summary>One weight per feature, on the raw (unstandardized) features.</summary>
@@ -45,6 +49,9 @@ public sealed record ModelFile
     /// <summary>Why training stopped.</summary>
     public string Exit { get; init; } = "";
 
+    /// <summary>Number of features the model expects.</summary>
+    public int FeatureCount => FeatureNames.Length;
+
     /// <summary>Reads and checks a model file.</summary>
     /// <exception cref="InputFileException">Missing, not JSON, or not a MpiDescent model.</exception>
     public static ModelFile Read(string path)
@@ -54,6 +61,13 @@ public sealed record ModelFile
         try { model = JsonSerializer.Deserialize<ModelFile>(stream, Json.Options); }
         catch (JsonException e) { throw new InputFileException(path, $"not a valid model file: {e.Message}", e); }
         if (model is null || model.Format != FormatName) throw new InputFileException(path, $"not a MpiDescent model (format is not '{FormatName}')");
+        if (model.WeightMatrix is { } matrix)
+        {
+            if (matrix.Length < 2 || matrix.Any(row => row.Length != model.FeatureNames.Length) || model.Intercepts?.Length != matrix.Length)
+                throw new InputFileException(path, "softmax model: weightMatrix must be K x features with K intercepts, K >= 2");
+            if (!matrix.All(row => row.All(double.IsFinite)) || !model.Intercepts.All(double.IsFinite)) throw new InputFileException(path, "model has non-finite weights");
+            return model;
+        }
         if (model.Weights.Length != model.FeatureNames.Length) throw new InputFileException(path, "model has different numbers of weights and feature names");
         if (!model.Weights.All(double.IsFinite) || !double.IsFinite(model.Intercept)) throw new InputFileException(path, "model has non-finite weights");
         return model;

@@ -60,19 +60,22 @@ public sealed class FeatureScaling
                 shard.Features[i * d + j] = (shard.Features[i * d + j] - Means[j]) / Scales[j];
     }
 
-    /// <summary>Maps θ' = (w', b') fitted on standardized features to (w, b) on raw features:
-    /// w = w'/σ, b = b' − Σ w'μ/σ.</summary>
-    public double[] ToOriginalScale(ReadOnlySpan<double> scaled, bool fitIntercept)
+    /// <summary>Maps θ' fitted on standardized features to θ on raw features, for each of <paramref name="classes"/> weight
+    /// vectors (θ = K weight rows, then K intercepts): w = w'/σ, b = b' − Σ w'μ/σ.</summary>
+    public double[] ToOriginalScale(ReadOnlySpan<double> scaled, bool fitIntercept, int classes = 1)
     {
         int d = Means.Length;
         var original = scaled.ToArray();
-        double shift = 0;
-        for (int j = 0; j < d; j++)
+        for (int k = 0; k < classes; k++)
         {
-            original[j] = scaled[j] / Scales[j];
-            shift += original[j] * Means[j];
+            double shift = 0;
+            for (int j = 0; j < d; j++)
+            {
+                original[k * d + j] = scaled[k * d + j] / Scales[j];
+                shift += original[k * d + j] * Means[j];
+            }
+            if (fitIntercept) original[classes * d + k] = scaled[classes * d + k] - shift;
         }
-        if (fitIntercept) original[d] = scaled[d] - shift;
         return original;
     }
 }

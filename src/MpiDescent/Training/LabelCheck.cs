@@ -51,4 +51,26 @@ public static class LabelCheck
         var single = Enumerable.Range(0, comm.Size).Where(r => totals[4 + r] != 0).ToArray();
         return new ClassCounts(totals[2], totals[3], single, totals[0] > 0 ? 0 : -1);
     }
+
+    /// <summary>Softmax labels: every rank checks that its labels are integers 0 ≤ y &lt; 100000 (else an error naming the
+    /// first bad row); one reduction gives K = the largest label + 1 and the count of each class (collective).</summary>
+    public static long[] MultiClassCounts(DataShard shard, ICommunicator comm)
+    {
+        const int Limit = 100_000;
+        int localMax = -1;
+        for (int i = 0; i < shard.Rows; i++)
+        {
+            double y = shard.Labels[i];
+            if (y < 0 || y >= Limit || y != Math.Floor(y))
+                throw new InputFileException(shard.Path, $"row {shard.RowStart + i} has label {y}; the softmax loss needs class labels 0, 1, ..., K-1");
+            localMax = Math.Max(localMax, (int)y);
+        }
+        var maxima = comm.AllGather([localMax]);
+        int classes = (int)maxima.Max() + 1;
+        var counts = new long[classes];
+        for (int i = 0; i < shard.Rows; i++) counts[(int)shard.Labels[i]]++;
+        comm.AllreduceSum(counts);
+        if (classes < 2) throw new InputFileException(shard.Path, "all rows are in class 0; softmax needs at least two classes");
+        return counts;
+    }
 }

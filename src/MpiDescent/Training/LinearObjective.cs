@@ -24,6 +24,10 @@ public sealed class LinearObjective : IStochasticObjective
     private readonly double[] _totals;
     private readonly AlignedBuffer _gradientW;
     private readonly AlignedBuffer _weights;
+    private readonly int _classes;
+    private readonly int _penalized;
+    private readonly double[] _intercepts;
+    private readonly double[] _gradientB;
     private readonly RunControl? _control;
     private readonly double[] _controlSlots = new double[RunControl.Slots];
 
@@ -38,19 +42,26 @@ public sealed class LinearObjective : IStochasticObjective
         _features = shard.FeatureCount;
         _control = control;
         Settings = settings;
-        Dimension = _features + (settings.FitIntercept ? 1 : 0);
+        _classes = settings.Loss == LossKind.Softmax ? settings.Classes : 1;
+        _penalized = _classes * _features;
+        Dimension = _penalized + (settings.FitIntercept ? _classes : 0);
         TotalWeight = settings.TotalWeight ?? partition.Rows;
         Rows = partition.Rows;
         // Reduced layout: gradient sums, loss sum, count of non-finite blocks, control slots.
         _sum = VectorSums.Create(settings.Summation, Dimension + 2 + RunControl.Slots);
         _block = new double[Dimension + 2];
         _totals = new double[Dimension + 2 + RunControl.Slots];
-        _gradientW = new AlignedBuffer(_features);
-        _weights = new AlignedBuffer(_features);
+        _gradientW = new AlignedBuffer(_penalized);
+        _weights = new AlignedBuffer(_penalized);
+        _intercepts = new double[_classes];
+        _gradientB = new double[_classes];
     }
 
     /// <inheritdoc />
     public int Dimension { get; }
+
+    /// <summary>How many leading parameters are penalized weights (d, or K·d for softmax); the intercepts follow.</summary>
+    public int PenalizedCount => _penalized;
 
     /// <summary>Loss, intercept, penalty, class weights and summation.</summary>
     public ObjectiveSettings Settings { get; }
@@ -74,19 +85,13 @@ public sealed class LinearObjective : IStochasticObjective
     public double Evaluate(ReadOnlySpan<double> point, Span<double> gradient)
     {
         long start = Stopwatch.GetTimestamp();
-        var w = _weights.Span;
-        point[.._features].CopyTo(w);
-        double b = Settings.FitIntercept ? point[_features] : 0.0;
+        LoadPoint(point);
         _sum.Clear();
         long nonFinite = 0;
-        var gradW = _gradientW.Span;
         for (int first = 0; first < _shard.Rows; first += _blockRows)
         {
             int rows = Math.Min(_blockRows, _shard.Rows - first);
-            var (loss, derivative) = Block(_shard.Features.Slice(first * _features, rows * _features), _shard.Labels.AsSpan(first, rows), w, b, gradW);
-            gradW.CopyTo(_block);
-            if (Settings.FitIntercept) _block[_features] = derivative;
-            _block[Dimension] = loss;
+            BlockInto(_shard.Features.Slice(first * _features, rows * _features), _shard.Labels.AsSpan(first, rows));
             if (!AllFinite(_block.AsSpan(0, Dimension + 1))) { nonFinite++; continue; }
             _sum.Add(_block.AsSpan(0, Dimension + 1));
         }
@@ -94,56 +99,58 @@ public sealed class LinearObjective : IStochasticObjective
         return Reduce(start, nonFinite, TotalWeight, point, gradient);
     }
 
-    private (double Loss, double Derivative) Block(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> w, double b, Span<double> g)
-    {
-        double neg = Settings.NegativeClassWeight, pos = Settings.PositiveClassWeight;
-        return Settings.Loss switch
-        {
-            LossKind.Squared => DenseKernels.LinearBlock<SquaredLoss>(x, y, w, b, g),
-            LossKind.Logistic => DenseKernels.LinearBlock<LogisticLoss>(x, y, w, b, g, neg, pos),
-            LossKind.Hinge => DenseKernels.LinearBlock<HingeLoss>(x, y, w, b, g, neg, pos),
-            _ => DenseKernels.LinearBlock<SquaredHingeLoss>(x, y, w, b, g, neg, pos),
-        };
-    }
-
     /// <inheritdoc />
-    /// <remarks>With class weights the batch is scaled by m/(W·|B|), an unbiased estimate of the full gradient that needs no
-    /// reduction of the batch's weights (whose labels only their owning ranks know).</remarks>
+    /// <remarks>Each sampled row goes through the same block pass as a block of one row. With class weights the batch is
+    /// scaled by m/(W·|B|), an unbiased estimate of the full gradient that needs no reduction of the batch's weights
+    /// (whose labels only their owning ranks know).</remarks>
     public double EvaluateSample(ReadOnlySpan<double> point, ReadOnlySpan<long> rows, Span<double> gradient)
     {
         long start = Stopwatch.GetTimestamp();
-        var w = point[.._features];
-        double b = Settings.FitIntercept ? point[_features] : 0.0;
+        LoadPoint(point);
         _sum.Clear();
         long nonFinite = 0;
         foreach (long row in rows)
         {
             long local = row - _shard.RowStart;
             if (local < 0 || local >= _shard.Rows) continue;
-            var x = _shard.Features.Slice((int)local * _features, _features);
-            double label = _shard.Labels[local];
-            var (value, derivative) = PerExample(DenseKernels.Dot(x, w) + b, label);
-            for (int j = 0; j < _features; j++) _block[j] = derivative * x[j];
-            if (Settings.FitIntercept) _block[_features] = derivative;
-            _block[Dimension] = value;
+            BlockInto(_shard.Features.Slice((int)local * _features, _features), _shard.Labels.AsSpan((int)local, 1));
             if (!AllFinite(_block.AsSpan(0, Dimension + 1))) { nonFinite++; continue; }
             _sum.Add(_block.AsSpan(0, Dimension + 1));
         }
         return Reduce(start, nonFinite, TotalWeight * rows.Length / Rows, point, gradient);
     }
 
-    /// <summary>Per-example loss and derivative, scaled by the class weight.</summary>
-    private (double Value, double Derivative) PerExample(double z, double label)
+    /// <summary>Copies the weights into the aligned buffer and the intercepts out of <paramref name="point"/>.</summary>
+    private void LoadPoint(ReadOnlySpan<double> point)
     {
-        var (value, derivative) = Settings.Loss switch
+        point[.._penalized].CopyTo(_weights.Span);
+        if (Settings.FitIntercept) point.Slice(_penalized, _classes).CopyTo(_intercepts);
+    }
+
+    /// <summary>One block's partial sums into <see cref="_block"/>: weight gradients, intercept gradients, loss.</summary>
+    private void BlockInto(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
+    {
+        var w = _weights.Span;
+        var gradW = _gradientW.Span;
+        double loss;
+        if (Settings.Loss == LossKind.Softmax)
         {
-            LossKind.Squared => default(SquaredLoss).Evaluate(z, label),
-            LossKind.Logistic => default(LogisticLoss).Evaluate(z, label),
-            LossKind.Hinge => default(HingeLoss).Evaluate(z, label),
-            _ => default(SquaredHingeLoss).Evaluate(z, label),
-        };
-        double c = Settings.ClassWeight(label);
-        return (value * c, derivative * c);
+            loss = DenseKernels.SoftmaxBlock(x, y, w, _intercepts, _classes, gradW, _gradientB);
+        }
+        else
+        {
+            double neg = Settings.NegativeClassWeight, pos = Settings.PositiveClassWeight, b = _intercepts[0];
+            (loss, _gradientB[0]) = Settings.Loss switch
+            {
+                LossKind.Squared => DenseKernels.LinearBlock<SquaredLoss>(x, y, w, b, gradW),
+                LossKind.Logistic => DenseKernels.LinearBlock<LogisticLoss>(x, y, w, b, gradW, neg, pos),
+                LossKind.Hinge => DenseKernels.LinearBlock<HingeLoss>(x, y, w, b, gradW, neg, pos),
+                _ => DenseKernels.LinearBlock<SquaredHingeLoss>(x, y, w, b, gradW, neg, pos),
+            };
+        }
+        gradW.CopyTo(_block);
+        if (Settings.FitIntercept) _gradientB.CopyTo(_block.AsSpan(_penalized));
+        _block[Dimension] = loss;
     }
 
     /// <summary>The one reduction of an evaluation: sums, control slots, timing, the agreed non-finite check, division by
@@ -168,8 +175,8 @@ public sealed class LinearObjective : IStochasticObjective
         double l2 = Settings.L2;
         if (l2 > 0)
         {
-            var w = point[.._features];
-            for (int j = 0; j < _features; j++) gradient[j] += l2 * w[j];
+            var w = point[.._penalized];
+            for (int j = 0; j < _penalized; j++) gradient[j] += l2 * w[j];
             value += 0.5 * l2 * DenseKernels.Dot(w, w);
         }
         return value;

@@ -39,6 +39,7 @@ public static class StepSizeEstimator
     {
         Losses.LossKind.Logistic => 0.25,
         Losses.LossKind.SquaredHinge => 2,
+        Losses.LossKind.Softmax => 0.5,
         _ => 1,
     };
 }

@@ -15,6 +15,8 @@ public class DistributedTrainingTests
     private string _data = "";
     private string _synthetic = "";
     private string _cancer = "";
+    private string _digitsTrain = "";
+    private string _digitsTest = "";
 
     [OneTimeSetUp]
     public void ConvertDiabetes()
@@ -25,6 +27,14 @@ public class DistributedTrainingTests
         Assert.That(convert.ExitCode, Is.EqualTo(0), convert.ToString());
         _cancer = Path.Combine(_dir, "cancer.bin");
         Assert.That(MpiJob.Run(0, "convert", Path.Combine(TestContext.CurrentContext.TestDirectory, "data", "breast_cancer.csv"), _cancer).ExitCode, Is.EqualTo(0));
+        // digits: the first 1347 rows train, the last 450 test (as scikit-learn's figure in docs/models.md).
+        var digits = File.ReadAllLines(Path.Combine(TestContext.CurrentContext.TestDirectory, "data", "digits.csv"));
+        File.WriteAllLines(Path.Combine(_dir, "digits-train.csv"), digits.Take(1348));
+        File.WriteAllLines(Path.Combine(_dir, "digits-test.csv"), digits.Take(1).Concat(digits.Skip(1348)));
+        _digitsTrain = Path.Combine(_dir, "digits-train.bin");
+        _digitsTest = Path.Combine(_dir, "digits-test.bin");
+        Assert.That(MpiJob.Run(0, "convert", Path.Combine(_dir, "digits-train.csv"), _digitsTrain).ExitCode, Is.EqualTo(0));
+        Assert.That(MpiJob.Run(0, "convert", Path.Combine(_dir, "digits-test.csv"), _digitsTest).ExitCode, Is.EqualTo(0));
         _synthetic = Path.Combine(_dir, "synthetic.bin");
         Assert.That(MpiJob.Run(0, "generate", _synthetic, "--rows", "3001", "--features", "6", "--noise", "0.5", "--seed", "4").ExitCode, Is.EqualTo(0));
     }
@@ -114,11 +124,12 @@ public class DistributedTrainingTests
     [TestCase("diabetes", "gd", "--standardize", "--max-iterations", "8", "--line-search", "--l2", "0.01")]
     [TestCase("cancer", "lbfgs", "--loss", "logistic", "--standardize", "--l2", "0.002", "--max-iterations", "15")]
     [TestCase("diabetes", "lbfgs", "--standardize", "--elastic-net", "0.5", "--regularization", "3", "--max-iterations", "15")]
+    [TestCase("digits", "lbfgs", "--loss", "softmax", "--standardize", "--l2", "0.01", "--max-iterations", "8")]
     [TestCase("diabetes", "sgd", "--standardize", "--l1", "1", "--schedule", "inverse-scaling", "--epochs", "2", "--batch-size", "32", "--seed", "1")]
     [TestCase("cancer", "sgd", "--loss", "squared-hinge", "--class-weight", "balanced", "--standardize", "--epochs", "1", "--batch-size", "50", "--seed", "2")]
     public void Train_RankCounts1To7_BitwiseIdenticalModels(string dataSet, string solver, params string[] options)
     {
-        var data = dataSet switch { "diabetes" => _data, "cancer" => _cancer, _ => _synthetic };
+        var data = dataSet switch { "diabetes" => _data, "cancer" => _cancer, "digits" => _digitsTrain, _ => _synthetic };
         var models = new[] { 1, 2, 3, 4, 7 }.Select(n => TrainOn(data, n, $"repro-{dataSet}-{solver}-{n}.json", new[] { "--solver", solver, "--quiet" }.Concat(options).ToArray())).ToArray();
         foreach (var model in models[1..])
         {
@@ -187,5 +198,32 @@ public class DistributedTrainingTests
         var outcome = MpiJob.Run(2, "train", _data, "--loss", "logistic");
         Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.BadInput), outcome.ToString());
         Assert.That(outcome.Errors, Does.Contain("row 0 has label 151").And.Contain("labels 0/1 or -1/+1"));
+    }
+
+    [Test]
+    public void Softmax_DigitsAtTwoRanks_HoldOutAccuracyAsScikitLearn()
+    {
+        // scikit-learn's LogisticRegression(C=0.1) on the same split and scaling scores 0.91556 (docs/models.md).
+        var model = Path.Combine(_dir, "digits-model.json");
+        var train = MpiJob.Run(2, "train", _digitsTrain, "--loss", "softmax", "--solver", "lbfgs", "--standardize",
+            "--l2", (1 / (0.1 * 1347)).ToString("R"), "--max-iterations", "500", "--model", model);
+        Assert.That(train.ExitCode, Is.EqualTo(0), train.ToString());
+        Assert.That(train.Output, Does.Contain("classes: 10"));
+        var evaluate = MpiJob.Run(3, "evaluate", model, _digitsTest);
+        Assert.That(evaluate.ExitCode, Is.EqualTo(0), evaluate.ToString());
+        Assert.That(Metric(evaluate.Output, "accuracy"), Is.GreaterThanOrEqualTo(0.91));
+        var probabilities = Path.Combine(_dir, "digits-p.csv");
+        var classes = Path.Combine(_dir, "digits-c.csv");
+        Assert.That(MpiJob.Run(2, "predict", model, _digitsTest, "--output", probabilities, "--proba").ExitCode, Is.EqualTo(0));
+        Assert.That(MpiJob.Run(2, "predict", model, _digitsTest, "--output", classes).ExitCode, Is.EqualTo(0));
+        var p = File.ReadAllLines(probabilities);
+        var c = File.ReadAllLines(classes);
+        Assert.That(p[0], Is.EqualTo(string.Join(",", Enumerable.Range(0, 10).Select(k => $"p{k}"))));
+        for (int i = 1; i < p.Length; i++)
+        {
+            var row = p[i].Split(',').Select(double.Parse).ToArray();
+            Assert.That(row.Sum(), Is.EqualTo(1).Within(1e-12));
+            Assert.That(double.Parse(c[i]), Is.EqualTo(Array.IndexOf(row, row.Max())));
+        }
     }
 }

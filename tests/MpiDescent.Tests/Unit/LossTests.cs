@@ -8,6 +8,8 @@ namespace MpiDescent.Tests.Unit;
 
 public class LossTests
 {
+    private static readonly LossKind[] ScalarLosses = [LossKind.Squared, LossKind.Logistic, LossKind.Hinge, LossKind.SquaredHinge];
+
     private static (double, double) Evaluate(LossKind kind, double z, double y) => kind switch
     {
         LossKind.Squared => default(SquaredLoss).Evaluate(z, y),
@@ -17,7 +19,7 @@ public class LossTests
     };
 
     [Test]
-    public void Evaluate_EachLoss_DerivativeMatchesCentralDifference([Values] LossKind kind)
+    public void Evaluate_EachLoss_DerivativeMatchesCentralDifference([ValueSource(nameof(ScalarLosses))] LossKind kind)
     {
         foreach (double y in new[] { -1.0, 1.0 })
             foreach (double z in new[] { -3.1, -0.4, 0.37, 2.2, 7.5 })
@@ -46,10 +48,12 @@ public class LossTests
     {
         const int d = 4;
         var (x, yRaw) = TestData.Synthetic(rows: 301, features: d, seed: 21);
-        var y = kind.IsBinary() ? yRaw.Select(v => v > 0.5 ? 1.0 : -1.0).ToArray() : yRaw;
-        double[] point = [0.3, -0.8, 0.2, 0.55, -0.1];
+        bool softmax = kind == LossKind.Softmax;
+        var y = kind.IsBinary() ? yRaw.Select(v => v > 0.5 ? 1.0 : -1.0).ToArray()
+            : softmax ? Enumerable.Range(0, yRaw.Length).Select(i => (double)((i * 7 + (yRaw[i] > 0.5 ? 1 : 0)) % 3)).ToArray() : yRaw;
+        double[] point = softmax ? Enumerable.Range(0, 3 * d + 3).Select(k => 0.1 * ((k * 5 % 11) - 5)).ToArray() : [0.3, -0.8, 0.2, 0.55, -0.1];
         var settings = new ObjectiveSettings(kind, true, L2: 0.05, NegativeClassWeight: kind.IsBinary() ? 2.5 : 1, PositiveClassWeight: kind.IsBinary() ? 0.7 : 1,
-            TotalWeight: kind.IsBinary() ? y.Sum(v => v > 0 ? 0.7 : 2.5) : null);
+            TotalWeight: kind.IsBinary() ? y.Sum(v => v > 0 ? 0.7 : 2.5) : null, Classes: softmax ? 3 : 1);
         var results = ThreadedCommunicator.Run(3, comm =>
         {
             var (shard, partition) = Shards.For(comm, x, y, d);
