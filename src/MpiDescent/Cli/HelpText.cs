@@ -59,8 +59,13 @@ public static class HelpText
                                     reproducible (default): bitwise the same model at any rank count;
                                     plain: ordinary floating-point sums
           --model PATH              model file (default: DATA.model.json beside the data)
-          --report PATH             JSON report: settings, data facts, timings, loss history
-          --log-every N             print every N-th iteration (default: 20 lines per run; every epoch for sgd)
+          --report PATH             JSON report: settings, data facts, timings per rank, loss history
+          --history PATH            the loss history as CSV (iteration, data passes, loss, gradient norm, seconds)
+          --plot PATH.png           convergence plot against iteration and time (log scale; suboptimality
+                                    when the least-squares optimum can be computed)
+          --log-every N             print every N-th iteration (default: 20 lines per run; every epoch for sgd);
+                                    to a terminal a progress bar instead
+          --verbose                 print every iteration
           --quiet                   print only the summary
           --checkpoint PATH         checkpoint file (default: MODEL with .checkpoint.json); written atomically by rank 0
           --checkpoint-every N      checkpoint every N iterations (gd) or epochs (sgd)

@@ -55,8 +55,10 @@ public static class TrainCommand
             SavedUtc = DateTime.UtcNow, Settings = settings, State = state,
         });
         checkpoints.Arm(control);
-        int logEvery = options.LogEvery > 0 ? options.LogEvery : options.Solver == "sgd" ? 1 : Math.Max(1, options.MaxIterations / 20);
-        var reporter = new ProgressReporter(output, root && !options.Quiet, logEvery, options.Solver == "sgd" ? "epoch" : "iter");
+        int logEvery = options.Verbose ? 1 : options.LogEvery > 0 ? options.LogEvery : options.Solver == "sgd" ? 1 : Math.Max(1, options.MaxIterations / 20);
+        bool terminal = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && !options.Verbose;
+        int limit = options.Solver == "sgd" ? options.Epochs : options.MaxIterations;
+        var reporter = new ProgressReporter(output, root && !options.Quiet, logEvery, options.Solver == "sgd" ? "epoch" : "iter", terminal, limit);
         var hooks = new SolverHooks(resume?.State, checkpoints.Write, options.CheckpointEvery, control,
             FaultInjection.Wrap(reporter.Report, comm.Rank, () => PreemptionSignals.RaiseTerminate(control)));
         var result = Collective.Agree(comm, errors, () => Solve(options, objective, shard, partition, comm, learningRate, seed, hooks));
@@ -66,6 +68,7 @@ public static class TrainCommand
         var differing = ConsensusCheck.RanksDifferingFromRoot(comm, point);
         if (differing.Length > 0)
             throw new InvalidOperationException($"ranks {string.Join(",", differing)} ended with weights different from rank 0's; the model is not saved");
+        double? optimum = options.PlotPath is null ? null : KnownOptimum(options, objective, shard, partition, comm);
         var timing = GatherTiming(comm, loadSeconds, objective, clock.Elapsed.TotalSeconds);
         bool interrupted = result.Exit == ExitCondition.Interrupted;
         Collective.Agree(comm, errors, () =>
@@ -76,6 +79,9 @@ public static class TrainCommand
                 Json.Write(options.ReportPath, new RunReport(Path.GetFullPath(options.DataPath), header.ChecksumHex, header.Rows, header.Features, comm.Size,
                     minRows, maxRows, partition.BlockRows, settings, result.Iterations, objective.Evaluations, result.Value, result.GradientNorm,
                     result.Exit.ToString(), result.ExitReason, timing, result.History));
+            if (options.HistoryPath is not null) HistoryCsv.Write(options.HistoryPath, result.History);
+            if (options.PlotPath is not null)
+                ConvergencePlot.Write(options.PlotPath, result.History, optimum, $"{options.Solver}, {options.Loss.Name()} loss, {Path.GetFileName(options.DataPath)}");
         });
         if (root) PrintSummary(output, options, result, timing, comm.Size);
         return result.Exit switch
@@ -143,6 +149,7 @@ public static class TrainCommand
         // λ_max of X̃ᵀX̃/m from a least-squares objective over the same rows, then the loss's curvature bound.
         var gram = new LinearObjective(shard, partition, comm, new ObjectiveSettings(FitIntercept: options.FitIntercept, Summation: options.Summation));
         double largest = StepSizeEstimator.LargestCurvature(gram);
+        objective.CountPasses(gram.Evaluations);
         var s = objective.Settings;
         double weightFactor = Math.Max(s.NegativeClassWeight, s.PositiveClassWeight) * objective.Rows / objective.TotalWeight;
         double curvature = StepSizeEstimator.CurvatureBound(s.Loss) * largest * weightFactor + s.L2;
@@ -220,6 +227,19 @@ public static class TrainCommand
         return new TimingSummary(Phase(0), Phase(1), Phase(2), totalSeconds, ranks.MaxBy(r => timings[r * 3 + 1]));
     }
 
+    /// <summary>J* for the plot's suboptimality when it can be had exactly and cheaply: least squares (with any L2, no L1)
+    /// and up to 2000 features, by the normal equations (collective; null otherwise or when they are singular).</summary>
+    private static double? KnownOptimum(TrainOptions options, LinearObjective objective, DataShard shard, RowPartition partition, ICommunicator comm)
+    {
+        if (options.Loss != LossKind.Squared || options.L1 > 0 || shard.FeatureCount > 2000) return null;
+        try
+        {
+            var solution = NormalEquations.Solve(shard, partition, comm, options.FitIntercept, options.Summation, options.L2);
+            return objective.Evaluate(solution, new double[solution.Length]);
+        }
+        catch (MpiDescentException) { return null; } // singular on every rank alike: plot the loss instead
+    }
+
     private static (long Min, long Max) RowsPerRank(RowPartition partition)
     {
         var sizes = Enumerable.Range(0, partition.Ranks).Select(r => partition.RowsOf(r)).Select(x => x.End - x.Start).ToArray();
@@ -235,9 +255,11 @@ public static class TrainCommand
             output.WriteLine($"checkpoint saved to {options.CheckpointPath}; continue with the same command plus --resume {options.CheckpointPath}");
         else
             output.WriteLine(string.Create(c, $"final loss {result.Value:R}  |grad| {result.GradientNorm:E3}"));
-        output.WriteLine(string.Create(c, $"time {timing.TotalSeconds:F3} s: load {timing.Load.MaxSeconds:F3} s, compute {timing.Compute.MinSeconds:F3}-{timing.Compute.MaxSeconds:F3} s, "
-            + $"communication {timing.Communication.MinSeconds:F3}-{timing.Communication.MaxSeconds:F3} s (min-max over ranks; slowest compute: rank {timing.SlowestComputeRank})"));
+        output.WriteLine(string.Create(c, $"time {timing.TotalSeconds:F3} s; per rank (min / median / max, slowest rank):"));
+        foreach (var (name, phase) in new[] { ("load", timing.Load), ("compute", timing.Compute), ("communication", timing.Communication) })
+            output.WriteLine(string.Create(c, $"  {name,-14} {phase.MinSeconds:F3} / {phase.MedianSeconds:F3} / {phase.MaxSeconds:F3} s  (rank {phase.SlowestRank})"));
         if (result.Exit != ExitCondition.Interrupted)
-            output.WriteLine($"model written to {options.ModelPath}" + (options.ReportPath is null ? "" : $", report to {options.ReportPath}"));
+            output.WriteLine($"model written to {options.ModelPath}" + (options.ReportPath is null ? "" : $", report to {options.ReportPath}")
+                + (options.HistoryPath is null ? "" : $", history to {options.HistoryPath}") + (options.PlotPath is null ? "" : $", plot to {options.PlotPath}"));
     }
 }

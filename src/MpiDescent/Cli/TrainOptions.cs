@@ -53,6 +53,12 @@ public sealed record TrainOptions
     public int LogEvery { get; init; }
     /// <summary>Print only errors and the summary.</summary>
     public bool Quiet { get; init; }
+    /// <summary>Print every iteration.</summary>
+    public bool Verbose { get; init; }
+    /// <summary>Where the loss history CSV goes, if anywhere.</summary>
+    public string? HistoryPath { get; init; }
+    /// <summary>Where the convergence plot PNG goes, if anywhere.</summary>
+    public string? PlotPath { get; init; }
     /// <summary>Where checkpoints go (periodic ones, and the one written when a signal stops the run).</summary>
     public required string CheckpointPath { get; init; }
     /// <summary>Checkpoint every N iterations (gd) or epochs (sgd); 0: never.</summary>
@@ -64,8 +70,8 @@ public sealed record TrainOptions
 
     private static readonly HashSet<string> Valued = ["solver", "learning-rate", "max-iterations", "epochs", "batch-size", "tolerance",
         "seed", "summation", "model", "report", "log-every", "checkpoint", "checkpoint-every", "checkpoint-interval", "resume",
-        "loss", "l2", "class-weight", "momentum", "l1", "elastic-net", "regularization", "schedule", "loss-tolerance"];
-    private static readonly HashSet<string> Flags = ["no-intercept", "standardize", "quiet", "line-search"];
+        "loss", "l2", "class-weight", "momentum", "l1", "elastic-net", "regularization", "schedule", "loss-tolerance", "history", "plot"];
+    private static readonly HashSet<string> Flags = ["no-intercept", "standardize", "quiet", "line-search", "verbose"];
 
     /// <summary>The solvers.</summary>
     public static readonly string[] Solvers = ["gd", "sgd", "exact", "lbfgs", "momentum", "nesterov", "adam"];
@@ -85,6 +91,8 @@ public sealed record TrainOptions
         if (line.Has("momentum") && solver is not ("momentum" or "nesterov")) throw line.Error("--momentum applies to --solver momentum or nesterov");
         if (line.Has("class-weight") && !loss.IsBinary()) throw line.Error("--class-weight applies to the binary losses (logistic, hinge, squared-hinge)");
         var classWeight = line.Text("class-weight");
+        if (line.Has("quiet") && line.Has("verbose")) throw line.Error("--quiet and --verbose contradict each other");
+        if (line.Text("plot") is string plot && !plot.EndsWith(".png", StringComparison.OrdinalIgnoreCase)) throw line.Error($"--plot writes PNG: give a .png path, not '{plot}'");
         if (line.Has("schedule") && solver != "sgd") throw line.Error("--schedule applies to --solver sgd");
         if (line.Has("elastic-net") != line.Has("regularization")) throw line.Error("--elastic-net ALPHA and --regularization LAMBDA go together");
         if (line.Has("elastic-net") && (line.Has("l1") || line.Has("l2"))) throw line.Error("use either --elastic-net with --regularization, or --l1/--l2");
@@ -132,6 +140,9 @@ public sealed record TrainOptions
             ReportPath = line.Text("report"),
             LogEvery = (int)line.Long("log-every", 0, 0, int.MaxValue),
             Quiet = line.Has("quiet"),
+            Verbose = line.Has("verbose"),
+            HistoryPath = line.Text("history"),
+            PlotPath = line.Text("plot"),
         };
     }
 

@@ -8,12 +8,19 @@ public sealed record RunReport(
     TrainingSettings Settings, int Iterations, long DataPasses, double FinalLoss, double FinalGradientNorm, string Exit, string ExitReason,
     TimingSummary Timing, IReadOnlyList<IterationRecord> History);
 
-/// <summary>Where the time went, per phase, over ranks.</summary>
+/// <summary>Where the time went, per phase, over ranks. Communication is the time inside the reductions, waiting for
+/// slower ranks included: a rank that computes fast waits long, so a spread in compute shows up as communication on the
+/// others (load imbalance or a straggler).</summary>
 public sealed record TimingSummary(PhaseTiming Load, PhaseTiming Compute, PhaseTiming Communication, double TotalSeconds, int SlowestComputeRank);
 
-/// <summary>A phase's seconds: the minimum and maximum over ranks.</summary>
-public sealed record PhaseTiming(double MinSeconds, double MaxSeconds)
+/// <summary>A phase's seconds over ranks: minimum, median, maximum, and the rank with the maximum.</summary>
+public sealed record PhaseTiming(double MinSeconds, double MedianSeconds, double MaxSeconds, int SlowestRank)
 {
-    /// <summary>Summarizes one value per rank.</summary>
-    public static PhaseTiming Of(IReadOnlyList<double> perRank) => new(perRank.Min(), perRank.Max());
+    /// <summary>Summarizes one value per rank (in rank order).</summary>
+    public static PhaseTiming Of(IReadOnlyList<double> perRank)
+    {
+        var sorted = perRank.Order().ToArray();
+        int slowest = Enumerable.Range(0, perRank.Count).MaxBy(r => perRank[r]);
+        return new(sorted[0], sorted[sorted.Length / 2], sorted[^1], slowest);
+    }
 }

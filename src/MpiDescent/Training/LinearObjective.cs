@@ -75,6 +75,10 @@ public sealed class LinearObjective : IStochasticObjective
     /// <inheritdoc />
     public long Evaluations { get; private set; }
 
+    /// <summary>Adds passes over these rows made by another objective (the step-size estimate), so that the counts in the
+    /// history and report are the whole run's.</summary>
+    public void CountPasses(long passes) => Evaluations += passes;
+
     /// <summary>Seconds spent in the local pass over this rank's rows.</summary>
     public double ComputeSeconds { get; private set; }
 

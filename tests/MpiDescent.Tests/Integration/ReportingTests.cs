@@ -1,0 +1,53 @@
+using System.Buffers.Binary;
+using System.Text.Json;
+
+namespace MpiDescent.Tests.Integration;
+
+/// <summary>Rank 0's outputs: the convergence plot, the history CSV, the report's timing, and the progress lines.</summary>
+[NonParallelizable]
+public class ReportingTests
+{
+    [Test]
+    public void Train_PlotHistoryAndReport_AreWrittenAndConsistent()
+    {
+        var dir = TestData.TempDirectory();
+        try
+        {
+            var data = Path.Combine(dir, "d.bin");
+            Assert.That(MpiJob.Run(0, "convert", TestData.DiabetesCsv, data).ExitCode, Is.EqualTo(0));
+            string plot = Path.Combine(dir, "loss.png"), history = Path.Combine(dir, "h.csv"), report = Path.Combine(dir, "r.json");
+            var run = MpiJob.Run(2, "train", data, "--standardize", "--solver", "lbfgs", "--plot", plot, "--history", history, "--report", report, "--verbose");
+            Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+
+            var png = File.ReadAllBytes(plot);
+            Assert.That(png.AsSpan(0, 8).ToArray(), Is.EqualTo(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }), "PNG signature");
+            Assert.That(System.Text.Encoding.ASCII.GetString(png, 12, 4), Is.EqualTo("IHDR"));
+            Assert.That(BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)), Is.EqualTo(1200), "width");
+            Assert.That(BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20)), Is.EqualTo(450), "height");
+
+            var lines = File.ReadAllLines(history);
+            Assert.That(lines[0], Is.EqualTo("iteration,data_passes,loss,gradient_norm,seconds"));
+            using var json = JsonDocument.Parse(File.ReadAllText(report));
+            var recorded = json.RootElement.GetProperty("history");
+            Assert.That(lines.Length - 1, Is.EqualTo(recorded.GetArrayLength()));
+            var (_, y, _, _) = TestData.LoadDiabetes();
+            Assert.That(double.Parse(lines[1].Split(',')[2]), Is.EqualTo(y.Average(v => v * v) / 2).Within(1e-9).Percent, "J(0) = mean(y²)/2");
+            Assert.That(double.Parse(lines[^1].Split(',')[2]), Is.EqualTo(json.RootElement.GetProperty("finalLoss").GetDouble()));
+
+            var timing = json.RootElement.GetProperty("timing").GetProperty("compute");
+            Assert.That(timing.GetProperty("minSeconds").GetDouble(), Is.LessThanOrEqualTo(timing.GetProperty("medianSeconds").GetDouble()));
+            Assert.That(timing.GetProperty("medianSeconds").GetDouble(), Is.LessThanOrEqualTo(timing.GetProperty("maxSeconds").GetDouble()));
+            Assert.That(run.Output, Does.Contain("per rank (min / median / max, slowest rank)"));
+            Assert.That(run.Output.Split('\n').Count(l => l.StartsWith("iter ")), Is.EqualTo(lines.Length - 1), "--verbose prints every iteration");
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Test]
+    public void Train_QuietAndVerbose_UsageError()
+    {
+        var outcome = MpiJob.Run(0, "train", "x.bin", "--quiet", "--verbose");
+        Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.Usage));
+        Assert.That(outcome.Errors, Does.Contain("contradict"));
+    }
+}
