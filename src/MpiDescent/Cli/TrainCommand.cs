@@ -221,10 +221,11 @@ public static class TrainCommand
 
     private static TimingSummary GatherTiming(ICommunicator comm, double loadSeconds, LinearObjective objective, double totalSeconds)
     {
-        var timings = comm.AllGather([loadSeconds, objective.ComputeSeconds, objective.CommunicationSeconds]);
-        var ranks = Enumerable.Range(0, comm.Size).ToArray();
-        PhaseTiming Phase(int k) => PhaseTiming.Of(ranks.Select(r => timings[r * 3 + k]).ToArray());
-        return new TimingSummary(Phase(0), Phase(1), Phase(2), totalSeconds, ranks.MaxBy(r => timings[r * 3 + 1]));
+        double peakMegabytes = System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0;
+        var values = comm.AllGather([loadSeconds, objective.ComputeSeconds, objective.CommunicationSeconds, peakMegabytes]);
+        RankStatistic Column(int k) => RankStatistic.Of(Enumerable.Range(0, comm.Size).Select(r => values[r * 4 + k]).ToArray());
+        var compute = Column(1);
+        return new TimingSummary(Column(0), compute, Column(2), totalSeconds, compute.MaxRank, Column(3));
     }
 
     /// <summary>J* for the plot's suboptimality when it can be had exactly and cheaply: least squares (with any L2, no L1)
@@ -257,7 +258,9 @@ public static class TrainCommand
             output.WriteLine(string.Create(c, $"final loss {result.Value:R}  |grad| {result.GradientNorm:E3}"));
         output.WriteLine(string.Create(c, $"time {timing.TotalSeconds:F3} s; per rank (min / median / max, slowest rank):"));
         foreach (var (name, phase) in new[] { ("load", timing.Load), ("compute", timing.Compute), ("communication", timing.Communication) })
-            output.WriteLine(string.Create(c, $"  {name,-14} {phase.MinSeconds:F3} / {phase.MedianSeconds:F3} / {phase.MaxSeconds:F3} s  (rank {phase.SlowestRank})"));
+            output.WriteLine(string.Create(c, $"  {name,-14} {phase.Min:F3} / {phase.Median:F3} / {phase.Max:F3} s  (rank {phase.MaxRank})"));
+        var memory = timing.PeakMemoryMegabytes;
+        output.WriteLine(string.Create(c, $"  peak memory    {memory.Min:F0} / {memory.Median:F0} / {memory.Max:F0} MB (rank {memory.MaxRank})"));
         if (result.Exit != ExitCondition.Interrupted)
             output.WriteLine($"model written to {options.ModelPath}" + (options.ReportPath is null ? "" : $", report to {options.ReportPath}")
                 + (options.HistoryPath is null ? "" : $", history to {options.HistoryPath}") + (options.PlotPath is null ? "" : $", plot to {options.PlotPath}"));

@@ -6,7 +6,7 @@ namespace MpiDescent.Output;
 /// <summary>
 /// Progress on rank 0. To a terminal: one line redrawn in place with a bar, the rate and an upper bound on the time
 /// left. To a file or pipe (batch logs): iteration 0, every <c>logEvery</c>-th and the last iteration as plain lines with
-/// the rate. Lines show iteration, loss, gradient norm, data passes and seconds.
+/// the rate. Lines show iteration, loss, gradient norm, step size, data passes and seconds.
 /// </summary>
 public sealed class ProgressReporter(TextWriter output, bool enabled, int logEvery, string unit = "iter", bool terminal = false, int limit = 0)
 {
@@ -37,10 +37,13 @@ public sealed class ProgressReporter(TextWriter output, bool enabled, int logEve
     private static string Rate(IterationRecord r) =>
         r.ElapsedSeconds > 0 && r.Iteration > 0 ? string.Create(CultureInfo.InvariantCulture, $"{r.Iteration / r.ElapsedSeconds:G3}/s") : "";
 
+    private static string Step(IterationRecord r) =>
+        double.IsNaN(r.StepSize) ? "-" : r.StepSize.ToString("G3", CultureInfo.InvariantCulture);
+
     private void Print(IterationRecord r)
     {
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{unit} {r.Iteration,7}  loss {r.Loss,-14:G8}  |grad| {r.GradientNorm,-11:E3}  passes {r.DataPasses,6}  {r.ElapsedSeconds,8:F3} s  {Rate(r)}"));
+            $"{unit} {r.Iteration,7}  loss {r.Loss,-14:G8}  |grad| {r.GradientNorm,-11:E3}  step {Step(r),-9}  passes {r.DataPasses,6}  {r.ElapsedSeconds,8:F3} s  {Rate(r)}"));
         _lastPrinted = r;
     }
 

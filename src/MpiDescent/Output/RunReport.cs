@@ -11,13 +11,15 @@ public sealed record RunReport(
 /// <summary>Where the time went, per phase, over ranks. Communication is the time inside the reductions, waiting for
 /// slower ranks included: a rank that computes fast waits long, so a spread in compute shows up as communication on the
 /// others (load imbalance or a straggler).</summary>
-public sealed record TimingSummary(PhaseTiming Load, PhaseTiming Compute, PhaseTiming Communication, double TotalSeconds, int SlowestComputeRank);
+public sealed record TimingSummary(RankStatistic Load, RankStatistic Compute, RankStatistic Communication, double TotalSeconds, int SlowestComputeRank,
+    RankStatistic PeakMemoryMegabytes);
 
-/// <summary>A phase's seconds over ranks: minimum, median, maximum, and the rank with the maximum.</summary>
-public sealed record PhaseTiming(double MinSeconds, double MedianSeconds, double MaxSeconds, int SlowestRank)
+/// <summary>One quantity over ranks (seconds of a phase, megabytes of memory): minimum, median, maximum, and the rank
+/// with the maximum.</summary>
+public sealed record RankStatistic(double Min, double Median, double Max, int MaxRank)
 {
     /// <summary>Summarizes one value per rank (in rank order).</summary>
-    public static PhaseTiming Of(IReadOnlyList<double> perRank)
+    public static RankStatistic Of(IReadOnlyList<double> perRank)
     {
         var sorted = perRank.Order().ToArray();
         int slowest = Enumerable.Range(0, perRank.Count).MaxBy(r => perRank[r]);

@@ -21,7 +21,7 @@ public sealed class Adam(double learningRate, TerminationCriteria termination, d
         var loop = new SolverLoop(objective, termination, hooks, loss, gradient);
         for (int iteration = loop.FirstIteration; ; iteration++)
         {
-            if (loop.Check(iteration, point, loss, gradient, () => [first.ToArray(), second.ToArray()]) is { } done) return done;
+            if (loop.Check(iteration, point, loss, gradient, () => [first.ToArray(), second.ToArray()], stepSize: learningRate) is { } done) return done;
             int t = iteration + 1;
             double correction1 = 1 - Math.Pow(beta1, t), correction2 = 1 - Math.Pow(beta2, t);
             for (int k = 0; k < n; k++)

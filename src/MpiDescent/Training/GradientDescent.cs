@@ -34,7 +34,8 @@ public sealed class GradientDescent(double learningRate, TerminationCriteria ter
         for (int iteration = loop.FirstIteration; ; iteration++)
         {
             if (loop.Check(iteration, point, Total(smooth), Stationarity(), () => [[step]],
-                    e => e.Item1 == ExitCondition.Diverged ? Diverged(objective, previous, iteration, e.Item2, loop.History) : null) is { } done)
+                    e => e.Item1 == ExitCondition.Diverged ? Diverged(objective, previous, iteration, e.Item2, loop.History) : null,
+                    lineSearch ? step : learningRate) is { } done)
                 return done;
             point.CopyTo(previous, 0);
             try

@@ -25,9 +25,10 @@ public sealed class Lbfgs(TerminationCriteria termination, int memory = 10)
         var pairs = RestorePairs(resume);
         double f = objective.Evaluate(x, g);
         var loop = new SolverLoop(objective, termination, hooks, f, g);
+        double lastAlpha = double.NaN;
         for (int iteration = loop.FirstIteration; ; iteration++)
         {
-            if (loop.Check(iteration, x, f, g, () => SavePairs(pairs)) is { } done)
+            if (loop.Check(iteration, x, f, g, () => SavePairs(pairs), stepSize: lastAlpha) is { } done)
                 return done;
             double norm = VectorMath.Norm(g);
             TwoLoop(g, pairs, direction);
@@ -53,6 +54,7 @@ public sealed class Lbfgs(TerminationCriteria termination, int memory = 10)
             xNew.CopyTo(x, 0);
             gNew.CopyTo(g, 0);
             f = step.Value;
+            lastAlpha = step.Alpha;
         }
     }
 

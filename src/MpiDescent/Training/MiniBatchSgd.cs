@@ -48,7 +48,8 @@ public sealed class MiniBatchSgd(double learningRate, int batchSize, ulong seed,
             if (atBoundary)
             {
                 (loss, double norm) = Composite(point, loss, gradient);
-                var record = new IterationRecord(epoch, loss, norm, timeOffset + clock.Elapsed.TotalSeconds, objective.Evaluations + epoch);
+                var record = new IterationRecord(epoch, loss, norm, timeOffset + clock.Elapsed.TotalSeconds, objective.Evaluations + epoch,
+                    epoch == 0 ? double.NaN : (schedule ?? LearningRateSchedule.Constant).Rate(learningRate, epoch - 1));
                 history.Add(record);
                 hooks.Progress?.Invoke(record);
                 double previous = history.Count >= 2 ? history[^2].Loss : double.NaN;

@@ -21,7 +21,7 @@ public sealed class MomentumDescent(double learningRate, double momentum, bool n
         var loop = new SolverLoop(objective, termination, hooks, loss, gradient);
         for (int iteration = loop.FirstIteration; ; iteration++)
         {
-            if (loop.Check(iteration, point, loss, gradient, () => [velocity.ToArray()]) is { } done) return done;
+            if (loop.Check(iteration, point, loss, gradient, () => [velocity.ToArray()], stepSize: learningRate) is { } done) return done;
             for (int k = 0; k < n; k++)
             {
                 double previous = velocity[k];

@@ -41,12 +41,13 @@ public sealed class SolverLoop
 
     /// <summary>Runs the top-of-iteration steps; returns a result when the solver must stop, else null.</summary>
     public OptimizationResult? Check(int iteration, double[] point, double loss, ReadOnlySpan<double> gradient, Func<double[][]?> auxiliary,
-        Func<(ExitCondition, string), OptimizationResult?>? onExit = null)
+        Func<(ExitCondition, string), OptimizationResult?>? onExit = null, double stepSize = double.NaN)
     {
         double norm = VectorMath.Norm(gradient);
         if (_hooks.ResumeFrom is null || iteration > _hooks.ResumeFrom.Iteration)
         {
-            var record = new IterationRecord(iteration, loss, norm, _timeOffset + _clock.Elapsed.TotalSeconds, _objective.Evaluations);
+            var record = new IterationRecord(iteration, loss, norm, _timeOffset + _clock.Elapsed.TotalSeconds, _objective.Evaluations,
+                iteration == 0 ? double.NaN : stepSize);
             _history.Add(record);
             _hooks.Progress?.Invoke(record);
         }

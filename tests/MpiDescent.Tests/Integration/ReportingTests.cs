@@ -26,7 +26,8 @@ public class ReportingTests
             Assert.That(BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20)), Is.EqualTo(450), "height");
 
             var lines = File.ReadAllLines(history);
-            Assert.That(lines[0], Is.EqualTo("iteration,data_passes,loss,gradient_norm,seconds"));
+            Assert.That(lines[0], Is.EqualTo("iteration,data_passes,loss,gradient_norm,step_size,seconds"));
+            Assert.That(lines.Skip(2).All(l => double.Parse(l.Split(',')[4]) > 0), Is.True, "every update records its step size (lbfgs: the line search's alpha)");
             using var json = JsonDocument.Parse(File.ReadAllText(report));
             var recorded = json.RootElement.GetProperty("history");
             Assert.That(lines.Length - 1, Is.EqualTo(recorded.GetArrayLength()));
@@ -35,9 +36,11 @@ public class ReportingTests
             Assert.That(double.Parse(lines[^1].Split(',')[2]), Is.EqualTo(json.RootElement.GetProperty("finalLoss").GetDouble()));
 
             var timing = json.RootElement.GetProperty("timing").GetProperty("compute");
-            Assert.That(timing.GetProperty("minSeconds").GetDouble(), Is.LessThanOrEqualTo(timing.GetProperty("medianSeconds").GetDouble()));
-            Assert.That(timing.GetProperty("medianSeconds").GetDouble(), Is.LessThanOrEqualTo(timing.GetProperty("maxSeconds").GetDouble()));
+            Assert.That(timing.GetProperty("min").GetDouble(), Is.LessThanOrEqualTo(timing.GetProperty("median").GetDouble()));
+            Assert.That(timing.GetProperty("median").GetDouble(), Is.LessThanOrEqualTo(timing.GetProperty("max").GetDouble()));
             Assert.That(run.Output, Does.Contain("per rank (min / median / max, slowest rank)"));
+            var memory = json.RootElement.GetProperty("timing").GetProperty("peakMemoryMegabytes");
+            Assert.That(memory.GetProperty("min").GetDouble(), Is.GreaterThan(10).And.LessThan(4096), "a plausible peak working set per rank");
             Assert.That(run.Output.Split('\n').Count(l => l.StartsWith("iter ")), Is.EqualTo(lines.Length - 1), "--verbose prints every iteration");
         }
         finally { Directory.Delete(dir, true); }
