@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace MpiDescent.Numerics;
 
@@ -13,15 +14,32 @@ public sealed class AlignedBuffer
     private readonly double[] _array;
     private readonly int _offset;
 
-    /// <summary>Allocates <paramref name="length"/> zeroed doubles.</summary>
-    public unsafe AlignedBuffer(long length)
+    /// <summary>Allocates <paramref name="length"/> doubles, zeroed unless the caller will overwrite them all
+    /// (<paramref name="zeroed"/> false: saves touching the memory twice, e.g. for a data slice about to be read).</summary>
+    public unsafe AlignedBuffer(long length, bool zeroed = true)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         Length = length;
-        _array = GC.AllocateArray<double>((int)checked(length + Alignment / sizeof(double)), pinned: true);
+        int size = (int)checked(length + Alignment / sizeof(double));
+        _array = zeroed ? GC.AllocateArray<double>(size, pinned: true) : GC.AllocateUninitializedArray<double>(size, pinned: true);
         long address = (long)Unsafe.AsPointer(ref _array[0]);
         _offset = (int)((Alignment - address % Alignment) % Alignment / sizeof(double));
+        if (!zeroed) AdviseHugePages(address, (long)size * sizeof(double));
     }
+
+    /// <summary>On Linux, asks for transparent huge pages on the 2 MB-aligned interior of a large buffer before it is
+    /// first touched: a 260 MB slice then takes ~130 page faults instead of ~66,000, which made loading 4x slower than
+    /// the copy itself. Only a hint; where the kernel declines, nothing changes.</summary>
+    private static void AdviseHugePages(long address, long bytes)
+    {
+        const long HugePage = 2 << 20;
+        if (!OperatingSystem.IsLinux() || bytes < 4 * HugePage) return;
+        long start = (address + HugePage - 1) / HugePage * HugePage, end = (address + bytes) / HugePage * HugePage;
+        if (end > start) _ = madvise((nint)start, (nuint)(end - start), 14 /* MADV_HUGEPAGE */);
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int madvise(nint address, nuint length, int advice);
 
     /// <summary>Number of doubles.</summary>
     public long Length { get; }
