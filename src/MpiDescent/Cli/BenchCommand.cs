@@ -54,10 +54,17 @@ public static class BenchCommand
         var (evalReproducible, evalPlain, ratio) = MedianPair(repeat, comm,
             () => sink += reproducible.Evaluate(theta, gradient), () => sink += plain.Evaluate(theta, gradient));
 
+        // The reduction alone, as one evaluation does it: d + 4 values, exact (18 int64 each) or plain doubles.
+        var exactSum = new ExactVectorSum(d + 4);
+        var plainSum = new PlainVectorSum(d + 4);
+        var sink2 = new double[d + 4];
+        var (allreduceExact, allreducePlain, _) = MedianPair(repeat, comm, () => { exactSum.Add(0, 1.0); exactSum.Reduce(comm, sink2); },
+            () => { plainSum.Add(0, 1.0); plainSum.Reduce(comm, sink2); });
+
         // Seconds are the slowest rank's; bytes are the whole job's.
         double bytes = (double)header.Rows * d * 8;
         var result = new BenchResult(header.Rows, d, comm.Size, repeat, Environment.ProcessorCount, System.Numerics.Vector<double>.Count * 64,
-            bytes / read / 1e9, bytes / kernel / 1e9, readOverKernel, evalReproducible, evalPlain, ratio, sink != 0.5);
+            bytes / read / 1e9, bytes / kernel / 1e9, readOverKernel, evalReproducible, evalPlain, ratio, allreduceExact, allreducePlain, sink != 0.5);
         if (comm.Rank == 0)
         {
             var c = CultureInfo.InvariantCulture;
@@ -66,6 +73,7 @@ public static class BenchCommand
             output.WriteLine(string.Create(c, $"  gradient kernel   {result.KernelGBps,8:F2} GB/s   = {result.KernelOverRead:P1} of the plain read"));
             output.WriteLine(string.Create(c, $"  evaluation, reproducible {evalReproducible * 1e3,8:F3} ms"));
             output.WriteLine(string.Create(c, $"  evaluation, plain        {evalPlain * 1e3,8:F3} ms   reproducible/plain = {result.ReproducibleOverPlain:F3} (median of interleaved pairs)"));
+            output.WriteLine(string.Create(c, $"  allreduce alone: exact {allreduceExact * 1e6,8:F1} us, plain {allreducePlain * 1e6,8:F1} us ({d + 4} values)"));
             if (line.Text("json") is string json) Json.Write(json, result);
         }
         return ExitCodes.Success;
@@ -103,4 +111,4 @@ public static class BenchCommand
 /// <summary>The figures <c>bench</c> reports (GB/s over the whole job's feature bytes).</summary>
 public sealed record BenchResult(long Rows, int Features, int Ranks, int Repeat, int ProcessorCount, int VectorBits,
     double ReadGBps, double KernelGBps, double KernelOverRead, double EvaluationReproducibleSeconds, double EvaluationPlainSeconds,
-    double ReproducibleOverPlain, bool Valid);
+    double ReproducibleOverPlain, double AllreduceExactSeconds, double AllreducePlainSeconds, bool Valid);
