@@ -8,19 +8,19 @@ public static class ConvertCommand
     /// <summary>Parses and runs.</summary>
     public static void Run(IEnumerable<string> args, TextWriter output)
     {
-        var line = CommandLine.Parse("convert", args, new HashSet<string> { "format", "label", "separator", "features" }, new HashSet<string> { "no-header" });
+        var line = CommandLine.Parse("convert", args, new HashSet<string> { "format", "label", "separator", "features", "weight" }, new HashSet<string> { "no-header" });
         line.RequirePositionals("INPUT", "OUTPUT.bin");
         string input = line.Positionals[0], target = line.Positionals[1];
         var extension = Path.GetExtension(input).ToLowerInvariant();
         var format = line.Choice("format", extension is ".libsvm" or ".svm" or ".svmlight" ? "libsvm" : "csv", "csv", "libsvm");
-        if (format == "libsvm" && (line.Has("label") || line.Has("separator") || line.Has("no-header")))
-            throw line.Error("--label, --separator and --no-header apply to CSV input");
+        if (format == "libsvm" && (line.Has("label") || line.Has("separator") || line.Has("no-header") || line.Has("weight")))
+            throw line.Error("--label, --weight, --separator and --no-header apply to CSV input");
         if (format == "csv" && line.Has("features")) throw line.Error("--features applies to LIBSVM input");
         DataFileHeader header;
         string labelNote = "";
         if (format == "csv")
         {
-            var converter = new CsvConverter(input, line.Text("label"), line.Text("separator"), !line.Has("no-header"));
+            var converter = new CsvConverter(input, line.Text("label"), line.Text("separator"), !line.Has("no-header"), line.Text("weight"));
             header = converter.Convert(target);
             labelNote = $", label '{converter.LabelName}'";
         }

@@ -51,6 +51,10 @@ public static class HelpText
           --tolerance T             stop when |grad| <= T * |grad at start| (default 1e-6); with l1 the
                                     pseudo-gradient's norm
           --loss-tolerance T        also stop when the loss changes by at most T relative (default off)
+          --validation-fraction F   hold out a fraction F of the rows (by a hash of the row index, the same at any
+                                    rank count); their loss is reported per iteration at no extra pass
+          --patience N              with a validation split: stop when the validation loss has not improved for
+                                    N iterations (epochs for sgd) and keep the best point (default 10)
           --seed K                  sgd shuffling seed (default: drawn by rank 0 and recorded in the model)
           --no-intercept            fit no intercept b
           --standardize             train on standardized features (penalties apply to the standardized
@@ -81,6 +85,7 @@ public static class HelpText
         Streams CSV or LIBSVM/svmlight text into a data file in constant memory.
           --format csv|libsvm       input format (default: libsvm for .libsvm/.svm/.svmlight, else csv)
           --label NAME|INDEX        CSV label column by header name or 0-based index (default: the last column)
+          --weight NAME|INDEX       CSV column of non-negative example weights (stored in the data file)
           --separator C             CSV separator: a character, 'tab' or 'space' (default: detected from the header)
           --no-header               the CSV has no header row (columns are named c0, c1, ...)
           --features D              LIBSVM feature count (default: the largest index, found in a first pass)

@@ -18,6 +18,7 @@ public static class InspectCommand
         output.WriteLine($"format:      MpiDescent data, version {DataFileHeader.CurrentVersion}, {header.ElementType}, dense rows");
         output.WriteLine($"rows:        {header.Rows}");
         output.WriteLine($"features:    {header.Features}");
+        output.WriteLine($"weights:     {(header.HasWeights ? "yes, one per row after the label" : "no")}");
         output.WriteLine($"names:       {(header.FeatureNames.Count == 0 ? "(none)" : string.Join(", ", header.FeatureNames.Take(20)) + (header.Features > 20 ? ", ..." : ""))}");
         output.WriteLine($"checksum:    {header.ChecksumHex} (XXH3-64 over {header.ChecksumBlocks} blocks of {header.ChecksumBlockRows} rows)");
         using var stream = DataFileAccess.OpenRead(path);

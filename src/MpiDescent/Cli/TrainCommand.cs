@@ -33,12 +33,16 @@ public static class TrainCommand
         var objectiveSettings = Collective.Agree(comm, errors, () => ObjectiveFor(options, shard, header, comm, output, errors, out negativeLabel));
         var scaling = options.Standardize ? FeatureScaling.Compute(shard, header.Rows, comm, options.FitIntercept, options.Summation) : null;
         scaling?.Apply(shard);
-        var objective = new LinearObjective(shard, partition, comm, objectiveSettings, control);
-        var (learningRate, rateSource) = LearningRate(options, objective, shard, partition, comm, resume);
+        var rowWeights = Collective.Agree(comm, errors, () => RowWeights.Build(shard, objectiveSettings, options.ValidationFraction, comm));
+        if (root && !options.Quiet && rowWeights?.Validation is not null)
+            output.WriteLine($"validation: {rowWeights.ValidationRows} of {header.Rows} rows held out (fraction {options.ValidationFraction}, by row index), patience {options.Patience}");
+        var objective = new LinearObjective(shard, partition, comm, objectiveSettings, control, rowWeights);
+        var (learningRate, rateSource) = LearningRate(options, objective, shard, partition, comm, resume, rowWeights);
         var settings = new TrainingSettings(options.Solver, learningRate, rateSource, options.MaxIterations, options.Epochs, options.BatchSize,
             options.Tolerance, seed, options.FitIntercept, options.Standardize, options.Summation.ToString().ToLowerInvariant(),
             options.Loss.Name(), options.L2, objectiveSettings.NegativeClassWeight, objectiveSettings.PositiveClassWeight, options.LineSearch,
-            options.Solver is "momentum" or "nesterov" ? options.Momentum : 0, options.L1, options.Schedule, options.LossTolerance);
+            options.Solver is "momentum" or "nesterov" ? options.Momentum : 0, options.L1, options.Schedule, options.LossTolerance,
+            options.ValidationFraction, options.Patience);
         if (resume is not null)
             Collective.Agree(comm, errors, () => resume.CheckCompatible(options.ResumePath!, options.DataPath, header.ChecksumHex, settings,
                 options.LearningRate is not null, options.Seed is not null));
@@ -140,7 +144,7 @@ public static class TrainCommand
     }
 
     private static (double Rate, string Source) LearningRate(TrainOptions options, LinearObjective objective, DataShard shard, RowPartition partition,
-        ICommunicator comm, CheckpointFile? resume)
+        ICommunicator comm, CheckpointFile? resume, RowWeights? rowWeights)
     {
         if (options.Solver is "exact" or "lbfgs") return (0, "none");
         if (options.LearningRate is double given) return (given, "given");
@@ -151,7 +155,9 @@ public static class TrainCommand
         double largest = StepSizeEstimator.LargestCurvature(gram);
         objective.CountPasses(gram.Evaluations);
         var s = objective.Settings;
-        double weightFactor = Math.Max(s.NegativeClassWeight, s.PositiveClassWeight) * objective.Rows / objective.TotalWeight;
+        // The data term's curvature scales with (largest row weight)·m/W; the weights are per rank, so take the maximum over ranks.
+        double largestWeight = rowWeights is null ? 1 : comm.AllGather([rowWeights.Train.DefaultIfEmpty(0).Max()]).Max();
+        double weightFactor = largestWeight * objective.Rows / objective.TotalWeight;
         double curvature = StepSizeEstimator.CurvatureBound(s.Loss) * largest * weightFactor + s.L2;
         return (1.0 / curvature, $"auto: 1/L with L = {curvature.ToString("G6", CultureInfo.InvariantCulture)} (power iteration)");
     }
@@ -161,7 +167,7 @@ public static class TrainCommand
     {
         var start = new double[objective.Dimension];
         var termination = new TerminationCriteria(options.Solver == "sgd" ? options.Epochs : options.MaxIterations, options.Tolerance,
-            RelativeLossTolerance: options.LossTolerance);
+            RelativeLossTolerance: options.LossTolerance, Patience: options.Patience);
         var l1 = options.L1 > 0 ? new L1Penalty(options.L1, shard.FeatureCount) : null;
         switch (options.Solver)
         {

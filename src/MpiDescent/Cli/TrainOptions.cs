@@ -55,6 +55,10 @@ public sealed record TrainOptions
     public bool Quiet { get; init; }
     /// <summary>Print every iteration.</summary>
     public bool Verbose { get; init; }
+    /// <summary>Fraction of rows held out for validation (0: none).</summary>
+    public double ValidationFraction { get; init; }
+    /// <summary>Early-stopping patience in iterations (or epochs) without validation improvement.</summary>
+    public int Patience { get; init; }
     /// <summary>Where the loss history CSV goes, if anywhere.</summary>
     public string? HistoryPath { get; init; }
     /// <summary>Where the convergence plot PNG goes, if anywhere.</summary>
@@ -70,7 +74,7 @@ public sealed record TrainOptions
 
     private static readonly HashSet<string> Valued = ["solver", "learning-rate", "max-iterations", "epochs", "batch-size", "tolerance",
         "seed", "summation", "model", "report", "log-every", "checkpoint", "checkpoint-every", "checkpoint-interval", "resume",
-        "loss", "l2", "class-weight", "momentum", "l1", "elastic-net", "regularization", "schedule", "loss-tolerance", "history", "plot"];
+        "loss", "l2", "class-weight", "momentum", "l1", "elastic-net", "regularization", "schedule", "loss-tolerance", "history", "plot", "validation-fraction", "patience"];
     private static readonly HashSet<string> Flags = ["no-intercept", "standardize", "quiet", "line-search", "verbose"];
 
     /// <summary>The solvers.</summary>
@@ -93,6 +97,8 @@ public sealed record TrainOptions
         var classWeight = line.Text("class-weight");
         if (line.Has("quiet") && line.Has("verbose")) throw line.Error("--quiet and --verbose contradict each other");
         if (line.Text("plot") is string plot && !plot.EndsWith(".png", StringComparison.OrdinalIgnoreCase)) throw line.Error($"--plot writes PNG: give a .png path, not '{plot}'");
+        if (line.Has("patience") && !line.Has("validation-fraction")) throw line.Error("--patience needs --validation-fraction");
+        if (line.Has("validation-fraction") && solver == "exact") throw line.Error("--validation-fraction needs an iterative solver");
         if (line.Has("schedule") && solver != "sgd") throw line.Error("--schedule applies to --solver sgd");
         if (line.Has("elastic-net") != line.Has("regularization")) throw line.Error("--elastic-net ALPHA and --regularization LAMBDA go together");
         if (line.Has("elastic-net") && (line.Has("l1") || line.Has("l2"))) throw line.Error("use either --elastic-net with --regularization, or --l1/--l2");
@@ -142,6 +148,8 @@ public sealed record TrainOptions
             Quiet = line.Has("quiet"),
             Verbose = line.Has("verbose"),
             HistoryPath = line.Text("history"),
+            ValidationFraction = line.Has("validation-fraction") ? line.Double("validation-fraction", 0, positive: true, max: 0.9) : 0,
+            Patience = line.Has("validation-fraction") ? (int)line.Long("patience", 10, 1, int.MaxValue) : 0,
             PlotPath = line.Text("plot"),
         };
     }

@@ -8,7 +8,7 @@ namespace MpiDescent.Data;
 /// whitespace separated; quoted fields, BOM, CRLF and blank lines accepted) into a data file in constant memory.
 /// Every malformed line is an <see cref="InputFileException"/> naming the line and column.
 /// </summary>
-public sealed class CsvConverter(string inputPath, string? label, string? separator, bool hasHeader)
+public sealed class CsvConverter(string inputPath, string? label, string? separator, bool hasHeader, string? weight = null)
 {
     /// <summary>The label column's name once <see cref="Convert"/> has run.</summary>
     public string LabelName { get; private set; } = "";
@@ -27,30 +27,40 @@ public sealed class CsvConverter(string inputPath, string? label, string? separa
         if (columns.Length < 2) throw new InputFileException(inputPath, $"line {lineNumber}: only {columns.Length} column; need at least one feature and a label (separator '{Show(sep)}')");
         int labelIndex = LabelIndex(columns);
         LabelName = columns[labelIndex];
-        var names = columns.Where((_, i) => i != labelIndex).ToArray();
+        int weightIndex = weight is null ? -1 : ColumnIndex(columns, weight, "weight");
+        if (weightIndex == labelIndex) throw new InputFileException(inputPath, $"the weight column '{weight}' is also the label column");
+        var names = columns.Where((_, i) => i != labelIndex && i != weightIndex).ToArray();
+        if (names.Length == 0) throw new InputFileException(inputPath, "no feature columns left besides the label and the weight");
         var features = new double[names.Length];
-        using var writer = new DataFileWriter(outputPath, names.Length, names);
+        using var writer = new DataFileWriter(outputPath, names.Length, names, weights: weightIndex >= 0);
         string? line = hasHeader ? NextLine(reader, ref lineNumber) : first;
         for (; line is not null; line = NextLine(reader, ref lineNumber))
         {
             var fields = Split(line, sep, lineNumber);
             if (fields.Length != columns.Length)
                 throw new InputFileException(inputPath, $"line {lineNumber}: {fields.Length} fields, but the {(hasHeader ? "header" : "first line")} has {columns.Length}");
-            double labelValue = 0;
+            double labelValue = 0, weightValue = 1;
             for (int c = 0, j = 0; c < fields.Length; c++)
             {
                 double v = ParseCell(fields[c], lineNumber, columns[c]);
-                if (c == labelIndex) labelValue = v; else features[j++] = v;
+                if (c == labelIndex) labelValue = v;
+                else if (c == weightIndex)
+                {
+                    if (v < 0) throw new InputFileException(inputPath, $"line {lineNumber}, column '{columns[c]}': weight {v} is negative");
+                    weightValue = v;
+                }
+                else features[j++] = v;
             }
-            writer.WriteRow(features, labelValue);
+            writer.WriteRow(features, labelValue, weightValue);
         }
         if (writer.Rows == 0) throw new InputFileException(inputPath, "no data rows after the header");
         return writer.Complete();
     }
 
-    private int LabelIndex(string[] columns)
+    private int LabelIndex(string[] columns) => label is null ? columns.Length - 1 : ColumnIndex(columns, label, "label");
+
+    private int ColumnIndex(string[] columns, string label, string role)
     {
-        if (label is null) return columns.Length - 1;
         int byName = Array.IndexOf(columns, label);
         if (byName >= 0) return byName;
         if (int.TryParse(label, NumberStyles.Integer, CultureInfo.InvariantCulture, out int index))
@@ -58,7 +68,7 @@ public sealed class CsvConverter(string inputPath, string? label, string? separa
             if (index < 0) index += columns.Length;
             if (index >= 0 && index < columns.Length) return index;
         }
-        throw new InputFileException(inputPath, $"label column '{label}' not found; columns are: {string.Join(", ", columns)}");
+        throw new InputFileException(inputPath, $"{role} column '{label}' not found; columns are: {string.Join(", ", columns)}");
     }
 
     private double ParseCell(string cell, long line, string column)

@@ -9,8 +9,10 @@ namespace MpiDescent.Data;
 /// Everything a rank needs to find its slice is here, so no rank reads more than the header and its own rows.
 /// </summary>
 public sealed record DataFileHeader(long Rows, int Features, ElementType ElementType, int ChecksumBlockRows,
-    IReadOnlyList<string> FeatureNames, ulong ContentChecksum)
+    IReadOnlyList<string> FeatureNames, ulong ContentChecksum, bool HasWeights = false)
 {
+    /// <summary>Flag bit 0: each row record ends with a non-negative example weight after the label.</summary>
+    public const ushort WeightsFlag = 1;
     /// <summary>The 8-byte magic at offset 0.</summary>
     public static ReadOnlySpan<byte> Magic => "MPIDSCNT"u8;
     /// <summary>The format version this program writes and reads.</summary>
@@ -26,8 +28,10 @@ public sealed record DataFileHeader(long Rows, int Features, ElementType Element
     public long DataOffset => FixedBytes + NamesBytes.Length;
     /// <summary>Bytes per stored value.</summary>
     public int ElementBytes => 8;
-    /// <summary>Bytes per row record: the features followed by the label.</summary>
-    public int RecordBytes => (Features + 1) * ElementBytes;
+    /// <summary>Values per row record: the features, the label, and the weight when the file has weights.</summary>
+    public int RecordValues => Features + 1 + (HasWeights ? 1 : 0);
+    /// <summary>Bytes per row record.</summary>
+    public int RecordBytes => RecordValues * ElementBytes;
     /// <summary>Number of checksummed blocks.</summary>
     public long ChecksumBlocks => (Rows + ChecksumBlockRows - 1) / ChecksumBlockRows;
     /// <summary>Byte offset of the block checksum table that ends the file.</summary>
@@ -54,6 +58,7 @@ public sealed record DataFileHeader(long Rows, int Features, ElementType Element
         BinaryPrimitives.WriteInt32LittleEndian(span[24..], Features);
         span[28] = (byte)ElementType;
         span[29] = 0; // layout: dense row records
+        BinaryPrimitives.WriteUInt16LittleEndian(span[30..], HasWeights ? WeightsFlag : (ushort)0);
         BinaryPrimitives.WriteInt32LittleEndian(span[32..], ChecksumBlockRows);
         BinaryPrimitives.WriteInt32LittleEndian(span[36..], names.Length);
         BinaryPrimitives.WriteUInt64LittleEndian(span[40..], ContentChecksum);
@@ -82,6 +87,7 @@ public sealed record DataFileHeader(long Rows, int Features, ElementType Element
         long rows = BinaryPrimitives.ReadInt64LittleEndian(span[16..]);
         int features = BinaryPrimitives.ReadInt32LittleEndian(span[24..]);
         byte elementType = span[28], layout = span[29];
+        ushort flags = BinaryPrimitives.ReadUInt16LittleEndian(span[30..]);
         int blockRows = BinaryPrimitives.ReadInt32LittleEndian(span[32..]);
         int namesLength = BinaryPrimitives.ReadInt32LittleEndian(span[36..]);
         ulong content = BinaryPrimitives.ReadUInt64LittleEndian(span[40..]);
@@ -96,17 +102,19 @@ public sealed record DataFileHeader(long Rows, int Features, ElementType Element
             throw new InputFileException(path, "header checksum mismatch: the header is corrupt");
         if (elementType != (byte)ElementType.Float64) throw new InputFileException(path, $"element type {elementType} is not supported (1 = float64)");
         if (layout != 0) throw new InputFileException(path, $"layout {layout} is not supported (0 = dense rows)");
+        if ((flags & ~WeightsFlag) != 0) throw new InputFileException(path, $"unknown flags 0x{flags:x4} (this program knows 0x0001, example weights)");
+        bool hasWeights = (flags & WeightsFlag) != 0;
         if (rows < 0) throw new InputFileException(path, $"header is corrupt: negative row count {rows}");
         if (features < 1) throw new InputFileException(path, $"the file has {features} features; at least 1 is needed");
         if (blockRows < 1) throw new InputFileException(path, $"header is corrupt: checksum block of {blockRows} rows");
         // Bound the counts by the file's length before any multiplication, so a corrupt header cannot overflow the sizes.
         long available = length - FixedBytes - namesLength;
-        if (features > MaxFeatures || rows > available / ((features + 1L) * 8))
+        if (features > MaxFeatures || rows > available / ((features + 1L + (hasWeights ? 1 : 0)) * 8))
             throw new InputFileException(path, $"the header describes {rows} rows × {features} features, more than the file's {length} bytes can hold: truncated or corrupt");
         string[] names = namesLength == 0 ? [] : Encoding.UTF8.GetString(all, FixedBytes, namesLength).Split('\n');
         if (names.Length != 0 && names.Length != features)
             throw new InputFileException(path, $"header has {names.Length} feature names for {features} features");
-        var header = new DataFileHeader(rows, features, (ElementType)elementType, blockRows, names, content);
+        var header = new DataFileHeader(rows, features, (ElementType)elementType, blockRows, names, content, hasWeights);
         if (header.FileBytes != length)
             throw new InputFileException(path, $"the header describes {rows} rows × {features} features ({header.FileBytes} bytes) but the file has {length} bytes: "
                 + (length < header.FileBytes ? "truncated (an interrupted copy or conversion?)" : "extra bytes at the end"));

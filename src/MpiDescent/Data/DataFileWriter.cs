@@ -21,10 +21,14 @@ public sealed class DataFileWriter : IDisposable
     private readonly byte[] _record;
     private long _rows;
 
-    /// <summary>Starts a file with <paramref name="features"/> features per row and optional names.</summary>
+    private readonly bool _weights;
+
+    /// <summary>Starts a file with <paramref name="features"/> features per row, optional names, and optionally a weight
+    /// per row (<paramref name="weights"/>).</summary>
     public DataFileWriter(string path, int features, IReadOnlyList<string>? featureNames = null,
-        int checksumBlockRows = DataFileHeader.DefaultChecksumBlockRows)
+        int checksumBlockRows = DataFileHeader.DefaultChecksumBlockRows, bool weights = false)
     {
+        _weights = weights;
         if (features < 1) throw new InputFileException(path, "cannot write a data file with no features");
         _features = features;
         _names = featureNames?.ToArray() ?? [];
@@ -32,7 +36,7 @@ public sealed class DataFileWriter : IDisposable
             throw new ArgumentException($"{_names.Length} names for {features} features");
         if (_names.Any(n => n.Contains('\n'))) throw new ArgumentException("feature names cannot contain line breaks");
         _blockRows = checksumBlockRows;
-        _record = new byte[(features + 1) * 8];
+        _record = new byte[(features + 1 + (weights ? 1 : 0)) * 8];
         _file = new AtomicFile(path);
         _output = new BufferedStream(_file.Stream, 1 << 20);
         _output.Write(Header(0, 0).ToBytes());
@@ -41,12 +45,13 @@ public sealed class DataFileWriter : IDisposable
     /// <summary>Rows written so far.</summary>
     public long Rows => _rows;
 
-    /// <summary>Appends one row: its features and label.</summary>
-    public void WriteRow(ReadOnlySpan<double> features, double label)
+    /// <summary>Appends one row: its features, label and (files with weights) weight.</summary>
+    public void WriteRow(ReadOnlySpan<double> features, double label, double weight = 1)
     {
         if (features.Length != _features) throw new ArgumentException($"row has {features.Length} features, the file {_features}");
         for (int j = 0; j < _features; j++) BinaryPrimitives.WriteDoubleLittleEndian(_record.AsSpan(j * 8), features[j]);
         BinaryPrimitives.WriteDoubleLittleEndian(_record.AsSpan(_features * 8), label);
+        if (_weights) BinaryPrimitives.WriteDoubleLittleEndian(_record.AsSpan((_features + 1) * 8), weight);
         _output.Write(_record);
         _blockHash.Append(_record);
         if (++_rows % _blockRows != 0) return;
@@ -70,7 +75,7 @@ public sealed class DataFileWriter : IDisposable
     }
 
     private DataFileHeader Header(long rows, ulong checksum) =>
-        new(rows, _features, ElementType.Float64, _blockRows, _names, checksum);
+        new(rows, _features, ElementType.Float64, _blockRows, _names, checksum, _weights);
 
     /// <inheritdoc />
     public void Dispose() => _file.Dispose();

@@ -14,8 +14,9 @@ public sealed class DataShard
 {
     private readonly AlignedBuffer _features;
 
-    private DataShard(string path, DataFileHeader header, long rowStart, int rows, AlignedBuffer features, double[] labels)
+    private DataShard(string path, DataFileHeader header, long rowStart, int rows, AlignedBuffer features, double[] labels, double[]? weights = null)
     {
+        RowWeights = weights;
         Path = path;
         Header = header;
         RowStart = rowStart;
@@ -38,6 +39,8 @@ public sealed class DataShard
     public Span<double> Features => _features.Span;
     /// <summary>Labels, one per local row.</summary>
     public double[] Labels { get; }
+    /// <summary>Example weights from the data file, one per local row, or null when the file has none.</summary>
+    public double[]? RowWeights { get; }
 
     /// <summary>Builds a shard from arrays already in memory (tests, generated data).</summary>
     public static DataShard FromArrays(DataFileHeader header, long rowStart, double[] features, double[] labels)
@@ -58,7 +61,9 @@ public sealed class DataShard
         var aligned = new AlignedBuffer(count * d, zeroed: false); // every element is written below
         var features = aligned.Span;
         var labels = new double[count];
-        if (count == 0) return new DataShard(path, header, rowStart, 0, aligned, labels);
+        var weights = header.HasWeights ? new double[count] : null;
+        if (count == 0) return new DataShard(path, header, rowStart, 0, aligned, labels, weights);
+        int values = header.RecordValues;
 
         using var stream = DataFileAccess.OpenRead(path);
         var handle = stream.SafeFileHandle;
@@ -81,13 +86,18 @@ public sealed class DataShard
             if (BitConverter.IsLittleEndian && AllFinite(MemoryMarshal.Cast<byte, double>(records)))
             {
                 // The file is little-endian like this machine: reinterpret, no per-value parsing.
-                var values = MemoryMarshal.Cast<byte, double>(records);
+                var valuesOfBlock = MemoryMarshal.Cast<byte, double>(records);
                 for (long row = from; row < to; row++)
                 {
-                    var rec = values.Slice((int)(row - from) * (d + 1), d + 1);
+                    var rec = valuesOfBlock.Slice((int)(row - from) * values, values);
                     long local = row - rowStart;
                     rec[..d].CopyTo(features.Slice((int)(local * d), d));
                     labels[local] = rec[d];
+                    if (weights is not null)
+                    {
+                        if (rec[d + 1] < 0) throw new InputFileException(path, $"rank {rank}: row {row} has the negative weight {rec[d + 1]}");
+                        weights[local] = rec[d + 1];
+                    }
                 }
                 continue;
             }
@@ -95,16 +105,19 @@ public sealed class DataShard
             {
                 var source = bytes.Slice((int)(row - blockStart) * record, record);
                 long local = row - rowStart;
-                for (int j = 0; j <= d; j++)
+                for (int j = 0; j < values; j++)
                 {
                     double v = BinaryPrimitives.ReadDoubleLittleEndian(source.Slice(j * 8));
                     if (!double.IsFinite(v))
-                        throw new InputFileException(path, $"rank {rank}: row {row} has {v} in {(j < d ? $"feature '{header.FeatureName(j)}'" : "the label")}");
-                    if (j < d) features[(int)(local * d + j)] = v; else labels[local] = v;
+                        throw new InputFileException(path, $"rank {rank}: row {row} has {v} in {(j < d ? $"feature '{header.FeatureName(j)}'" : j == d ? "the label" : "the weight")}");
+                    if (j < d) features[(int)(local * d + j)] = v;
+                    else if (j == d) labels[local] = v;
+                    else if (v < 0) throw new InputFileException(path, $"rank {rank}: row {row} has the negative weight {v}");
+                    else weights![local] = v;
                 }
             }
         }
-        return new DataShard(path, header, rowStart, (int)count, aligned, labels);
+        return new DataShard(path, header, rowStart, (int)count, aligned, labels, weights);
     }
 
     /// <summary>Whether every value is finite (x − x is 0 for finite x, NaN for NaN and ±∞), vectorized.</summary>

@@ -51,37 +51,37 @@ public static class DenseKernels
     private const int SubBlockRows = 32;
 
     /// <summary>
-    /// The pass of a linear model over one block of rows: for each row z = x·w + b and (ℓ, ℓ′) = loss(z, y), each scaled
-    /// by the row's class weight (<paramref name="negativeWeight"/> for labels ≤ 0, <paramref name="positiveWeight"/>
-    /// otherwise); then Σ ℓ′·x into <paramref name="gradW"/>. Returns Σ ℓ and Σ ℓ′ (the intercept's gradient).
-    /// Rows are taken 32 at a time: derivatives first (the rows come from memory), then Xᵀr over the same rows (now in L1)
-    /// with the gradient held in registers, so the gradient buffer is loaded and stored once per 32 rows instead of once
-    /// per row. Each gradient element accumulates its rows in order with fused multiply-add, so the result depends only
-    /// on the block.
+    /// The pass of a linear model over one block of rows: for each row z = x·w + b and (ℓ, ℓ′) = loss(z, y); the row's
+    /// training weight tᵢ scales both (empty <paramref name="trainWeights"/>: every tᵢ = 1), and its validation weight vᵢ
+    /// adds vᵢ·ℓ to the validation loss; then Σ tᵢℓ′·x into <paramref name="gradW"/>. Returns Σ tᵢℓ, Σ tᵢℓ′ (the
+    /// intercept's gradient) and Σ vᵢℓ. Rows are taken 32 at a time: derivatives first (the rows come from memory), then
+    /// Xᵀr over the same rows (now in L1) with the gradient held in registers, so the gradient buffer is loaded and stored
+    /// once per 32 rows instead of once per row. Each gradient element accumulates its rows in order with fused
+    /// multiply-add, so the result depends only on the block.
     /// </summary>
-    public static (double SumLoss, double SumDerivative) LinearBlock<TLoss>(ReadOnlySpan<double> x, ReadOnlySpan<double> y,
-        ReadOnlySpan<double> w, double b, Span<double> gradW, double negativeWeight = 1, double positiveWeight = 1)
+    public static (double SumLoss, double SumDerivative, double ValidationLoss) LinearBlock<TLoss>(ReadOnlySpan<double> x, ReadOnlySpan<double> y,
+        ReadOnlySpan<double> w, double b, Span<double> gradW, ReadOnlySpan<double> trainWeights = default, ReadOnlySpan<double> validationWeights = default)
         where TLoss : struct, Losses.ILoss
     {
         int d = w.Length;
         var loss = default(TLoss);
         gradW.Clear();
         Span<double> r = stackalloc double[SubBlockRows];
-        double sumLoss = 0, sumDerivative = 0;
-        bool weighted = negativeWeight != 1 || positiveWeight != 1;
+        double sumLoss = 0, sumDerivative = 0, validation = 0;
+        bool weighted = !trainWeights.IsEmpty, validating = !validationWeights.IsEmpty;
         for (int first = 0; first < y.Length; first += SubBlockRows)
         {
             int n = Math.Min(SubBlockRows, y.Length - first);
             var rows = x.Slice(first * d, n * d);
             for (int i = 0; i < n; i++)
             {
-                double label = y[first + i];
-                var (value, derivative) = loss.Evaluate(Dot(rows.Slice(i * d, d), w) + b, label);
+                var (value, derivative) = loss.Evaluate(Dot(rows.Slice(i * d, d), w) + b, y[first + i]);
+                if (validating) validation += validationWeights[first + i] * value;
                 if (weighted)
                 {
-                    double c = label > 0 ? positiveWeight : negativeWeight;
-                    value *= c;
-                    derivative *= c;
+                    double t = trainWeights[first + i];
+                    value *= t;
+                    derivative *= t;
                 }
                 r[i] = derivative;
                 sumLoss += value;
@@ -89,18 +89,21 @@ public static class DenseKernels
             }
             AccumulateTransposeProduct(rows, r[..n], d, gradW);
         }
-        return (sumLoss, sumDerivative);
+        return (sumLoss, sumDerivative, validation);
     }
 
     /// <summary>
     /// The softmax (multinomial logistic) pass over one block: for each row z_k = x·w_k + b_k (w_k = row k of the K×d
     /// <paramref name="w"/>), p = softmax(z) computed stably, loss −z_y + log Σ e^(z_k); then for each class
     /// ∂/∂w_k += Σᵢ (p_ik − [yᵢ = k])·xᵢ and ∂/∂b_k += Σᵢ (p_ik − [yᵢ = k]). Rows are taken 32 at a time, as in
-    /// <see cref="LinearBlock{TLoss}"/>. Returns Σ loss.
+    /// <see cref="LinearBlock{TLoss}"/>; training and validation weights as there. Returns Σ tᵢ·loss and Σ vᵢ·loss.
     /// </summary>
-    public static double SoftmaxBlock(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> w, ReadOnlySpan<double> b,
-        int classes, Span<double> gradW, Span<double> gradB)
+    public static (double SumLoss, double ValidationLoss) SoftmaxBlock(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> w,
+        ReadOnlySpan<double> b, int classes, Span<double> gradW, Span<double> gradB, ReadOnlySpan<double> trainWeights = default,
+        ReadOnlySpan<double> validationWeights = default)
     {
+        bool weighted = !trainWeights.IsEmpty, validating = !validationWeights.IsEmpty;
+        double validation = 0;
         int d = w.Length / classes;
         gradW.Clear();
         gradB.Clear();
@@ -119,17 +122,20 @@ public static class DenseKernels
                 double sum = 0;
                 for (int k = 0; k < classes; k++) sum += Math.Exp(z[k] - max);
                 int label = (int)y[first + i];
-                sumLoss += max + Math.Log(sum) - z[label];
+                double rowLoss = max + Math.Log(sum) - z[label];
+                if (validating) validation += validationWeights[first + i] * rowLoss;
+                double t = weighted ? trainWeights[first + i] : 1;
+                sumLoss += t * rowLoss;
                 for (int k = 0; k < classes; k++)
                 {
-                    double residual = Math.Exp(z[k] - max) / sum - (k == label ? 1 : 0);
+                    double residual = t * (Math.Exp(z[k] - max) / sum - (k == label ? 1 : 0));
                     r[k * SubBlockRows + i] = residual;
                     gradB[k] += residual;
                 }
             }
             for (int k = 0; k < classes; k++) AccumulateTransposeProduct(rows, r.Slice(k * SubBlockRows, n), d, gradW.Slice(k * d, d));
         }
-        return sumLoss;
+        return (sumLoss, validation);
     }
 
     /// <summary>g[j] += Σᵢ r[i]·rows[i, j] for the rows of one sub-block, in row order per element, with column chunks of

@@ -59,6 +59,7 @@ public sealed record CheckpointFile
         Same("--l2", Settings.L2, settings.L2);
         Same("--l1", Settings.L1, settings.L1);
         Same("--schedule", Settings.Schedule, settings.Schedule);
+        Same("--validation-fraction", Settings.ValidationFraction, settings.ValidationFraction);
         Same("class weights", (Settings.NegativeClassWeight, Settings.PositiveClassWeight), (settings.NegativeClassWeight, settings.PositiveClassWeight));
         Same("--line-search", Settings.LineSearch, settings.LineSearch);
         Same("--momentum", Settings.Momentum, settings.Momentum);

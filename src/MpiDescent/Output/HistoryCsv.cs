@@ -4,15 +4,15 @@ using MpiDescent.Training;
 
 namespace MpiDescent.Output;
 
-/// <summary>The loss history as CSV (<c>--history</c>): iteration, data passes, loss, gradient norm, step size, seconds.</summary>
+/// <summary>The loss history as CSV (<c>--history</c>): iteration, data passes, loss, gradient norm, step size, seconds, validation loss.</summary>
 public static class HistoryCsv
 {
     /// <summary>Writes <paramref name="history"/> to <paramref name="path"/> atomically.</summary>
     public static void Write(string path, IReadOnlyList<IterationRecord> history)
     {
-        var text = new StringBuilder("iteration,data_passes,loss,gradient_norm,step_size,seconds\n");
+        var text = new StringBuilder("iteration,data_passes,loss,gradient_norm,step_size,seconds,validation_loss\n");
         foreach (var r in history)
-            text.Append(CultureInfo.InvariantCulture, $"{r.Iteration},{r.DataPasses},{r.Loss:R},{r.GradientNorm:R},{(double.IsNaN(r.StepSize) ? "" : r.StepSize.ToString("R", CultureInfo.InvariantCulture))},{r.ElapsedSeconds:R}\n");
+            text.Append(CultureInfo.InvariantCulture, $"{r.Iteration},{r.DataPasses},{r.Loss:R},{r.GradientNorm:R},{(double.IsNaN(r.StepSize) ? "" : r.StepSize.ToString("R", CultureInfo.InvariantCulture))},{r.ElapsedSeconds:R},{(double.IsNaN(r.ValidationLoss) ? "" : r.ValidationLoss.ToString("R", CultureInfo.InvariantCulture))}\n");
         AtomicFile.WriteAllText(path, text.ToString());
     }
 }

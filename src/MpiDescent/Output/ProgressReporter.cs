@@ -42,8 +42,9 @@ public sealed class ProgressReporter(TextWriter output, bool enabled, int logEve
 
     private void Print(IterationRecord r)
     {
+        string validation = double.IsNaN(r.ValidationLoss) ? "" : string.Create(CultureInfo.InvariantCulture, $"  validation {r.ValidationLoss:G8}");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{unit} {r.Iteration,7}  loss {r.Loss,-14:G8}  |grad| {r.GradientNorm,-11:E3}  step {Step(r),-9}  passes {r.DataPasses,6}  {r.ElapsedSeconds,8:F3} s  {Rate(r)}"));
+            $"{unit} {r.Iteration,7}  loss {r.Loss,-14:G8}  |grad| {r.GradientNorm,-11:E3}  step {Step(r),-9}  passes {r.DataPasses,6}  {r.ElapsedSeconds,8:F3} s  {Rate(r)}") + validation);
         _lastPrinted = r;
     }
 

@@ -13,4 +13,6 @@ public enum ExitCondition
     ExactSolution,
     /// <summary>A stop was requested (preemption signal); the state was checkpointed.</summary>
     Interrupted,
+    /// <summary>The validation loss stopped improving; the point with the best validation loss was kept.</summary>
+    EarlyStopped,
 }

@@ -16,4 +16,7 @@ public interface IObjective
 
     /// <summary>Full passes over the data so far.</summary>
     long Evaluations { get; }
+
+    /// <summary>The loss on held-out validation rows at the last evaluated point (NaN without a validation split).</summary>
+    double ValidationLoss => double.NaN;
 }

@@ -27,14 +27,17 @@ public sealed class LinearObjective : IStochasticObjective
     private readonly int _classes;
     private readonly int _penalized;
     private readonly double[] _intercepts;
+    private readonly RowWeights? _weightsPerRow;
     private readonly double[] _gradientB;
     private readonly RunControl? _control;
     private readonly double[] _controlSlots = new double[RunControl.Slots];
 
     /// <summary>Creates the objective over <paramref name="shard"/>, whose rows start on a block boundary of
     /// <paramref name="partition"/>. Binary losses expect labels −1/+1 (see <see cref="LabelCheck"/>).</summary>
-    public LinearObjective(DataShard shard, RowPartition partition, ICommunicator communicator, ObjectiveSettings settings, RunControl? control = null)
+    public LinearObjective(DataShard shard, RowPartition partition, ICommunicator communicator, ObjectiveSettings settings, RunControl? control = null,
+        RowWeights? weights = null)
     {
+        _weightsPerRow = weights;
         if (shard.RowStart % partition.BlockRows != 0) throw new ArgumentException("the shard must start on a block boundary");
         _shard = shard;
         _communicator = communicator;
@@ -45,12 +48,12 @@ public sealed class LinearObjective : IStochasticObjective
         _classes = settings.Loss == LossKind.Softmax ? settings.Classes : 1;
         _penalized = _classes * _features;
         Dimension = _penalized + (settings.FitIntercept ? _classes : 0);
-        TotalWeight = settings.TotalWeight ?? partition.Rows;
+        TotalWeight = weights?.TrainTotal ?? settings.TotalWeight ?? partition.Rows;
         Rows = partition.Rows;
-        // Reduced layout: gradient sums, loss sum, count of non-finite blocks, control slots.
-        _sum = VectorSums.Create(settings.Summation, Dimension + 2 + RunControl.Slots);
+        // Reduced layout: gradient sums, loss sum, validation loss sum, count of non-finite blocks, control slots.
+        _sum = VectorSums.Create(settings.Summation, Dimension + 3 + RunControl.Slots);
         _block = new double[Dimension + 2];
-        _totals = new double[Dimension + 2 + RunControl.Slots];
+        _totals = new double[Dimension + 3 + RunControl.Slots];
         _gradientW = new AlignedBuffer(_penalized);
         _weights = new AlignedBuffer(_penalized);
         _intercepts = new double[_classes];
@@ -71,6 +74,9 @@ public sealed class LinearObjective : IStochasticObjective
 
     /// <inheritdoc />
     public long Rows { get; }
+
+    /// <inheritdoc />
+    public double ValidationLoss { get; private set; } = double.NaN;
 
     /// <inheritdoc />
     public long Evaluations { get; private set; }
@@ -95,9 +101,9 @@ public sealed class LinearObjective : IStochasticObjective
         for (int first = 0; first < _shard.Rows; first += _blockRows)
         {
             int rows = Math.Min(_blockRows, _shard.Rows - first);
-            BlockInto(_shard.Features.Slice(first * _features, rows * _features), _shard.Labels.AsSpan(first, rows));
-            if (!AllFinite(_block.AsSpan(0, Dimension + 1))) { nonFinite++; continue; }
-            _sum.Add(_block.AsSpan(0, Dimension + 1));
+            BlockInto(_shard.Features.Slice(first * _features, rows * _features), _shard.Labels.AsSpan(first, rows), first, rows);
+            if (!AllFinite(_block)) { nonFinite++; continue; }
+            _sum.Add(_block);
         }
         Evaluations++;
         return Reduce(start, nonFinite, TotalWeight, point, gradient);
@@ -117,9 +123,10 @@ public sealed class LinearObjective : IStochasticObjective
         {
             long local = row - _shard.RowStart;
             if (local < 0 || local >= _shard.Rows) continue;
-            BlockInto(_shard.Features.Slice((int)local * _features, _features), _shard.Labels.AsSpan((int)local, 1));
-            if (!AllFinite(_block.AsSpan(0, Dimension + 1))) { nonFinite++; continue; }
-            _sum.Add(_block.AsSpan(0, Dimension + 1));
+            BlockInto(_shard.Features.Slice((int)local * _features, _features), _shard.Labels.AsSpan((int)local, 1), (int)local, 1);
+            _block[Dimension + 1] = 0; // validation loss is measured on full evaluations only
+            if (!AllFinite(_block)) { nonFinite++; continue; }
+            _sum.Add(_block);
         }
         return Reduce(start, nonFinite, TotalWeight * rows.Length / Rows, point, gradient);
     }
@@ -131,49 +138,54 @@ public sealed class LinearObjective : IStochasticObjective
         if (Settings.FitIntercept) point.Slice(_penalized, _classes).CopyTo(_intercepts);
     }
 
-    /// <summary>One block's partial sums into <see cref="_block"/>: weight gradients, intercept gradients, loss.</summary>
-    private void BlockInto(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
+    /// <summary>One block's partial sums into <see cref="_block"/>: weight gradients, intercept gradients, loss,
+    /// validation loss. <paramref name="first"/> and <paramref name="count"/> locate the rows for their weights.</summary>
+    private void BlockInto(ReadOnlySpan<double> x, ReadOnlySpan<double> y, int first, int count)
     {
         var w = _weights.Span;
         var gradW = _gradientW.Span;
-        double loss;
+        ReadOnlySpan<double> train = _weightsPerRow is null ? default : _weightsPerRow.Train.AsSpan(first, count);
+        ReadOnlySpan<double> validation = _weightsPerRow?.Validation is { } v ? v.AsSpan(first, count) : default;
+        double loss, validationLoss;
         if (Settings.Loss == LossKind.Softmax)
         {
-            loss = DenseKernels.SoftmaxBlock(x, y, w, _intercepts, _classes, gradW, _gradientB);
+            (loss, validationLoss) = DenseKernels.SoftmaxBlock(x, y, w, _intercepts, _classes, gradW, _gradientB, train, validation);
         }
         else
         {
-            double neg = Settings.NegativeClassWeight, pos = Settings.PositiveClassWeight, b = _intercepts[0];
-            (loss, _gradientB[0]) = Settings.Loss switch
+            double b = _intercepts[0];
+            (loss, _gradientB[0], validationLoss) = Settings.Loss switch
             {
-                LossKind.Squared => DenseKernels.LinearBlock<SquaredLoss>(x, y, w, b, gradW),
-                LossKind.Logistic => DenseKernels.LinearBlock<LogisticLoss>(x, y, w, b, gradW, neg, pos),
-                LossKind.Hinge => DenseKernels.LinearBlock<HingeLoss>(x, y, w, b, gradW, neg, pos),
-                _ => DenseKernels.LinearBlock<SquaredHingeLoss>(x, y, w, b, gradW, neg, pos),
+                LossKind.Squared => DenseKernels.LinearBlock<SquaredLoss>(x, y, w, b, gradW, train, validation),
+                LossKind.Logistic => DenseKernels.LinearBlock<LogisticLoss>(x, y, w, b, gradW, train, validation),
+                LossKind.Hinge => DenseKernels.LinearBlock<HingeLoss>(x, y, w, b, gradW, train, validation),
+                _ => DenseKernels.LinearBlock<SquaredHingeLoss>(x, y, w, b, gradW, train, validation),
             };
         }
         gradW.CopyTo(_block);
         if (Settings.FitIntercept) _gradientB.CopyTo(_block.AsSpan(_penalized));
         _block[Dimension] = loss;
+        _block[Dimension + 1] = validationLoss;
     }
 
     /// <summary>The one reduction of an evaluation: sums, control slots, timing, the agreed non-finite check, division by
     /// the weight, and the L2 penalty on the weights (never the intercept).</summary>
     private double Reduce(long start, long nonFinite, double divisor, ReadOnlySpan<double> point, Span<double> gradient)
     {
-        _sum.Add(Dimension + 1, nonFinite);
+        _sum.Add(Dimension + 2, nonFinite);
         if (_control is not null)
         {
             _control.Contribute(_controlSlots);
-            _sum.AddScaled(1.0, _controlSlots, Dimension + 2);
+            _sum.AddScaled(1.0, _controlSlots, Dimension + 3);
         }
         long reduceStart = Stopwatch.GetTimestamp();
         _sum.Reduce(_communicator, _totals);
-        _control?.Receive(_totals.AsSpan(Dimension + 2));
+        _control?.Receive(_totals.AsSpan(Dimension + 3));
         ComputeSeconds += Stopwatch.GetElapsedTime(start, reduceStart).TotalSeconds;
         CommunicationSeconds += Stopwatch.GetElapsedTime(reduceStart).TotalSeconds;
-        if (_totals[Dimension + 1] != 0)
-            throw new NonFiniteValueException($"the loss or gradient overflowed (in {_totals[Dimension + 1]} row blocks or rows)");
+        if (_totals[Dimension + 2] != 0)
+            throw new NonFiniteValueException($"the loss or gradient overflowed (in {_totals[Dimension + 2]} row blocks or rows)");
+        if (_weightsPerRow?.Validation is not null) ValidationLoss = _totals[Dimension + 1] / _weightsPerRow.ValidationTotal;
         for (int k = 0; k < Dimension; k++) gradient[k] = _totals[k] / divisor;
         double value = _totals[Dimension] / divisor;
         double l2 = Settings.L2;

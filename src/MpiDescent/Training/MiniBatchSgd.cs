@@ -43,13 +43,16 @@ public sealed class MiniBatchSgd(double learningRate, int batchSize, ulong seed,
             $"stop requested by a signal in epoch {epoch} at row position {position}", history);
 
         bool atBoundary = resume is null;
+        double bestValidation = double.PositiveInfinity, bestLoss = double.NaN;
+        int bestEpoch = -1;
+        double[]? bestPoint = null;
         while (true)
         {
             if (atBoundary)
             {
                 (loss, double norm) = Composite(point, loss, gradient);
                 var record = new IterationRecord(epoch, loss, norm, timeOffset + clock.Elapsed.TotalSeconds, objective.Evaluations + epoch,
-                    epoch == 0 ? double.NaN : (schedule ?? LearningRateSchedule.Constant).Rate(learningRate, epoch - 1));
+                    epoch == 0 ? double.NaN : (schedule ?? LearningRateSchedule.Constant).Rate(learningRate, epoch - 1), objective.ValidationLoss);
                 history.Add(record);
                 hooks.Progress?.Invoke(record);
                 double previous = history.Count >= 2 ? history[^2].Loss : double.NaN;
@@ -57,6 +60,13 @@ public sealed class MiniBatchSgd(double learningRate, int batchSize, ulong seed,
                 {
                     if (exit == ExitCondition.Diverged) return Diverged(objective, epochStart, epoch, reason, history);
                     return new OptimizationResult(point, loss, norm, epoch, exit, reason, history);
+                }
+                if (termination.Patience > 0 && !double.IsNaN(objective.ValidationLoss))
+                {
+                    if (objective.ValidationLoss < bestValidation) (bestValidation, bestEpoch, bestLoss, bestPoint) = (objective.ValidationLoss, epoch, loss, point.ToArray());
+                    else if (epoch - bestEpoch >= termination.Patience)
+                        return new OptimizationResult(bestPoint!, bestLoss, double.NaN, epoch, ExitCondition.EarlyStopped,
+                            $"the validation loss has not improved for {termination.Patience} epochs; kept epoch {bestEpoch} (validation loss {bestValidation:G8})", history);
                 }
                 if (hooks.Control?.StopAgreed == true) { hooks.Checkpoint?.Invoke(State()); return Interrupted(); }
                 if (hooks.CheckpointDueAfter(epoch)) hooks.Checkpoint!(State());

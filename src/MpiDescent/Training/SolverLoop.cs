@@ -15,6 +15,10 @@ public sealed class SolverLoop
     private readonly double _timeOffset;
     private readonly List<IterationRecord> _history;
     private readonly IObjective _objective;
+    private double _bestValidation = double.PositiveInfinity;
+    private int _bestIteration = -1;
+    private double[]? _bestPoint;
+    private double _bestLoss;
 
     /// <summary>Starts the loop; <paramref name="loss"/> and <paramref name="gradient"/> are at the first point.</summary>
     public SolverLoop(IObjective objective, TerminationCriteria termination, SolverHooks hooks, double loss, ReadOnlySpan<double> gradient)
@@ -47,13 +51,14 @@ public sealed class SolverLoop
         if (_hooks.ResumeFrom is null || iteration > _hooks.ResumeFrom.Iteration)
         {
             var record = new IterationRecord(iteration, loss, norm, _timeOffset + _clock.Elapsed.TotalSeconds, _objective.Evaluations,
-                iteration == 0 ? double.NaN : stepSize);
+                iteration == 0 ? double.NaN : stepSize, _objective.ValidationLoss);
             _history.Add(record);
             _hooks.Progress?.Invoke(record);
         }
         double previous = _history.Count >= 2 && _history[^1].Iteration == iteration ? _history[^2].Loss : double.NaN;
         if (_termination.Check(iteration, loss, InitialLoss, norm, InitialGradientNorm, previous) is var (exit, reason))
             return onExit?.Invoke((exit, reason)) ?? new OptimizationResult(point, loss, norm, iteration, exit, reason, _history);
+        if (EarlyStop(iteration, point, loss) is { } early) return early;
         SolverState State() => new(iteration, 0, point.ToArray(), InitialLoss, InitialGradientNorm, _history.ToArray(), auxiliary());
         if (_hooks.Control?.StopAgreed == true)
         {
@@ -62,5 +67,23 @@ public sealed class SolverLoop
         }
         if (_hooks.CheckpointDueAfter(iteration)) _hooks.Checkpoint!(State());
         return null;
+    }
+
+    /// <summary>Tracks the best validation loss; after <see cref="TerminationCriteria.Patience"/> iterations without
+    /// improvement, returns the best point as an <see cref="ExitCondition.EarlyStopped"/> result. All ranks see the same
+    /// reduced validation loss, so they stop together.</summary>
+    private OptimizationResult? EarlyStop(int iteration, double[] point, double loss)
+    {
+        double validation = _objective.ValidationLoss;
+        if (_termination.Patience <= 0 || double.IsNaN(validation)) return null;
+        if (validation < _bestValidation)
+        {
+            (_bestValidation, _bestIteration, _bestLoss) = (validation, iteration, loss);
+            _bestPoint = point.ToArray();
+            return null;
+        }
+        if (iteration - _bestIteration < _termination.Patience) return null;
+        return new OptimizationResult(_bestPoint!, _bestLoss, double.NaN, iteration, ExitCondition.EarlyStopped,
+            $"the validation loss has not improved for {_termination.Patience} iterations; kept iteration {_bestIteration} (validation loss {_bestValidation:G8})", _history);
     }
 }

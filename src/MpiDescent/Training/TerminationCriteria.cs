@@ -8,7 +8,10 @@ namespace MpiDescent.Training;
 /// <param name="RelativeGradientTolerance">Stop when ‖∇J‖ ≤ tolerance·‖∇J(θ₀)‖.</param>
 /// <param name="DivergenceFactor">Declare divergence when the loss exceeds this multiple of the first loss.</param>
 /// <param name="RelativeLossTolerance">Stop when |J_k − J_(k−1)| ≤ tolerance·|J_k| (0: off).</param>
-public sealed record TerminationCriteria(int MaxIterations, double RelativeGradientTolerance, double DivergenceFactor = 1e8, double RelativeLossTolerance = 0)
+/// <param name="Patience">With a validation split: stop when the validation loss has not improved for this many
+/// iterations, keeping the best point (0: off).</param>
+public sealed record TerminationCriteria(int MaxIterations, double RelativeGradientTolerance, double DivergenceFactor = 1e8, double RelativeLossTolerance = 0,
+    int Patience = 0)
 {
     /// <summary>Returns why to stop after <paramref name="iteration"/> updates, or null to go on.</summary>
     public (ExitCondition Exit, string Reason)? Check(int iteration, double loss, double initialLoss, double gradientNorm, double initialGradientNorm,

@@ -125,6 +125,7 @@ public class DistributedTrainingTests
     [TestCase("cancer", "lbfgs", "--loss", "logistic", "--standardize", "--l2", "0.002", "--max-iterations", "15")]
     [TestCase("diabetes", "lbfgs", "--standardize", "--elastic-net", "0.5", "--regularization", "3", "--max-iterations", "15")]
     [TestCase("digits", "lbfgs", "--loss", "softmax", "--standardize", "--l2", "0.01", "--max-iterations", "8")]
+    [TestCase("digits", "lbfgs", "--loss", "softmax", "--standardize", "--validation-fraction", "0.2", "--patience", "3", "--max-iterations", "30")]
     [TestCase("diabetes", "sgd", "--standardize", "--l1", "1", "--schedule", "inverse-scaling", "--epochs", "2", "--batch-size", "32", "--seed", "1")]
     [TestCase("cancer", "sgd", "--loss", "squared-hinge", "--class-weight", "balanced", "--standardize", "--epochs", "1", "--batch-size", "50", "--seed", "2")]
     public void Train_RankCounts1To7_BitwiseIdenticalModels(string dataSet, string solver, params string[] options)
@@ -225,5 +226,21 @@ public class DistributedTrainingTests
             Assert.That(row.Sum(), Is.EqualTo(1).Within(1e-12));
             Assert.That(double.Parse(c[i]), Is.EqualTo(Array.IndexOf(row, row.Max())));
         }
+    }
+
+    [Test]
+    public void Train_ValidationSplit_EarlyStopsAndKeepsBestIteration()
+    {
+        var model = Path.Combine(_dir, "early.json");
+        var report = Path.Combine(_dir, "early-report.json");
+        var run = MpiJob.Run(2, "train", _digitsTrain, "--loss", "softmax", "--solver", "lbfgs", "--standardize", "--validation-fraction", "0.2",
+            "--patience", "5", "--max-iterations", "500", "--model", model, "--report", report, "--quiet");
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+        using var json = JsonDocument.Parse(File.ReadAllText(report));
+        Assert.That(json.RootElement.GetProperty("exit").GetString(), Is.EqualTo("EarlyStopped"));
+        var history = json.RootElement.GetProperty("history").EnumerateArray().ToArray();
+        var best = history.MinBy(h => h.GetProperty("validationLoss").GetDouble());
+        Assert.That(json.RootElement.GetProperty("finalLoss").GetDouble(), Is.EqualTo(best.GetProperty("loss").GetDouble()), "the model is the best-validation iteration");
+        Assert.That(history.Length - 1 - best.GetProperty("iteration").GetInt32(), Is.EqualTo(5), "stopped after 5 iterations without improvement");
     }
 }

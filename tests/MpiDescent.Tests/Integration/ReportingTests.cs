@@ -26,7 +26,7 @@ public class ReportingTests
             Assert.That(BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20)), Is.EqualTo(450), "height");
 
             var lines = File.ReadAllLines(history);
-            Assert.That(lines[0], Is.EqualTo("iteration,data_passes,loss,gradient_norm,step_size,seconds"));
+            Assert.That(lines[0], Is.EqualTo("iteration,data_passes,loss,gradient_norm,step_size,seconds,validation_loss"));
             Assert.That(lines.Skip(2).All(l => double.Parse(l.Split(',')[4]) > 0), Is.True, "every update records its step size (lbfgs: the line search's alpha)");
             using var json = JsonDocument.Parse(File.ReadAllText(report));
             var recorded = json.RootElement.GetProperty("history");
