@@ -93,9 +93,10 @@ public static class HelpText
 
     /// <summary>generate.</summary>
     public const string Generate = """
-        Usage: MpiDescent generate OUTPUT.bin --rows N --features D [--noise S] [--seed K]
+        Usage: MpiDescent generate OUTPUT.bin --rows N --features D [--noise S] [--seed K] [--labels regression|logistic]
 
-        Writes y = x.w + b + S*e with x, w, b, e standard normal (seeded), and the true w and b to OUTPUT.truth.json.
+        Writes y = x.w + b + S*e with x, w, b, e standard normal (seeded), and the true w and b to OUTPUT.truth.json;
+        with --labels logistic, y in {0, 1} with P(y = 1) = sigmoid((x.w + b) / sqrt(D)).
           --rows N        rows (required)
           --features D    features (required)
           --noise S       noise standard deviation (default 0.1)

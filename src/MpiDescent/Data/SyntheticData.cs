@@ -1,12 +1,15 @@
 namespace MpiDescent.Data;
 
-/// <summary>Synthetic least-squares data with a known truth: y = x·w + b + noise·e, with x, w, b, e standard normal
-/// from a seeded generator, written row by row (any size, constant memory).</summary>
+/// <summary>Synthetic data with a known truth, written row by row (any size, constant memory): x, w, b, e standard normal
+/// from a seeded generator; regression labels y = x·w + b + noise·e, or with <c>logistic</c> binary labels
+/// y ∈ {0, 1} with P(y = 1) = σ((x·w + b)/scale), scale = √d, so that the classes overlap.</summary>
 public static class SyntheticData
 {
     /// <summary>Writes the data file and returns the true weights and intercept.</summary>
-    public static (double[] Weights, double Intercept, DataFileHeader Header) Write(string path, long rows, int features, double noise, int seed)
+    public static (double[] Weights, double Intercept, DataFileHeader Header) Write(string path, long rows, int features, double noise, int seed,
+        bool logistic = false)
     {
+        double scale = Math.Sqrt(features);
         var random = new Random(seed);
         var weights = Enumerable.Range(0, features).Select(_ => Normal(random)).ToArray();
         double intercept = Normal(random);
@@ -15,7 +18,8 @@ public static class SyntheticData
         for (long i = 0; i < rows; i++)
         {
             for (int j = 0; j < features; j++) x[j] = Normal(random);
-            writer.WriteRow(x, Numerics.DenseKernels.Dot(x, weights) + intercept + noise * Normal(random));
+            double z = Numerics.DenseKernels.Dot(x, weights) + intercept;
+            writer.WriteRow(x, logistic ? (random.NextDouble() < 1 / (1 + Math.Exp(-z / scale)) ? 1 : 0) : z + noise * Normal(random));
         }
         return (weights, intercept, writer.Complete());
     }
