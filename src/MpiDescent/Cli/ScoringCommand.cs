@@ -46,29 +46,27 @@ public static class ScoringCommand
             Collective.Agree(comm, errors, () => LabelCheck.CheckSlice(shard, model.Loss));
             var c = ClassificationMetrics.Compute(predictions, shard.Labels, model.Loss == "logistic", comm);
             if (comm.Rank == 0)
-            {
-                var ci = CultureInfo.InvariantCulture;
-                output.WriteLine(string.Create(ci, $"rows      {c.Rows}"));
-                output.WriteLine(string.Create(ci, $"accuracy  {c.Accuracy:R}"));
-                output.WriteLine(string.Create(ci, $"precision {c.Precision:R}"));
-                output.WriteLine(string.Create(ci, $"recall    {c.Recall:R}"));
-                output.WriteLine(string.Create(ci, $"f1        {c.F1:R}"));
-                if (c.LogLoss is double logLoss) output.WriteLine(string.Create(ci, $"log-loss  {logLoss:R}"));
-                output.WriteLine(string.Create(ci, $"roc-auc   {c.RocAuc:R} (histogram of 4096 bins: within {c.RocAucErrorBound:G3} of the exact value)"));
-            }
+                PrintMetrics(output, ("rows", c.Rows), ("accuracy", c.Accuracy), ("precision", c.Precision), ("recall", c.Recall), ("f1", c.F1),
+                    ("log-loss", c.LogLoss), ("roc-auc", c.RocAuc),
+                    ("", $"(the ROC AUC comes from a histogram of 4096 bins: within {c.RocAucErrorBound.ToString("G3", CultureInfo.InvariantCulture)} of the exact value)"));
             return ExitCodes.Success;
         }
         var metrics = RegressionMetrics.Compute(predictions, shard.Labels, header.Rows, comm);
         if (comm.Rank == 0)
-        {
-            var c = CultureInfo.InvariantCulture;
-            output.WriteLine(string.Create(c, $"rows {header.Rows}"));
-            output.WriteLine(string.Create(c, $"mse  {metrics.Mse:R}"));
-            output.WriteLine(string.Create(c, $"rmse {metrics.Rmse:R}"));
-            output.WriteLine(string.Create(c, $"mae  {metrics.Mae:R}"));
-            output.WriteLine(string.Create(c, $"r2   {metrics.R2:R}"));
-        }
+            PrintMetrics(output, ("rows", header.Rows), ("mse", metrics.Mse), ("rmse", metrics.Rmse), ("mae", metrics.Mae), ("r2", metrics.R2));
         return ExitCodes.Success;
+    }
+
+    /// <summary>Prints "name value" lines, names padded to one column, numbers round-trip exact; null values are skipped
+    /// and an empty name prints the value as a note.</summary>
+    private static void PrintMetrics(TextWriter output, params (string Name, object? Value)[] metrics)
+    {
+        foreach (var (name, value) in metrics)
+        {
+            if (value is null) continue;
+            string text = value is double v ? v.ToString("R", CultureInfo.InvariantCulture) : Convert.ToString(value, CultureInfo.InvariantCulture)!;
+            output.WriteLine(name.Length == 0 ? text : $"{name,-9} {text}");
+        }
     }
 
     /// <summary>predict and evaluate for a softmax model: class = argmax_k z_k; probabilities softmax(z); accuracy and log loss.</summary>
@@ -112,13 +110,7 @@ public static class ScoringCommand
         var total = new double[1];
         logLoss.Reduce(comm, total);
         if (comm.Rank == 0)
-        {
-            var c = CultureInfo.InvariantCulture;
-            output.WriteLine(string.Create(c, $"rows      {header.Rows}"));
-            output.WriteLine(string.Create(c, $"classes   {classes}"));
-            output.WriteLine(string.Create(c, $"accuracy  {(double)counts[0] / header.Rows:R}"));
-            output.WriteLine(string.Create(c, $"log-loss  {total[0] / header.Rows:R}"));
-        }
+            PrintMetrics(output, ("rows", header.Rows), ("classes", classes), ("accuracy", (double)counts[0] / header.Rows), ("log-loss", total[0] / header.Rows));
         return ExitCodes.Success;
     }
 

@@ -43,19 +43,24 @@ public sealed class Lbfgs(TerminationCriteria termination, int memory = 10)
             if (step is null)
                 return new OptimizationResult(x, f, norm, iteration, ExitCondition.Converged,
                     $"no further decrease possible at double precision (relative gradient norm {norm / Math.Max(loop.InitialGradientNorm, 1e-300):G3})", loop.History);
-            var s = new double[n];
-            var y = new double[n];
-            for (int k = 0; k < n; k++) { s[k] = xNew[k] - x[k]; y[k] = gNew[k] - g[k]; }
-            if (DenseKernels.Dot(s, y) > 1e-12 * VectorMath.Norm(s) * VectorMath.Norm(y))
-            {
-                pairs.Add((s, y));
-                if (pairs.Count > memory) pairs.RemoveAt(0);
-            }
+            Remember(pairs, x, xNew, g, gNew, memory);
             xNew.CopyTo(x, 0);
             gNew.CopyTo(g, 0);
             f = step.Value;
             lastAlpha = step.Alpha;
         }
+    }
+
+    /// <summary>Adds the pair s = x⁺ − x, y = g⁺ − g when it has positive curvature (sᵀy &gt; 10⁻¹²‖s‖‖y‖), keeping the last
+    /// <paramref name="memory"/> pairs.</summary>
+    internal static void Remember(List<(double[] S, double[] Y)> pairs, double[] x, double[] xNew, double[] g, double[] gNew, int memory)
+    {
+        var s = new double[x.Length];
+        var y = new double[x.Length];
+        for (int k = 0; k < x.Length; k++) { s[k] = xNew[k] - x[k]; y[k] = gNew[k] - g[k]; }
+        if (!(DenseKernels.Dot(s, y) > 1e-12 * VectorMath.Norm(s) * VectorMath.Norm(y))) return;
+        pairs.Add((s, y));
+        if (pairs.Count > memory) pairs.RemoveAt(0);
     }
 
     /// <summary>The curvature pairs saved in a checkpoint (s₀, y₀, s₁, y₁, …).</summary>

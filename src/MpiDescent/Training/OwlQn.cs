@@ -54,14 +54,7 @@ public sealed class OwlQn(TerminationCriteria termination, L1Penalty l1, int mem
             if (double.IsPositiveInfinity(totalNew))
                 return new OptimizationResult(x, total, VectorMath.Norm(pg), iteration, ExitCondition.Converged,
                     "no further decrease possible at double precision", loop.History);
-            var s = new double[n];
-            var y = new double[n];
-            for (int k = 0; k < n; k++) { s[k] = xNew[k] - x[k]; y[k] = gNew[k] - g[k]; }
-            if (DenseKernels.Dot(s, y) > 1e-12 * VectorMath.Norm(s) * VectorMath.Norm(y))
-            {
-                pairs.Add((s, y));
-                if (pairs.Count > memory) pairs.RemoveAt(0);
-            }
+            Lbfgs.Remember(pairs, x, xNew, g, gNew, memory);
             xNew.CopyTo(x, 0);
             gNew.CopyTo(g, 0);
             total = totalNew;
