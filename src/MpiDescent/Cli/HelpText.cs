@@ -101,6 +101,7 @@ public static class HelpText
           --features D    features (required)
           --noise S       noise standard deviation (default 0.1)
           --seed K        random seed (default 1)
+          --labels K      regression (default) or logistic (binary labels 0/1)
         """;
 
     /// <summary>inspect.</summary>
