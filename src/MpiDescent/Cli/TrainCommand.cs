@@ -30,7 +30,8 @@ public static class TrainCommand
 
         var (minRows, maxRows) = TrainingSetup.RowsPerRank(partition);
         double negativeLabel = -1;
-        var objectiveSettings = Collective.Agree(comm, errors, () => TrainingSetup.ObjectiveFor(options, shard, header, comm, output, errors, out negativeLabel));
+        long[]? classCounts = null;
+        var objectiveSettings = Collective.Agree(comm, errors, () => TrainingSetup.ObjectiveFor(options, shard, header, comm, output, errors, out negativeLabel, out classCounts));
         var scaling = options.Standardize ? FeatureScaling.Compute(shard, header.Rows, comm, options.FitIntercept, options.Summation) : null;
         scaling?.Apply(shard);
         var rowWeights = Collective.Agree(comm, errors, () => RowWeights.Build(shard, objectiveSettings, options.ValidationFraction, comm));
@@ -82,7 +83,7 @@ public static class TrainCommand
             if (options.ReportPath is not null)
                 Json.Write(options.ReportPath, new RunReport(Path.GetFullPath(options.DataPath), header.ChecksumHex, header.Rows, header.Features, comm.Size,
                     minRows, maxRows, partition.BlockRows, settings, result.Iterations, objective.Evaluations, result.Value, result.GradientNorm,
-                    result.Exit.ToString(), result.ExitReason, timing, result.History));
+                    result.Exit.ToString(), result.ExitReason, timing, result.History, classCounts));
             if (options.HistoryPath is not null) HistoryCsv.Write(options.HistoryPath, result.History);
             if (options.PlotPath is not null)
                 ConvergencePlot.Write(options.PlotPath, result.History, optimum, $"{options.Solver}, {options.Loss.Name()} loss, {Path.GetFileName(options.DataPath)}");

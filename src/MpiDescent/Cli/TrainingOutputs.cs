@@ -54,7 +54,9 @@ internal static class TrainingOutputs
         var values = comm.AllGather([loadSeconds, objective.ComputeSeconds, objective.CommunicationSeconds, peakMegabytes]);
         RankStatistic Column(int k) => RankStatistic.Of(Enumerable.Range(0, comm.Size).Select(r => values[r * 4 + k]).ToArray());
         var compute = Column(1);
-        return new TimingSummary(Column(0), compute, Column(2), totalSeconds, compute.MaxRank, Column(3));
+        var communication = Column(2);
+        var idle = RankStatistic.Of(Enumerable.Range(0, comm.Size).Select(r => values[r * 4 + 2] - communication.Min).ToArray());
+        return new TimingSummary(Column(0), compute, communication, totalSeconds, compute.MaxRank, Column(3), idle);
     }
 
     internal static void PrintSummary(TextWriter output, TrainOptions options, OptimizationResult result, TimingSummary timing, int ranks)
@@ -69,6 +71,8 @@ internal static class TrainingOutputs
         output.WriteLine(string.Create(c, $"time {timing.TotalSeconds:F3} s; per rank (min / median / max, slowest rank):"));
         foreach (var (name, phase) in new[] { ("load", timing.Load), ("compute", timing.Compute), ("communication", timing.Communication) })
             output.WriteLine(string.Create(c, $"  {name,-14} {phase.Min:F3} / {phase.Median:F3} / {phase.Max:F3} s  (rank {phase.MaxRank})"));
+        if (ranks > 1)
+            output.WriteLine(string.Create(c, $"  idle (waiting) {timing.Idle.Min:F3} / {timing.Idle.Median:F3} / {timing.Idle.Max:F3} s  (rank {timing.Idle.MaxRank} waited most; rank {timing.SlowestComputeRank} computed longest)"));
         var memory = timing.PeakMemoryMegabytes;
         output.WriteLine(string.Create(c, $"  peak memory    {memory.Min:F0} / {memory.Median:F0} / {memory.Max:F0} MB (rank {memory.MaxRank})"));
         if (result.Exit != ExitCondition.Interrupted)

@@ -37,6 +37,10 @@ public sealed class ProgressReporter(TextWriter output, bool enabled, int logEve
     private static string Rate(IterationRecord r) =>
         r.ElapsedSeconds > 0 && r.Iteration > 0 ? string.Create(CultureInfo.InvariantCulture, $"{r.Iteration / r.ElapsedSeconds:G3}/s") : "";
 
+    /// <summary>An upper bound on the time left: the remaining iterations up to the limit at the rate so far.</summary>
+    private string Left(IterationRecord r) => r.Iteration > 0 && limit > r.Iteration
+        ? string.Create(CultureInfo.InvariantCulture, $"  <= {(limit - r.Iteration) * r.ElapsedSeconds / r.Iteration:F0} s left") : "";
+
     private static string Step(IterationRecord r) =>
         double.IsNaN(r.StepSize) ? "-" : r.StepSize.ToString("G3", CultureInfo.InvariantCulture);
 
@@ -44,7 +48,7 @@ public sealed class ProgressReporter(TextWriter output, bool enabled, int logEve
     {
         string validation = double.IsNaN(r.ValidationLoss) ? "" : string.Create(CultureInfo.InvariantCulture, $"  validation {r.ValidationLoss:G8}");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{unit} {r.Iteration,7}  loss {r.Loss,-14:G8}  |grad| {r.GradientNorm,-11:E3}  step {Step(r),-9}  passes {r.DataPasses,6}  {r.ElapsedSeconds,8:F3} s  {Rate(r)}") + validation);
+            $"{unit} {r.Iteration,7}  loss {r.Loss,-14:G8}  |grad| {r.GradientNorm,-11:E3}  step {Step(r),-9}  passes {r.DataPasses,6}  {r.ElapsedSeconds,8:F3} s  {Rate(r)}{Left(r)}") + validation);
         _lastPrinted = r;
     }
 
@@ -53,8 +57,7 @@ public sealed class ProgressReporter(TextWriter output, bool enabled, int logEve
         const int width = 24;
         double fraction = limit > 0 ? Math.Min(1, (double)r.Iteration / limit) : 0;
         int filled = (int)(fraction * width);
-        string left = r.Iteration > 0 && limit > 0
-            ? string.Create(CultureInfo.InvariantCulture, $", <= {(limit - r.Iteration) * r.ElapsedSeconds / r.Iteration:F0} s left") : "";
+        string left = Left(r);
         output.Write(string.Create(CultureInfo.InvariantCulture,
             $"\r[{new string('=', filled)}{new string(' ', width - filled)}] {unit} {r.Iteration}/{limit}  loss {r.Loss:G8}  |grad| {r.GradientNorm:E2}  {Rate(r)}{left}   "));
         output.Flush();

@@ -17,7 +17,7 @@ public sealed class L1Penalty(double strength, int weights)
     public double Value(ReadOnlySpan<double> point)
     {
         double sum = 0;
-        for (int j = 0; j < weights; j++) sum += Math.Abs(point[j]);
+        for (int j = 0; j < Weights; j++) sum += Math.Abs(point[j]);
         return Strength * sum;
     }
 
@@ -25,14 +25,14 @@ public sealed class L1Penalty(double strength, int weights)
     public void SoftThreshold(Span<double> point, double alpha)
     {
         double t = alpha * Strength;
-        for (int j = 0; j < weights; j++) point[j] = Math.Sign(point[j]) * Math.Max(Math.Abs(point[j]) - t, 0);
+        for (int j = 0; j < Weights; j++) point[j] = Math.Sign(point[j]) * Math.Max(Math.Abs(point[j]) - t, 0);
     }
 
     /// <summary>The pseudo-gradient of f + λ₁‖w‖₁ at <paramref name="point"/> from the smooth gradient.</summary>
     public void PseudoGradient(ReadOnlySpan<double> point, ReadOnlySpan<double> gradient, Span<double> result)
     {
         gradient.CopyTo(result);
-        for (int j = 0; j < weights; j++)
+        for (int j = 0; j < Weights; j++)
         {
             double g = gradient[j];
             if (point[j] > 0) result[j] = g + Strength;
