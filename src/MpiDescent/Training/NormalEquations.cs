@@ -21,23 +21,37 @@ public static class NormalEquations
         int packed = n * (n + 1) / 2;
         var block = new double[packed + n];
         var sum = VectorSums.Create(summation, packed + n);
-        var row = new double[n];
+        var blockGram = new AlignedBuffer((long)d * d);
+        var columnSums = new double[d];
+        var xy = new double[d];
         for (int first = 0; first < shard.Rows; first += partition.BlockRows)
         {
-            Array.Clear(block);
             int rows = Math.Min(partition.BlockRows, shard.Rows - first);
-            for (int i = first; i < first + rows; i++)
+            var x = shard.Features.Slice(first * d, rows * d);
+            blockGram.Span.Clear();
+            Array.Clear(columnSums);
+            Array.Clear(xy);
+            DenseKernels.GramUpper(x, rows, d, blockGram.Span);
+            double labelSum = 0;
+            for (int i = 0; i < rows; i++)
             {
-                shard.Features.Slice(i * d, d).CopyTo(row);
-                if (fitIntercept) row[d] = 1.0;
-                int offset = 0;
-                for (int j = 0; j < n; j++)
-                {
-                    DenseKernels.Axpy(row[j], row.AsSpan(j), block.AsSpan(offset, n - j));
-                    offset += n - j;
-                }
-                DenseKernels.Axpy(shard.Labels[i], row, block.AsSpan(packed, n));
+                var row = x.Slice(i * d, d);
+                double label = shard.Labels[first + i];
+                DenseKernels.Axpy(1.0, row, columnSums);
+                DenseKernels.Axpy(label, row, xy);
+                labelSum += label;
             }
+            // Pack the upper triangle of X̃ᵀX̃ (X̃ = [X, 1]) row by row, then X̃ᵀy.
+            int offset = 0;
+            for (int j = 0; j < d; j++)
+            {
+                blockGram.Span.Slice(j * d + j, d - j).CopyTo(block.AsSpan(offset, d - j));
+                offset += d - j;
+                if (fitIntercept) block[offset++] = columnSums[j];
+            }
+            if (fitIntercept) block[offset++] = rows;
+            xy.CopyTo(block.AsSpan(packed, d));
+            if (fitIntercept) block[packed + d] = labelSum;
             sum.Add(block);
         }
         var totals = new double[packed + n];
