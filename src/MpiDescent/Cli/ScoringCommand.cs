@@ -43,7 +43,7 @@ public static class ScoringCommand
         }
         if (binary)
         {
-            Collective.Agree(comm, errors, () => LabelCheck.CheckSlice(shard, model.Loss));
+            Collective.Agree(comm, errors, () => LabelCheck.CheckSlice(shard, Losses.LossKinds.Parse(model.Loss)));
             var c = ClassificationMetrics.Compute(predictions, shard.Labels, model.Loss == "logistic", comm);
             if (comm.Rank == 0)
                 PrintMetrics(output, ("rows", c.Rows), ("accuracy", c.Accuracy), ("precision", c.Precision), ("recall", c.Recall), ("f1", c.F1),
@@ -95,7 +95,7 @@ public static class ScoringCommand
             if (comm.Rank == 0) output.WriteLine($"wrote {header.Rows} predictions to {options.OutputPath}");
             return ExitCodes.Success;
         }
-        Collective.Agree(comm, errors, () => LabelCheck.MultiClassCounts(shard, comm));
+        Collective.Agree(comm, errors, () => LabelCheck.CheckSlice(shard, Losses.LossKind.Softmax));
         long correct = 0;
         var logLoss = new ExactVectorSum(1);
         for (int i = 0; i < shard.Rows; i++)

@@ -31,14 +31,18 @@ public static class TrainCommand
         var (minRows, maxRows) = TrainingSetup.RowsPerRank(partition);
         double negativeLabel = -1;
         long[]? classCounts = null;
-        var objectiveSettings = Collective.Agree(comm, errors, () => TrainingSetup.ObjectiveFor(options, shard, header, comm, output, errors, out negativeLabel, out classCounts));
+        // Local label checks are agreed on their own: a step inside Agree must not enter a collective after a local failure.
+        var sliceLabels = options.Loss == LossKind.Squared ? null : Collective.Agree(comm, errors, () => LabelCheck.CheckSlice(shard, options.Loss));
+        var objectiveSettings = Collective.Agree(comm, errors,
+            () => TrainingSetup.ObjectiveFor(options, shard, header, comm, output, errors, sliceLabels, out negativeLabel, out classCounts));
         var scaling = options.Standardize ? FeatureScaling.Compute(shard, header.Rows, comm, options.FitIntercept, options.Summation) : null;
         scaling?.Apply(shard);
         var rowWeights = Collective.Agree(comm, errors, () => RowWeights.Build(shard, objectiveSettings, options.ValidationFraction, comm));
         if (root && !options.Quiet && rowWeights?.Validation is not null)
             output.WriteLine($"validation: {rowWeights.ValidationRows} of {header.Rows} rows held out (fraction {options.ValidationFraction}, by row index), patience {options.Patience}");
         var objective = new LinearObjective(shard, partition, comm, objectiveSettings, control, rowWeights);
-        var (learningRate, rateSource) = TrainingSetup.LearningRate(options, objective, shard, partition, comm, resume, rowWeights);
+        var (learningRate, rateSource) = Collective.Agree(comm, errors,
+            () => TrainingSetup.LearningRate(options, objective, shard, partition, comm, resume, rowWeights));
         var settings = new TrainingSettings(options.Solver, learningRate, rateSource, options.MaxIterations, options.Epochs, options.BatchSize,
             options.Tolerance, seed, options.FitIntercept, options.Standardize, options.Summation.ToString().ToLowerInvariant(),
             options.Loss.Name(), options.L2, objectiveSettings.NegativeClassWeight, objectiveSettings.PositiveClassWeight, options.LineSearch,

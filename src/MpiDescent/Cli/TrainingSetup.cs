@@ -12,25 +12,24 @@ namespace MpiDescent.Cli;
 /// the automatic learning rate, the plot's known optimum, and the slice sizes.</summary>
 internal static class TrainingSetup
 {
-    /// <summary>Checks the labels of a binary loss (and maps 0 to −1), reports the class counts, and works out the class
-    /// weights and the total weight W (collective).</summary>
+    /// <summary>From the slices' already checked labels (<paramref name="local"/>): agrees on the label convention (and maps
+    /// 0 to −1), reports the class counts, and works out the class weights (collective; fails only on reduced values).</summary>
     internal static ObjectiveSettings ObjectiveFor(TrainOptions options, DataShard shard, DataFileHeader header, ICommunicator comm,
-        TextWriter output, TextWriter errors, out double negativeLabel, out long[]? classCounts)
+        TextWriter output, TextWriter errors, LabelCheck.SliceLabels? local, out double negativeLabel, out long[]? classCounts)
     {
         negativeLabel = -1;
         classCounts = null;
         var settings = new ObjectiveSettings(options.Loss, options.FitIntercept, options.L2, Summation: options.Summation);
         if (options.Loss == LossKind.Softmax)
         {
-            var perClass = LabelCheck.MultiClassCounts(shard, comm);
+            var perClass = LabelCheck.MultiClassCounts(shard, local!, comm);
             classCounts = perClass;
             if (comm.Rank == 0 && !options.Quiet)
                 output.WriteLine($"classes: {perClass.Length} ({string.Join(", ", perClass.Select((c, k) => $"{k}: {c}"))})");
             return settings with { Classes = perClass.Length };
         }
         if (!options.Loss.IsBinary()) return settings;
-        var local = LabelCheck.CheckSlice(shard, options.Loss.Name());
-        var counts = LabelCheck.Normalize(shard, local, comm);
+        var counts = LabelCheck.Normalize(shard, local!, comm);
         negativeLabel = counts.NegativeLabel;
         classCounts = [counts.Negative, counts.Positive];
         var (negative, positive) = options.ClassWeight switch

@@ -4,6 +4,9 @@ namespace MpiDescent.Communication;
 /// Turns a step that may fail on some ranks into an agreed outcome: after the step, one reduction tells every rank
 /// which ranks failed; the failed ranks report (only rank 0 when all failed alike, e.g. a bad header) and every rank
 /// throws <see cref="AgreedFailureException"/>, which ends the job cleanly with a non-zero exit on all ranks.
+/// The rule that keeps this safe: a step that can fail on some ranks only must contain no collective after the point
+/// where it can fail (the failed rank would go to the agreement's reduction while the others wait in the step's own);
+/// a step with collectives inside may only fail on values every rank shares. Split such steps into two agreements.
 /// </summary>
 public static class Collective
 {

@@ -1,34 +1,48 @@
 using MpiDescent.Communication;
 using MpiDescent.Data;
+using MpiDescent.Losses;
 
 namespace MpiDescent.Training;
 
 /// <summary>
-/// Labels of a binary loss: every rank checks its slice (0/1 or −1/+1 accepted, never both 0 and −1), maps 0 to −1 in
-/// place, and one reduction gives every rank the class counts and the ranks whose slice holds a single class.
+/// Labels of the classification losses, in two steps that must stay apart: <see cref="CheckSlice"/> is local (it may fail
+/// on one rank only, and is agreed on its own), the reductions (<see cref="Normalize"/>, <see cref="MultiClassCounts"/>)
+/// are collective and fail only on reduced values, alike on every rank.
 /// </summary>
 public static class LabelCheck
 {
-    /// <summary>The reduced outcome.</summary>
+    /// <summary>What a rank's slice holds: 0 and −1 labels (binary), the largest class (softmax; −1 when empty).</summary>
+    public sealed record SliceLabels(bool HasZero, bool HasMinusOne, int MaxClass);
+
+    /// <summary>The reduced binary outcome.</summary>
     public sealed record ClassCounts(long Negative, long Positive, int[] SingleClassRanks, double NegativeLabel);
 
-    /// <summary>Checks this rank's labels; throws <see cref="InputFileException"/> naming the first bad row.</summary>
-    public static (bool HasZero, bool HasMinusOne) CheckSlice(DataShard shard, string lossName)
+    private const int ClassLimit = 100_000;
+
+    /// <summary>Checks this rank's labels for the loss (local, no communication); throws naming the first bad row.</summary>
+    public static SliceLabels CheckSlice(DataShard shard, LossKind loss)
     {
         bool zero = false, minusOne = false;
+        int maxClass = -1;
         for (int i = 0; i < shard.Rows; i++)
         {
             double y = shard.Labels[i];
-            if (y == 0) zero = true;
+            if (loss == LossKind.Softmax)
+            {
+                if (y < 0 || y >= ClassLimit || y != Math.Floor(y))
+                    throw new InputFileException(shard.Path, $"row {shard.RowStart + i} has label {y}; the softmax loss needs class labels 0, 1, ..., K-1");
+                maxClass = Math.Max(maxClass, (int)y);
+            }
+            else if (y == 0) zero = true;
             else if (y == -1) minusOne = true;
             else if (y != 1)
-                throw new InputFileException(shard.Path, $"row {shard.RowStart + i} has label {y}; the {lossName} loss needs labels 0/1 or -1/+1");
+                throw new InputFileException(shard.Path, $"row {shard.RowStart + i} has label {y}; the {loss.Name()} loss needs labels 0/1 or -1/+1");
         }
-        return (zero, minusOne);
+        return new SliceLabels(zero, minusOne, maxClass);
     }
 
-    /// <summary>Agrees on the label convention, maps 0 to −1, and counts the classes (collective).</summary>
-    public static ClassCounts Normalize(DataShard shard, (bool HasZero, bool HasMinusOne) local, ICommunicator comm)
+    /// <summary>Binary: agrees on the label convention, maps 0 to −1, and counts the classes (collective).</summary>
+    public static ClassCounts Normalize(DataShard shard, SliceLabels local, ICommunicator comm)
     {
         long positive = 0;
         for (int i = 0; i < shard.Rows; i++)
@@ -52,22 +66,11 @@ public static class LabelCheck
         return new ClassCounts(totals[2], totals[3], single, totals[0] > 0 ? 0 : -1);
     }
 
-    /// <summary>Softmax labels: every rank checks that its labels are integers 0 ≤ y &lt; 100000 (else an error naming the
-    /// first bad row); one reduction gives K = the largest label + 1 and the count of each class (collective).</summary>
-    public static long[] MultiClassCounts(DataShard shard, ICommunicator comm)
+    /// <summary>Softmax: K = the largest label + 1 over all ranks, and the count of each class (collective).</summary>
+    public static long[] MultiClassCounts(DataShard shard, SliceLabels local, ICommunicator comm)
     {
-        const int Limit = 100_000;
-        int localMax = -1;
-        for (int i = 0; i < shard.Rows; i++)
-        {
-            double y = shard.Labels[i];
-            if (y < 0 || y >= Limit || y != Math.Floor(y))
-                throw new InputFileException(shard.Path, $"row {shard.RowStart + i} has label {y}; the softmax loss needs class labels 0, 1, ..., K-1");
-            localMax = Math.Max(localMax, (int)y);
-        }
-        var maxima = comm.AllGather([localMax]);
-        int classes = (int)maxima.Max() + 1;
-        var counts = new long[classes];
+        int classes = (int)comm.AllGather([local.MaxClass]).Max() + 1;
+        var counts = new long[Math.Max(classes, 1)];
         for (int i = 0; i < shard.Rows; i++) counts[(int)shard.Labels[i]]++;
         comm.AllreduceSum(counts);
         if (classes < 2) throw new InputFileException(shard.Path, "all rows are in class 0; softmax needs at least two classes");

@@ -157,3 +157,31 @@ public class InputEdgeTests
         finally { Directory.Delete(dir, true); }
     }
 }
+
+[NonParallelizable]
+public class OneRankBadLabelTests
+{
+    [TestCase("logistic")]
+    [TestCase("softmax")]
+    public void Train_BadLabelOnlyInLastRanksSlice_AllRanksExitPromptlyNamingRow(string loss)
+    {
+        var dir = TestData.TempDirectory();
+        try
+        {
+            var lines = File.ReadAllLines(Path.Combine(TestContext.CurrentContext.TestDirectory, "data", "breast_cancer.csv"));
+            var cells = lines[^1].Split(',');
+            cells[^1] = "-3"; // the last row: read only by the last rank
+            lines[^1] = string.Join(",", cells);
+            var csv = Path.Combine(dir, "bad.csv");
+            File.WriteAllLines(csv, lines);
+            var data = Path.Combine(dir, "bad.bin");
+            Assert.That(MpiJob.Run(0, "convert", csv, data).ExitCode, Is.EqualTo(0));
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            var outcome = MpiJob.Run(3, ["train", data, "--loss", loss, "--quiet"], timeoutSeconds: 60);
+            Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.BadInput), outcome.ToString());
+            Assert.That(outcome.Errors, Does.Contain("rank 2").And.Contain($"row {lines.Length - 2} has label -3"), outcome.ToString());
+            Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+}

@@ -169,12 +169,12 @@ public class ClassificationSolverTests
     {
         var header = new DataFileHeader(3, 1, ElementType.Float64, 4096, [], 0);
         var bad = DataShard.FromArrays(header, 10, [1, 2, 3], [0, 2, 1]);
-        Assert.That(Assert.Throws<InputFileException>(() => LabelCheck.CheckSlice(bad, "logistic"))!.Message, Does.Contain("row 11 has label 2"));
+        Assert.That(Assert.Throws<InputFileException>(() => LabelCheck.CheckSlice(bad, LossKind.Logistic))!.Message, Does.Contain("row 11 has label 2"));
         var mixed = DataShard.FromArrays(header, 0, [1, 2, 3], [0, -1, 1]);
-        var local = LabelCheck.CheckSlice(mixed, "logistic");
+        var local = LabelCheck.CheckSlice(mixed, LossKind.Logistic);
         Assert.That(Assert.Throws<InputFileException>(() => LabelCheck.Normalize(mixed, local, new SingleProcessCommunicator()))!.Message, Does.Contain("mix 0 and -1"));
         var single = DataShard.FromArrays(header, 0, [1, 2, 3], [1, 1, 1]);
-        Assert.That(Assert.Throws<InputFileException>(() => LabelCheck.Normalize(single, LabelCheck.CheckSlice(single, "hinge"), new SingleProcessCommunicator()))!.Message,
+        Assert.That(Assert.Throws<InputFileException>(() => LabelCheck.Normalize(single, LabelCheck.CheckSlice(single, LossKind.Hinge), new SingleProcessCommunicator()))!.Message,
             Does.Contain("one class"));
     }
 }
