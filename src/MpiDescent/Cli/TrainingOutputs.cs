@@ -67,7 +67,8 @@ internal static class TrainingOutputs
         if (result.Exit == ExitCondition.Interrupted)
             output.WriteLine($"checkpoint saved to {options.CheckpointPath}; continue with the same command plus --resume {options.CheckpointPath}");
         else
-            output.WriteLine(string.Create(c, $"final loss {result.Value:R}  |grad| {result.GradientNorm:E3}"));
+            output.WriteLine(string.Create(c, $"final loss {result.Value:R}  |grad| ")
+                + (double.IsNaN(result.GradientNorm) ? "not evaluated at the kept point" : result.GradientNorm.ToString("E3", c)));
         output.WriteLine(string.Create(c, $"time {timing.TotalSeconds:F3} s; per rank (min / median / max, slowest rank):"));
         foreach (var (name, phase) in new[] { ("load", timing.Load), ("compute", timing.Compute), ("communication", timing.Communication) })
             output.WriteLine(string.Create(c, $"  {name,-14} {phase.Min:F3} / {phase.Median:F3} / {phase.Max:F3} s  (rank {phase.MaxRank})"));

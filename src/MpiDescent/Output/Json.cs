@@ -11,10 +11,25 @@ public static class Json
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower), new NonFiniteAsNull() },
     };
 
     /// <summary>Writes <paramref name="value"/> to <paramref name="path"/> atomically.</summary>
     public static void Write<T>(string path, T value) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(value, Options) + "\n");
+
+    /// <summary>Doubles round-trip exact; a value that does not exist (NaN: a step size before the first step, a
+    /// validation loss without a split) is written as null, and null reads back as NaN.</summary>
+    private sealed class NonFiniteAsNull : JsonConverter<double>
+    {
+        public override bool HandleNull => true;
+
+        public override double Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            reader.TokenType == JsonTokenType.Null ? double.NaN : reader.GetDouble();
+
+        public override void Write(Utf8JsonWriter writer, double value, JsonSerializerOptions options)
+        {
+            if (double.IsFinite(value)) writer.WriteNumberValue(value);
+            else writer.WriteNullValue();
+        }
+    }
 }
