@@ -8,6 +8,9 @@ public interface ILoss
 {
     /// <summary>ℓ(z, y) and ∂ℓ/∂z at the same point.</summary>
     (double Value, double Derivative) Evaluate(double z, double y);
+
+    /// <summary>The same for many rows at once (the kernels call this once per sub-block, so a loss can vectorize).</summary>
+    void EvaluateMany(ReadOnlySpan<double> z, ReadOnlySpan<double> y, Span<double> values, Span<double> derivatives);
 }
 
 /// <summary>The losses MpiDescent offers, by command-line name.</summary>

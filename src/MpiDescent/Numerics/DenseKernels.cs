@@ -67,23 +67,27 @@ public static class DenseKernels
         var loss = default(TLoss);
         gradW.Clear();
         Span<double> r = stackalloc double[SubBlockRows];
+        Span<double> z = stackalloc double[SubBlockRows];
+        Span<double> values = stackalloc double[SubBlockRows];
         double sumLoss = 0, sumDerivative = 0, validation = 0;
         bool weighted = !trainWeights.IsEmpty, validating = !validationWeights.IsEmpty;
         for (int first = 0; first < y.Length; first += SubBlockRows)
         {
             int n = Math.Min(SubBlockRows, y.Length - first);
             var rows = x.Slice(first * d, n * d);
+            for (int i = 0; i < n; i++) z[i] = Dot(rows.Slice(i * d, d), w) + b;
+            loss.EvaluateMany(z[..n], y.Slice(first, n), values[..n], r[..n]);
             for (int i = 0; i < n; i++)
             {
-                var (value, derivative) = loss.Evaluate(Dot(rows.Slice(i * d, d), w) + b, y[first + i]);
+                double value = values[i], derivative = r[i];
                 if (validating) validation += validationWeights[first + i] * value;
                 if (weighted)
                 {
                     double t = trainWeights[first + i];
                     value *= t;
                     derivative *= t;
+                    r[i] = derivative;
                 }
-                r[i] = derivative;
                 sumLoss += value;
                 sumDerivative += derivative;
             }

@@ -34,7 +34,7 @@ public sealed record ClassificationMetrics(long Rows, double Accuracy, double Pr
             if (logistic)
             {
                 double margin = (actual ? 1 : -1) * scores[i];
-                logLoss.Add(0, Math.Max(-margin, 0) + Math.Log(1 + Math.Exp(-Math.Abs(margin))));
+                logLoss.Add(0, Math.Max(-margin, 0) + VectorFunctions.Log1pUnit(Math.Exp(-Math.Abs(margin))));
             }
         }
         comm.AllreduceSum(counts);

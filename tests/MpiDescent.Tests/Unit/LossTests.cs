@@ -40,6 +40,7 @@ public class LossTests
         Assert.That(bad, Is.EqualTo(1000).Within(1e-12));
         Assert.That(badDerivative, Is.EqualTo(-1));
         Assert.That(default(LogisticLoss).Evaluate(1e-20, 1).Value, Is.EqualTo(Math.Log(2)).Within(1e-15));
+        Assert.That(default(LogisticLoss).Evaluate(40, 1).Value, Is.EqualTo(Math.Exp(-40)).Within(1e-15 * Math.Exp(-40)), "log(1 + e^-40) = e^-40 to full precision");
     }
 
     /// <summary>The whole objective (loss, class weights, L2, intercept) against central differences, at 3 ranks.</summary>
@@ -73,5 +74,50 @@ public class LossTests
         });
         var (g, n) = results[0];
         for (int k = 0; k < point.Length; k++) Assert.That(g[k], Is.EqualTo(n[k]).Within(1e-6 * Math.Max(1, Math.Abs(n[k]))), $"{kind} component {k}");
+    }
+}
+
+public class VectorFunctionTests
+{
+    [Test]
+    public void ExpNonPositiveAndLog1pUnit_MatchAccurateReferencesWithinAFewUlp()
+    {
+        var random = new Random(4);
+        int w = System.Numerics.Vector<double>.Count;
+        var inputs = Enumerable.Range(0, 40_000).Select(i => i < 20 ? -i * 0.5 : -random.NextDouble() * Math.Pow(10, random.Next(-12, 3))).ToArray();
+        for (int i = 0; i + w <= inputs.Length; i += w)
+        {
+            var x = new System.Numerics.Vector<double>(inputs, i);
+            var e = MpiDescent.Numerics.VectorFunctions.ExpNonPositive(x);
+            var l = MpiDescent.Numerics.VectorFunctions.Log1pUnit(e);
+            for (int k = 0; k < w; k++)
+            {
+                double exact = Math.Exp(inputs[i + k]);
+                if (inputs[i + k] < -708) { Assert.That(e[k], Is.EqualTo(0)); continue; }
+                Assert.That(e[k], Is.EqualTo(exact).Within(4e-16 * exact), $"exp({inputs[i + k]:R})");
+                // Goldberg's accurate log1p: log(u)·x/(u − 1) with u = 1 + x (Math.Log(1 + x) alone loses x's low digits).
+                double u = 1 + exact;
+                double reference = u == 1 ? exact : Math.Log(u) * exact / (u - 1);
+                Assert.That(l[k], Is.EqualTo(reference).Within(1e-15 * reference + 1e-300), $"log1p(exp({inputs[i + k]:R}))");
+                Assert.That(MpiDescent.Numerics.VectorFunctions.Log1pUnit(exact), Is.EqualTo(reference).Within(1e-15 * reference + 1e-300), "scalar path");
+            }
+        }
+    }
+
+    [Test]
+    public void LogisticEvaluateMany_MatchesPerRowEvaluate()
+    {
+        var random = new Random(5);
+        var z = Enumerable.Range(0, 1001).Select(_ => (random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-3, 4))).ToArray();
+        var y = z.Select(_ => random.Next(2) == 0 ? -1.0 : 1.0).ToArray();
+        var values = new double[z.Length];
+        var derivatives = new double[z.Length];
+        default(MpiDescent.Losses.LogisticLoss).EvaluateMany(z, y, values, derivatives);
+        for (int i = 0; i < z.Length; i++)
+        {
+            var (v, g) = default(MpiDescent.Losses.LogisticLoss).Evaluate(z[i], y[i]);
+            Assert.That(values[i], Is.EqualTo(v).Within(1e-15 * Math.Max(Math.Abs(v), 1e-300) + 1e-300), $"value at z={z[i]:R}");
+            Assert.That(derivatives[i], Is.EqualTo(g).Within(1e-15 * Math.Abs(g) + 1e-300), $"derivative at z={z[i]:R}");
+        }
     }
 }
