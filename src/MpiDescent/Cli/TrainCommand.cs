@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using MpiDescent.Communication;
 using MpiDescent.Data;
 using MpiDescent.Losses;
