@@ -33,11 +33,15 @@ public sealed class LinearObjective : IStochasticObjective
     private readonly double[] _controlSlots = new double[RunControl.Slots];
 
     /// <summary>Creates the objective over <paramref name="shard"/>, whose rows start on a block boundary of
-    /// <paramref name="partition"/>. Binary losses expect labels −1/+1 (see <see cref="LabelCheck"/>).</summary>
+    /// <paramref name="partition"/> (collective). Binary losses expect labels −1/+1 (see <see cref="LabelCheck"/>).
+    /// <paramref name="weights"/> carries a validation split; without it, row weights come from the settings' class
+    /// weights and the file's example weights.</summary>
     public LinearObjective(DataShard shard, RowPartition partition, ICommunicator communicator, ObjectiveSettings settings, RunControl? control = null,
         RowWeights? weights = null)
     {
-        _weightsPerRow = weights;
+        // Class weights and weights stored in the file act through per-row weights; build them when not given
+        // (collective, like the constructor's callers; null, without communication, when every weight is 1).
+        _weightsPerRow = weights ?? RowWeights.Build(shard, settings, 0, communicator);
         if (shard.RowStart % partition.BlockRows != 0) throw new ArgumentException("the shard must start on a block boundary");
         _shard = shard;
         _communicator = communicator;
@@ -48,7 +52,7 @@ public sealed class LinearObjective : IStochasticObjective
         _classes = settings.Loss == LossKind.Softmax ? settings.Classes : 1;
         _penalized = _classes * _features;
         Dimension = _penalized + (settings.FitIntercept ? _classes : 0);
-        TotalWeight = weights?.TrainTotal ?? settings.TotalWeight ?? partition.Rows;
+        TotalWeight = _weightsPerRow?.TrainTotal ?? settings.TotalWeight ?? partition.Rows;
         Rows = partition.Rows;
         // Reduced layout: gradient sums, loss sum, validation loss sum, count of non-finite blocks, control slots.
         _sum = VectorSums.Create(settings.Summation, Dimension + 3 + RunControl.Slots);
@@ -106,7 +110,9 @@ public sealed class LinearObjective : IStochasticObjective
             _sum.Add(_block);
         }
         Evaluations++;
-        return Reduce(start, nonFinite, TotalWeight, point, gradient);
+        double value = Reduce(start, nonFinite, TotalWeight, point, gradient);
+        if (_weightsPerRow?.Validation is not null) ValidationLoss = _totals[Dimension + 1] / _weightsPerRow.ValidationTotal;
+        return value;
     }
 
     /// <inheritdoc />
@@ -124,7 +130,7 @@ public sealed class LinearObjective : IStochasticObjective
             long local = row - _shard.RowStart;
             if (local < 0 || local >= _shard.Rows) continue;
             BlockInto(_shard.Features.Slice((int)local * _features, _features), _shard.Labels.AsSpan((int)local, 1), (int)local, 1);
-            _block[Dimension + 1] = 0; // validation loss is measured on full evaluations only
+            _block[Dimension + 1] = 0; // the validation loss is measured by full evaluations only
             if (!AllFinite(_block)) { nonFinite++; continue; }
             _sum.Add(_block);
         }
@@ -185,7 +191,6 @@ public sealed class LinearObjective : IStochasticObjective
         CommunicationSeconds += Stopwatch.GetElapsedTime(reduceStart).TotalSeconds;
         if (_totals[Dimension + 2] != 0)
             throw new NonFiniteValueException($"the loss or gradient overflowed (in {_totals[Dimension + 2]} row blocks or rows)");
-        if (_weightsPerRow?.Validation is not null) ValidationLoss = _totals[Dimension + 1] / _weightsPerRow.ValidationTotal;
         for (int k = 0; k < Dimension; k++) gradient[k] = _totals[k] / divisor;
         double value = _totals[Dimension] / divisor;
         double l2 = Settings.L2;

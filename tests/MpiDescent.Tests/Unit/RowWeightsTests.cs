@@ -93,4 +93,30 @@ public class RowWeightsTests
         var e = Assert.Throws<InputFileException>(() => ShardWithWeights(comm, x, y, weights, out _))!;
         Assert.That(e.Message, Does.Contain("row 7 has the negative weight -2"));
     }
+
+    [Test]
+    public void Evaluate_ClassWeightsInSettings_EqualWeightedMeanComputedDirectly([Values(1, 3)] int ranks)
+    {
+        var (x, yRaw) = TestData.Synthetic(rows: 300, features: D, seed: 14);
+        var y = yRaw.Select(v => v > 0.5 ? 1.0 : -1.0).ToArray();
+        double[] point = [0.7, -0.2, 0.4, 0.05];
+        const double negative = 2.5, positive = 0.7, l2 = 0.02;
+        double weighted = 0, total = 0;
+        for (int i = 0; i < 300; i++)
+        {
+            double z = x[i * D] * point[0] + x[i * D + 1] * point[1] + x[i * D + 2] * point[2] + point[3];
+            double c = y[i] > 0 ? positive : negative;
+            weighted += c * Math.Log(1 + Math.Exp(-y[i] * z));
+            total += c;
+        }
+        double expected = weighted / total + 0.5 * l2 * (point[0] * point[0] + point[1] * point[1] + point[2] * point[2]);
+        var values = ThreadedCommunicator.Run(ranks, comm =>
+        {
+            var (shard, partition) = Shards.For(comm, x, y, D);
+            var objective = new LinearObjective(shard, partition, comm,
+                new ObjectiveSettings(LossKind.Logistic, true, l2, NegativeClassWeight: negative, PositiveClassWeight: positive));
+            return objective.Evaluate(point, new double[4]);
+        });
+        foreach (var v in values) Assert.That(v, Is.EqualTo(expected).Within(1e-12).Percent);
+    }
 }
