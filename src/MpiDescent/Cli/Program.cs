@@ -33,7 +33,13 @@ public static class Program
             Console.Error.WriteLine($"MpiDescent: rank {communicator.Rank} of {communicator.Size}: "
                 + (e is MpiDescentException ? $"error: {e.Message}" : $"internal error: {e}"));
             Console.Error.Flush();
-            if (communicator.Size > 1) communicator.Abort(code);
+            if (communicator.Size > 1)
+            {
+                // MPI_Abort makes the launcher kill every process at once, and a line still in transit through its
+                // stdio forwarding can be lost: the one that says what went wrong. Give it a moment to arrive.
+                Thread.Sleep(200);
+                communicator.Abort(code);
+            }
         }
         Console.Out.Flush();
         runtime.Dispose();
