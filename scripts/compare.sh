@@ -26,9 +26,9 @@ for n in (1, 2):
           f"reproducible/plain = {ours['reproducibleOverPlain']:.3f}")
 PY
 
-# L2 logistic regression against LIBLINEAR (Debian's liblinear-tools), same objective, time to 1e-6 suboptimality.
-if ! command -v liblinear-train >/dev/null; then
-  [ "$(id -u)" = 0 ] && apt-get install -y -qq liblinear-tools >/dev/null || { echo "install liblinear-tools for the LIBLINEAR comparison" >&2; exit 0; }
+# L2 logistic regression against LIBLINEAR (Debian's python3-liblinear), same objective, time to 1e-6 suboptimality.
+if ! /usr/bin/python3 -c "import liblinearutil, scipy" 2>/dev/null; then
+  [ "$(id -u)" = 0 ] && apt-get install -y -qq python3-liblinear python3-scipy >/dev/null || { echo "install python3-liblinear for the LIBLINEAR comparison" >&2; exit 0; }
 fi
 [ -f out/bench-logistic.bin ] || out/bin/MpiDescent generate out/bench-logistic.bin --rows 200000 --features 64 --labels logistic --seed 3
 /usr/bin/python3 bench/liblinear_compare.py out/bin/MpiDescent out/bench-logistic.bin 1.0
