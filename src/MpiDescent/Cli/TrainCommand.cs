@@ -113,7 +113,7 @@ public static class TrainCommand
         var start = new double[objective.Dimension];
         var termination = new TerminationCriteria(options.Solver == "sgd" ? options.Epochs : options.MaxIterations, options.Tolerance,
             RelativeLossTolerance: options.LossTolerance, Patience: options.Patience);
-        var l1 = options.L1 > 0 ? new L1Penalty(options.L1, shard.FeatureCount) : null;
+        var l1 = options.L1 > 0 ? new L1Penalty(options.L1, objective.PenalizedCount) : null; // K·d weights for softmax
         switch (options.Solver)
         {
             case "gd": return new GradientDescent(learningRate, termination, options.LineSearch, l1).Minimize(objective, start, hooks);

@@ -247,4 +247,19 @@ public class DistributedTrainingTests
         Assert.That(json.RootElement.GetProperty("finalLoss").GetDouble(), Is.EqualTo(best.GetProperty("loss").GetDouble()), "the model is the best-validation iteration");
         Assert.That(history.Length - 1 - best.GetProperty("iteration").GetInt32(), Is.EqualTo(5), "stopped after 5 iterations without improvement");
     }
+
+    [Test]
+    public void Softmax_WithL1_PenalizesEveryClassWeightVector()
+    {
+        var model = Path.Combine(_dir, "digits-l1.json");
+        var run = MpiJob.Run(2, "train", _digitsTrain, "--loss", "softmax", "--solver", "lbfgs", "--standardize", "--l1", "0.02",
+            "--max-iterations", "200", "--model", model, "--quiet");
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+        using var json = JsonDocument.Parse(File.ReadAllText(model));
+        var rows = json.RootElement.GetProperty("weightMatrix").EnumerateArray()
+            .Select(r => r.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToArray();
+        Assert.That(rows, Has.Length.EqualTo(10));
+        for (int k = 0; k < rows.Length; k++)
+            Assert.That(rows[k].Count(v => v == 0), Is.GreaterThan(10), $"class {k}: L1 sets many of its 64 weights to exactly 0");
+    }
 }
