@@ -55,7 +55,7 @@ internal static class TrainingOutputs
         var compute = Column(1);
         var communication = Column(2);
         var idle = RankStatistic.Of(Enumerable.Range(0, comm.Size).Select(r => values[r * 4 + 2] - communication.Min).ToArray());
-        return new TimingSummary(Column(0), compute, communication, totalSeconds, compute.MaxRank, Column(3), idle);
+        return new TimingSummary(Column(0), compute, communication, totalSeconds, Column(3), idle);
     }
 
     internal static void PrintSummary(TextWriter output, TrainOptions options, OptimizationResult result, TimingSummary timing, int ranks)
@@ -72,7 +72,7 @@ internal static class TrainingOutputs
         foreach (var (name, phase) in new[] { ("load", timing.Load), ("compute", timing.Compute), ("communication", timing.Communication) })
             output.WriteLine(string.Create(c, $"  {name,-14} {phase.Min:F3} / {phase.Median:F3} / {phase.Max:F3} s  (rank {phase.MaxRank})"));
         if (ranks > 1)
-            output.WriteLine(string.Create(c, $"  idle (waiting) {timing.Idle.Min:F3} / {timing.Idle.Median:F3} / {timing.Idle.Max:F3} s  (rank {timing.Idle.MaxRank} waited most; rank {timing.SlowestComputeRank} computed longest)"));
+            output.WriteLine(string.Create(c, $"  idle (waiting) {timing.Idle.Min:F3} / {timing.Idle.Median:F3} / {timing.Idle.Max:F3} s  (rank {timing.Idle.MaxRank} waited most; rank {timing.Compute.MaxRank} computed longest)"));
         var memory = timing.PeakMemoryMegabytes;
         output.WriteLine(string.Create(c, $"  peak memory    {memory.Min:F0} / {memory.Median:F0} / {memory.Max:F0} MB (rank {memory.MaxRank})"));
         if (result.Exit != ExitCondition.Interrupted)

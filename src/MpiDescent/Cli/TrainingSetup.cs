@@ -49,7 +49,6 @@ internal static class TrainingSetup
         {
             NegativeClassWeight = negative,
             PositiveClassWeight = positive,
-            TotalWeight = negative * counts.Negative + positive * counts.Positive,
         };
     }
 

@@ -22,14 +22,6 @@ public static class CommunicatorExtensions
         return buffer;
     }
 
-    /// <summary>Number of ranks for which <paramref name="flag"/> is true, the same on every rank.</summary>
-    public static int CountTrue(this ICommunicator comm, bool flag)
-    {
-        var buffer = new[] { flag ? 1L : 0L };
-        comm.AllreduceSum(buffer);
-        return (int)buffer[0];
-    }
-
     /// <summary>Which ranks have <paramref name="flag"/> set, in rank order, the same on every rank.</summary>
     public static int[] RanksWhere(this ICommunicator comm, bool flag)
     {

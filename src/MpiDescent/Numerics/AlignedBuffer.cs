@@ -46,7 +46,4 @@ public sealed class AlignedBuffer
 
     /// <summary>The aligned elements.</summary>
     public Span<double> Span => _array.AsSpan(_offset, (int)Length);
-
-    /// <summary>A slice of the aligned elements.</summary>
-    public Span<double> Slice(long start, int length) => _array.AsSpan(_offset + (int)start, length);
 }

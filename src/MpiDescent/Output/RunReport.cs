@@ -13,7 +13,7 @@ public sealed record RunReport(
 /// others (load imbalance or a straggler).</summary>
 /// <para>Idle is estimated per rank as its communication time minus the smallest communication time over ranks: the last
 /// rank to arrive at each reduction waits least, so the remainder is time spent waiting for slower ranks.</para>
-public sealed record TimingSummary(RankStatistic Load, RankStatistic Compute, RankStatistic Communication, double TotalSeconds, int SlowestComputeRank,
+public sealed record TimingSummary(RankStatistic Load, RankStatistic Compute, RankStatistic Communication, double TotalSeconds,
     RankStatistic PeakMemoryMegabytes, RankStatistic Idle);
 
 /// <summary>One quantity over ranks (seconds of a phase, megabytes of memory): minimum, median, maximum, and the rank

@@ -52,7 +52,7 @@ public sealed class LinearObjective : IStochasticObjective
         _classes = settings.Loss == LossKind.Softmax ? settings.Classes : 1;
         _penalized = _classes * _features;
         Dimension = _penalized + (settings.FitIntercept ? _classes : 0);
-        TotalWeight = _weightsPerRow?.TrainTotal ?? settings.TotalWeight ?? partition.Rows;
+        TotalWeight = _weightsPerRow?.TrainTotal ?? partition.Rows;
         Rows = partition.Rows;
         // Reduced layout: gradient sums, loss sum, validation loss sum, count of non-finite blocks, control slots.
         _sum = VectorSums.Create(settings.Summation, Dimension + 3 + RunControl.Slots);

@@ -4,10 +4,10 @@ using MpiDescent.Numerics;
 namespace MpiDescent.Training;
 
 /// <summary>What a <see cref="LinearObjective"/> computes: the loss, intercept, L2 strength λ₂, class weights (binary
-/// losses; labels ≤ 0 are the negative class), the total weight W (null: the row count), the summation mode, and the
+/// losses; labels ≤ 0 are the negative class; W follows from them through <see cref="RowWeights"/>), the summation mode, and the
 /// number of classes K (softmax).</summary>
 public sealed record ObjectiveSettings(LossKind Loss = LossKind.Squared, bool FitIntercept = true, double L2 = 0,
-    double NegativeClassWeight = 1, double PositiveClassWeight = 1, double? TotalWeight = null, Summation Summation = Summation.Reproducible,
+    double NegativeClassWeight = 1, double PositiveClassWeight = 1, Summation Summation = Summation.Reproducible,
     int Classes = 1)
 {
     /// <summary>The weight of a row with this label.</summary>

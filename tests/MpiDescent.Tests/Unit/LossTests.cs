@@ -53,8 +53,7 @@ public class LossTests
         var y = kind.IsBinary() ? yRaw.Select(v => v > 0.5 ? 1.0 : -1.0).ToArray()
             : softmax ? Enumerable.Range(0, yRaw.Length).Select(i => (double)((i * 7 + (yRaw[i] > 0.5 ? 1 : 0)) % 3)).ToArray() : yRaw;
         double[] point = softmax ? Enumerable.Range(0, 3 * d + 3).Select(k => 0.1 * ((k * 5 % 11) - 5)).ToArray() : [0.3, -0.8, 0.2, 0.55, -0.1];
-        var settings = new ObjectiveSettings(kind, true, L2: 0.05, NegativeClassWeight: kind.IsBinary() ? 2.5 : 1, PositiveClassWeight: kind.IsBinary() ? 0.7 : 1,
-            TotalWeight: kind.IsBinary() ? y.Sum(v => v > 0 ? 0.7 : 2.5) : null, Classes: softmax ? 3 : 1);
+        var settings = new ObjectiveSettings(kind, true, L2: 0.05, NegativeClassWeight: kind.IsBinary() ? 2.5 : 1, PositiveClassWeight: kind.IsBinary() ? 0.7 : 1, Classes: softmax ? 3 : 1);
         var results = ThreadedCommunicator.Run(3, comm =>
         {
             var (shard, partition) = Shards.For(comm, x, y, d);
