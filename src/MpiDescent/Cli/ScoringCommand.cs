@@ -79,11 +79,16 @@ public static class ScoringCommand
         for (int i = 0; i < shard.Rows; i++)
         {
             var p = probabilities.AsSpan(i * classes, classes);
-            for (int k = 0; k < classes; k++) p[k] = DenseKernels.Dot(shard.Features.Slice(i * d, d), model.WeightMatrix[k]) + model.Intercepts![k];
-            double max = p.ToArray().Max(), sum = 0;
+            int best = 0;
+            for (int k = 0; k < classes; k++)
+            {
+                p[k] = DenseKernels.Dot(shard.Features.Slice(i * d, d), model.WeightMatrix[k]) + model.Intercepts![k];
+                if (p[k] > p[best]) best = k;
+            }
+            double max = p[best], sum = 0;
             for (int k = 0; k < classes; k++) sum += p[k] = Math.Exp(p[k] - max);
             for (int k = 0; k < classes; k++) p[k] /= sum;
-            predicted[i] = p.IndexOf(p.ToArray().Max());
+            predicted[i] = best;
         }
         if (options.Command == "predict")
         {

@@ -31,11 +31,7 @@ public sealed record ClassificationMetrics(long Rows, double Accuracy, double Pr
             counts[actual ? (predicted ? 0 : 3) : (predicted ? 1 : 2)]++;
             int bin = Math.Clamp((int)((scores[i] - min) / width), 0, Bins - 1);
             counts[4 + 2 * bin + (actual ? 0 : 1)]++;
-            if (logistic)
-            {
-                double margin = (actual ? 1 : -1) * scores[i];
-                logLoss.Add(0, Math.Max(-margin, 0) + VectorFunctions.Log1pUnit(Math.Exp(-Math.Abs(margin))));
-            }
+            if (logistic) logLoss.Add(0, default(Losses.LogisticLoss).Evaluate(scores[i], actual ? 1 : -1).Value);
         }
         comm.AllreduceSum(counts);
         var logLossTotal = new double[1];
