@@ -9,7 +9,11 @@ public interface ILoss
     /// <summary>ℓ(z, y) and ∂ℓ/∂z at the same point.</summary>
     (double Value, double Derivative) Evaluate(double z, double y);
 
-    /// <summary>The same for many rows at once (the kernels call this once per sub-block, so a loss can vectorize).</summary>
+    /// <summary>Whether <see cref="EvaluateMany"/> is faster than row-by-row evaluation (a vectorized implementation); a
+    /// constant per loss, so the JIT keeps only one path of the kernel.</summary>
+    bool Batched { get; }
+
+    /// <summary>The same for many rows at once (the kernels call this once per sub-block when <see cref="Batched"/>).</summary>
     void EvaluateMany(ReadOnlySpan<double> z, ReadOnlySpan<double> y, Span<double> values, Span<double> derivatives);
 }
 

@@ -8,6 +8,9 @@ namespace MpiDescent.Losses;
 public readonly struct SquaredLoss : ILoss
 {
     /// <inheritdoc />
+    public bool Batched => false;
+
+    /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public (double Value, double Derivative) Evaluate(double z, double y)
     {
@@ -24,6 +27,9 @@ public readonly struct SquaredLoss : ILoss
 /// <summary>log(1 + e^(−m)) with the margin m = yz, computed without overflow for any m; derivative −y·σ(−m).</summary>
 public readonly struct LogisticLoss : ILoss
 {
+    /// <inheritdoc />
+    public bool Batched => true;
+
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public (double Value, double Derivative) Evaluate(double z, double y)
@@ -59,6 +65,9 @@ public readonly struct LogisticLoss : ILoss
 public readonly struct HingeLoss : ILoss
 {
     /// <inheritdoc />
+    public bool Batched => false;
+
+    /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public (double Value, double Derivative) Evaluate(double z, double y)
     {
@@ -75,6 +84,9 @@ public readonly struct HingeLoss : ILoss
 /// <summary>max(0, 1 − yz)²; derivative −2y·max(0, 1 − yz).</summary>
 public readonly struct SquaredHingeLoss : ILoss
 {
+    /// <inheritdoc />
+    public bool Batched => false;
+
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public (double Value, double Derivative) Evaluate(double z, double y)

@@ -59,6 +59,7 @@ public static class DenseKernels
     /// once per 32 rows instead of once per row. Each gradient element accumulates its rows in order with fused
     /// multiply-add, so the result depends only on the block.
     /// </summary>
+    [SkipLocalsInit] // the sub-block buffers are written before they are read
     public static (double SumLoss, double SumDerivative, double ValidationLoss) LinearBlock<TLoss>(ReadOnlySpan<double> x, ReadOnlySpan<double> y,
         ReadOnlySpan<double> w, double b, Span<double> gradW, ReadOnlySpan<double> trainWeights = default, ReadOnlySpan<double> validationWeights = default)
         where TLoss : struct, Losses.ILoss
@@ -75,19 +76,22 @@ public static class DenseKernels
         {
             int n = Math.Min(SubBlockRows, y.Length - first);
             var rows = x.Slice(first * d, n * d);
-            for (int i = 0; i < n; i++) z[i] = Dot(rows.Slice(i * d, d), w) + b;
-            loss.EvaluateMany(z[..n], y.Slice(first, n), values[..n], r[..n]);
+            if (loss.Batched)
+            {
+                for (int i = 0; i < n; i++) z[i] = Dot(rows.Slice(i * d, d), w) + b;
+                loss.EvaluateMany(z[..n], y.Slice(first, n), values[..n], r[..n]);
+            }
             for (int i = 0; i < n; i++)
             {
-                double value = values[i], derivative = r[i];
+                var (value, derivative) = loss.Batched ? (values[i], r[i]) : loss.Evaluate(Dot(rows.Slice(i * d, d), w) + b, y[first + i]);
                 if (validating) validation += validationWeights[first + i] * value;
                 if (weighted)
                 {
                     double t = trainWeights[first + i];
                     value *= t;
                     derivative *= t;
-                    r[i] = derivative;
                 }
+                r[i] = derivative;
                 sumLoss += value;
                 sumDerivative += derivative;
             }
