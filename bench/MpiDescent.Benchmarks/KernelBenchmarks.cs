@@ -10,7 +10,7 @@ namespace MpiDescent.Benchmarks;
 public class KernelBenchmarks
 {
     private const int Rows = 1024, D = 64, Classes = 10;
-    private AlignedBuffer _x = null!, _w = null!, _g = null!, _wSoftmax = null!, _gSoftmax = null!;
+    private AlignedBuffer<double> _x = null!, _w = null!, _g = null!, _wSoftmax = null!, _gSoftmax = null!;
     private double[] _yRegression = null!, _yBinary = null!, _yClass = null!, _b = null!, _gb = null!, _partial = null!;
     private ExactVectorSum _exact = null!;
 
@@ -18,14 +18,14 @@ public class KernelBenchmarks
     public void Setup()
     {
         var random = new Random(1);
-        _x = new AlignedBuffer(Rows * D);
+        _x = new AlignedBuffer<double>(Rows * D);
         for (int i = 0; i < Rows * D; i++) _x.Span[i] = random.NextDouble() - 0.5;
-        _w = new AlignedBuffer(D);
+        _w = new AlignedBuffer<double>(D);
         for (int j = 0; j < D; j++) _w.Span[j] = random.NextDouble() - 0.5;
-        _g = new AlignedBuffer(D);
-        _wSoftmax = new AlignedBuffer(Classes * D);
+        _g = new AlignedBuffer<double>(D);
+        _wSoftmax = new AlignedBuffer<double>(Classes * D);
         for (int j = 0; j < Classes * D; j++) _wSoftmax.Span[j] = random.NextDouble() - 0.5;
-        _gSoftmax = new AlignedBuffer(Classes * D);
+        _gSoftmax = new AlignedBuffer<double>(Classes * D);
         _yRegression = Enumerable.Range(0, Rows).Select(_ => random.NextDouble()).ToArray();
         _yBinary = _yRegression.Select(v => v > 0.5 ? 1.0 : -1.0).ToArray();
         _yClass = Enumerable.Range(0, Rows).Select(i => (double)(i % Classes)).ToArray();

@@ -33,10 +33,11 @@ public static class TestData
     }
 
     /// <summary>Writes rows to a data file and returns its path.</summary>
-    public static string WriteDataFile(string dir, double[] x, double[] y, int features, string name = "data.bin")
+    public static string WriteDataFile(string dir, double[] x, double[] y, int features, string name = "data.bin",
+        ElementType elementType = ElementType.Float64)
     {
         var path = Path.Combine(dir, name);
-        using var writer = new DataFileWriter(path, features);
+        using var writer = new DataFileWriter(path, features, elementType: elementType);
         for (int i = 0; i < y.Length; i++) writer.WriteRow(x.AsSpan(i * features, features), y[i]);
         writer.Complete();
         return path;

@@ -20,7 +20,7 @@ public static class BenchCommand
     {
         var line = Collective.Agree(comm, errors, () =>
         {
-            var l = CommandLine.Parse("bench", args, new HashSet<string> { "repeat", "json" }, new HashSet<string>());
+            var l = CommandLine.Parse("bench", args, new HashSet<string> { "repeat", "json" }, new HashSet<string> { "gram" });
             l.RequirePositionals("DATA.bin");
             return l;
         });
@@ -32,21 +32,31 @@ public static class BenchCommand
         var shard = Collective.Agree(comm, errors, () => DataShard.Load(path, header, start, end, comm.Rank));
         int d = header.Features;
         var theta = Enumerable.Range(0, d + 1).Select(j => 0.01 * ((j % 7) - 3)).ToArray();
-        var gradW = new AlignedBuffer(d);
-        var weights = new AlignedBuffer(d);
+        var gradW = new AlignedBuffer<double>(d);
+        var weights = new AlignedBuffer<double>(d);
         theta.AsSpan(0, d).CopyTo(weights.Span);
         double sink = 0;
-
-        // The plain read and the kernel are interleaved too: this ratio is the target, and memory bandwidth drifts.
-        var (read, kernel, readOverKernel) = MedianPair(repeat, comm, () => sink += StreamingRead.Sum(shard.Features), () =>
+        Action Kernel(DataShard s) => () =>
         {
-            for (int first = 0; first < shard.Rows; first += partition.BlockRows)
+            for (int first = 0; first < s.Rows; first += partition.BlockRows)
             {
-                int rows = Math.Min(partition.BlockRows, shard.Rows - first);
-                sink += DenseKernels.LinearBlock<Losses.SquaredLoss>(shard.Features.Slice(first * d, rows * d), shard.Labels.AsSpan(first, rows),
+                int rows = Math.Min(partition.BlockRows, s.Rows - first);
+                sink += DenseKernels.LinearBlock<Losses.SquaredLoss>(s.FeatureRows.Slice(first, rows), s.Labels.AsSpan(first, rows),
                     weights.Span, theta[d], gradW.Span).SumLoss;
             }
-        });
+        };
+
+        // The plain read and the kernel are interleaved too: this ratio is the target, and memory bandwidth drifts.
+        var (read, kernel, readOverKernel) = MedianPair(repeat, comm, () => sink += StreamingRead.Sum(shard.FeatureRows), Kernel(shard));
+        // float32 storage against float64, same values (rounded) in the same run: the kernel's time per row.
+        double float32Kernel = double.NaN, float64Kernel = double.NaN, float64OverFloat32 = double.NaN;
+        if (shard.ElementType == ElementType.Float64)
+        {
+            var singles = new float[shard.Features.Length];
+            for (int k = 0; k < singles.Length; k++) singles[k] = (float)shard.Features[k];
+            var single = DataShard.FromArrays(header, start, singles, shard.Labels);
+            (float64Kernel, float32Kernel, float64OverFloat32) = MedianPair(repeat, comm, Kernel(shard), Kernel(single));
+        }
         var gradient = new double[d + 1];
         var reproducible = new LinearObjective(shard, partition, comm, new ObjectiveSettings(FitIntercept: true, Summation: Summation.Reproducible));
         var plain = new LinearObjective(shard, partition, comm, new ObjectiveSettings(FitIntercept: true, Summation: Summation.Plain));
@@ -61,19 +71,45 @@ public static class BenchCommand
         var (allreduceExact, allreducePlain, _) = MedianPair(repeat, comm, () => { exactSum.Add(0, 1.0); exactSum.Reduce(comm, sink2); },
             () => { plainSum.Add(0, 1.0); plainSum.Reduce(comm, sink2); });
 
+        // With --gram: the exact solver's pass (XᵀX and Xᵀy over all blocks, reduction, Cholesky) in both summation modes,
+        // and the Gram kernel alone over the same blocks (no sums), each interleaved with the plain-summation solve.
+        double gramReproducible = double.NaN, gramPlain = double.NaN, gramKernel = double.NaN;
+        if (line.Has("gram"))
+        {
+            var gram = new GramKernel(d);
+            var c = new AlignedBuffer<double>(gram.OutputLength);
+            (gramReproducible, gramPlain, _) = MedianPair(repeat, comm,
+                () => sink += NormalEquations.Solve(shard, partition, comm, true, Summation.Reproducible)[0],
+                () => sink += NormalEquations.Solve(shard, partition, comm, true, Summation.Plain)[0]);
+            (gramKernel, _, _) = MedianPair(repeat, comm, () =>
+            {
+                for (int first = 0; first < shard.Rows; first += partition.BlockRows)
+                {
+                    c.Span.Clear();
+                    gram.Accumulate(shard.FeatureRows.Slice(first, Math.Min(partition.BlockRows, shard.Rows - first)), c.Span);
+                }
+                sink += c.Span[0];
+            }, () => sink += NormalEquations.Solve(shard, partition, comm, true, Summation.Plain)[0]);
+        }
+
         // Seconds are the slowest rank's; bytes are the whole job's.
-        double bytes = (double)header.Rows * d * 8;
+        double bytes = (double)header.Rows * d * header.ElementBytes;
         var result = new BenchResult(header.Rows, d, comm.Size, repeat, Environment.ProcessorCount, System.Numerics.Vector<double>.Count * 64,
-            bytes / read / 1e9, bytes / kernel / 1e9, readOverKernel, evalReproducible, evalPlain, ratio, allreduceExact, allreducePlain, sink != 0.5);
+            bytes / read / 1e9, bytes / kernel / 1e9, readOverKernel, evalReproducible, evalPlain, ratio, allreduceExact, allreducePlain,
+            ConvertCommand.Describe(header.ElementType), float32Kernel, float64OverFloat32, gramReproducible, gramPlain, gramKernel, sink != 0.5);
         if (comm.Rank == 0)
         {
             var c = CultureInfo.InvariantCulture;
-            output.WriteLine(string.Create(c, $"bench: {header.Rows} rows x {d} features on {comm.Size} rank(s), median of {repeat}, {result.VectorBits}-bit vectors"));
+            output.WriteLine(string.Create(c, $"bench: {header.Rows} rows x {d} features ({result.ElementType}) on {comm.Size} rank(s), median of {repeat}, {result.VectorBits}-bit vectors"));
             output.WriteLine(string.Create(c, $"  plain read        {result.ReadGBps,8:F2} GB/s"));
             output.WriteLine(string.Create(c, $"  gradient kernel   {result.KernelGBps,8:F2} GB/s   = {result.KernelOverRead:P1} of the plain read"));
+            if (!double.IsNaN(float32Kernel))
+                output.WriteLine(string.Create(c, $"  same kernel on a float32 copy: {float32Kernel * 1e3:F3} ms vs {float64Kernel * 1e3:F3} ms   float64/float32 time = {float64OverFloat32:F2} (median of interleaved pairs)"));
             output.WriteLine(string.Create(c, $"  evaluation, reproducible {evalReproducible * 1e3,8:F3} ms"));
             output.WriteLine(string.Create(c, $"  evaluation, plain        {evalPlain * 1e3,8:F3} ms   reproducible/plain = {result.ReproducibleOverPlain:F3} (median of interleaved pairs)"));
             output.WriteLine(string.Create(c, $"  allreduce alone: exact {allreduceExact * 1e6,8:F1} us, plain {allreducePlain * 1e6,8:F1} us ({d + 4} values)"));
+            if (!double.IsNaN(gramKernel))
+                output.WriteLine(string.Create(c, $"  exact solver pass: reproducible {gramReproducible:F4} s, plain {gramPlain:F4} s, Gram kernel alone {gramKernel:F4} s"));
             if (line.Text("json") is string json) Json.Write(json, result);
         }
         return ExitCodes.Success;
@@ -111,4 +147,5 @@ public static class BenchCommand
 /// <summary>The figures <c>bench</c> reports (GB/s over the whole job's feature bytes).</summary>
 public sealed record BenchResult(long Rows, int Features, int Ranks, int Repeat, int ProcessorCount, int VectorBits,
     double ReadGBps, double KernelGBps, double KernelOverRead, double EvaluationReproducibleSeconds, double EvaluationPlainSeconds,
-    double ReproducibleOverPlain, double AllreduceExactSeconds, double AllreducePlainSeconds, bool Valid);
+    double ReproducibleOverPlain, double AllreduceExactSeconds, double AllreducePlainSeconds, string ElementType, double Float32KernelSeconds,
+    double Float64OverFloat32, double GramReproducibleSeconds, double GramPlainSeconds, double GramKernelSeconds, bool Valid);

@@ -8,7 +8,7 @@ public static class ConvertCommand
     /// <summary>Parses and runs.</summary>
     public static void Run(IEnumerable<string> args, TextWriter output)
     {
-        var line = CommandLine.Parse("convert", args, new HashSet<string> { "format", "label", "separator", "features", "weight" }, new HashSet<string> { "no-header" });
+        var line = CommandLine.Parse("convert", args, new HashSet<string> { "format", "label", "separator", "features", "weight", "dtype" }, new HashSet<string> { "no-header" });
         line.RequirePositionals("INPUT", "OUTPUT.bin");
         string input = line.Positionals[0], target = line.Positionals[1];
         var extension = Path.GetExtension(input).ToLowerInvariant();
@@ -16,19 +16,27 @@ public static class ConvertCommand
         if (format == "libsvm" && (line.Has("label") || line.Has("separator") || line.Has("no-header") || line.Has("weight")))
             throw line.Error("--label, --weight, --separator and --no-header apply to CSV input");
         if (format == "csv" && line.Has("features")) throw line.Error("--features applies to LIBSVM input");
+        var elementType = ParseElementType(line);
         DataFileHeader header;
         string labelNote = "";
         if (format == "csv")
         {
-            var converter = new CsvConverter(input, line.Text("label"), line.Text("separator"), !line.Has("no-header"), line.Text("weight"));
+            var converter = new CsvConverter(input, line.Text("label"), line.Text("separator"), !line.Has("no-header"), line.Text("weight"), elementType);
             header = converter.Convert(target);
             labelNote = $", label '{converter.LabelName}'";
         }
         else
         {
             int? d = line.Has("features") ? (int)line.Long("features", 0, 1, 10_000_000) : null;
-            header = new LibSvmConverter(input, d).Convert(target);
+            header = new LibSvmConverter(input, d, elementType).Convert(target);
         }
-        output.WriteLine($"wrote {target}: {header.Rows} rows x {header.Features} features{labelNote}, checksum {header.ChecksumHex}");
+        output.WriteLine($"wrote {target}: {header.Rows} rows x {header.Features} features ({Describe(header.ElementType)}){labelNote}, checksum {header.ChecksumHex}");
     }
+
+    /// <summary><c>--dtype float64|float32</c> (default float64).</summary>
+    internal static ElementType ParseElementType(CommandLine line) =>
+        line.Choice("dtype", "float64", "float64", "float32") == "float32" ? ElementType.Float32 : ElementType.Float64;
+
+    /// <summary>float64 or float32, as the options spell it.</summary>
+    internal static string Describe(ElementType type) => type == ElementType.Float32 ? "float32" : "float64";
 }

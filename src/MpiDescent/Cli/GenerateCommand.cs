@@ -9,7 +9,7 @@ public static class GenerateCommand
     /// <summary>Parses and runs.</summary>
     public static void Run(IEnumerable<string> args, TextWriter output)
     {
-        var line = CommandLine.Parse("generate", args, new HashSet<string> { "rows", "features", "noise", "seed", "labels" }, new HashSet<string>());
+        var line = CommandLine.Parse("generate", args, new HashSet<string> { "rows", "features", "noise", "seed", "labels", "dtype" }, new HashSet<string>());
         line.RequirePositionals("OUTPUT.bin");
         if (!line.Has("rows") || !line.Has("features")) throw line.Error("--rows and --features are required");
         long rows = line.Long("rows", 0, 1);
@@ -18,9 +18,9 @@ public static class GenerateCommand
         int seed = (int)line.Long("seed", 1, int.MinValue, int.MaxValue);
         var path = line.Positionals[0];
         bool logistic = line.Choice("labels", "regression", "regression", "logistic") == "logistic";
-        var (weights, intercept, header) = SyntheticData.Write(path, rows, features, noise, seed, logistic);
+        var (weights, intercept, header) = SyntheticData.Write(path, rows, features, noise, seed, logistic, ConvertCommand.ParseElementType(line));
         var truthPath = Path.ChangeExtension(path, ".truth.json");
         Json.Write(truthPath, new { weights, intercept, noise, seed, rows, features });
-        output.WriteLine($"wrote {path}: {rows} rows x {features} features, checksum {header.ChecksumHex}; true weights in {truthPath}");
+        output.WriteLine($"wrote {path}: {rows} rows x {features} features ({ConvertCommand.Describe(header.ElementType)}), checksum {header.ChecksumHex}; true weights in {truthPath}");
     }
 }

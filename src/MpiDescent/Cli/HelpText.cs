@@ -89,11 +89,15 @@ public static class HelpText
           --separator C             CSV separator: a character, 'tab' or 'space' (default: detected from the header)
           --no-header               the CSV has no header row (columns are named c0, c1, ...)
           --features D              LIBSVM feature count (default: the largest index, found in a first pass)
+          --dtype float64|float32   storage of every value (default float64). float32 halves the file and the bytes
+                                    each iteration reads (computation stays in double); values are rounded to 7
+                                    significant digits, labels and weights included; beyond ±3.4e38 is an error
         """;
 
     /// <summary>generate.</summary>
     public const string Generate = """
         Usage: MpiDescent generate OUTPUT.bin --rows N --features D [--noise S] [--seed K] [--labels regression|logistic]
+                                      [--dtype float64|float32]
 
         Writes y = x.w + b + S*e with x, w, b, e standard normal (seeded), and the true w and b to OUTPUT.truth.json;
         with --labels logistic, y in {0, 1} with P(y = 1) = sigmoid((x.w + b) / sqrt(D)).
@@ -102,6 +106,7 @@ public static class HelpText
           --noise S       noise standard deviation (default 0.1)
           --seed K        random seed (default 1)
           --labels K      regression (default) or logistic (binary labels 0/1)
+          --dtype T       float64 (default) or float32 storage, as for convert
         """;
 
     /// <summary>inspect.</summary>
@@ -131,10 +136,13 @@ public static class HelpText
 
     /// <summary>bench.</summary>
     public const string Bench = """
-        Usage: mpiexec.mpich -n N MpiDescent bench DATA.bin [--repeat R] [--json PATH]
+        Usage: mpiexec.mpich -n N MpiDescent bench DATA.bin [--repeat R] [--json PATH] [--gram]
 
         Measures on the job's own slices, as medians of R runs (default 20) of the slowest rank: a plain streaming
         read of the feature bytes, the fused least-squares gradient kernel over the same bytes (GB/s and their ratio),
         and one distributed evaluation (kernel, block sums, Allreduce) with reproducible and with plain summation.
+        On a float64 file it also times the kernel on a float32 copy of the slice (float64/float32 time per pass).
+        --gram  also time the exact solver's pass (XᵀX, Xᵀy, reduction, Cholesky) in both summation modes and its
+                Gram kernel alone.
         """;
 }

@@ -30,8 +30,12 @@ public static class ScoringCommand
             Collective.Agree(comm, errors, () => throw new UsageException($"--proba needs a logistic or softmax model; {options.ModelPath} has the {model.Loss} loss"));
         if (model.WeightMatrix is not null) return MultiClass(options, model, header, shard, comm, output, errors);
         var predictions = new double[shard.Rows];
+        var row = new double[shard.FeatureCount];
         for (int i = 0; i < shard.Rows; i++)
-            predictions[i] = DenseKernels.Dot(shard.Features.Slice(i * shard.FeatureCount, shard.FeatureCount), model.Weights) + model.Intercept;
+        {
+            shard.FeatureRows.CopyRow(i, row);
+            predictions[i] = DenseKernels.Dot(row, model.Weights) + model.Intercept;
+        }
         if (options.Command == "predict")
         {
             if (binary)
@@ -76,13 +80,15 @@ public static class ScoringCommand
         int d = header.Features, classes = model.WeightMatrix!.Length;
         var probabilities = new double[shard.Rows * classes];
         var predicted = new double[shard.Rows];
+        var row = new double[d];
         for (int i = 0; i < shard.Rows; i++)
         {
+            shard.FeatureRows.CopyRow(i, row);
             var p = probabilities.AsSpan(i * classes, classes);
             int best = 0;
             for (int k = 0; k < classes; k++)
             {
-                p[k] = DenseKernels.Dot(shard.Features.Slice(i * d, d), model.WeightMatrix[k]) + model.Intercepts![k];
+                p[k] = DenseKernels.Dot(row, model.WeightMatrix[k]) + model.Intercepts![k];
                 if (p[k] > p[best]) best = k;
             }
             double max = p[best], sum = 0;

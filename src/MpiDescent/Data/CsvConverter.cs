@@ -8,7 +8,8 @@ namespace MpiDescent.Data;
 /// whitespace separated; quoted fields, BOM, CRLF and blank lines accepted) into a data file in constant memory.
 /// Every malformed line is an <see cref="InputFileException"/> naming the line and column.
 /// </summary>
-public sealed class CsvConverter(string inputPath, string? label, string? separator, bool hasHeader, string? weight = null)
+public sealed class CsvConverter(string inputPath, string? label, string? separator, bool hasHeader, string? weight = null,
+    ElementType elementType = ElementType.Float64)
 {
     /// <summary>The label column's name once <see cref="Convert"/> has run.</summary>
     public string LabelName { get; private set; } = "";
@@ -32,7 +33,7 @@ public sealed class CsvConverter(string inputPath, string? label, string? separa
         var names = columns.Where((_, i) => i != labelIndex && i != weightIndex).ToArray();
         if (names.Length == 0) throw new InputFileException(inputPath, "no feature columns left besides the label and the weight");
         var features = new double[names.Length];
-        using var writer = new DataFileWriter(outputPath, names.Length, names, weights: weightIndex >= 0);
+        using var writer = new DataFileWriter(outputPath, names.Length, names, weights: weightIndex >= 0, elementType: elementType);
         string? line = hasHeader ? NextLine(reader, ref lineNumber) : first;
         for (; line is not null; line = NextLine(reader, ref lineNumber))
         {
@@ -77,6 +78,8 @@ public sealed class CsvConverter(string inputPath, string? label, string? separa
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v))
             throw new InputFileException(inputPath, $"line {line}, column '{column}': '{Truncate(text)}' is not a number");
         if (!double.IsFinite(v)) throw new InputFileException(inputPath, $"line {line}, column '{column}': {text} is not finite");
+        if (!DataFileWriter.Fits(v, elementType))
+            throw new InputFileException(inputPath, $"line {line}, column '{column}': {text} is beyond float32's range (±3.4e38); convert with --dtype float64");
         return v;
     }
 

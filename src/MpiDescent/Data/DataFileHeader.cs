@@ -27,7 +27,7 @@ public sealed record DataFileHeader(long Rows, int Features, ElementType Element
     /// <summary>Byte offset of the first row.</summary>
     public long DataOffset => FixedBytes + NamesBytes.Length;
     /// <summary>Bytes per stored value.</summary>
-    public int ElementBytes => 8;
+    public int ElementBytes => ElementType == ElementType.Float32 ? 4 : 8;
     /// <summary>Values per row record: the features, the label, and the weight when the file has weights.</summary>
     public int RecordValues => Features + 1 + (HasWeights ? 1 : 0);
     /// <summary>Bytes per row record.</summary>
@@ -100,7 +100,9 @@ public sealed record DataFileHeader(long Rows, int Features, ElementType Element
         BinaryPrimitives.WriteUInt64LittleEndian(all.AsSpan(48), 0);
         if (XxHash3.HashToUInt64(all) != headerChecksum)
             throw new InputFileException(path, "header checksum mismatch: the header is corrupt");
-        if (elementType != (byte)ElementType.Float64) throw new InputFileException(path, $"element type {elementType} is not supported (1 = float64)");
+        if (elementType is not ((byte)ElementType.Float64 or (byte)ElementType.Float32))
+            throw new InputFileException(path, $"element type {elementType} is not supported (1 = float64, 2 = float32)");
+        int elementBytes = elementType == (byte)ElementType.Float32 ? 4 : 8;
         if (layout != 0) throw new InputFileException(path, $"layout {layout} is not supported (0 = dense rows)");
         if ((flags & ~WeightsFlag) != 0) throw new InputFileException(path, $"unknown flags 0x{flags:x4} (this program knows 0x0001, example weights)");
         bool hasWeights = (flags & WeightsFlag) != 0;
@@ -109,7 +111,7 @@ public sealed record DataFileHeader(long Rows, int Features, ElementType Element
         if (blockRows < 1) throw new InputFileException(path, $"header is corrupt: checksum block of {blockRows} rows");
         // Bound the counts by the file's length before any multiplication, so a corrupt header cannot overflow the sizes.
         long available = length - FixedBytes - namesLength;
-        if (features > MaxFeatures || rows > available / ((features + 1L + (hasWeights ? 1 : 0)) * 8))
+        if (features > MaxFeatures || rows > available / ((features + 1L + (hasWeights ? 1 : 0)) * elementBytes))
             throw new InputFileException(path, $"the header describes {rows} rows × {features} features, more than the file's {length} bytes can hold: truncated or corrupt");
         string[] names = namesLength == 0 ? [] : Encoding.UTF8.GetString(all, FixedBytes, namesLength).Split('\n');
         if (names.Length != 0 && names.Length != features)

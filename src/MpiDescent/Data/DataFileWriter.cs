@@ -22,13 +22,15 @@ public sealed class DataFileWriter : IDisposable
     private long _rows;
 
     private readonly bool _weights;
+    private readonly ElementType _elementType;
 
     /// <summary>Starts a file with <paramref name="features"/> features per row, optional names, and optionally a weight
-    /// per row (<paramref name="weights"/>).</summary>
+    /// per row (<paramref name="weights"/>), storing values as <paramref name="elementType"/>.</summary>
     public DataFileWriter(string path, int features, IReadOnlyList<string>? featureNames = null,
-        int checksumBlockRows = DataFileHeader.DefaultChecksumBlockRows, bool weights = false)
+        int checksumBlockRows = DataFileHeader.DefaultChecksumBlockRows, bool weights = false, ElementType elementType = ElementType.Float64)
     {
         _weights = weights;
+        _elementType = elementType;
         if (features < 1) throw new InputFileException(path, "cannot write a data file with no features");
         _features = features;
         _names = featureNames?.ToArray() ?? [];
@@ -36,7 +38,7 @@ public sealed class DataFileWriter : IDisposable
             throw new ArgumentException($"{_names.Length} names for {features} features");
         if (_names.Any(n => n.Contains('\n'))) throw new ArgumentException("feature names cannot contain line breaks");
         _blockRows = checksumBlockRows;
-        _record = new byte[(features + 1 + (weights ? 1 : 0)) * 8];
+        _record = new byte[(features + 1 + (weights ? 1 : 0)) * (elementType == ElementType.Float32 ? 4 : 8)];
         _file = new AtomicFile(path);
         _output = new BufferedStream(_file.Stream, 1 << 20);
         _output.Write(Header(0, 0).ToBytes());
@@ -45,13 +47,15 @@ public sealed class DataFileWriter : IDisposable
     /// <summary>Rows written so far.</summary>
     public long Rows => _rows;
 
-    /// <summary>Appends one row: its features, label and (files with weights) weight.</summary>
+    /// <summary>Appends one row: its features, label and (files with weights) weight. A float32 file stores each value
+    /// rounded to the nearest float32.</summary>
+    /// <exception cref="OverflowException">A finite value is beyond float32's range (±3.4e38) in a float32 file.</exception>
     public void WriteRow(ReadOnlySpan<double> features, double label, double weight = 1)
     {
         if (features.Length != _features) throw new ArgumentException($"row has {features.Length} features, the file {_features}");
-        for (int j = 0; j < _features; j++) BinaryPrimitives.WriteDoubleLittleEndian(_record.AsSpan(j * 8), features[j]);
-        BinaryPrimitives.WriteDoubleLittleEndian(_record.AsSpan(_features * 8), label);
-        if (_weights) BinaryPrimitives.WriteDoubleLittleEndian(_record.AsSpan((_features + 1) * 8), weight);
+        for (int j = 0; j < _features; j++) Put(j, features[j]);
+        Put(_features, label);
+        if (_weights) Put(_features + 1, weight);
         _output.Write(_record);
         _blockHash.Append(_record);
         if (++_rows % _blockRows != 0) return;
@@ -74,8 +78,24 @@ public sealed class DataFileWriter : IDisposable
         return header;
     }
 
+    private void Put(int index, double value)
+    {
+        if (_elementType == ElementType.Float64)
+        {
+            BinaryPrimitives.WriteDoubleLittleEndian(_record.AsSpan(index * 8), value);
+            return;
+        }
+        float single = (float)value;
+        if (float.IsInfinity(single) && double.IsFinite(value)) throw new OverflowException($"{value} is beyond float32's range (±3.4e38)");
+        BinaryPrimitives.WriteSingleLittleEndian(_record.AsSpan(index * 4), single);
+    }
+
+    /// <summary>Whether <paramref name="value"/> can be stored as <paramref name="elementType"/> (finite after rounding).</summary>
+    public static bool Fits(double value, ElementType elementType) =>
+        elementType == ElementType.Float64 || !double.IsFinite(value) || Math.Abs(value) <= float.MaxValue || float.IsFinite((float)value);
+
     private DataFileHeader Header(long rows, ulong checksum) =>
-        new(rows, _features, ElementType.Float64, _blockRows, _names, checksum, _weights);
+        new(rows, _features, _elementType, _blockRows, _names, checksum, _weights);
 
     /// <inheritdoc />
     public void Dispose() => _file.Dispose();

@@ -7,7 +7,7 @@ namespace MpiDescent.Data;
 /// Streams LIBSVM/svmlight text (<c>label index:value ...</c>, 1-based increasing indices, '#' comments) into a dense
 /// data file in constant memory: a first pass finds the feature count (unless given), a second writes the rows.
 /// </summary>
-public sealed class LibSvmConverter(string inputPath, int? features)
+public sealed class LibSvmConverter(string inputPath, int? features, ElementType elementType = ElementType.Float64)
 {
     /// <summary>Converts to <paramref name="outputPath"/>; returns the written header.</summary>
     public DataFileHeader Convert(string outputPath)
@@ -15,7 +15,7 @@ public sealed class LibSvmConverter(string inputPath, int? features)
         int d = features ?? Scan(null);
         var row = new double[d];
         var names = Enumerable.Range(1, d).Select(i => $"f{i}").ToArray();
-        using var writer = new DataFileWriter(outputPath, d, names);
+        using var writer = new DataFileWriter(outputPath, d, names, elementType: elementType);
         Scan((label, entries) =>
         {
             Array.Clear(row);
@@ -69,6 +69,8 @@ public sealed class LibSvmConverter(string inputPath, int? features)
     {
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v))
             throw new InputFileException(inputPath, $"line {line}: {what} '{text}' is not a finite number");
+        if (!DataFileWriter.Fits(v, elementType))
+            throw new InputFileException(inputPath, $"line {line}: {what} '{text}' is beyond float32's range (±3.4e38); convert with --dtype float64");
         return v;
     }
 }

@@ -4,27 +4,29 @@ using System.Runtime.InteropServices;
 namespace MpiDescent.Numerics;
 
 /// <summary>
-/// A buffer of doubles whose first element sits on a 64-byte (cache-line) boundary: a pinned array with an offset.
-/// The kernels' hot accumulators live here; a managed array is only 8-byte aligned, and a vector load or store that
-/// splits a cache line costs extra on every row, at a rate that depends on where the allocator happened to put it.
+/// A buffer of <typeparamref name="T"/> (double or float) whose first element sits on a 64-byte (cache-line) boundary:
+/// a pinned array with an offset. The kernels' hot accumulators and the data slices live here; a managed array is only
+/// 8-byte aligned, and a vector load or store that splits a cache line costs extra on every row, at a rate that depends
+/// on where the allocator happened to put it.
 /// </summary>
-public sealed class AlignedBuffer
+public sealed class AlignedBuffer<T> where T : unmanaged
 {
     private const int Alignment = 64;
-    private readonly double[] _array;
+    private readonly T[] _array;
     private readonly int _offset;
 
-    /// <summary>Allocates <paramref name="length"/> doubles, zeroed unless the caller will overwrite them all
+    /// <summary>Allocates <paramref name="length"/> elements, zeroed unless the caller will overwrite them all
     /// (<paramref name="zeroed"/> false: saves touching the memory twice, e.g. for a data slice about to be read).</summary>
     public unsafe AlignedBuffer(long length, bool zeroed = true)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         Length = length;
-        int size = (int)checked(length + Alignment / sizeof(double));
-        _array = zeroed ? GC.AllocateArray<double>(size, pinned: true) : GC.AllocateUninitializedArray<double>(size, pinned: true);
+        int elementBytes = Unsafe.SizeOf<T>();
+        int size = (int)checked(length + Alignment / elementBytes);
+        _array = zeroed ? GC.AllocateArray<T>(size, pinned: true) : GC.AllocateUninitializedArray<T>(size, pinned: true);
         long address = (long)Unsafe.AsPointer(ref _array[0]);
-        _offset = (int)((Alignment - address % Alignment) % Alignment / sizeof(double));
-        if (!zeroed) AdviseHugePages(address, (long)size * sizeof(double));
+        _offset = (int)((Alignment - address % Alignment) % Alignment / elementBytes);
+        if (!zeroed) AdviseHugePages(address, (long)size * elementBytes);
     }
 
     /// <summary>On Linux, asks for transparent huge pages on the 2 MB-aligned interior of a large buffer before it is
@@ -35,15 +37,18 @@ public sealed class AlignedBuffer
         const long HugePage = 2 << 20;
         if (!OperatingSystem.IsLinux() || bytes < 4 * HugePage) return;
         long start = (address + HugePage - 1) / HugePage * HugePage, end = (address + bytes) / HugePage * HugePage;
-        if (end > start) _ = madvise((nint)start, (nuint)(end - start), 14 /* MADV_HUGEPAGE */);
+        if (end > start) _ = NativeMethods.madvise((nint)start, (nuint)(end - start), 14 /* MADV_HUGEPAGE */);
     }
 
-    [DllImport("libc", SetLastError = true)]
-    private static extern int madvise(nint address, nuint length, int advice);
-
-    /// <summary>Number of doubles.</summary>
+    /// <summary>Number of elements.</summary>
     public long Length { get; }
 
     /// <summary>The aligned elements.</summary>
-    public Span<double> Span => _array.AsSpan(_offset, (int)Length);
+    public Span<T> Span => _array.AsSpan(_offset, (int)Length);
+}
+
+internal static class NativeMethods
+{
+    [DllImport("libc", SetLastError = true)]
+    internal static extern int madvise(nint address, nuint length, int advice);
 }

@@ -6,7 +6,9 @@ namespace MpiDescent.Numerics;
 
 /// <summary>
 /// The hot loops over row-major dense rows, vectorized with <see cref="Vector{T}"/> (the widest the CPU offers)
-/// and a scalar tail. The order of operations depends only on the row length, never on where a row lives,
+/// and a scalar tail. Rows may be float64 or float32 (<see cref="FeatureRows"/>): float32 values are widened to double
+/// in registers as they are loaded (<see cref="Widening"/>), so every product and sum is computed in double, in the same
+/// order as for float64 rows. The order of operations depends only on the row length, never on where a row lives,
 /// which the bitwise reproducibility relies on.
 /// </summary>
 public static class DenseKernels
@@ -14,23 +16,28 @@ public static class DenseKernels
     /// <summary>Σ a[k]·b[k], with four independent vector accumulators (so that the loop is not bound by the latency
     /// of one chain of fused multiply-adds) and a scalar tail.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    public static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b) => RowDot(a, b);
+
+    /// <summary><see cref="Dot"/> with a row of double or float values (widened exactly, with the same operations in the
+    /// same order as for the same values stored as double).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double RowDot<T>(ReadOnlySpan<T> a, ReadOnlySpan<double> b) where T : unmanaged
     {
         int n = a.Length, w = Vector<double>.Count, k = 0;
-        ref double ra = ref MemoryMarshal.GetReference(a);
+        ref T ra = ref MemoryMarshal.GetReference(a);
         ref double rb = ref MemoryMarshal.GetReference(b);
         Vector<double> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
         for (; k <= n - 4 * w; k += 4 * w)
         {
-            acc0 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref ra, (nuint)k), Vector.LoadUnsafe(ref rb, (nuint)k), acc0);
-            acc1 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref ra, (nuint)(k + w)), Vector.LoadUnsafe(ref rb, (nuint)(k + w)), acc1);
-            acc2 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref ra, (nuint)(k + 2 * w)), Vector.LoadUnsafe(ref rb, (nuint)(k + 2 * w)), acc2);
-            acc3 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref ra, (nuint)(k + 3 * w)), Vector.LoadUnsafe(ref rb, (nuint)(k + 3 * w)), acc3);
+            acc0 = Vector.FusedMultiplyAdd(Widening.Load(ref ra, (nuint)k), Vector.LoadUnsafe(ref rb, (nuint)k), acc0);
+            acc1 = Vector.FusedMultiplyAdd(Widening.Load(ref ra, (nuint)(k + w)), Vector.LoadUnsafe(ref rb, (nuint)(k + w)), acc1);
+            acc2 = Vector.FusedMultiplyAdd(Widening.Load(ref ra, (nuint)(k + 2 * w)), Vector.LoadUnsafe(ref rb, (nuint)(k + 2 * w)), acc2);
+            acc3 = Vector.FusedMultiplyAdd(Widening.Load(ref ra, (nuint)(k + 3 * w)), Vector.LoadUnsafe(ref rb, (nuint)(k + 3 * w)), acc3);
         }
         for (; k <= n - w; k += w)
-            acc0 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref ra, (nuint)k), Vector.LoadUnsafe(ref rb, (nuint)k), acc0);
+            acc0 = Vector.FusedMultiplyAdd(Widening.Load(ref ra, (nuint)k), Vector.LoadUnsafe(ref rb, (nuint)k), acc0);
         double sum = Vector.Sum((acc0 + acc1) + (acc2 + acc3));
-        for (; k < n; k++) sum = Math.FusedMultiplyAdd(Unsafe.Add(ref ra, k), Unsafe.Add(ref rb, k), sum);
+        for (; k < n; k++) sum = Math.FusedMultiplyAdd(Widening.At(ref ra, k), Unsafe.Add(ref rb, k), sum);
         return sum;
     }
 
@@ -59,10 +66,21 @@ public static class DenseKernels
     /// once per 32 rows instead of once per row. Each gradient element accumulates its rows in order with fused
     /// multiply-add, so the result depends only on the block.
     /// </summary>
-    [SkipLocalsInit] // the sub-block buffers are written before they are read
+    public static (double SumLoss, double SumDerivative, double ValidationLoss) LinearBlock<TLoss>(FeatureRows x, ReadOnlySpan<double> y,
+        ReadOnlySpan<double> w, double b, Span<double> gradW, ReadOnlySpan<double> trainWeights = default, ReadOnlySpan<double> validationWeights = default)
+        where TLoss : struct, Losses.ILoss => x.IsSingle
+        ? LinearBlock<TLoss, float>(x.Singles, y, w, b, gradW, trainWeights, validationWeights)
+        : LinearBlock<TLoss, double>(x.Doubles, y, w, b, gradW, trainWeights, validationWeights);
+
+    /// <summary>The linear pass over float64 rows (see the <see cref="FeatureRows"/> overload).</summary>
     public static (double SumLoss, double SumDerivative, double ValidationLoss) LinearBlock<TLoss>(ReadOnlySpan<double> x, ReadOnlySpan<double> y,
         ReadOnlySpan<double> w, double b, Span<double> gradW, ReadOnlySpan<double> trainWeights = default, ReadOnlySpan<double> validationWeights = default)
-        where TLoss : struct, Losses.ILoss
+        where TLoss : struct, Losses.ILoss => LinearBlock<TLoss, double>(x, y, w, b, gradW, trainWeights, validationWeights);
+
+    [SkipLocalsInit] // the sub-block buffers are written before they are read
+    private static (double SumLoss, double SumDerivative, double ValidationLoss) LinearBlock<TLoss, T>(ReadOnlySpan<T> x, ReadOnlySpan<double> y,
+        ReadOnlySpan<double> w, double b, Span<double> gradW, ReadOnlySpan<double> trainWeights, ReadOnlySpan<double> validationWeights)
+        where TLoss : struct, Losses.ILoss where T : unmanaged
     {
         int d = w.Length;
         var loss = default(TLoss);
@@ -78,12 +96,12 @@ public static class DenseKernels
             var rows = x.Slice(first * d, n * d);
             if (loss.Batched)
             {
-                for (int i = 0; i < n; i++) z[i] = Dot(rows.Slice(i * d, d), w) + b;
+                for (int i = 0; i < n; i++) z[i] = RowDot(rows.Slice(i * d, d), w) + b;
                 loss.EvaluateMany(z[..n], y.Slice(first, n), values[..n], r[..n]);
             }
             for (int i = 0; i < n; i++)
             {
-                var (value, derivative) = loss.Batched ? (values[i], r[i]) : loss.Evaluate(Dot(rows.Slice(i * d, d), w) + b, y[first + i]);
+                var (value, derivative) = loss.Batched ? (values[i], r[i]) : loss.Evaluate(RowDot(rows.Slice(i * d, d), w) + b, y[first + i]);
                 if (validating) validation += validationWeights[first + i] * value;
                 if (weighted)
                 {
@@ -103,12 +121,24 @@ public static class DenseKernels
     /// <summary>
     /// The softmax (multinomial logistic) pass over one block: for each row z_k = x·w_k + b_k (w_k = row k of the K×d
     /// <paramref name="w"/>), p = softmax(z) computed stably, loss −z_y + log Σ e^(z_k); then for each class
-    /// ∂/∂w_k += Σᵢ (p_ik − [yᵢ = k])·xᵢ and ∂/∂b_k += Σᵢ (p_ik − [yᵢ = k]). Rows are taken 32 at a time, as in
-    /// <see cref="LinearBlock{TLoss}"/>; training and validation weights as there. Returns Σ tᵢ·loss and Σ vᵢ·loss.
+    /// ∂/∂w_k += Σᵢ (p_ik − [yᵢ = k])·xᵢ and ∂/∂b_k += Σᵢ (p_ik − [yᵢ = k]). Rows are taken 32 at a time, as in the
+    /// linear pass; training and validation weights as there. Returns Σ tᵢ·loss and Σ vᵢ·loss.
     /// </summary>
+    public static (double SumLoss, double ValidationLoss) SoftmaxBlock(FeatureRows x, ReadOnlySpan<double> y, ReadOnlySpan<double> w,
+        ReadOnlySpan<double> b, int classes, Span<double> gradW, Span<double> gradB, ReadOnlySpan<double> trainWeights = default,
+        ReadOnlySpan<double> validationWeights = default) => x.IsSingle
+        ? SoftmaxBlock<float>(x.Singles, y, w, b, classes, gradW, gradB, trainWeights, validationWeights)
+        : SoftmaxBlock<double>(x.Doubles, y, w, b, classes, gradW, gradB, trainWeights, validationWeights);
+
+    /// <summary>The softmax pass over float64 rows (see the <see cref="FeatureRows"/> overload).</summary>
     public static (double SumLoss, double ValidationLoss) SoftmaxBlock(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> w,
         ReadOnlySpan<double> b, int classes, Span<double> gradW, Span<double> gradB, ReadOnlySpan<double> trainWeights = default,
-        ReadOnlySpan<double> validationWeights = default)
+        ReadOnlySpan<double> validationWeights = default) =>
+        SoftmaxBlock<double>(x, y, w, b, classes, gradW, gradB, trainWeights, validationWeights);
+
+    private static (double SumLoss, double ValidationLoss) SoftmaxBlock<T>(ReadOnlySpan<T> x, ReadOnlySpan<double> y, ReadOnlySpan<double> w,
+        ReadOnlySpan<double> b, int classes, Span<double> gradW, Span<double> gradB, ReadOnlySpan<double> trainWeights,
+        ReadOnlySpan<double> validationWeights) where T : unmanaged
     {
         bool weighted = !trainWeights.IsEmpty, validating = !validationWeights.IsEmpty;
         double validation = 0;
@@ -126,7 +156,7 @@ public static class DenseKernels
             {
                 var row = rows.Slice(i * d, d);
                 double max = double.NegativeInfinity;
-                for (int k = 0; k < classes; k++) { z[k] = Dot(row, w.Slice(k * d, d)) + b[k]; max = Math.Max(max, z[k]); }
+                for (int k = 0; k < classes; k++) { z[k] = RowDot(row, w.Slice(k * d, d)) + b[k]; max = Math.Max(max, z[k]); }
                 double sum = 0;
                 for (int k = 0; k < classes; k++) sum += Math.Exp(z[k] - max);
                 int label = (int)y[first + i];
@@ -148,10 +178,10 @@ public static class DenseKernels
 
     /// <summary>g[j] += Σᵢ r[i]·rows[i, j] for the rows of one sub-block, in row order per element, with column chunks of
     /// up to eight vectors accumulated in registers.</summary>
-    private static void AccumulateTransposeProduct(ReadOnlySpan<double> rows, ReadOnlySpan<double> r, int d, Span<double> g)
+    private static void AccumulateTransposeProduct<T>(ReadOnlySpan<T> rows, ReadOnlySpan<double> r, int d, Span<double> g) where T : unmanaged
     {
         int w = Vector<double>.Count, n = r.Length, j = 0;
-        ref double x0 = ref MemoryMarshal.GetReference(rows);
+        ref T x0 = ref MemoryMarshal.GetReference(rows);
         ref double g0 = ref MemoryMarshal.GetReference(g);
         for (; j <= d - 8 * w; j += 8 * w)
         {
@@ -163,14 +193,14 @@ public static class DenseKernels
             {
                 var ri = new Vector<double>(r[i]);
                 nuint o = (nuint)(i * d + j);
-                a0 = Vector.FusedMultiplyAdd(ri, Vector.LoadUnsafe(ref x0, o), a0);
-                a1 = Vector.FusedMultiplyAdd(ri, Vector.LoadUnsafe(ref x0, o + (nuint)w), a1);
-                a2 = Vector.FusedMultiplyAdd(ri, Vector.LoadUnsafe(ref x0, o + (nuint)(2 * w)), a2);
-                a3 = Vector.FusedMultiplyAdd(ri, Vector.LoadUnsafe(ref x0, o + (nuint)(3 * w)), a3);
-                a4 = Vector.FusedMultiplyAdd(ri, Vector.LoadUnsafe(ref x0, o + (nuint)(4 * w)), a4);
-                a5 = Vector.FusedMultiplyAdd(ri, Vector.LoadUnsafe(ref x0, o + (nuint)(5 * w)), a5);
-                a6 = Vector.FusedMultiplyAdd(ri, Vector.LoadUnsafe(ref x0, o + (nuint)(6 * w)), a6);
-                a7 = Vector.FusedMultiplyAdd(ri, Vector.LoadUnsafe(ref x0, o + (nuint)(7 * w)), a7);
+                a0 = Vector.FusedMultiplyAdd(ri, Widening.Load(ref x0, o), a0);
+                a1 = Vector.FusedMultiplyAdd(ri, Widening.Load(ref x0, o + (nuint)w), a1);
+                a2 = Vector.FusedMultiplyAdd(ri, Widening.Load(ref x0, o + (nuint)(2 * w)), a2);
+                a3 = Vector.FusedMultiplyAdd(ri, Widening.Load(ref x0, o + (nuint)(3 * w)), a3);
+                a4 = Vector.FusedMultiplyAdd(ri, Widening.Load(ref x0, o + (nuint)(4 * w)), a4);
+                a5 = Vector.FusedMultiplyAdd(ri, Widening.Load(ref x0, o + (nuint)(5 * w)), a5);
+                a6 = Vector.FusedMultiplyAdd(ri, Widening.Load(ref x0, o + (nuint)(6 * w)), a6);
+                a7 = Vector.FusedMultiplyAdd(ri, Widening.Load(ref x0, o + (nuint)(7 * w)), a7);
             }
             a0.StoreUnsafe(ref g0, (nuint)j); a1.StoreUnsafe(ref g0, (nuint)(j + w));
             a2.StoreUnsafe(ref g0, (nuint)(j + 2 * w)); a3.StoreUnsafe(ref g0, (nuint)(j + 3 * w));
@@ -180,67 +210,14 @@ public static class DenseKernels
         for (; j <= d - w; j += w)
         {
             var a = Vector.LoadUnsafe(ref g0, (nuint)j);
-            for (int i = 0; i < n; i++) a = Vector.FusedMultiplyAdd(new Vector<double>(r[i]), Vector.LoadUnsafe(ref x0, (nuint)(i * d + j)), a);
+            for (int i = 0; i < n; i++) a = Vector.FusedMultiplyAdd(new Vector<double>(r[i]), Widening.Load(ref x0, (nuint)(i * d + j)), a);
             a.StoreUnsafe(ref g0, (nuint)j);
         }
         for (; j < d; j++)
         {
             double a = g[j];
-            for (int i = 0; i < n; i++) a = Math.FusedMultiplyAdd(r[i], rows[i * d + j], a);
+            for (int i = 0; i < n; i++) a = Math.FusedMultiplyAdd(r[i], Widening.At(ref x0, i * d + j), a);
             g[j] = a;
         }
-    }
-
-    /// <summary>
-    /// C[j,k] += Σᵢ rows[i,j]·rows[i,k] for the upper triangle (k ≥ j; C is d×d row-major, entries below the diagonal
-    /// inside diagonal tiles are written too and never read). Register-tiled: a 4 × 2-vector tile of C stays in eight
-    /// accumulators while the block's rows stream past, so each row loads two vectors and four scalars per tile for eight
-    /// fused multiply-adds. Each entry accumulates the rows in order, so the result depends only on the rows.
-    /// </summary>
-    public static void GramUpper(ReadOnlySpan<double> rows, int count, int d, Span<double> c)
-    {
-        int w = Vector<double>.Count, tile = 2 * w, j = 0;
-        ref double x = ref MemoryMarshal.GetReference(rows);
-        ref double c0 = ref MemoryMarshal.GetReference(c);
-        for (; j + 4 <= d; j += 4)
-        {
-            int k = j;
-            for (; k + tile <= d; k += tile)
-            {
-                nuint r0 = (nuint)(j * d + k), r1 = r0 + (nuint)d, r2 = r1 + (nuint)d, r3 = r2 + (nuint)d, wv = (nuint)w;
-                var a00 = Vector.LoadUnsafe(ref c0, r0); var a01 = Vector.LoadUnsafe(ref c0, r0 + wv);
-                var a10 = Vector.LoadUnsafe(ref c0, r1); var a11 = Vector.LoadUnsafe(ref c0, r1 + wv);
-                var a20 = Vector.LoadUnsafe(ref c0, r2); var a21 = Vector.LoadUnsafe(ref c0, r2 + wv);
-                var a30 = Vector.LoadUnsafe(ref c0, r3); var a31 = Vector.LoadUnsafe(ref c0, r3 + wv);
-                for (int i = 0; i < count; i++)
-                {
-                    nuint row = (nuint)(i * d);
-                    var b0 = Vector.LoadUnsafe(ref x, row + (nuint)k);
-                    var b1 = Vector.LoadUnsafe(ref x, row + (nuint)(k + w));
-                    var s = new Vector<double>(Unsafe.Add(ref x, (nint)(row + (nuint)j)));
-                    a00 = Vector.FusedMultiplyAdd(s, b0, a00); a01 = Vector.FusedMultiplyAdd(s, b1, a01);
-                    s = new Vector<double>(Unsafe.Add(ref x, (nint)(row + (nuint)(j + 1))));
-                    a10 = Vector.FusedMultiplyAdd(s, b0, a10); a11 = Vector.FusedMultiplyAdd(s, b1, a11);
-                    s = new Vector<double>(Unsafe.Add(ref x, (nint)(row + (nuint)(j + 2))));
-                    a20 = Vector.FusedMultiplyAdd(s, b0, a20); a21 = Vector.FusedMultiplyAdd(s, b1, a21);
-                    s = new Vector<double>(Unsafe.Add(ref x, (nint)(row + (nuint)(j + 3))));
-                    a30 = Vector.FusedMultiplyAdd(s, b0, a30); a31 = Vector.FusedMultiplyAdd(s, b1, a31);
-                }
-                a00.StoreUnsafe(ref c0, r0); a01.StoreUnsafe(ref c0, r0 + wv);
-                a10.StoreUnsafe(ref c0, r1); a11.StoreUnsafe(ref c0, r1 + wv);
-                a20.StoreUnsafe(ref c0, r2); a21.StoreUnsafe(ref c0, r2 + wv);
-                a30.StoreUnsafe(ref c0, r3); a31.StoreUnsafe(ref c0, r3 + wv);
-            }
-            for (; k < d; k++)
-                for (int t = 0; t < 4; t++) c[(j + t) * d + k] = ColumnProduct(rows, count, d, j + t, k, c[(j + t) * d + k]);
-        }
-        for (; j < d; j++)
-            for (int k = j; k < d; k++) c[j * d + k] = ColumnProduct(rows, count, d, j, k, c[j * d + k]);
-    }
-
-    private static double ColumnProduct(ReadOnlySpan<double> rows, int count, int d, int j, int k, double sum)
-    {
-        for (int i = 0; i < count; i++) sum = Math.FusedMultiplyAdd(rows[i * d + j], rows[i * d + k], sum);
-        return sum;
     }
 }

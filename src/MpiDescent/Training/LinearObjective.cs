@@ -22,8 +22,8 @@ public sealed class LinearObjective : IStochasticObjective
     private readonly IVectorSum _sum;
     private readonly double[] _block;
     private readonly double[] _totals;
-    private readonly AlignedBuffer _gradientW;
-    private readonly AlignedBuffer _weights;
+    private readonly AlignedBuffer<double> _gradientW;
+    private readonly AlignedBuffer<double> _weights;
     private readonly int _classes;
     private readonly int _penalized;
     private readonly double[] _intercepts;
@@ -58,8 +58,8 @@ public sealed class LinearObjective : IStochasticObjective
         _sum = VectorSums.Create(settings.Summation, Dimension + 3 + RunControl.Slots);
         _block = new double[Dimension + 2];
         _totals = new double[Dimension + 3 + RunControl.Slots];
-        _gradientW = new AlignedBuffer(_penalized);
-        _weights = new AlignedBuffer(_penalized);
+        _gradientW = new AlignedBuffer<double>(_penalized);
+        _weights = new AlignedBuffer<double>(_penalized);
         _intercepts = new double[_classes];
         _gradientB = new double[_classes];
     }
@@ -105,7 +105,7 @@ public sealed class LinearObjective : IStochasticObjective
         for (int first = 0; first < _shard.Rows; first += _blockRows)
         {
             int rows = Math.Min(_blockRows, _shard.Rows - first);
-            BlockInto(_shard.Features.Slice(first * _features, rows * _features), _shard.Labels.AsSpan(first, rows), first, rows);
+            BlockInto(_shard.FeatureRows.Slice(first, rows), _shard.Labels.AsSpan(first, rows), first, rows);
             if (!AllFinite(_block)) { nonFinite++; continue; }
             _sum.Add(_block);
         }
@@ -129,7 +129,7 @@ public sealed class LinearObjective : IStochasticObjective
         {
             long local = row - _shard.RowStart;
             if (local < 0 || local >= _shard.Rows) continue;
-            BlockInto(_shard.Features.Slice((int)local * _features, _features), _shard.Labels.AsSpan((int)local, 1), (int)local, 1);
+            BlockInto(_shard.FeatureRows.Slice((int)local, 1), _shard.Labels.AsSpan((int)local, 1), (int)local, 1);
             _block[Dimension + 1] = 0; // the validation loss is measured by full evaluations only
             if (!AllFinite(_block)) { nonFinite++; continue; }
             _sum.Add(_block);
@@ -146,7 +146,7 @@ public sealed class LinearObjective : IStochasticObjective
 
     /// <summary>One block's partial sums into <see cref="_block"/>: weight gradients, intercept gradients, loss,
     /// validation loss. <paramref name="first"/> and <paramref name="count"/> locate the rows for their weights.</summary>
-    private void BlockInto(ReadOnlySpan<double> x, ReadOnlySpan<double> y, int first, int count)
+    private void BlockInto(FeatureRows x, ReadOnlySpan<double> y, int first, int count)
     {
         var w = _weights.Span;
         var gradW = _gradientW.Span;

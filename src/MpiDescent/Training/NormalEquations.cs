@@ -21,21 +21,24 @@ public static class NormalEquations
         int packed = n * (n + 1) / 2;
         var block = new double[packed + n];
         var sum = VectorSums.Create(summation, packed + n);
-        var blockGram = new AlignedBuffer((long)d * d);
+        var kernel = new GramKernel(d);
+        int stride = kernel.Stride;
+        var blockGram = new AlignedBuffer<double>(kernel.OutputLength);
         var columnSums = new double[d];
         var xy = new double[d];
+        var row = new double[d];
         for (int first = 0; first < shard.Rows; first += partition.BlockRows)
         {
             int rows = Math.Min(partition.BlockRows, shard.Rows - first);
-            var x = shard.Features.Slice(first * d, rows * d);
+            var x = shard.FeatureRows.Slice(first, rows);
             blockGram.Span.Clear();
             Array.Clear(columnSums);
             Array.Clear(xy);
-            DenseKernels.GramUpper(x, rows, d, blockGram.Span);
+            kernel.Accumulate(x, blockGram.Span);
             double labelSum = 0;
             for (int i = 0; i < rows; i++)
             {
-                var row = x.Slice(i * d, d);
+                x.CopyRow(i, row);
                 double label = shard.Labels[first + i];
                 DenseKernels.Axpy(1.0, row, columnSums);
                 DenseKernels.Axpy(label, row, xy);
@@ -45,7 +48,7 @@ public static class NormalEquations
             int offset = 0;
             for (int j = 0; j < d; j++)
             {
-                blockGram.Span.Slice(j * d + j, d - j).CopyTo(block.AsSpan(offset, d - j));
+                blockGram.Span.Slice(j * stride + j, d - j).CopyTo(block.AsSpan(offset, d - j));
                 offset += d - j;
                 if (fitIntercept) block[offset++] = columnSums[j];
             }

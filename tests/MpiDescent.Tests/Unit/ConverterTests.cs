@@ -96,4 +96,37 @@ public class ConverterTests
         var e = Assert.Throws<InputFileException>(() => new LibSvmConverter(Svm(text), null).Convert(Path.Combine(_dir, "o.bin")))!;
         Assert.That(e.Message, Does.Contain("line 1").And.Contain(expected));
     }
+
+    [Test]
+    public void Convert_CsvDtypeFloat32_StoresRoundedValuesInHalfTheBytes()
+    {
+        var input = Path.Combine(_dir, "in.csv");
+        File.WriteAllText(input, "a,b,y\n0.1,2,3.3\n4,1e-3,6\n");
+        var output = new StringWriter();
+        Cli.ConvertCommand.Run([input, Path.Combine(_dir, "f.bin"), "--dtype", "float32"], output);
+        var header = DataFileHeader.Read(Path.Combine(_dir, "f.bin"));
+        var shard = DataShard.Load(Path.Combine(_dir, "f.bin"), header, 0, header.Rows, 0);
+        Assert.That(header.ElementType, Is.EqualTo(ElementType.Float32));
+        Assert.That(header.RecordBytes, Is.EqualTo(3 * 4));
+        Assert.That(shard.FeatureRows.Singles.ToArray(), Is.EqualTo(new[] { 0.1f, 2f, 4f, 1e-3f }));
+        Assert.That(shard.Labels, Is.EqualTo(new[] { (double)3.3f, 6.0 }));
+        Assert.That(output.ToString(), Does.Contain("(float32)"));
+    }
+
+    [Test]
+    public void Convert_Float32ValueBeyondRange_NamesLineAndColumn()
+    {
+        var input = Path.Combine(_dir, "big.csv");
+        File.WriteAllText(input, "a,y\n1,2\n5e38,1\n");
+        var e = Assert.Throws<InputFileException>(() => new CsvConverter(input, null, null, true, elementType: ElementType.Float32).Convert(Path.Combine(_dir, "big.bin")))!;
+        Assert.That(e.Message, Does.Contain("line 3, column 'a'").And.Contain("float32"));
+        Assert.That(File.Exists(Path.Combine(_dir, "big.bin")), Is.False);
+    }
+
+    [Test]
+    public void Convert_LibSvmFloat32BeyondRange_NamesLine()
+    {
+        var e = Assert.Throws<InputFileException>(() => new LibSvmConverter(Svm("1 1:1\n1 1:-1e39\n"), null, ElementType.Float32).Convert(Path.Combine(_dir, "o.bin")))!;
+        Assert.That(e.Message, Does.Contain("line 2").And.Contain("float32"));
+    }
 }
