@@ -77,18 +77,14 @@ public static class BenchCommand
         if (line.Has("gram"))
         {
             var gram = new GramKernel(d);
-            var c = new AlignedBuffer<double>(gram.OutputLength);
             (gramReproducible, gramPlain, _) = MedianPair(repeat, comm,
                 () => sink += NormalEquations.Solve(shard, partition, comm, true, Summation.Reproducible)[0],
                 () => sink += NormalEquations.Solve(shard, partition, comm, true, Summation.Plain)[0]);
             (gramKernel, _, _) = MedianPair(repeat, comm, () =>
             {
                 for (int first = 0; first < shard.Rows; first += partition.BlockRows)
-                {
-                    c.Span.Clear();
-                    gram.Accumulate(shard.FeatureRows.Slice(first, Math.Min(partition.BlockRows, shard.Rows - first)), c.Span);
-                }
-                sink += c.Span[0];
+                    gram.Compute(shard.FeatureRows.Slice(first, Math.Min(partition.BlockRows, shard.Rows - first)));
+                sink += gram.Entry(0, 0);
             }, () => sink += NormalEquations.Solve(shard, partition, comm, true, Summation.Plain)[0]);
         }
 

@@ -1,4 +1,8 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using MpiDescent.Communication;
 
 namespace MpiDescent.Numerics;
@@ -11,6 +15,10 @@ namespace MpiDescent.Numerics;
 /// rank count. The window covers 2^-320 ≤ |x| &lt; 2^244; smaller parts of an added value are truncated (the same way
 /// on every rank) and a larger value raises <see cref="NonFiniteValueException"/>. Up to 2^30 additions per element
 /// cannot overflow a limb.
+/// The limbs are stored digit-major (digit k of every element together), so that four consecutive elements whose values
+/// have the same binary order of magnitude (the common case: the entries of one block's XᵀX, a gradient) are deposited
+/// with three vector additions (<see cref="Add(ReadOnlySpan{double}, int)"/>, AVX2); any other group takes the scalar path,
+/// which gives the same limbs.
 /// </summary>
 public sealed class ExactVectorSum : IVectorSum
 {
@@ -35,9 +43,49 @@ public sealed class ExactVectorSum : IVectorSum
     public void Clear() => Array.Clear(_limbs);
 
     /// <inheritdoc />
-    public void Add(ReadOnlySpan<double> values)
+    public void Add(ReadOnlySpan<double> values, int offset = 0)
     {
-        for (int i = 0; i < values.Length; i++) Deposit(i, values[i]);
+        int i = 0;
+        if (Avx2.IsSupported)
+            for (; i <= values.Length - 4; i += 4)
+                if (!TryDepositFour(offset + i, Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(values), (nuint)i)))
+                    for (int k = i; k < i + 4; k++) Deposit(offset + k, values[k]);
+        for (; i < values.Length; i++) Deposit(offset + i, values[i]);
+    }
+
+    /// <summary>Deposits values[0..3] into elements index … index + 3 when each is zero or a normal number inside the window
+    /// and the non-zero ones share their first limb; otherwise deposits nothing and returns false.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryDepositFour(int index, Vector256<double> values)
+    {
+        var bits = values.AsInt64();
+        var biased = Vector256.ShiftRightLogical(bits, 52) & Vector256.Create(0x7FFL);
+        var fraction = bits & Vector256.Create(0xF_FFFF_FFFF_FFFFL);
+        var zero = Vector256.Equals(bits & Vector256.Create(long.MaxValue), Vector256<long>.Zero);
+        var shift = biased - Vector256.Create(1075L + LowestExponent);
+        // Fast lanes: zero, or normal with 0 ≤ shift ≤ MaxShift (this excludes subnormals, ±∞ and NaN).
+        var normal = Vector256.GreaterThan(biased, Vector256<long>.Zero) & Vector256.GreaterThanOrEqual(shift, Vector256<long>.Zero)
+            & Vector256.LessThanOrEqual(shift, Vector256.Create((long)MaxShift));
+        if (!Vector256.EqualsAll(zero | normal, Vector256<long>.AllBitsSet)) return false;
+        var limb = Vector256.ShiftRightArithmetic(shift, 5);
+        // The shared limb: the largest of the non-zero lanes (zero lanes count as −1); all non-zero lanes must equal it.
+        var candidate = Vector256.ConditionalSelect(zero, Vector256.Create(-1L), limb);
+        long first = Math.Max(Math.Max(candidate.GetElement(0), candidate.GetElement(1)), Math.Max(candidate.GetElement(2), candidate.GetElement(3)));
+        if (first < 0) return true; // four zeros
+        if (!Vector256.EqualsAll(Vector256.ConditionalSelect(zero, Vector256.Create(first), limb), Vector256.Create(first))) return false;
+        var mantissa = Vector256.ConditionalSelect(zero, Vector256<long>.Zero, fraction | Vector256.Create(1L << 52)).AsUInt64();
+        var s = (shift & Vector256.Create(31L)).AsUInt64();
+        var low = Avx2.ShiftLeftLogicalVariable(mantissa, s);
+        var high = Avx2.ShiftRightLogicalVariable(mantissa, Vector256.Create(64UL) - s); // a count of 64 gives 0
+        var sign = Vector256.LessThan(bits, Vector256<long>.Zero); // −1 for negative values
+        var d0 = ((low & Vector256.Create(0xFFFF_FFFFUL)).AsInt64() ^ sign) - sign;
+        var d1 = (Vector256.ShiftRightLogical(low, 32).AsInt64() ^ sign) - sign;
+        var d2 = (high.AsInt64() ^ sign) - sign;
+        ref long plane = ref _limbs[first * Length + index];
+        (Vector256.LoadUnsafe(ref plane) + d0).StoreUnsafe(ref plane);
+        (Vector256.LoadUnsafe(ref plane, (nuint)Length) + d1).StoreUnsafe(ref plane, (nuint)Length);
+        (Vector256.LoadUnsafe(ref plane, (nuint)(2 * Length)) + d2).StoreUnsafe(ref plane, (nuint)(2 * Length));
+        return true;
     }
 
     /// <inheritdoc />
@@ -53,7 +101,12 @@ public sealed class ExactVectorSum : IVectorSum
     public void Reduce(ICommunicator communicator, Span<double> result)
     {
         communicator.AllreduceSum(_limbs);
-        for (int i = 0; i < Length; i++) result[i] = Round(_limbs.AsSpan(i * LimbsPerValue, LimbsPerValue));
+        Span<long> limbs = stackalloc long[LimbsPerValue];
+        for (int i = 0; i < Length; i++)
+        {
+            for (int k = 0; k < LimbsPerValue; k++) limbs[k] = _limbs[k * Length + i];
+            result[i] = Round(limbs);
+        }
     }
 
     private void Deposit(int index, double value)
@@ -73,13 +126,13 @@ public sealed class ExactVectorSum : IVectorSum
             shift = 0;
         }
         if (shift > MaxShift) throw new NonFiniteValueException($"value {value:R} is too large for the exact sum (|x| ≥ 2^244)");
-        int limb = index * LimbsPerValue + (shift >> 5);
+        int plane = Length, limb = (shift >> 5) * plane + index;
         int s = shift & 31;
         ulong low = mantissa << s;
         ulong high = s == 0 ? 0 : mantissa >> (64 - s);
         long d0 = (long)(low & 0xFFFF_FFFFUL), d1 = (long)(low >> 32), d2 = (long)high;
-        if (bits < 0) { _limbs[limb] -= d0; _limbs[limb + 1] -= d1; _limbs[limb + 2] -= d2; }
-        else { _limbs[limb] += d0; _limbs[limb + 1] += d1; _limbs[limb + 2] += d2; }
+        if (bits < 0) { _limbs[limb] -= d0; _limbs[limb + plane] -= d1; _limbs[limb + 2 * plane] -= d2; }
+        else { _limbs[limb] += d0; _limbs[limb + plane] += d1; _limbs[limb + 2 * plane] += d2; }
     }
 
     /// <summary>Rounds the exact value held by one element's limbs to the nearest double.</summary>

@@ -14,8 +14,8 @@ public interface IVectorSum
     /// <summary>Starts a new sum at zero.</summary>
     void Clear();
 
-    /// <summary>Adds <paramref name="values"/> elementwise.</summary>
-    void Add(ReadOnlySpan<double> values);
+    /// <summary>Adds <paramref name="values"/>[i] to element <paramref name="offset"/>+i.</summary>
+    void Add(ReadOnlySpan<double> values, int offset = 0);
 
     /// <summary>Adds <paramref name="scale"/>·<paramref name="values"/>[i] to element <paramref name="offset"/>+i, each product rounded once.</summary>
     void AddScaled(double scale, ReadOnlySpan<double> values, int offset);

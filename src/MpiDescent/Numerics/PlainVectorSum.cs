@@ -15,9 +15,9 @@ public sealed class PlainVectorSum(int length) : IVectorSum
     public void Clear() => Array.Clear(_sum);
 
     /// <inheritdoc />
-    public void Add(ReadOnlySpan<double> values)
+    public void Add(ReadOnlySpan<double> values, int offset = 0)
     {
-        for (int i = 0; i < values.Length; i++) _sum[i] += values[i];
+        for (int i = 0; i < values.Length; i++) _sum[offset + i] += values[i];
     }
 
     /// <inheritdoc />

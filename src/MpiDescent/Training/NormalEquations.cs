@@ -18,53 +18,42 @@ public static class NormalEquations
     public static double[] Solve(DataShard shard, RowPartition partition, ICommunicator communicator, bool fitIntercept, Summation summation, double l2 = 0)
     {
         int d = shard.FeatureCount, n = d + (fitIntercept ? 1 : 0);
-        int packed = n * (n + 1) / 2;
-        var block = new double[packed + n];
-        var sum = VectorSums.Create(summation, packed + n);
         var kernel = new GramKernel(d);
-        int stride = kernel.Stride;
-        var blockGram = new AlignedBuffer<double>(kernel.OutputLength);
-        var columnSums = new double[d];
-        var xy = new double[d];
+        // Per block: XᵀX as the kernel's tiles (summed as they are), Σx, the row count, Xᵀy, Σy.
+        int tiles = kernel.Tiles.Length, columnSums = tiles, count = tiles + d, xy = count + 1, labelSum = xy + d;
+        var block = new double[labelSum + 1 - tiles]; // the values after the tiles
+        var sum = VectorSums.Create(summation, labelSum + 1);
         var row = new double[d];
         for (int first = 0; first < shard.Rows; first += partition.BlockRows)
         {
             int rows = Math.Min(partition.BlockRows, shard.Rows - first);
             var x = shard.FeatureRows.Slice(first, rows);
-            blockGram.Span.Clear();
-            Array.Clear(columnSums);
-            Array.Clear(xy);
-            kernel.Accumulate(x, blockGram.Span);
-            double labelSum = 0;
+            kernel.Compute(x);
+            Array.Clear(block);
             for (int i = 0; i < rows; i++)
             {
                 x.CopyRow(i, row);
                 double label = shard.Labels[first + i];
-                DenseKernels.Axpy(1.0, row, columnSums);
-                DenseKernels.Axpy(label, row, xy);
-                labelSum += label;
+                DenseKernels.Axpy(1.0, row, block.AsSpan(columnSums - tiles, d));
+                DenseKernels.Axpy(label, row, block.AsSpan(xy - tiles, d));
+                block[labelSum - tiles] += label;
             }
-            // Pack the upper triangle of X̃ᵀX̃ (X̃ = [X, 1]) row by row, then X̃ᵀy.
-            int offset = 0;
-            for (int j = 0; j < d; j++)
-            {
-                blockGram.Span.Slice(j * stride + j, d - j).CopyTo(block.AsSpan(offset, d - j));
-                offset += d - j;
-                if (fitIntercept) block[offset++] = columnSums[j];
-            }
-            if (fitIntercept) block[offset++] = rows;
-            xy.CopyTo(block.AsSpan(packed, d));
-            if (fitIntercept) block[packed + d] = labelSum;
-            sum.Add(block);
+            block[count - tiles] = rows;
+            sum.Add(kernel.Tiles);
+            sum.Add(block, tiles);
         }
-        var totals = new double[packed + n];
+        var totals = new double[labelSum + 1];
         sum.Reduce(communicator, totals);
+        // X̃ᵀX̃ with X̃ = [X, 1]: the Gram matrix, bordered by Σx and m when there is an intercept.
         var gram = Matrix<double>.Build.Dense(n, n);
-        for (int j = 0, offset = 0; j < n; j++)
-            for (int k = j; k < n; k++, offset++)
-                gram[j, k] = gram[k, j] = totals[offset];
+        for (int j = 0; j < d; j++)
+        {
+            for (int k = j; k < d; k++) gram[j, k] = gram[k, j] = kernel.EntryOf(totals, j, k);
+            if (fitIntercept) gram[j, d] = gram[d, j] = totals[columnSums + j];
+        }
+        if (fitIntercept) gram[d, d] = totals[count];
         for (int j = 0; j < d; j++) gram[j, j] += partition.Rows * l2;
-        var rhs = Vector<double>.Build.Dense(totals.AsSpan(packed, n).ToArray());
+        var rhs = Vector<double>.Build.Dense(totals.AsSpan(xy, n).ToArray()); // Xᵀy, then Σy with an intercept
         try
         {
             var solution = gram.Cholesky().Solve(rhs).ToArray();

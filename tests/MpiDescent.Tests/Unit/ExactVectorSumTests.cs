@@ -63,6 +63,37 @@ public class ExactVectorSumTests
         Assert.That(BitConverter.DoubleToInt64Bits(Sum(values)), Is.EqualTo(BitConverter.DoubleToInt64Bits(ExactlyRoundedSum(values))));
     }
 
+    /// <summary>The vector deposit (four elements at once when they share a limb) against the reference, on vectors mixing
+    /// groups it takes (similar magnitudes, zeros, either sign) and groups it must leave to the scalar path (mixed
+    /// magnitudes, subnormals, values below the window).</summary>
+    [TestCase(1)]
+    [TestCase(2)]
+    public void AddVector_MixedGroups_EachElementEqualsCorrectlyRoundedReference(int seed)
+    {
+        const int length = 1003, additions = 40;
+        var random = new Random(seed);
+        var added = new double[additions][];
+        for (int a = 0; a < additions; a++)
+            added[a] = Enumerable.Range(0, length).Select(i => (i / 4 % 5) switch
+            {
+                0 => (random.NextDouble() - 0.5) * 64,                                 // one magnitude, both signs
+                1 => random.Next(3) == 0 ? 0.0 : 40 + random.NextDouble(),            // zeros among equal magnitudes
+                2 => (random.NextDouble() - 0.5) * Math.Pow(2, random.Next(-60, 60)),  // mixed magnitudes
+                3 => random.Next(2) == 0 ? double.Epsilon * random.Next(1, 9) : 1e-200, // subnormals, below the window
+                _ => -(1 + random.NextDouble()) * 1e20,
+            }).ToArray();
+        var sum = new ExactVectorSum(length);
+        foreach (var values in added) sum.Add(values);
+        var result = new double[length];
+        sum.Reduce(new SingleProcessCommunicator(), result);
+        for (int i = 0; i < length; i++)
+        {
+            var column = added.Select(v => v[i]).ToArray();
+            double expected = i / 4 % 5 == 3 ? Sum(column) : ExactlyRoundedSum(column); // below the window: the scalar path's truncation
+            Assert.That(BitConverter.DoubleToInt64Bits(result[i]), Is.EqualTo(BitConverter.DoubleToInt64Bits(expected)), $"element {i}");
+        }
+    }
+
     [Test]
     public void Reduce_SubnormalsZerosAndNegativeTotals_EqualReference()
     {

@@ -15,18 +15,21 @@ public class GramKernelTests
         if (float32) values = values.Select(v => (double)(float)v).ToArray();
         var singles = values.Select(v => (float)v).ToArray();
         var kernel = new GramKernel(d);
-        var c = new double[kernel.OutputLength];
+        kernel.Compute(new FeatureRows(Enumerable.Repeat(9.0, d).ToArray(), d)); // left over from an earlier block
         // Two calls: the second continues each entry's chain from the first's result.
         int half = rows / 2;
         var all = float32 ? new FeatureRows(singles, d) : new FeatureRows(values, d);
-        kernel.Accumulate(all.Slice(0, half), c);
-        kernel.Accumulate(all.Slice(half, rows - half), c);
+        kernel.Compute(all.Slice(0, half));
+        kernel.Add(all.Slice(half, rows - half));
+        var tiles = kernel.Tiles.ToArray();
         for (int j = 0; j < d; j++)
             for (int k = j; k < d; k++)
             {
                 double expected = 0;
                 for (int i = 0; i < rows; i++) expected = Math.FusedMultiplyAdd(values[i * d + j], values[i * d + k], expected);
-                Assert.That(c[j * kernel.Stride + k], Is.EqualTo(expected), $"entry ({j}, {k})");
+                Assert.That(kernel.Entry(j, k), Is.EqualTo(expected), $"entry ({j}, {k})");
+                Assert.That(kernel.EntryOf(tiles, j, k), Is.EqualTo(expected));
             }
+        Assert.That(tiles.Length, Is.LessThan(1.5 * d * (d + 1) / 2 + 256), "only the tiles on or above the diagonal are kept");
     }
 }
