@@ -40,6 +40,7 @@ public static class TrainCommand
         if (root && !options.Quiet && rowWeights?.Validation is not null)
             output.WriteLine($"validation: {rowWeights.ValidationRows} of {header.Rows} rows held out (fraction {options.ValidationFraction}, by row index), patience {options.Patience}");
         var objective = new LinearObjective(shard, partition, comm, objectiveSettings, control, rowWeights);
+        long solvingStarted = System.Diagnostics.Stopwatch.GetTimestamp(); // the history's time origin: step-size estimation counts
         var (learningRate, rateSource) = Collective.Agree(comm, errors,
             () => TrainingSetup.LearningRate(options, objective, shard, partition, comm, resume, rowWeights));
         var settings = new TrainingSettings(options.Solver, learningRate, rateSource, options.MaxIterations, options.Epochs, options.BatchSize,
@@ -68,7 +69,7 @@ public static class TrainCommand
         int limit = options.Solver == "sgd" ? options.Epochs : options.MaxIterations;
         var reporter = new ProgressReporter(output, root && !options.Quiet, logEvery, options.Solver == "sgd" ? "epoch" : "iter", terminal, limit);
         var hooks = new SolverHooks(resume?.State, checkpoints.Write, options.CheckpointEvery, control,
-            FaultInjection.Wrap(reporter.Report, comm.Rank, () => PreemptionSignals.RaiseTerminate(control)));
+            FaultInjection.Wrap(reporter.Report, comm.Rank, () => PreemptionSignals.RaiseTerminate(control)), solvingStarted);
         var result = Collective.Agree(comm, errors, () => Solve(options, objective, shard, partition, comm, learningRate, seed, hooks));
         if (result.History.Count > 0) reporter.Final(result.History[^1]);
 
@@ -125,11 +126,15 @@ public static class TrainCommand
             case "nesterov": return new MomentumDescent(learningRate, options.Momentum, nesterov: true, termination).Minimize(objective, start, hooks);
             case "adam": return new Adam(learningRate, termination).Minimize(objective, start, hooks);
         }
+        long solveStart = System.Diagnostics.Stopwatch.GetTimestamp();
         var solution = NormalEquations.Solve(shard, partition, comm, options.FitIntercept, options.Summation, options.L2);
+        objective.CountComputeSeconds(System.Diagnostics.Stopwatch.GetElapsedTime(solveStart).TotalSeconds);
+        objective.CountPasses(1);
         var gradient = new double[solution.Length];
-        double loss = objective.Evaluate(solution, gradient);
+        double loss = objective.Evaluate(solution, gradient); // one pass, for the reported loss and gradient norm
         double norm = VectorMath.Norm(gradient);
+        // The solve's time (one pass for XᵀX, the reduction, Cholesky) and the checking pass, as an iterative run reports them.
         return new OptimizationResult(solution, loss, norm, 0, ExitCondition.ExactSolution, "Cholesky solve of the normal equations",
-            [new IterationRecord(0, loss, norm, 0)]);
+            [new IterationRecord(0, loss, norm, System.Diagnostics.Stopwatch.GetElapsedTime(solveStart).TotalSeconds, objective.Evaluations)]);
     }
 }

@@ -89,6 +89,10 @@ public sealed class LinearObjective : IStochasticObjective
     /// history and report are the whole run's.</summary>
     public void CountPasses(long passes) => Evaluations += passes;
 
+    /// <summary>Adds work done over these rows by another solver (the exact solve's pass and reduction) to
+    /// <see cref="ComputeSeconds"/>, so that the report's timing is the whole run's.</summary>
+    public void CountComputeSeconds(double seconds) => ComputeSeconds += seconds;
+
     /// <summary>Seconds spent in the local pass over this rank's rows.</summary>
     public double ComputeSeconds { get; private set; }
 

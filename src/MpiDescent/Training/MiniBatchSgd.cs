@@ -20,7 +20,7 @@ public sealed class MiniBatchSgd(double learningRate, int batchSize, ulong seed,
     {
         hooks ??= SolverHooks.None;
         var resume = hooks.ResumeFrom;
-        var clock = Stopwatch.StartNew();
+        long origin = hooks.Origin;
         double timeOffset = resume?.History.LastOrDefault()?.ElapsedSeconds ?? 0;
         var order = new ShuffledRowOrder(objective.Rows, seed);
         var point = resume?.Point.ToArray() ?? initial.ToArray();
@@ -51,7 +51,7 @@ public sealed class MiniBatchSgd(double learningRate, int batchSize, ulong seed,
             if (atBoundary)
             {
                 (loss, double norm) = Composite(point, loss, gradient);
-                var record = new IterationRecord(epoch, loss, norm, timeOffset + clock.Elapsed.TotalSeconds, objective.Evaluations + epoch,
+                var record = new IterationRecord(epoch, loss, norm, timeOffset + Stopwatch.GetElapsedTime(origin).TotalSeconds, objective.Evaluations + epoch,
                     epoch == 0 ? double.NaN : (schedule ?? LearningRateSchedule.Constant).Rate(learningRate, epoch - 1), objective.ValidationLoss);
                 history.Add(record);
                 hooks.Progress?.Invoke(record);

@@ -11,7 +11,7 @@ public sealed class SolverLoop
 {
     private readonly TerminationCriteria _termination;
     private readonly SolverHooks _hooks;
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly long _origin;
     private readonly double _timeOffset;
     private readonly List<IterationRecord> _history;
     private readonly IObjective _objective;
@@ -23,6 +23,7 @@ public sealed class SolverLoop
     /// <summary>Starts the loop; <paramref name="loss"/> and <paramref name="gradient"/> are at the first point.</summary>
     public SolverLoop(IObjective objective, TerminationCriteria termination, SolverHooks hooks, double loss, ReadOnlySpan<double> gradient)
     {
+        _origin = hooks.Origin;
         _objective = objective;
         _termination = termination;
         _hooks = hooks;
@@ -50,7 +51,7 @@ public sealed class SolverLoop
         double norm = VectorMath.Norm(gradient);
         if (_hooks.ResumeFrom is null || iteration > _hooks.ResumeFrom.Iteration)
         {
-            var record = new IterationRecord(iteration, loss, norm, _timeOffset + _clock.Elapsed.TotalSeconds, _objective.Evaluations,
+            var record = new IterationRecord(iteration, loss, norm, _timeOffset + Stopwatch.GetElapsedTime(_origin).TotalSeconds, _objective.Evaluations,
                 iteration == 0 ? double.NaN : stepSize, _objective.ValidationLoss);
             _history.Add(record);
             _hooks.Progress?.Invoke(record);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 namespace MpiDescent.Training;
 
 /// <summary>
@@ -22,8 +23,12 @@ public sealed record SolverState(int Iteration, long Position, double[] Point, d
 /// <summary>How a solver saves and continues: the state to resume from (or null), a callback that receives the state
 /// when a checkpoint is due, every-N-iterations checkpoints, and the agreed stop/checkpoint requests.</summary>
 public sealed record SolverHooks(SolverState? ResumeFrom = null, Action<SolverState>? Checkpoint = null, int CheckpointEvery = 0,
-    RunControl? Control = null, Action<IterationRecord>? Progress = null)
+    RunControl? Control = null, Action<IterationRecord>? Progress = null, long StartTimestamp = 0)
 {
+    /// <summary>When the run's solving began (<see cref="Stopwatch.GetTimestamp"/>; 0: when the solver starts), the origin
+    /// of the history's elapsed seconds, so that they include the first evaluation and any step-size estimation.</summary>
+    internal long Origin => StartTimestamp != 0 ? StartTimestamp : Stopwatch.GetTimestamp();
+
     /// <summary>No resume, no checkpoints.</summary>
     public static readonly SolverHooks None = new();
 
