@@ -13,6 +13,8 @@ public class KernelBenchmarks
     private AlignedBuffer<double> _x = null!, _w = null!, _g = null!, _wSoftmax = null!, _gSoftmax = null!;
     private double[] _yRegression = null!, _yBinary = null!, _yClass = null!, _b = null!, _gb = null!, _partial = null!;
     private ExactVectorSum _exact = null!;
+    private float[] _x32 = null!;
+    private GramKernel _gram = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -33,6 +35,9 @@ public class KernelBenchmarks
         _gb = new double[Classes];
         _partial = Enumerable.Range(0, D + 2).Select(_ => random.NextDouble()).ToArray();
         _exact = new ExactVectorSum(D + 2);
+        _x32 = new float[Rows * D];
+        for (int i = 0; i < Rows * D; i++) _x32[i] = (float)_x.Span[i];
+        _gram = new GramKernel(D);
     }
 
     [Benchmark(Baseline = true, Description = "plain read of the block")]
@@ -41,11 +46,22 @@ public class KernelBenchmarks
     [Benchmark(Description = "squared loss block")]
     public double Squared() => DenseKernels.LinearBlock<SquaredLoss>(_x.Span, _yRegression, _w.Span, 0.1, _g.Span).SumLoss;
 
+    [Benchmark(Description = "squared loss block, float32 rows")]
+    public double SquaredFloat32() =>
+        DenseKernels.LinearBlock<SquaredLoss>(new FeatureRows(_x32, D), _yRegression, _w.Span, 0.1, _g.Span).SumLoss;
+
     [Benchmark(Description = "logistic loss block")]
     public double Logistic() => DenseKernels.LinearBlock<LogisticLoss>(_x.Span, _yBinary, _w.Span, 0.1, _g.Span).SumLoss;
 
     [Benchmark(Description = "softmax block, 10 classes")]
     public double Softmax() => DenseKernels.SoftmaxBlock(_x.Span, _yClass, _wSoftmax.Span, _b, Classes, _gSoftmax.Span, _gb).SumLoss;
+
+    [Benchmark(Description = "XᵀX of the block (exact solver's Gram kernel)")]
+    public double Gram()
+    {
+        _gram.Compute(new FeatureRows(_x.Span, D));
+        return _gram.Entry(0, 0);
+    }
 
     [Benchmark(Description = "exact deposit of one block result (66 values)")]
     public void ExactDeposit() => _exact.Add(_partial);

@@ -146,7 +146,10 @@ public static class DenseKernels
         gradW.Clear();
         gradB.Clear();
         Span<double> r = stackalloc double[classes * SubBlockRows]; // class-major: r[k·32 + i]
-        Span<double> z = stackalloc double[classes];
+        int lanes = Vector<double>.Count, padded = (classes + lanes - 1) / lanes * lanes;
+        Span<double> z = stackalloc double[padded];
+        Span<double> e = stackalloc double[padded];
+        z[classes..].Fill(double.NegativeInfinity); // padding lanes: e^(−∞ − max) = 0
         double sumLoss = 0;
         for (int first = 0; first < y.Length; first += SubBlockRows)
         {
@@ -157,8 +160,11 @@ public static class DenseKernels
                 var row = rows.Slice(i * d, d);
                 double max = double.NegativeInfinity;
                 for (int k = 0; k < classes; k++) { z[k] = RowDot(row, w.Slice(k * d, d)) + b[k]; max = Math.Max(max, z[k]); }
+                // e_k = exp(z_k − max) ≤ 1, all classes at once (VectorFunctions, ~1 ulp), then summed in class order.
+                for (int k = 0; k < padded; k += lanes)
+                    VectorFunctions.ExpNonPositive(new Vector<double>(z.Slice(k, lanes)) - new Vector<double>(max)).CopyTo(e.Slice(k, lanes));
                 double sum = 0;
-                for (int k = 0; k < classes; k++) sum += Math.Exp(z[k] - max);
+                for (int k = 0; k < classes; k++) sum += e[k];
                 int label = (int)y[first + i];
                 double rowLoss = max + Math.Log(sum) - z[label];
                 if (validating) validation += validationWeights[first + i] * rowLoss;
@@ -166,7 +172,7 @@ public static class DenseKernels
                 sumLoss += t * rowLoss;
                 for (int k = 0; k < classes; k++)
                 {
-                    double residual = t * (Math.Exp(z[k] - max) / sum - (k == label ? 1 : 0));
+                    double residual = t * (e[k] / sum - (k == label ? 1 : 0));
                     r[k * SubBlockRows + i] = residual;
                     gradB[k] += residual;
                 }
