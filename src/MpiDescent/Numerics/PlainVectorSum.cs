@@ -17,7 +17,11 @@ public sealed class PlainVectorSum(int length) : IVectorSum
     /// <inheritdoc />
     public void Add(ReadOnlySpan<double> values, int offset = 0)
     {
-        for (int i = 0; i < values.Length; i++) _sum[offset + i] += values[i];
+        var sum = _sum.AsSpan(offset, values.Length);
+        int w = System.Numerics.Vector<double>.Count, i = 0;
+        for (; i <= values.Length - w; i += w)
+            (new System.Numerics.Vector<double>(sum[i..]) + new System.Numerics.Vector<double>(values[i..])).CopyTo(sum[i..]);
+        for (; i < values.Length; i++) sum[i] += values[i];
     }
 
     /// <inheritdoc />
