@@ -60,20 +60,29 @@ public sealed class ExactVectorSum : IVectorSum
     {
         var bits = values.AsInt64();
         var biased = Vector256.ShiftRightLogical(bits, 52) & Vector256.Create(0x7FFL);
-        var fraction = bits & Vector256.Create(0xF_FFFF_FFFF_FFFFL);
-        var zero = Vector256.Equals(bits & Vector256.Create(long.MaxValue), Vector256<long>.Zero);
         var shift = biased - Vector256.Create(1075L + LowestExponent);
-        // Fast lanes: zero, or normal with 0 ≤ shift ≤ MaxShift (this excludes subnormals, ±∞ and NaN).
-        var normal = Vector256.GreaterThan(biased, Vector256<long>.Zero) & Vector256.GreaterThanOrEqual(shift, Vector256<long>.Zero)
-            & Vector256.LessThanOrEqual(shift, Vector256.Create((long)MaxShift));
-        if (!Vector256.EqualsAll(zero | normal, Vector256<long>.AllBitsSet)) return false;
+        // Normal and inside the window: 0 ≤ shift ≤ MaxShift, one unsigned comparison (excludes zeros, subnormals, ±∞, NaN).
+        var inside = Vector256.LessThanOrEqual(shift.AsUInt64(), Vector256.Create((ulong)MaxShift)).AsInt64();
         var limb = Vector256.ShiftRightArithmetic(shift, 5);
-        // The shared limb: the largest of the non-zero lanes (zero lanes count as −1); all non-zero lanes must equal it.
-        var candidate = Vector256.ConditionalSelect(zero, Vector256.Create(-1L), limb);
-        long first = Math.Max(Math.Max(candidate.GetElement(0), candidate.GetElement(1)), Math.Max(candidate.GetElement(2), candidate.GetElement(3)));
-        if (first < 0) return true; // four zeros
-        if (!Vector256.EqualsAll(Vector256.ConditionalSelect(zero, Vector256.Create(first), limb), Vector256.Create(first))) return false;
-        var mantissa = Vector256.ConditionalSelect(zero, Vector256<long>.Zero, fraction | Vector256.Create(1L << 52)).AsUInt64();
+        var mantissa = ((bits & Vector256.Create(0xF_FFFF_FFFF_FFFFL)) | Vector256.Create(1L << 52)).AsUInt64();
+        long first;
+        if (Vector256.EqualsAll(inside, Vector256<long>.AllBitsSet))
+        {
+            // The common case: four normal values; they must share their first limb.
+            first = limb.ToScalar();
+            if (!Vector256.EqualsAll(limb, Vector256.Create(first))) return false;
+        }
+        else
+        {
+            // Zeros contribute nothing and may sit in any lane; every other lane must be inside and share the limb.
+            var zero = Vector256.Equals(bits & Vector256.Create(long.MaxValue), Vector256<long>.Zero);
+            if (!Vector256.EqualsAll(zero | inside, Vector256<long>.AllBitsSet)) return false;
+            var candidate = Vector256.ConditionalSelect(zero, Vector256.Create(-1L), limb);
+            first = Math.Max(Math.Max(candidate.GetElement(0), candidate.GetElement(1)), Math.Max(candidate.GetElement(2), candidate.GetElement(3)));
+            if (first < 0) return true; // four zeros
+            if (!Vector256.EqualsAll(Vector256.ConditionalSelect(zero, Vector256.Create(first), limb), Vector256.Create(first))) return false;
+            mantissa = Vector256.ConditionalSelect(zero.AsUInt64(), Vector256<ulong>.Zero, mantissa);
+        }
         var s = (shift & Vector256.Create(31L)).AsUInt64();
         var low = Avx2.ShiftLeftLogicalVariable(mantissa, s);
         var high = Avx2.ShiftRightLogicalVariable(mantissa, Vector256.Create(64UL) - s); // a count of 64 gives 0
