@@ -8,11 +8,17 @@ namespace MpiDescent.Numerics;
 public static class StreamingRead
 {
     /// <summary>Σ values (four independent vector accumulators).</summary>
-    public static double Sum(ReadOnlySpan<double> values)
+    public static double Sum(ReadOnlySpan<double> values) => Sum<double>(values);
+
+    /// <summary>Σ values of the rows as stored (float64 or float32; float32 is summed in float: a bandwidth reference,
+    /// not an accurate sum).</summary>
+    public static double Sum(FeatureRows rows) => rows.IsSingle ? Sum<float>(rows.Singles) : Sum<double>(rows.Doubles);
+
+    private static double Sum<T>(ReadOnlySpan<T> values) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        int w = Vector<double>.Count, k = 0, n = values.Length;
-        ref double r = ref MemoryMarshal.GetReference(values);
-        Vector<double> a0 = default, a1 = default, a2 = default, a3 = default;
+        int w = Vector<T>.Count, k = 0, n = values.Length;
+        ref T r = ref MemoryMarshal.GetReference(values);
+        Vector<T> a0 = default, a1 = default, a2 = default, a3 = default;
         for (; k <= n - 4 * w; k += 4 * w)
         {
             a0 += Vector.LoadUnsafe(ref r, (nuint)k);
@@ -20,30 +26,8 @@ public static class StreamingRead
             a2 += Vector.LoadUnsafe(ref r, (nuint)(k + 2 * w));
             a3 += Vector.LoadUnsafe(ref r, (nuint)(k + 3 * w));
         }
-        double sum = Vector.Sum(a0 + a1 + a2 + a3);
+        T sum = Vector.Sum(a0 + a1 + a2 + a3);
         for (; k < n; k++) sum += values[k];
-        return sum;
+        return double.CreateTruncating(sum);
     }
-
-    /// <summary>Σ values of float32 data (four independent vector accumulators, in float: a bandwidth reference, not an
-    /// accurate sum).</summary>
-    public static double Sum(ReadOnlySpan<float> values)
-    {
-        int w = Vector<float>.Count, k = 0, n = values.Length;
-        ref float r = ref MemoryMarshal.GetReference(values);
-        Vector<float> a0 = default, a1 = default, a2 = default, a3 = default;
-        for (; k <= n - 4 * w; k += 4 * w)
-        {
-            a0 += Vector.LoadUnsafe(ref r, (nuint)k);
-            a1 += Vector.LoadUnsafe(ref r, (nuint)(k + w));
-            a2 += Vector.LoadUnsafe(ref r, (nuint)(k + 2 * w));
-            a3 += Vector.LoadUnsafe(ref r, (nuint)(k + 3 * w));
-        }
-        double sum = Vector.Sum(a0 + a1 + a2 + a3);
-        for (; k < n; k++) sum += values[k];
-        return sum;
-    }
-
-    /// <summary>Σ values of the rows as stored (float64 or float32).</summary>
-    public static double Sum(FeatureRows rows) => rows.IsSingle ? Sum(rows.Singles) : Sum(rows.Doubles);
 }
