@@ -46,6 +46,30 @@ public class ReportingTests
         finally { Directory.Delete(dir, true); }
     }
 
+    /// <summary>The history's clock starts before the first evaluation (it used to start after it), and the exact solver
+    /// reports its solve: its time, its two passes (XᵀX, then the checking evaluation) and that time in the compute column.</summary>
+    [TestCase("lbfgs", 1)]
+    [TestCase("exact", 2)]
+    public void Train_HistoryTime_IncludesTheFirstPass(string solver, int passesAtStart)
+    {
+        var dir = TestData.TempDirectory();
+        try
+        {
+            var data = Path.Combine(dir, "d.bin");
+            Assert.That(MpiJob.Run(0, "convert", TestData.DiabetesCsv, data).ExitCode, Is.EqualTo(0));
+            var report = Path.Combine(dir, "r.json");
+            var run = MpiJob.Run(2, "train", data, "--solver", solver, "--standardize", "--quiet", "--report", report);
+            Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+            using var json = JsonDocument.Parse(File.ReadAllText(report));
+            var first = json.RootElement.GetProperty("history")[0];
+            Assert.That(first.GetProperty("dataPasses").GetInt64(), Is.EqualTo(passesAtStart));
+            double elapsed = first.GetProperty("elapsedSeconds").GetDouble();
+            Assert.That(elapsed, Is.GreaterThan(0));
+            Assert.That(json.RootElement.GetProperty("timing").GetProperty("compute").GetProperty("max").GetDouble(), Is.GreaterThan(0));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     [Test]
     public void Train_QuietAndVerbose_UsageError()
     {
