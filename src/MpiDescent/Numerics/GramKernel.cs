@@ -40,7 +40,9 @@ public sealed class GramKernel
         int columnStrips = (features + _columnTile - 1) / _columnTile;
         _rowTiles = (features + RowTile - 1) / RowTile;
         _columns = new AlignedBuffer<double>((long)_chunkRows * columnStrips * _columnTile);
-        _rowsOfC = new AlignedBuffer<double>((long)_chunkRows * _rowTiles * RowTile);
+        // With 4-lane vectors both strips are 8 wide and the two packings coincide: one buffer serves both (half the
+        // cache footprint).
+        _rowsOfC = _columnTile == RowTile ? _columns : new AlignedBuffer<double>((long)_chunkRows * _rowTiles * RowTile);
         _widened = new AlignedBuffer<double>((long)_chunkRows * features);
         // C is stored tile by tile: each 8 × 2-vector tile contiguous, and only the tiles on or above the diagonal, those
         // of one column strip after another. Each chunk's sweep over C then reads and writes it sequentially, and the
@@ -82,7 +84,7 @@ public sealed class GramKernel
             int n = Math.Min(_chunkRows, rows.Count - first);
             var x = rows.Slice(first, n).AsDoubles(_widened.Span);
             Pack(x, n, _columnTile, _columns.Span);
-            Pack(x, n, RowTile, _rowsOfC.Span);
+            if (!ReferenceEquals(_rowsOfC, _columns)) Pack(x, n, RowTile, _rowsOfC.Span);
             Multiply(n, add || first > 0);
         }
     }
