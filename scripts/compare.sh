@@ -27,6 +27,10 @@ for n in (1, 2):
     print(f"{n} rank(s) vs {n} BLAS thread(s) {peer['blas']}: MpiDescent {t_ours*1e3:.2f} ms, numpy {t_np*1e3:.2f} ms per full gradient "
           f"-> ours/numpy = {t_ours/t_np:.3f}; kernel {ours['kernelOverRead']:.1%} of plain read ({ours['kernelGBps']:.1f}/{ours['readGBps']:.1f} GB/s); "
           f"reproducible/plain = {ours['reproducibleOverPlain']:.3f}; float64/float32 kernel time = {ours['float64OverFloat32']:.2f}")
+one, two = json.load(open("out/bench-1.json")), json.load(open("out/bench-2.json"))
+print(f"parallel efficiency, 1 -> 2 ranks: {one['evaluationReproducibleSeconds'] / (2 * two['evaluationReproducibleSeconds']):.2f} "
+      f"(evaluation {one['evaluationReproducibleSeconds']*1e3:.2f} -> {two['evaluationReproducibleSeconds']*1e3:.2f} ms; "
+      f"its Allreduce alone {two['allreduceExactSeconds']*1e6:.1f} us at 2 ranks)")
 PY
 
 # The exact solver's XᵀX pass against numpy's X.T @ X (OpenBLAS syrk), one core each, d = 64 and d = 512.
