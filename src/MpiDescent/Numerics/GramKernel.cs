@@ -106,6 +106,10 @@ public sealed class GramKernel
         }
     }
 
+    /// <summary>A tile's accumulator: C's value when adding, else zero (no need to clear C first).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<double> StartAt(bool add, ref double c, nuint offset) => add ? Vector.LoadUnsafe(ref c, offset) : Vector<double>.Zero;
+
     /// <summary>Every 8 × 2-vector tile of C on or above the diagonal, over the n packed rows.</summary>
     private void Multiply(int n, bool add)
     {
@@ -121,15 +125,14 @@ public sealed class GramKernel
             {
                 ref double a = ref Unsafe.Add(ref rowsOfC, (nint)j * n);
                 nuint r = (nuint)((_firstTileOfStrip[k / _columnTile] + j / RowTile) * tile);
-                if (!add) for (int e = 0; e < tile; e++) Unsafe.Add(ref c0, r + (nuint)e) = 0;
-                var c00 = Vector.LoadUnsafe(ref c0, r); var c01 = Vector.LoadUnsafe(ref c0, r + v1);
-                var c10 = Vector.LoadUnsafe(ref c0, r + st); var c11 = Vector.LoadUnsafe(ref c0, r + st + v1);
-                var c20 = Vector.LoadUnsafe(ref c0, r + 2 * st); var c21 = Vector.LoadUnsafe(ref c0, r + 2 * st + v1);
-                var c30 = Vector.LoadUnsafe(ref c0, r + 3 * st); var c31 = Vector.LoadUnsafe(ref c0, r + 3 * st + v1);
-                var c40 = Vector.LoadUnsafe(ref c0, r + 4 * st); var c41 = Vector.LoadUnsafe(ref c0, r + 4 * st + v1);
-                var c50 = Vector.LoadUnsafe(ref c0, r + 5 * st); var c51 = Vector.LoadUnsafe(ref c0, r + 5 * st + v1);
-                var c60 = Vector.LoadUnsafe(ref c0, r + 6 * st); var c61 = Vector.LoadUnsafe(ref c0, r + 6 * st + v1);
-                var c70 = Vector.LoadUnsafe(ref c0, r + 7 * st); var c71 = Vector.LoadUnsafe(ref c0, r + 7 * st + v1);
+                var c00 = StartAt(add, ref c0, r); var c01 = StartAt(add, ref c0, r + v1);
+                var c10 = StartAt(add, ref c0, r + st); var c11 = StartAt(add, ref c0, r + st + v1);
+                var c20 = StartAt(add, ref c0, r + 2 * st); var c21 = StartAt(add, ref c0, r + 2 * st + v1);
+                var c30 = StartAt(add, ref c0, r + 3 * st); var c31 = StartAt(add, ref c0, r + 3 * st + v1);
+                var c40 = StartAt(add, ref c0, r + 4 * st); var c41 = StartAt(add, ref c0, r + 4 * st + v1);
+                var c50 = StartAt(add, ref c0, r + 5 * st); var c51 = StartAt(add, ref c0, r + 5 * st + v1);
+                var c60 = StartAt(add, ref c0, r + 6 * st); var c61 = StartAt(add, ref c0, r + 6 * st + v1);
+                var c70 = StartAt(add, ref c0, r + 7 * st); var c71 = StartAt(add, ref c0, r + 7 * st + v1);
                 for (int i = 0; i < n; i++)
                 {
                     nuint bi = (nuint)(i * _columnTile);
