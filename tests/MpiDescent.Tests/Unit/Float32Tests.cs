@@ -116,6 +116,25 @@ public class Float32Tests
     }
 
     [Test]
+    public void Standardize_Float32Shard_RoundsTheStandardizedValuesOnce()
+    {
+        const int features = 4;
+        var (x, y) = TestData.Synthetic(rows: 500, features: features, seed: 12);
+        x = x.Select((v, k) => v * (k % features + 1) * 100 + 7).ToArray(); // scales and offsets worth standardizing
+        var comm = new SingleProcessCommunicator();
+        var single = Float32Shard(x, y, features);
+        var (reference, _) = Shards.For(comm, Rounded(x), y, features);
+        var scaling = FeatureScaling.Compute(single, y.Length, comm, center: true, Summation.Reproducible);
+        var expected = FeatureScaling.Compute(reference, y.Length, comm, center: true, Summation.Reproducible);
+        Assert.That(scaling.Means, Is.EqualTo(expected.Means), "statistics are computed in double from the same values");
+        Assert.That(scaling.Scales, Is.EqualTo(expected.Scales));
+        scaling.Apply(single);
+        expected.Apply(reference);
+        var standardized = single.FeatureRows.Singles.ToArray();
+        for (int k = 0; k < standardized.Length; k++) Assert.That(standardized[k], Is.EqualTo((float)reference.Features[k]));
+    }
+
+    [Test]
     public void NormalEquations_Float32Shard_MatchesQrOfTheRoundedData()
     {
         const int features = 6;
