@@ -57,12 +57,12 @@ public static class DenseKernels
     /// <summary>Rows per sub-block: their residuals and rows stay in L1 cache between the two halves of the pass.</summary>
     private const int SubBlockRows = 32;
 
-    /// <summary>Rows per sub-block of the linear pass: 32, except 16 for rows of 513 bytes to 1 KB (d = 65-128 in float64),
-    /// whose 32-row sub-block would just fill the 32 KB L1 cache between the two halves of the pass (d = 128: 51-61% of
-    /// the plain read with 32 rows, 78-84% with 16). Narrower rows fit either way; wider ones cannot stay in L1, and more
-    /// rows per sub-block amortize the gradient's loads and stores (16 rows measured slower at d = 256 and 512: 59-64% vs
-    /// 64-70%, and 2-3 points). The results do not depend on it: every sum runs over the rows in order either way.</summary>
-    private static int LinearSubBlockRows(int rowBytes) => rowBytes is > 512 and <= 1024 ? 16 : SubBlockRows;
+    /// <summary>Rows per sub-block of the linear pass: 8 for 65 to 256 values per row, else 32. Measured in one process,
+    /// interleaved (`bench`): at d = 128 eight rows beat 32 by 34-37% (float64) and 11-16% (float32), at d = 256 by 10%
+    /// (float64); at d = 512 32 rows win by 5% (float64) and 17-23% (float32), at d = 64 the types disagree (float64 5%
+    /// faster with 8, float32 9% slower) and 32 stays. The results do not depend on it: every sum runs over the rows in
+    /// order either way.</summary>
+    private static int LinearSubBlockRows(int d) => d is > 64 and <= 256 ? 8 : SubBlockRows;
 
     /// <summary>
     /// The pass of a linear model over one block of rows: for each row z = x·w + b and (ℓ, ℓ′) = loss(z, y); the row's
@@ -97,7 +97,7 @@ public static class DenseKernels
         Span<double> values = stackalloc double[SubBlockRows];
         double sumLoss = 0, sumDerivative = 0, validation = 0;
         bool weighted = !trainWeights.IsEmpty, validating = !validationWeights.IsEmpty;
-        int subBlock = LinearSubBlockRows(d * Unsafe.SizeOf<T>());
+        int subBlock = LinearSubBlockRows(d);
         for (int first = 0; first < y.Length; first += subBlock)
         {
             int n = Math.Min(subBlock, y.Length - first);

@@ -1,0 +1,42 @@
+using MpiDescent.Losses;
+using MpiDescent.Numerics;
+
+namespace MpiDescent.Tests.Unit;
+
+public class DenseKernelsTests
+{
+    /// <summary>The blocked linear pass (sub-blocks of 8 or 32 rows by width, gradient chunks held in registers) against
+    /// the plain row-by-row definition with the same operations in the same order: margin by <see cref="DenseKernels.Dot"/>,
+    /// loss and derivative per row, sums over the rows in order, each gradient element a chain of fused multiply-adds
+    /// over the rows in order. Equal bit for bit, so neither the sub-block size nor the register blocking changes results.</summary>
+    [Test]
+    public void LinearBlock_AnyWidth_BitwiseEqualsRowByRowDefinition([Values(1, 7, 33, 64, 70, 128, 200, 300)] int d,
+        [Values(1, 9, 100, 1024)] int rows, [Values] bool hinge)
+    {
+        var random = new Random(d * 7919 + rows);
+        var x = Enumerable.Range(0, rows * d).Select(_ => random.NextDouble() * 2 - 1).ToArray();
+        var y = Enumerable.Range(0, rows).Select(_ => random.Next(2) == 0 ? -1.0 : 1.0).ToArray();
+        var w = Enumerable.Range(0, d).Select(_ => random.NextDouble() - 0.5).ToArray();
+        var t = Enumerable.Range(0, rows).Select(_ => random.NextDouble()).ToArray();
+        var aligned = new AlignedBuffer<double>(d);
+        var (loss, derivativeSum, _) = hinge
+            ? DenseKernels.LinearBlock<SquaredHingeLoss>(x, y, w, 0.25, aligned.Span, t)
+            : DenseKernels.LinearBlock<SquaredLoss>(x, y, w, 0.25, aligned.Span, t);
+
+        var expected = new double[d];
+        double expectedLoss = 0, expectedDerivative = 0;
+        for (int i = 0; i < rows; i++)
+        {
+            double z = DenseKernels.Dot(x.AsSpan(i * d, d), w) + 0.25;
+            var (value, derivative) = hinge ? default(SquaredHingeLoss).Evaluate(z, y[i]) : default(SquaredLoss).Evaluate(z, y[i]);
+            value *= t[i];
+            derivative *= t[i];
+            expectedLoss += value;
+            expectedDerivative += derivative;
+            for (int j = 0; j < d; j++) expected[j] = Math.FusedMultiplyAdd(derivative, x[i * d + j], expected[j]);
+        }
+        Assert.That(loss, Is.EqualTo(expectedLoss));
+        Assert.That(derivativeSum, Is.EqualTo(expectedDerivative));
+        Assert.That(aligned.Span.ToArray(), Is.EqualTo(expected));
+    }
+}
