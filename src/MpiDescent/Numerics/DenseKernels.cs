@@ -57,12 +57,13 @@ public static class DenseKernels
     /// <summary>Rows per sub-block: their residuals and rows stay in L1 cache between the two halves of the pass.</summary>
     private const int SubBlockRows = 32;
 
-    /// <summary>Rows per sub-block of the linear pass: 8 for 65 to 256 values per row, else 32. Measured in one process,
-    /// interleaved (`bench`): at d = 128 eight rows beat 32 by 34-37% (float64) and 11-16% (float32), at d = 256 by 10%
-    /// (float64); at d = 512 32 rows win by 5% (float64) and 17-23% (float32), at d = 64 the types disagree (float64 5%
-    /// faster with 8, float32 9% slower) and 32 stays. The results do not depend on it: every sum runs over the rows in
-    /// order either way.</summary>
-    private static int LinearSubBlockRows(int d) => d is > 64 and <= 256 ? 8 : SubBlockRows;
+    /// <summary>Rows per sub-block of the linear pass: 8 for 33-256 values per row in float64 and 65-256 in float32, else
+    /// 32. Chosen from comparisons in one process, interleaved (`bench`): at d = 128 eight rows beat 32 by 34-37%
+    /// (float64) and 11-16% (float32; 32 rows of 1 KB fill the 32 KB L1), at d = 256 by 7-10%, at d = 64 by 8-9% in
+    /// float64 while float32 was 9% slower; at d = 512 32 rows win by 5% (float64) and 17-23% (float32), at d = 32 there
+    /// is no difference. The results do not depend on it: every sum runs over the rows in order either way (tested).</summary>
+    private static int LinearSubBlockRows<T>(int d) =>
+        (typeof(T) == typeof(float) ? d is > 64 and <= 256 : d is > 32 and <= 256) ? 8 : SubBlockRows;
 
     /// <summary>
     /// The pass of a linear model over one block of rows: for each row z = x·w + b and (ℓ, ℓ′) = loss(z, y); the row's
@@ -97,7 +98,7 @@ public static class DenseKernels
         Span<double> values = stackalloc double[SubBlockRows];
         double sumLoss = 0, sumDerivative = 0, validation = 0;
         bool weighted = !trainWeights.IsEmpty, validating = !validationWeights.IsEmpty;
-        int subBlock = LinearSubBlockRows(d);
+        int subBlock = LinearSubBlockRows<T>(d);
         for (int first = 0; first < y.Length; first += subBlock)
         {
             int n = Math.Min(subBlock, y.Length - first);
