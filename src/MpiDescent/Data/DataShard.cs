@@ -53,22 +53,30 @@ public sealed class DataShard
     /// <summary>Example weights from the data file, one per local row, or null when the file has none.</summary>
     public double[]? RowWeights { get; }
 
-    /// <summary>Replaces every feature value x[i, j] by <paramref name="map"/>(x[i, j], j), computed in double and stored in
-    /// the shard's element type (float32 shards round the result to float32).</summary>
-    public void Transform(Func<double, int, double> map)
+    /// <summary>Rewrites each row in place through <paramref name="map"/>, which receives the row as doubles: a float64
+    /// row itself, or a float32 row widened into a buffer and rounded back to float32 afterwards.</summary>
+    public void MapRows(SpanAction map)
     {
         int d = FeatureCount;
-        if (_singles is not null)
-        {
-            var values = _singles.Span;
-            for (int k = 0; k < values.Length; k++) values[k] = (float)map(values[k], k % d);
-        }
-        else
+        if (_singles is null)
         {
             var values = _doubles!.Span;
-            for (int k = 0; k < values.Length; k++) values[k] = map(values[k], k % d);
+            for (int i = 0; i < Rows; i++) map(values.Slice(i * d, d));
+            return;
+        }
+        var singles = _singles.Span;
+        var row = new double[d];
+        for (int i = 0; i < Rows; i++)
+        {
+            var stored = singles.Slice(i * d, d);
+            FeatureRows.Widen(stored, row);
+            map(row);
+            for (int j = 0; j < d; j++) stored[j] = (float)row[j];
         }
     }
+
+    /// <summary>A callback over one row of doubles.</summary>
+    public delegate void SpanAction(Span<double> row);
 
     /// <summary>Builds a shard from arrays already in memory (tests, generated data).</summary>
     public static DataShard FromArrays(DataFileHeader header, long rowStart, double[] features, double[] labels)
