@@ -85,14 +85,14 @@ public sealed class DataFileWriter : IDisposable
             BinaryPrimitives.WriteDoubleLittleEndian(_record.AsSpan(index * 8), value);
             return;
         }
-        float single = (float)value;
-        if (float.IsInfinity(single) && double.IsFinite(value)) throw new OverflowException($"{value} is beyond float32's range (±3.4e38)");
-        BinaryPrimitives.WriteSingleLittleEndian(_record.AsSpan(index * 4), single);
+        if (!Fits(value, ElementType.Float32)) throw new OverflowException($"{value} is beyond float32's range (±3.4e38)");
+        BinaryPrimitives.WriteSingleLittleEndian(_record.AsSpan(index * 4), (float)value);
     }
 
-    /// <summary>Whether <paramref name="value"/> can be stored as <paramref name="elementType"/> (finite after rounding).</summary>
+    /// <summary>Whether <paramref name="value"/> can be stored as <paramref name="elementType"/>: a finite value must stay
+    /// finite after rounding (non-finite values are the readers' concern).</summary>
     public static bool Fits(double value, ElementType elementType) =>
-        elementType == ElementType.Float64 || !double.IsFinite(value) || Math.Abs(value) <= float.MaxValue || float.IsFinite((float)value);
+        elementType == ElementType.Float64 || !double.IsFinite(value) || float.IsFinite((float)value);
 
     private DataFileHeader Header(long rows, ulong checksum) =>
         new(rows, _features, _elementType, _blockRows, _names, checksum, _weights);
