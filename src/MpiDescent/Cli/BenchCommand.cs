@@ -92,7 +92,7 @@ public static class BenchCommand
         double bytes = (double)header.Rows * d * header.ElementBytes;
         var result = new BenchResult(header.Rows, d, comm.Size, repeat, Environment.ProcessorCount, System.Numerics.Vector<double>.Count * 64,
             bytes / read / 1e9, bytes / kernel / 1e9, readOverKernel, evalReproducible, evalPlain, ratio, allreduceExact, allreducePlain,
-            ConvertCommand.Describe(header.ElementType), float32Kernel, float64OverFloat32, gramReproducible, gramPlain, gramKernel, sink != 0.5);
+            header.ElementType.Name(), float32Kernel, float64OverFloat32, gramReproducible, gramPlain, gramKernel, sink != 0.5);
         if (comm.Rank == 0)
         {
             var c = CultureInfo.InvariantCulture;

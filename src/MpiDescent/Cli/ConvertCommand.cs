@@ -30,13 +30,10 @@ public static class ConvertCommand
             int? d = line.Has("features") ? (int)line.Long("features", 0, 1, 10_000_000) : null;
             header = new LibSvmConverter(input, d, elementType).Convert(target);
         }
-        output.WriteLine($"wrote {target}: {header.Rows} rows x {header.Features} features ({Describe(header.ElementType)}){labelNote}, checksum {header.ChecksumHex}");
+        output.WriteLine($"wrote {target}: {header.Rows} rows x {header.Features} features ({header.ElementType.Name()}){labelNote}, checksum {header.ChecksumHex}");
     }
 
     /// <summary><c>--dtype float64|float32</c> (default float64).</summary>
     internal static ElementType ParseElementType(CommandLine line) =>
         line.Choice("dtype", "float64", "float64", "float32") == "float32" ? ElementType.Float32 : ElementType.Float64;
-
-    /// <summary>float64 or float32, as the options spell it.</summary>
-    internal static string Describe(ElementType type) => type == ElementType.Float32 ? "float32" : "float64";
 }

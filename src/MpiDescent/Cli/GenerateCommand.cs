@@ -21,6 +21,6 @@ public static class GenerateCommand
         var (weights, intercept, header) = SyntheticData.Write(path, rows, features, noise, seed, logistic, ConvertCommand.ParseElementType(line));
         var truthPath = Path.ChangeExtension(path, ".truth.json");
         Json.Write(truthPath, new { weights, intercept, noise, seed, rows, features });
-        output.WriteLine($"wrote {path}: {rows} rows x {features} features ({ConvertCommand.Describe(header.ElementType)}), checksum {header.ChecksumHex}; true weights in {truthPath}");
+        output.WriteLine($"wrote {path}: {rows} rows x {features} features ({header.ElementType.Name()}), checksum {header.ChecksumHex}; true weights in {truthPath}");
     }
 }

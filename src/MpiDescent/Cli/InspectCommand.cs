@@ -15,7 +15,7 @@ public static class InspectCommand
         var path = line.Positionals[0];
         var header = DataFileHeader.Read(path);
         output.WriteLine($"file:        {path}");
-        output.WriteLine($"format:      MpiDescent data, version {DataFileHeader.CurrentVersion}, {ConvertCommand.Describe(header.ElementType)}, dense rows");
+        output.WriteLine($"format:      MpiDescent data, version {DataFileHeader.CurrentVersion}, {header.ElementType.Name()}, dense rows");
         output.WriteLine($"rows:        {header.Rows}");
         output.WriteLine($"features:    {header.Features}");
         output.WriteLine($"weights:     {(header.HasWeights ? "yes, one per row after the label" : "no")}");

@@ -27,7 +27,7 @@ public sealed record DataFileHeader(long Rows, int Features, ElementType Element
     /// <summary>Byte offset of the first row.</summary>
     public long DataOffset => FixedBytes + NamesBytes.Length;
     /// <summary>Bytes per stored value.</summary>
-    public int ElementBytes => ElementType == ElementType.Float32 ? 4 : 8;
+    public int ElementBytes => ElementType.Bytes();
     /// <summary>Values per row record: the features, the label, and the weight when the file has weights.</summary>
     public int RecordValues => Features + 1 + (HasWeights ? 1 : 0);
     /// <summary>Bytes per row record.</summary>
@@ -102,7 +102,7 @@ public sealed record DataFileHeader(long Rows, int Features, ElementType Element
             throw new InputFileException(path, "header checksum mismatch: the header is corrupt");
         if (elementType is not ((byte)ElementType.Float64 or (byte)ElementType.Float32))
             throw new InputFileException(path, $"element type {elementType} is not supported (1 = float64, 2 = float32)");
-        int elementBytes = elementType == (byte)ElementType.Float32 ? 4 : 8;
+        int elementBytes = ((ElementType)elementType).Bytes();
         if (layout != 0) throw new InputFileException(path, $"layout {layout} is not supported (0 = dense rows)");
         if ((flags & ~WeightsFlag) != 0) throw new InputFileException(path, $"unknown flags 0x{flags:x4} (this program knows 0x0001, example weights)");
         bool hasWeights = (flags & WeightsFlag) != 0;

@@ -38,7 +38,7 @@ public sealed class DataFileWriter : IDisposable
             throw new ArgumentException($"{_names.Length} names for {features} features");
         if (_names.Any(n => n.Contains('\n'))) throw new ArgumentException("feature names cannot contain line breaks");
         _blockRows = checksumBlockRows;
-        _record = new byte[(features + 1 + (weights ? 1 : 0)) * (elementType == ElementType.Float32 ? 4 : 8)];
+        _record = new byte[(features + 1 + (weights ? 1 : 0)) * elementType.Bytes()];
         _file = new AtomicFile(path);
         _output = new BufferedStream(_file.Stream, 1 << 20);
         _output.Write(Header(0, 0).ToBytes());
