@@ -19,10 +19,10 @@ public static class NormalEquations
     {
         int d = shard.FeatureCount, n = d + (fitIntercept ? 1 : 0);
         var kernel = new GramKernel(d);
-        // Per block: XᵀX as the kernel's tiles (summed as they are), Σx, the row count, Xᵀy, Σy.
-        int tiles = kernel.Tiles.Length, columnSums = tiles, count = tiles + d, xy = count + 1, labelSum = xy + d;
-        var block = new double[labelSum + 1 - tiles]; // the values after the tiles
-        var sum = VectorSums.Create(summation, labelSum + 1);
+        // Per block: XᵀX as the kernel's tiles (summed as they are), then Σx, the row count, Xᵀy and Σy.
+        int tiles = kernel.Tiles.Length, columnSums = 0, count = d, xy = d + 1, labelSum = 2 * d + 1;
+        var block = new double[labelSum + 1];
+        var sum = VectorSums.Create(summation, tiles + block.Length);
         var row = new double[d];
         for (int first = 0; first < shard.Rows; first += partition.BlockRows)
         {
@@ -34,26 +34,27 @@ public static class NormalEquations
             {
                 x.CopyRow(i, row);
                 double label = shard.Labels[first + i];
-                DenseKernels.Axpy(1.0, row, block.AsSpan(columnSums - tiles, d));
-                DenseKernels.Axpy(label, row, block.AsSpan(xy - tiles, d));
-                block[labelSum - tiles] += label;
+                DenseKernels.Axpy(1.0, row, block.AsSpan(columnSums, d));
+                DenseKernels.Axpy(label, row, block.AsSpan(xy, d));
+                block[labelSum] += label;
             }
-            block[count - tiles] = rows;
+            block[count] = rows;
             sum.Add(kernel.Tiles);
             sum.Add(block, tiles);
         }
-        var totals = new double[labelSum + 1];
-        sum.Reduce(communicator, totals);
+        var all = new double[tiles + block.Length];
+        sum.Reduce(communicator, all);
+        ReadOnlySpan<double> totals = all.AsSpan(tiles); // the reduced block values after the tiles
         // X̃ᵀX̃ with X̃ = [X, 1]: the Gram matrix, bordered by Σx and m when there is an intercept.
         var gram = Matrix<double>.Build.Dense(n, n);
         for (int j = 0; j < d; j++)
         {
-            for (int k = j; k < d; k++) gram[j, k] = gram[k, j] = kernel.EntryOf(totals, j, k);
+            for (int k = j; k < d; k++) gram[j, k] = gram[k, j] = kernel.EntryOf(all, j, k);
             if (fitIntercept) gram[j, d] = gram[d, j] = totals[columnSums + j];
         }
         if (fitIntercept) gram[d, d] = totals[count];
         for (int j = 0; j < d; j++) gram[j, j] += partition.Rows * l2;
-        var rhs = Vector<double>.Build.Dense(totals.AsSpan(xy, n).ToArray()); // Xᵀy, then Σy with an intercept
+        var rhs = Vector<double>.Build.Dense(totals.Slice(xy, n).ToArray()); // Xᵀy, then Σy with an intercept
         try
         {
             var solution = gram.Cholesky().Solve(rhs).ToArray();
