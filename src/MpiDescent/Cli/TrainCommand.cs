@@ -126,7 +126,7 @@ public static class TrainCommand
             case "nesterov": return new MomentumDescent(learningRate, options.Momentum, nesterov: true, termination).Minimize(objective, start, hooks);
             case "adam": return new Adam(learningRate, termination).Minimize(objective, start, hooks);
         }
-        long solveStart = System.Diagnostics.Stopwatch.GetTimestamp();
+        long solveStart = hooks.Origin; // the history's clock, as for the iterative solvers
         var solution = NormalEquations.Solve(shard, partition, comm, options.FitIntercept, options.Summation, options.L2);
         objective.CountComputeSeconds(System.Diagnostics.Stopwatch.GetElapsedTime(solveStart).TotalSeconds);
         objective.CountPasses(1);
