@@ -48,6 +48,10 @@ public static class BenchCommand
 
         // The plain read and the kernel are interleaved too: this ratio is the target, and memory bandwidth drifts.
         var (read, kernel, readOverKernel) = MedianPair(repeat, comm, () => sink += StreamingRead.Sum(shard.FeatureRows), Kernel(shard));
+        // Software prefetch on against off, interleaved (the default depends on the CPU: SoftwarePrefetch).
+        bool prefetchDefault = SoftwarePrefetch.Enabled;
+        Action Prefetching(bool on, Action body) => () => { SoftwarePrefetch.Enabled = on; body(); SoftwarePrefetch.Enabled = prefetchDefault; };
+        var (_, _, prefetchOverNone) = MedianPair(repeat, comm, Prefetching(true, Kernel(shard)), Prefetching(false, Kernel(shard)));
         // float32 storage against float64, same values (rounded) in the same run: the kernel's time per row.
         double float32Kernel = double.NaN, float64Kernel = double.NaN, float64OverFloat32 = double.NaN;
         if (shard.ElementType == ElementType.Float64)
@@ -92,13 +96,15 @@ public static class BenchCommand
         double bytes = (double)header.Rows * d * header.ElementBytes;
         var result = new BenchResult(header.Rows, d, comm.Size, repeat, Environment.ProcessorCount, System.Numerics.Vector<double>.Count * 64,
             bytes / read / 1e9, bytes / kernel / 1e9, readOverKernel, evalReproducible, evalPlain, ratio, allreduceExact, allreducePlain,
-            header.ElementType.Name(), float32Kernel, float64OverFloat32, gramReproducible, gramPlain, gramKernel, sink != 0.5);
+            header.ElementType.Name(), float32Kernel, float64OverFloat32, gramReproducible, gramPlain, gramKernel, SoftwarePrefetch.Vendor,
+            prefetchDefault, prefetchOverNone, sink != 0.5);
         if (comm.Rank == 0)
         {
             var c = CultureInfo.InvariantCulture;
             output.WriteLine(string.Create(c, $"bench: {header.Rows} rows x {d} features ({result.ElementType}) on {comm.Size} rank(s), median of {repeat}, {result.VectorBits}-bit vectors"));
             output.WriteLine(string.Create(c, $"  plain read        {result.ReadGBps,8:F2} GB/s"));
             output.WriteLine(string.Create(c, $"  gradient kernel   {result.KernelGBps,8:F2} GB/s   = {result.KernelOverRead:P1} of the plain read"));
+            output.WriteLine(string.Create(c, $"  software prefetch {(prefetchDefault ? "on" : "off")} ({(result.CpuVendor.Length > 0 ? result.CpuVendor : "no x86")}; {SoftwarePrefetch.Variable}=0|1 overrides): kernel time with/without = {prefetchOverNone:F2}"));
             if (!double.IsNaN(float32Kernel))
                 output.WriteLine(string.Create(c, $"  same kernel on a float32 copy: {float32Kernel * 1e3:F3} ms vs {float64Kernel * 1e3:F3} ms   float64/float32 time = {float64OverFloat32:F2} (median of interleaved pairs)"));
             output.WriteLine(string.Create(c, $"  evaluation, reproducible {evalReproducible * 1e3,8:F3} ms"));
@@ -144,4 +150,5 @@ public static class BenchCommand
 public sealed record BenchResult(long Rows, int Features, int Ranks, int Repeat, int ProcessorCount, int VectorBits,
     double ReadGBps, double KernelGBps, double KernelOverRead, double EvaluationReproducibleSeconds, double EvaluationPlainSeconds,
     double ReproducibleOverPlain, double AllreduceExactSeconds, double AllreducePlainSeconds, string ElementType, double Float32KernelSeconds,
-    double Float64OverFloat32, double GramReproducibleSeconds, double GramPlainSeconds, double GramKernelSeconds, bool Valid);
+    double Float64OverFloat32, double GramReproducibleSeconds, double GramPlainSeconds, double GramKernelSeconds, string CpuVendor,
+    bool SoftwarePrefetch, double PrefetchOverNone, bool Valid);

@@ -41,6 +41,15 @@ public static class DenseKernels
         return sum;
     }
 
+    /// <summary><see cref="RowDot{T}"/>, first prefetching the row <see cref="SoftwarePrefetch.DistanceBytes"/> ahead when
+    /// <paramref name="prefetch"/> is set (the rows of a pass are contiguous).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double RowDotAhead<T>(ReadOnlySpan<T> row, ReadOnlySpan<double> w, bool prefetch) where T : unmanaged
+    {
+        if (prefetch) SoftwarePrefetch.Ahead(ref MemoryMarshal.GetReference(row), row.Length);
+        return RowDot(row, w);
+    }
+
     /// <summary>y[k] += alpha·x[k].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Axpy(double alpha, ReadOnlySpan<double> x, Span<double> y)
@@ -99,18 +108,19 @@ public static class DenseKernels
         double sumLoss = 0, sumDerivative = 0, validation = 0;
         bool weighted = !trainWeights.IsEmpty, validating = !validationWeights.IsEmpty;
         int subBlock = LinearSubBlockRows<T>(d);
+        bool prefetch = SoftwarePrefetch.Enabled;
         for (int first = 0; first < y.Length; first += subBlock)
         {
             int n = Math.Min(subBlock, y.Length - first);
             var rows = x.Slice(first * d, n * d);
             if (loss.Batched)
             {
-                for (int i = 0; i < n; i++) z[i] = RowDot(rows.Slice(i * d, d), w) + b;
+                for (int i = 0; i < n; i++) z[i] = RowDotAhead(rows.Slice(i * d, d), w, prefetch) + b;
                 loss.EvaluateMany(z[..n], y.Slice(first, n), values[..n], r[..n]);
             }
             for (int i = 0; i < n; i++)
             {
-                var (value, derivative) = loss.Batched ? (values[i], r[i]) : loss.Evaluate(RowDot(rows.Slice(i * d, d), w) + b, y[first + i]);
+                var (value, derivative) = loss.Batched ? (values[i], r[i]) : loss.Evaluate(RowDotAhead(rows.Slice(i * d, d), w, prefetch) + b, y[first + i]);
                 if (validating) validation += validationWeights[first + i] * value;
                 if (weighted)
                 {

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace MpiDescent.Numerics;
@@ -19,8 +20,10 @@ public static class StreamingRead
         int w = Vector<T>.Count, k = 0, n = values.Length;
         ref T r = ref MemoryMarshal.GetReference(values);
         Vector<T> a0 = default, a1 = default, a2 = default, a3 = default;
+        bool prefetch = SoftwarePrefetch.Enabled; // as the kernels do, so that the reference is the faster read
         for (; k <= n - 4 * w; k += 4 * w)
         {
+            if (prefetch) SoftwarePrefetch.Ahead(ref Unsafe.Add(ref r, k), 4 * w);
             a0 += Vector.LoadUnsafe(ref r, (nuint)k);
             a1 += Vector.LoadUnsafe(ref r, (nuint)(k + w));
             a2 += Vector.LoadUnsafe(ref r, (nuint)(k + 2 * w));

@@ -46,6 +46,33 @@ public class ReportingTests
         finally { Directory.Delete(dir, true); }
     }
 
+    /// <summary>bench at 2 ranks with every measurement (--gram): positive rates and ratios, and
+    /// the software-prefetch setting taken from MPIDESCENT_PREFETCH.</summary>
+    [TestCase("1", true)]
+    [TestCase("0", false)]
+    public void Bench_TwoRanks_WritesConsistentFiguresAndPrefetchSetting(string prefetch, bool expected)
+    {
+        var dir = TestData.TempDirectory();
+        try
+        {
+            string data = Path.Combine(dir, "b.bin"), json = Path.Combine(dir, "bench.json");
+            Assert.That(MpiJob.Run(0, "generate", data, "--rows", "20000", "--features", "16", "--seed", "2").ExitCode, Is.EqualTo(0));
+            var run = MpiJob.Run(2, ["bench", data, "--repeat", "3", "--gram", "--json", json],
+                new Dictionary<string, string> { ["MPIDESCENT_PREFETCH"] = prefetch });
+            Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+            Assert.That(run.Output, Does.Contain($"software prefetch {(expected ? "on" : "off")}"));
+            using var result = JsonDocument.Parse(File.ReadAllText(json));
+            var r = result.RootElement;
+            Assert.That(r.GetProperty("ranks").GetInt32(), Is.EqualTo(2));
+            Assert.That(r.GetProperty("softwarePrefetch").GetBoolean(), Is.EqualTo(expected && System.Runtime.Intrinsics.X86.Sse.IsSupported));
+            Assert.That(r.GetProperty("kernelOverRead").GetDouble(), Is.InRange(0.02, 50.0), "a median of read/kernel time ratios");
+            foreach (var name in new[] { "readGBps", "kernelGBps", "evaluationReproducibleSeconds", "prefetchOverNone", "float64OverFloat32", "gramKernelSeconds" })
+                Assert.That(r.GetProperty(name).GetDouble(), Is.GreaterThan(0), name);
+            Assert.That(r.GetProperty("valid").GetBoolean(), Is.True);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     /// <summary>The history's clock starts before the first evaluation (it used to start after it), and the exact solver
     /// reports its solve: its time, its two passes (XᵀX, then the checking evaluation) and that time in the compute column.</summary>
     [TestCase("lbfgs", 1)]

@@ -39,4 +39,50 @@ public class DenseKernelsTests
         Assert.That(derivativeSum, Is.EqualTo(expectedDerivative));
         Assert.That(aligned.Span.ToArray(), Is.EqualTo(expected));
     }
+
+    /// <summary>Software prefetch is a hint: the pass gives the same bits with it and without, for the batched
+    /// (logistic) and the row-by-row (squared) loss paths, float64 and float32 rows, and at the end of the data (where
+    /// the prefetched addresses lie past the buffer).</summary>
+    [Test]
+    public void LinearBlock_PrefetchOnOrOff_BitwiseSameResults([Values(3, 64, 300)] int d, [Values] bool logistic, [Values] bool single)
+    {
+        const int rows = 333;
+        var random = new Random(d);
+        var x = Enumerable.Range(0, rows * d).Select(_ => random.NextDouble() * 2 - 1).ToArray();
+        var xs = x.Select(v => (float)v).ToArray();
+        var y = Enumerable.Range(0, rows).Select(_ => (double)random.Next(2)).ToArray();
+        var w = Enumerable.Range(0, d).Select(_ => random.NextDouble() - 0.5).ToArray();
+        (double, double, double, double[]) Pass(bool prefetch)
+        {
+            bool saved = SoftwarePrefetch.Enabled;
+            SoftwarePrefetch.Enabled = prefetch;
+            try
+            {
+                var g = new AlignedBuffer<double>(d);
+                var rowsOf = single ? new FeatureRows(xs, d) : new FeatureRows(x, d);
+                var (a, b, c) = logistic
+                    ? DenseKernels.LinearBlock<LogisticLoss>(rowsOf, y, w, 0.25, g.Span)
+                    : DenseKernels.LinearBlock<SquaredLoss>(rowsOf, y, w, 0.25, g.Span);
+                return (a, b, c, g.Span.ToArray());
+            }
+            finally { SoftwarePrefetch.Enabled = saved; }
+        }
+        var (with, without) = (Pass(true), Pass(false));
+        Assert.That(with.Item1, Is.EqualTo(without.Item1));
+        Assert.That(with.Item2, Is.EqualTo(without.Item2));
+        Assert.That(with.Item4, Is.EqualTo(without.Item4));
+    }
+
+    [TestCase(null, "GenuineIntel", true)]
+    [TestCase(null, "AuthenticAMD", false)]
+    [TestCase("", "GenuineIntel", true)]
+    [TestCase("0", "GenuineIntel", false)]
+    [TestCase("1", "AuthenticAMD", true)]
+    [TestCase(" 1 ", "", true)]
+    [TestCase("yes", "AuthenticAMD", false)]
+    public void SoftwarePrefetchDefault_SettingAndVendor_OnForIntelUnlessOverridden(string? setting, string vendor, bool expected)
+    {
+        Assume.That(System.Runtime.Intrinsics.X86.Sse.IsSupported, "software prefetch needs x86 SSE");
+        Assert.That(SoftwarePrefetch.Default(setting, vendor), Is.EqualTo(expected));
+    }
 }
