@@ -2,6 +2,7 @@
 # Strong scaling of one full evaluation (kernel, block sums, Allreduce) at 1, 2, 4, ... ranks up to MAX_RANKS (default:
 # the number of cores), on one generated file, with `MpiDescent bench` at each rank count; prints one table:
 # time per evaluation, speedup, parallel efficiency, kernel / plain read, the exact Allreduce alone, reproducible/plain,
+# the kernel's time with software prefetch over without (SoftwarePrefetch),
 # and, where python3 has numpy and threadpoolctl, numpy's full gradient at as many BLAS threads as ranks.
 # Every mpiexec runs under `timeout`. Meant for a many-core node (the 16-rank table in docs/performance.md).
 # MPIDESCENT_BIN=PATH uses a prebuilt MpiDescent (e.g. `dotnet publish -r linux-x64 --self-contained` for nodes
@@ -36,12 +37,13 @@ peer = {n: json.load(open(f"out/scaling-numpy-{n}.json")) for n in counts} if nu
 t1 = runs[counts[0]]["evaluationReproducibleSeconds"] * counts[0]
 print(f"strong scaling, {rows} x {features}, {runs[counts[0]]['processorCount']} cores, medians of 10 (slowest rank):")
 print("ranks | evaluation ms | speedup | efficiency | kernel / plain read | kernel GB/s (all ranks) | exact Allreduce us | reproducible / plain"
+      + f" | prefetch with/without ({'on' if runs[counts[0]]['softwarePrefetch'] else 'off'})"
       + (" | numpy ms (as many threads) | ours / numpy" if numpy else ""))
 for n in counts:
     r = runs[n]
     t = r["evaluationReproducibleSeconds"]
     line = (f"{n:5d} | {t * 1e3:13.3f} | {t1 / t:7.2f} | {t1 / t / n:10.2f} | {r['kernelOverRead']:19.1%} | {r['kernelGBps']:23.1f} | "
-            f"{r['allreduceExactSeconds'] * 1e6:18.1f} | {r['reproducibleOverPlain']:20.3f}")
+            f"{r['allreduceExactSeconds'] * 1e6:18.1f} | {r['reproducibleOverPlain']:20.3f} | {r['prefetchOverNone']:28.2f}")
     if numpy:
         tn = peer[n]["gradientSeconds"]
         line += f" | {tn * 1e3:26.3f} | {t / tn:12.3f}"
