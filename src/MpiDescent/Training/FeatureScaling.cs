@@ -29,24 +29,35 @@ public sealed class FeatureScaling
     {
         int d = shard.FeatureCount;
         var means = new double[d];
-        if (center) ColumnSums(shard, communicator, summation, means, (x, _) => x, totalRows);
+        if (center) ColumnSums(shard, communicator, summation, means, null, totalRows);
         var variances = new double[d];
-        ColumnSums(shard, communicator, summation, variances, (x, j) => (x - means[j]) * (x - means[j]), totalRows);
+        ColumnSums(shard, communicator, summation, variances, means, totalRows);
         var scales = variances.Select(v => v > 0 ? Math.Sqrt(v) : 1.0).ToArray();
         return new FeatureScaling(means, scales);
     }
 
+    /// <summary>result[j] = Σᵢ xᵢⱼ / totalRows, or with <paramref name="means"/> Σᵢ (xᵢⱼ − μⱼ)² / totalRows; each row's
+    /// terms are deposited as one vector (exact sums: in any order, the same result).</summary>
     private static void ColumnSums(DataShard shard, ICommunicator communicator, Summation summation, double[] result,
-        Func<double, int, double> term, long totalRows)
+        double[]? means, long totalRows)
     {
-        int d = shard.FeatureCount;
+        int d = shard.FeatureCount, lanes = System.Numerics.Vector<double>.Count;
         var sum = VectorSums.Create(summation, d);
         var row = new double[d];
         var rows = shard.FeatureRows;
         for (int i = 0; i < shard.Rows; i++)
         {
             rows.CopyRow(i, row);
-            for (int j = 0; j < d; j++) row[j] = term(row[j], j);
+            if (means is not null)
+            {
+                int j = 0;
+                for (; j <= d - lanes; j += lanes)
+                {
+                    var centered = new System.Numerics.Vector<double>(row, j) - new System.Numerics.Vector<double>(means, j);
+                    (centered * centered).CopyTo(row, j);
+                }
+                for (; j < d; j++) row[j] = (row[j] - means[j]) * (row[j] - means[j]);
+            }
             sum.Add(row);
         }
         sum.Reduce(communicator, result);
