@@ -2,13 +2,13 @@
 # Trains the same models at several rank counts and checks that they are bit for bit identical (weights, intercept,
 # final loss), as docs/reproducibility.md promises: a check of this MPI installation and node, at rank counts beyond
 # the tests' 1-7. Exits 1 and names the case if any model differs. Every mpiexec runs under `timeout`.
-# MPIDESCENT_BIN=PATH uses a prebuilt MpiDescent instead of building one.
+# MPIDESCENT=PATH uses a prebuilt MpiDescent instead of building one.
 # Usage: scripts/check-rank-invariance.sh [RANKS ...]      (default: 1 2 3 7 and the number of cores)
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 ensure_mpich
 cd "$REPO"
 counts=("$@"); [ ${#counts[@]} -gt 0 ] || counts=(1 2 3 7 "$(nproc)")
-bin="${MPIDESCENT_BIN:-}"
+bin="${MPIDESCENT:-}"
 if [ -z "$bin" ]; then dotnet build src/MpiDescent -c Release -o out/bin --nologo -v quiet >/dev/null; bin=out/bin/MpiDescent; fi
 dir=out/rank-invariance; mkdir -p "$dir"
 [ -f "$dir/regression.bin" ] || "$bin" generate "$dir/regression.bin" --rows 100003 --features 32 --seed 11 >/dev/null

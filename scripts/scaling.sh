@@ -5,14 +5,14 @@
 # the kernel's time with software prefetch over without (SoftwarePrefetch),
 # and, where python3 has numpy and threadpoolctl, numpy's full gradient at as many BLAS threads as ranks.
 # Every mpiexec runs under `timeout`. Meant for a many-core node (the 16-rank table in docs/performance.md).
-# MPIDESCENT_BIN=PATH uses a prebuilt MpiDescent (e.g. `dotnet publish -r linux-x64 --self-contained` for nodes
+# MPIDESCENT=PATH uses a prebuilt MpiDescent (e.g. `dotnet publish -r linux-x64 --self-contained` for nodes
 # without the .NET SDK) instead of building one.
 # Usage: scripts/scaling.sh [MAX_RANKS] [ROWS] [FEATURES]      (default: nproc, 4000000, 64: 2 GB of features)
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 ensure_mpich
 cd "$REPO"
 max="${1:-$(nproc)}"; rows="${2:-4000000}"; features="${3:-64}"
-bin="${MPIDESCENT_BIN:-}"
+bin="${MPIDESCENT:-}"
 if [ -z "$bin" ]; then dotnet build src/MpiDescent -c Release -o out/bin --nologo -v quiet; bin=out/bin/MpiDescent; fi
 mkdir -p out
 data="out/scaling-$rows-$features.bin"
