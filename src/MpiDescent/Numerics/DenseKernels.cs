@@ -108,7 +108,7 @@ public static class DenseKernels
         double sumLoss = 0, sumDerivative = 0, validation = 0;
         bool weighted = !trainWeights.IsEmpty, validating = !validationWeights.IsEmpty;
         int subBlock = LinearSubBlockRows<T>(d);
-        bool prefetch = SoftwarePrefetch.Enabled;
+        bool prefetch = SoftwarePrefetch.Enabled && y.Length > 1; // not for sgd's single sampled rows: nothing follows them
         for (int first = 0; first < y.Length; first += subBlock)
         {
             int n = Math.Min(subBlock, y.Length - first);
