@@ -65,9 +65,10 @@ public class ReportingTests
             var r = result.RootElement;
             Assert.That(r.GetProperty("ranks").GetInt32(), Is.EqualTo(2));
             Assert.That(r.GetProperty("softwarePrefetch").GetBoolean(), Is.EqualTo(expected && System.Runtime.Intrinsics.X86.Sse.IsSupported));
-            Assert.That(r.GetProperty("kernelOverRead").GetDouble(), Is.InRange(0.02, 50.0), "a median of read/kernel time ratios");
-            foreach (var name in new[] { "readGBps", "kernelGBps", "evaluationReproducibleSeconds", "prefetchOverNone", "float64OverFloat32", "gramKernelSeconds" })
-                Assert.That(r.GetProperty(name).GetDouble(), Is.GreaterThan(0), name);
+            // Timings of a tiny file on a shared machine: only that each is a positive, finite number (no speed is asserted).
+            foreach (var name in new[] { "readGBps", "kernelGBps", "kernelOverRead", "evaluationReproducibleSeconds", "prefetchOverNone",
+                         "float64OverFloat32", "gramKernelSeconds" })
+                Assert.That(double.IsFinite(r.GetProperty(name).GetDouble()) && r.GetProperty(name).GetDouble() > 0, Is.True, name);
             Assert.That(r.GetProperty("valid").GetBoolean(), Is.True);
         }
         finally { Directory.Delete(dir, true); }
