@@ -5,7 +5,8 @@ namespace MpiDescent.Training;
 /// <summary>
 /// Limited-memory BFGS (two-loop recursion over the last <c>memory</c> pairs of steps and gradient changes) with a
 /// strong Wolfe line search. Each iteration costs one Allreduce per line-search trial, usually one. Its state (the pairs)
-/// travels in checkpoints, so a resumed run continues bit for bit.
+/// travels in checkpoints, so a resumed run continues bit for bit. Once <c>memory</c> pairs are kept, an iteration
+/// allocates no vectors: a new pair reuses the arrays of the one it evicts.
 /// </summary>
 public sealed class Lbfgs(TerminationCriteria termination, int memory = 10)
 {
@@ -22,28 +23,32 @@ public sealed class Lbfgs(TerminationCriteria termination, int memory = 10)
         var xNew = new double[n];
         var gNew = new double[n];
         var direction = new double[n];
+        var q = new double[n];
+        var alpha = new double[memory];
+        var spare = (S: new double[n], Y: new double[n]);
         var pairs = RestorePairs(resume);
+        Func<double[][]?> state = () => SavePairs(pairs);
         double f = objective.Evaluate(x, g);
         var loop = new SolverLoop(objective, termination, hooks, f, g);
         double lastAlpha = double.NaN;
         for (int iteration = loop.FirstIteration; ; iteration++)
         {
-            if (loop.Check(iteration, x, f, g, () => SavePairs(pairs), stepSize: lastAlpha) is { } done)
+            if (loop.Check(iteration, x, f, g, state, stepSize: lastAlpha) is { } done)
                 return done;
             double norm = VectorMath.Norm(g);
-            TwoLoop(g, pairs, direction);
+            TwoLoop(g, pairs, direction, q, alpha);
             double initialAlpha = pairs.Count == 0 ? Math.Min(1.0, 1.0 / Math.Max(norm, 1e-300)) : 1.0;
             var step = _lineSearch.Search(objective, x, f, g, direction, initialAlpha, xNew, gNew);
             if (step is null && pairs.Count > 0)
             {
                 pairs.Clear(); // restart from steepest descent once
-                TwoLoop(g, pairs, direction);
+                TwoLoop(g, pairs, direction, q, alpha);
                 step = _lineSearch.Search(objective, x, f, g, direction, Math.Min(1.0, 1.0 / Math.Max(norm, 1e-300)), xNew, gNew);
             }
             if (step is null)
                 return new OptimizationResult(x, f, norm, iteration, ExitCondition.Converged,
                     $"no further decrease possible at double precision (relative gradient norm {norm / Math.Max(loop.InitialGradientNorm, 1e-300):G3})", loop.History);
-            Remember(pairs, x, xNew, g, gNew, memory);
+            spare = Remember(pairs, x, xNew, g, gNew, memory, spare);
             xNew.CopyTo(x, 0);
             gNew.CopyTo(g, 0);
             f = step.Value;
@@ -51,16 +56,20 @@ public sealed class Lbfgs(TerminationCriteria termination, int memory = 10)
         }
     }
 
-    /// <summary>Adds the pair s = x⁺ − x, y = g⁺ − g when it has positive curvature (sᵀy &gt; 10⁻¹²‖s‖‖y‖), keeping the last
-    /// <paramref name="memory"/> pairs.</summary>
-    internal static void Remember(List<(double[] S, double[] Y)> pairs, double[] x, double[] xNew, double[] g, double[] gNew, int memory)
+    /// <summary>Adds the pair s = x⁺ − x, y = g⁺ − g, written into the <paramref name="spare"/> arrays, when it has positive
+    /// curvature (sᵀy &gt; 10⁻¹²‖s‖‖y‖), keeping the last <paramref name="memory"/> pairs. Returns the arrays to write the
+    /// next pair into: those of the evicted pair, new ones while the memory fills, or the unused spare.</summary>
+    internal static (double[] S, double[] Y) Remember(List<(double[] S, double[] Y)> pairs, double[] x, double[] xNew, double[] g,
+        double[] gNew, int memory, (double[] S, double[] Y) spare)
     {
-        var s = new double[x.Length];
-        var y = new double[x.Length];
+        var (s, y) = spare;
         for (int k = 0; k < x.Length; k++) { s[k] = xNew[k] - x[k]; y[k] = gNew[k] - g[k]; }
-        if (!(DenseKernels.Dot(s, y) > 1e-12 * VectorMath.Norm(s) * VectorMath.Norm(y))) return;
+        if (!(DenseKernels.Dot(s, y) > 1e-12 * VectorMath.Norm(s) * VectorMath.Norm(y))) return spare;
         pairs.Add((s, y));
-        if (pairs.Count > memory) pairs.RemoveAt(0);
+        if (pairs.Count <= memory) return (new double[x.Length], new double[x.Length]);
+        var evicted = pairs[0];
+        pairs.RemoveAt(0);
+        return evicted;
     }
 
     /// <summary>The curvature pairs saved in a checkpoint (s₀, y₀, s₁, y₁, …).</summary>
@@ -75,12 +84,12 @@ public sealed class Lbfgs(TerminationCriteria termination, int memory = 10)
     /// <summary>The pairs in checkpoint form.</summary>
     internal static double[][] SavePairs(List<(double[] S, double[] Y)> pairs) => pairs.SelectMany(p => new[] { p.S.ToArray(), p.Y.ToArray() }).ToArray();
 
-    /// <summary>direction = −H·g with H the L-BFGS inverse-Hessian approximation (Nocedal and Wright, algorithm 7.4).</summary>
-    internal static void TwoLoop(double[] g, List<(double[] S, double[] Y)> pairs, double[] direction)
+    /// <summary>direction = −H·g with H the L-BFGS inverse-Hessian approximation (Nocedal and Wright, algorithm 7.4);
+    /// <paramref name="q"/> (length of g) and <paramref name="alpha"/> (at least the pairs' count) are workspace.</summary>
+    internal static void TwoLoop(double[] g, List<(double[] S, double[] Y)> pairs, double[] direction, double[] q, double[] alpha)
     {
         int m = pairs.Count;
-        var q = g.ToArray();
-        var alpha = new double[m];
+        g.CopyTo(q, 0);
         for (int i = m - 1; i >= 0; i--)
         {
             var (s, y) = pairs[i];

@@ -21,15 +21,19 @@ public sealed class OwlQn(TerminationCriteria termination, L1Penalty l1, int mem
         var xNew = new double[n];
         var gNew = new double[n];
         var direction = new double[n];
+        var q = new double[n];
+        var alphas = new double[memory];
+        var spare = (S: new double[n], Y: new double[n]);
         var pairs = Lbfgs.RestorePairs(hooks.ResumeFrom);
+        Func<double[][]?> state = () => Lbfgs.SavePairs(pairs);
         double f = objective.Evaluate(x, g);
         double total = f + l1.Value(x);
         l1.PseudoGradient(x, g, pg);
         var loop = new SolverLoop(objective, termination, hooks, total, pg);
         for (int iteration = loop.FirstIteration; ; iteration++)
         {
-            if (loop.Check(iteration, x, total, pg, () => Lbfgs.SavePairs(pairs)) is { } done) return done;
-            Lbfgs.TwoLoop(pg, pairs, direction);
+            if (loop.Check(iteration, x, total, pg, state) is { } done) return done;
+            Lbfgs.TwoLoop(pg, pairs, direction, q, alphas);
             for (int k = 0; k < n; k++)
                 if (direction[k] * pg[k] >= 0) direction[k] = 0; // keep the direction in the descent orthant of −pg
             double alpha = pairs.Count == 0 ? 1.0 / Math.Max(VectorMath.Norm(pg), 1e-300) : 1.0;
@@ -54,7 +58,7 @@ public sealed class OwlQn(TerminationCriteria termination, L1Penalty l1, int mem
             if (double.IsPositiveInfinity(totalNew))
                 return new OptimizationResult(x, total, VectorMath.Norm(pg), iteration, ExitCondition.Converged,
                     "no further decrease possible at double precision", loop.History);
-            Lbfgs.Remember(pairs, x, xNew, g, gNew, memory);
+            spare = Lbfgs.Remember(pairs, x, xNew, g, gNew, memory, spare);
             xNew.CopyTo(x, 0);
             gNew.CopyTo(g, 0);
             total = totalNew;
