@@ -142,7 +142,8 @@ public static class HelpText
         read of the feature bytes, the fused least-squares gradient kernel over the same bytes (GB/s and their ratio),
         and one distributed evaluation (kernel, block sums, Allreduce) with reproducible and with plain summation.
         It times the kernel with and without software prefetch (on by default for Intel processors only;
-        MPIDESCENT_PREFETCH=1 or 0 overrides). On a float64 file it also times the kernel on a float32 copy of the slice (float64/float32 time per pass).
+        MPIDESCENT_PREFETCH=1 or 0 overrides). On a float64 file it also times the kernel on a float32 copy of
+        the slice (float64/float32 time per pass).
         --gram  also time the exact solver's pass (XᵀX, Xᵀy, reduction, Cholesky) in both summation modes and its
                 Gram kernel alone.
         """;

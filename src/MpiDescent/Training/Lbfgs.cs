@@ -24,9 +24,9 @@ public sealed class Lbfgs(TerminationCriteria termination, int memory = 10)
         var gNew = new double[n];
         var direction = new double[n];
         var q = new double[n];
-        var alpha = new double[memory];
         var spare = (S: new double[n], Y: new double[n]);
         var pairs = RestorePairs(resume);
+        var alpha = new double[Math.Max(memory, pairs.Count)];
         Func<double[][]?> state = () => SavePairs(pairs);
         double f = objective.Evaluate(x, g);
         var loop = new SolverLoop(objective, termination, hooks, f, g);

@@ -22,9 +22,9 @@ public sealed class OwlQn(TerminationCriteria termination, L1Penalty l1, int mem
         var gNew = new double[n];
         var direction = new double[n];
         var q = new double[n];
-        var alphas = new double[memory];
         var spare = (S: new double[n], Y: new double[n]);
         var pairs = Lbfgs.RestorePairs(hooks.ResumeFrom);
+        var alphas = new double[Math.Max(memory, pairs.Count)];
         Func<double[][]?> state = () => Lbfgs.SavePairs(pairs);
         double f = objective.Evaluate(x, g);
         double total = f + l1.Value(x);
