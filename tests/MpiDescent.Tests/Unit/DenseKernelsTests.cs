@@ -8,20 +8,24 @@ public class DenseKernelsTests
     /// <summary>The blocked linear pass (sub-blocks of 8 or 32 rows by width, gradient chunks held in registers) against
     /// the plain row-by-row definition with the same operations in the same order: margin by <see cref="DenseKernels.Dot"/>,
     /// loss and derivative per row, sums over the rows in order, each gradient element a chain of fused multiply-adds
-    /// over the rows in order. Equal bit for bit, so neither the sub-block size nor the register blocking changes results.</summary>
+    /// over the rows in order. Equal bit for bit, so neither the sub-block size, the register blocking nor float32 storage
+    /// (widened as loaded) changes results.</summary>
     [Test]
-    public void LinearBlock_AnyWidth_BitwiseEqualsRowByRowDefinition([Values(1, 7, 33, 64, 70, 128, 200, 300)] int d,
-        [Values(1, 9, 100, 1024)] int rows, [Values] bool hinge)
+    public void LinearBlock_AnyWidth_BitwiseEqualsRowByRowDefinition([Values(1, 7, 8, 16, 33, 64, 70, 128, 200, 300)] int d,
+        [Values(1, 9, 100, 1024)] int rows, [Values] bool hinge, [Values] bool single)
     {
         var random = new Random(d * 7919 + rows);
         var x = Enumerable.Range(0, rows * d).Select(_ => random.NextDouble() * 2 - 1).ToArray();
+        if (single) x = x.Select(v => (double)(float)v).ToArray(); // float32 rows: the definition on the same values
+        var singles = x.Select(v => (float)v).ToArray();
+        var rowsOf = single ? new FeatureRows(singles, d) : new FeatureRows(x, d);
         var y = Enumerable.Range(0, rows).Select(_ => random.Next(2) == 0 ? -1.0 : 1.0).ToArray();
         var w = Enumerable.Range(0, d).Select(_ => random.NextDouble() - 0.5).ToArray();
         var t = Enumerable.Range(0, rows).Select(_ => random.NextDouble()).ToArray();
         var aligned = new AlignedBuffer<double>(d);
         var (loss, derivativeSum, _) = hinge
-            ? DenseKernels.LinearBlock<SquaredHingeLoss>(x, y, w, 0.25, aligned.Span, t)
-            : DenseKernels.LinearBlock<SquaredLoss>(x, y, w, 0.25, aligned.Span, t);
+            ? DenseKernels.LinearBlock<SquaredHingeLoss>(rowsOf, y, w, 0.25, aligned.Span, t)
+            : DenseKernels.LinearBlock<SquaredLoss>(rowsOf, y, w, 0.25, aligned.Span, t);
 
         var expected = new double[d];
         double expectedLoss = 0, expectedDerivative = 0;
