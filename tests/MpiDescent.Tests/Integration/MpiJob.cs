@@ -15,18 +15,23 @@ public static class MpiJob
     /// <summary>Runs at <paramref name="ranks"/> ranks with mpiexec.mpich (0: no launcher at all).</summary>
     public static Outcome Run(int ranks, IEnumerable<string> args, IDictionary<string, string>? environment = null, int timeoutSeconds = 120)
     {
-        var start = new ProcessStartInfo("timeout") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("-k");
-        start.ArgumentList.Add("5");
-        start.ArgumentList.Add(timeoutSeconds.ToString());
+        var command = new List<string>();
         if (ranks > 0)
         {
             if (!File.Exists("/usr/bin/mpiexec.mpich") && !SearchPath("mpiexec.mpich"))
                 Assert.Fail("mpiexec.mpich not found: install MPICH ('apt-get install mpich'; scripts/test.sh does this)");
-            foreach (var a in new[] { "mpiexec.mpich", "-n", ranks.ToString() }) start.ArgumentList.Add(a);
+            command.AddRange(["mpiexec.mpich", "-n", ranks.ToString()]);
         }
-        start.ArgumentList.Add(Executable);
-        foreach (var a in args) start.ArgumentList.Add(a);
+        command.Add(Executable);
+        command.AddRange(args);
+        return RunCommand(command, environment, timeoutSeconds);
+    }
+
+    /// <summary>Runs <paramref name="command"/> under <c>timeout</c>, capturing its output; fails the test on a timeout.</summary>
+    public static Outcome RunCommand(IEnumerable<string> command, IDictionary<string, string>? environment = null, int timeoutSeconds = 120)
+    {
+        var start = new ProcessStartInfo("timeout") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "-k", "5", timeoutSeconds.ToString() }.Concat(command)) start.ArgumentList.Add(a);
         foreach (var (k, v) in environment ?? new Dictionary<string, string>()) start.Environment[k] = v;
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();

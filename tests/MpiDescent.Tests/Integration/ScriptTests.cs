@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace MpiDescent.Tests.Integration;
 
 /// <summary>The scripts users run on their own nodes, with the tests' build (MPIDESCENT).</summary>
@@ -28,15 +26,8 @@ public class ScriptTests
         var repo = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
         while (repo is not null && !File.Exists(Path.Combine(repo.FullName, "MpiDescent.sln"))) repo = repo.Parent;
         Assert.That(repo, Is.Not.Null, "the repository root (MpiDescent.sln) above the test directory");
-        var start = new ProcessStartInfo("timeout") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "-k", "5", "300", "bash", Path.Combine(repo!.FullName, "scripts", script) }.Concat(args)) start.ArgumentList.Add(a);
-        start.Environment["MPIDESCENT"] = MpiJob.Executable;
-        start.Environment["OPTIONS"] = options;
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        Assert.That(process.ExitCode, Is.Not.EqualTo(124).And.Not.EqualTo(137), "timed out");
-        return (process.ExitCode, output.Result + errors.Result);
+        var outcome = MpiJob.RunCommand(new[] { "bash", Path.Combine(repo!.FullName, "scripts", script) }.Concat(args),
+            new Dictionary<string, string> { ["MPIDESCENT"] = MpiJob.Executable, ["OPTIONS"] = options }, timeoutSeconds: 300);
+        return (outcome.ExitCode, outcome.Output + outcome.Errors);
     }
 }
