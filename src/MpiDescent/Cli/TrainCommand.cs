@@ -40,7 +40,7 @@ public static class TrainCommand
         if (root && !options.Quiet && rowWeights?.Validation is not null)
             output.WriteLine($"validation: {rowWeights.ValidationRows} of {header.Rows} rows held out (fraction {options.ValidationFraction}, by row index), patience {options.Patience}");
         var objective = new LinearObjective(shard, partition, comm, objectiveSettings, control, rowWeights);
-        long solvingStarted = System.Diagnostics.Stopwatch.GetTimestamp(); // the history's time origin: step-size estimation counts
+        long solvingStarted = Stopwatch.GetTimestamp(); // the history's time origin: step-size estimation counts
         var (learningRate, rateSource) = Collective.Agree(comm, errors,
             () => TrainingSetup.LearningRate(options, objective, shard, partition, comm, resume, rowWeights));
         var settings = new TrainingSettings(options.Solver, learningRate, rateSource, options.MaxIterations, options.Epochs, options.BatchSize,
@@ -128,13 +128,13 @@ public static class TrainCommand
         }
         long solveStart = hooks.Origin; // the history's clock, as for the iterative solvers
         var solution = NormalEquations.Solve(shard, partition, comm, options.FitIntercept, options.Summation, options.L2);
-        objective.CountComputeSeconds(System.Diagnostics.Stopwatch.GetElapsedTime(solveStart).TotalSeconds);
+        objective.CountComputeSeconds(Stopwatch.GetElapsedTime(solveStart).TotalSeconds);
         objective.CountPasses(1);
         var gradient = new double[solution.Length];
         double loss = objective.Evaluate(solution, gradient); // one pass, for the reported loss and gradient norm
         double norm = VectorMath.Norm(gradient);
         // The solve's time (one pass for XᵀX, the reduction, Cholesky) and the checking pass, as an iterative run reports them.
         return new OptimizationResult(solution, loss, norm, 0, ExitCondition.ExactSolution, "Cholesky solve of the normal equations",
-            [new IterationRecord(0, loss, norm, System.Diagnostics.Stopwatch.GetElapsedTime(solveStart).TotalSeconds, objective.Evaluations)]);
+            [new IterationRecord(0, loss, norm, Stopwatch.GetElapsedTime(solveStart).TotalSeconds, objective.Evaluations)]);
     }
 }

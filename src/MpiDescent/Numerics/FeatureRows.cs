@@ -6,9 +6,10 @@ namespace MpiDescent.Numerics;
 
 /// <summary>
 /// Row-major feature rows stored as float64 or as float32 (<c>convert --dtype float32</c>: half the bytes per pass).
-/// Kernels take the rows a few at a time as doubles through <see cref="AsDoubles"/>: float64 rows are returned as they
-/// are, float32 rows are widened (exactly) into a small scratch buffer that stays in cache, so every kernel computes in
-/// double, and a float32 file gives bitwise the results of a float64 file holding the same (float-rounded) values.
+/// The streaming kernels widen float32 values in registers as they load them (<see cref="Widening"/>); the Gram kernel
+/// takes a chunk of rows as doubles through <see cref="AsDoubles"/> (float32 widened, exactly, into a small scratch
+/// buffer), and <see cref="CopyRow"/> gives one row. So every kernel computes in double, and a float32 file gives bitwise
+/// the results of a float64 file holding the same (float-rounded) values.
 /// </summary>
 public readonly ref struct FeatureRows
 {
