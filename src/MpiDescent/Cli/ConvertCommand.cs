@@ -1,4 +1,5 @@
 using MpiDescent.Data;
+using MpiDescent.IO;
 
 namespace MpiDescent.Cli;
 
@@ -11,6 +12,7 @@ public static class ConvertCommand
         var line = CommandLine.Parse("convert", args, new HashSet<string> { "format", "label", "separator", "features", "weight", "dtype" }, new HashSet<string> { "no-header" });
         line.RequirePositionals("INPUT", "OUTPUT.bin");
         string input = line.Positionals[0], target = line.Positionals[1];
+        OutputPaths.Check([new("the input", input)], [new("the output", target)]);
         var extension = Path.GetExtension(input).ToLowerInvariant();
         var format = line.Choice("format", extension is ".libsvm" or ".svm" or ".svmlight" ? "libsvm" : "csv", "csv", "libsvm");
         if (format == "libsvm" && (line.Has("label") || line.Has("separator") || line.Has("no-header") || line.Has("weight")))

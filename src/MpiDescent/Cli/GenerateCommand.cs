@@ -1,4 +1,5 @@
 using MpiDescent.Data;
+using MpiDescent.IO;
 using MpiDescent.Output;
 
 namespace MpiDescent.Cli;
@@ -17,9 +18,10 @@ public static class GenerateCommand
         double noise = line.Double("noise", 0.1);
         int seed = (int)line.Long("seed", 1, int.MinValue, int.MaxValue);
         var path = line.Positionals[0];
+        var truthPath = Path.ChangeExtension(path, ".truth.json");
+        OutputPaths.Check([], [new("the output", path), new("the true weights", truthPath)]);
         bool logistic = line.Choice("labels", "regression", "regression", "logistic") == "logistic";
         var (weights, intercept, header) = SyntheticData.Write(path, rows, features, noise, seed, logistic, ConvertCommand.ParseElementType(line));
-        var truthPath = Path.ChangeExtension(path, ".truth.json");
         Json.Write(truthPath, new { weights, intercept, noise, seed, rows, features });
         output.WriteLine($"wrote {path}: {rows} rows x {features} features ({header.ElementType.Name()}), checksum {header.ChecksumHex}; true weights in {truthPath}");
     }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using MpiDescent.Communication;
 using MpiDescent.Data;
+using MpiDescent.IO;
 using MpiDescent.Numerics;
 using MpiDescent.Output;
 using MpiDescent.Training;
@@ -14,6 +15,12 @@ public static class ScoringCommand
     /// <summary>Runs the command; returns the exit code.</summary>
     public static int Run(ScoringOptions options, ICommunicator comm, TextWriter output, TextWriter errors)
     {
+        Collective.Agree(comm, errors, () =>
+        {
+            if (comm.Rank == 0 && options.OutputPath is not null)
+                OutputPaths.Check([new("the model", options.ModelPath), new("the data file", options.DataPath)],
+                    [new("--output", options.OutputPath)]);
+        });
         var model = Collective.Agree(comm, errors, () => ModelFile.Read(options.ModelPath));
         var header = Collective.Agree(comm, errors, () =>
         {
@@ -132,8 +139,11 @@ public static class ScoringCommand
     /// into place. Every turn is agreed, so a failed write ends all ranks and leaves no partial file.</summary>
     private static void WriteLinesInRankOrder(string path, string header, IEnumerable<string> lines, ICommunicator comm, TextWriter errors)
     {
-        var full = Path.GetFullPath(path);
-        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.partial");
+        // One temporary file for all ranks, named uniquely by rank 0 (so that concurrent jobs never share it) and beside
+        // the final target (a symbolic link is written through).
+        var full = OutputPaths.FinalTarget(path);
+        long unique = comm.BroadcastFromRoot(comm.Rank == 0 ? Random.Shared.NextInt64(1L << 48) : 0);
+        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{unique:x12}.partial");
         try
         {
             for (int turn = 0; turn < comm.Size; turn++)
@@ -143,7 +153,7 @@ public static class ScoringCommand
                     if (comm.Rank != turn) return;
                     try
                     {
-                        using var stream = new FileStream(temp, turn == 0 ? FileMode.Create : FileMode.Append, FileAccess.Write);
+                        using var stream = new FileStream(temp, turn == 0 ? FileMode.CreateNew : FileMode.Append, FileAccess.Write);
                         using var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16);
                         if (turn == 0) writer.Write(header + "\n");
                         foreach (var line in lines) { writer.Write(line); writer.Write('\n'); }

@@ -17,6 +17,7 @@ public static class TrainCommand
         bool root = comm.Rank == 0;
         var control = new RunControl { IsRoot = root };
         using var signals = new PreemptionSignals(control);
+        Collective.Agree(comm, errors, () => { if (root) options.CheckPaths(); });
         var header = Collective.Agree(comm, errors, () => DataFileHeader.Read(options.DataPath));
         Collective.Agree(comm, errors, () => CheckAgainstData(options, header));
         var resume = options.ResumePath is null ? null : Collective.Agree(comm, errors, () => CheckpointFile.Read(options.ResumePath));

@@ -1,4 +1,5 @@
 using System.Globalization;
+using MpiDescent.IO;
 using MpiDescent.Losses;
 using MpiDescent.Numerics;
 
@@ -153,6 +154,25 @@ public sealed record TrainOptions
             PlotPath = line.Text("plot"),
         };
     }
+
+    /// <summary>The files this run reads, named as the messages name them.</summary>
+    public IReadOnlyList<NamedPath> InputPaths => ResumePath is null
+        ? [new("the data file", DataPath)]
+        : [new("the data file", DataPath), new("--resume", ResumePath)];
+
+    /// <summary>The files this run may write (the checkpoint always: a signal writes one).</summary>
+    public IReadOnlyList<NamedPath> OutputPaths =>
+        new NamedPath?[]
+        {
+            new("--model", ModelPath), new("--checkpoint", CheckpointPath),
+            ReportPath is null ? null : new("--report", ReportPath),
+            HistoryPath is null ? null : new("--history", HistoryPath),
+            PlotPath is null ? null : new("--plot", PlotPath),
+        }.OfType<NamedPath>().ToArray();
+
+    /// <summary>Checks every output path against the inputs and each other before anything is read
+    /// (<see cref="IO.OutputPaths"/>); a checkpoint may be resumed from and written again.</summary>
+    public void CheckPaths() => IO.OutputPaths.Check(InputPaths, OutputPaths, [("--checkpoint", "--resume")]);
 
     /// <summary>Parses "NEG:w,POS:w" (class labels as in the data, 0 or -1 and 1) into (negative, positive) weights.</summary>
     public static (double Negative, double Positive) ParseClassWeights(string text, CommandLine? line = null)

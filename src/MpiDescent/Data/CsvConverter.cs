@@ -1,3 +1,4 @@
+using MpiDescent.IO;
 using System.Globalization;
 using System.Text;
 
@@ -17,7 +18,7 @@ public sealed class CsvConverter(string inputPath, string? label, string? separa
     /// <summary>Converts to <paramref name="outputPath"/>; returns the written header.</summary>
     public DataFileHeader Convert(string outputPath)
     {
-        using var stream = DataFileAccess.OpenRead(inputPath);
+        using var stream = InputFile.OpenRead(inputPath);
         using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, 1 << 16);
         long lineNumber = 0;
         string? first = NextLine(reader, ref lineNumber);

@@ -1,3 +1,4 @@
+using MpiDescent.IO;
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Text;
@@ -72,7 +73,7 @@ public sealed record DataFileHeader(long Rows, int Features, ElementType Element
     /// <exception cref="InputFileException">Missing, unreadable or malformed file; the message says what is wrong.</exception>
     public static DataFileHeader Read(string path)
     {
-        using var stream = DataFileAccess.OpenRead(path);
+        using var stream = InputFile.OpenRead(path);
         long length = stream.Length;
         if (length == 0) throw new InputFileException(path, "the file is empty");
         if (length < FixedBytes) throw new InputFileException(path, $"only {length} bytes, shorter than the {FixedBytes}-byte header: not a MpiDescent data file or truncated");

@@ -1,3 +1,4 @@
+using MpiDescent.IO;
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Numerics;
@@ -122,12 +123,12 @@ public sealed class DataShard
     {
         if (rowEnd == rowStart) return;
         int d = header.Features, values = header.RecordValues;
-        using var stream = DataFileAccess.OpenRead(path);
+        using var stream = InputFile.OpenRead(path);
         var handle = stream.SafeFileHandle;
         int blockRows = header.ChecksumBlockRows, record = header.RecordBytes;
         long firstBlock = rowStart / blockRows, lastBlock = (rowEnd - 1) / blockRows;
         var checksums = new byte[(lastBlock - firstBlock + 1) * 8];
-        DataFileAccess.ReadExactlyAt(handle, checksums, header.ChecksumTableOffset + firstBlock * 8, path);
+        InputFile.ReadExactlyAt(handle, checksums, header.ChecksumTableOffset + firstBlock * 8, path);
         var buffer = new byte[(long)Math.Min(blockRows, header.Rows) * record];
         var parsed = BitConverter.IsLittleEndian ? null : new T[values];
         for (long block = firstBlock; block <= lastBlock; block++)
@@ -135,7 +136,7 @@ public sealed class DataShard
             long blockStart = block * blockRows;
             int rowsInBlock = (int)Math.Min(blockRows, header.Rows - blockStart);
             var bytes = buffer.AsSpan(0, rowsInBlock * record);
-            DataFileAccess.ReadExactlyAt(handle, bytes, header.DataOffset + blockStart * record, path);
+            InputFile.ReadExactlyAt(handle, bytes, header.DataOffset + blockStart * record, path);
             ulong expected = BinaryPrimitives.ReadUInt64LittleEndian(checksums.AsSpan((int)(block - firstBlock) * 8));
             if (XxHash3.HashToUInt64(bytes) != expected)
                 throw new InputFileException(path, $"rank {rank}: checksum mismatch in block {block} (rows {blockStart}..{blockStart + rowsInBlock - 1}): the file is corrupt");

@@ -1,3 +1,4 @@
+using MpiDescent.IO;
 using System.Globalization;
 using System.Text;
 
@@ -33,7 +34,7 @@ public sealed class LibSvmConverter(string inputPath, int? features, ElementType
     /// <summary>Parses every line, passing each row to <paramref name="onRow"/>; returns the largest index.</summary>
     private int Scan(Action<double, List<(int, double)>>? onRow)
     {
-        using var stream = DataFileAccess.OpenRead(inputPath);
+        using var stream = InputFile.OpenRead(inputPath);
         using var reader = new StreamReader(stream, Encoding.UTF8, true, 1 << 16);
         int maxIndex = 0;
         long lineNumber = 0;

@@ -1,3 +1,4 @@
+using MpiDescent.IO;
 using System.Text.Json;
 using MpiDescent.Training;
 
@@ -32,7 +33,7 @@ public sealed record CheckpointFile
     /// <summary>Reads and checks a checkpoint file.</summary>
     public static CheckpointFile Read(string path)
     {
-        using var stream = Data.DataFileAccess.OpenRead(path);
+        using var stream = InputFile.OpenRead(path);
         CheckpointFile? checkpoint;
         try { checkpoint = JsonSerializer.Deserialize<CheckpointFile>(stream, Json.Options); }
         catch (JsonException e) { throw new InputFileException(path, $"not a valid checkpoint: {e.Message}", e); }

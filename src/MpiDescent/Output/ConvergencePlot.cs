@@ -1,3 +1,4 @@
+using MpiDescent.IO;
 using MpiDescent.Training;
 using SkiaSharp;
 

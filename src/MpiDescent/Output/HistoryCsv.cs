@@ -1,3 +1,4 @@
+using MpiDescent.IO;
 using System.Globalization;
 using System.Text;
 using MpiDescent.Training;

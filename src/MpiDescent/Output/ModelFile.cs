@@ -1,3 +1,4 @@
+using MpiDescent.IO;
 using System.Text.Json;
 
 namespace MpiDescent.Output;
@@ -56,7 +57,7 @@ public sealed record ModelFile
     /// <exception cref="InputFileException">Missing, not JSON, or not a MpiDescent model.</exception>
     public static ModelFile Read(string path)
     {
-        using var stream = Data.DataFileAccess.OpenRead(path);
+        using var stream = InputFile.OpenRead(path);
         ModelFile? model;
         try { model = JsonSerializer.Deserialize<ModelFile>(stream, Json.Options); }
         catch (JsonException e) { throw new InputFileException(path, $"not a valid model file: {e.Message}", e); }

@@ -1,0 +1,161 @@
+using System.Security.Cryptography;
+
+namespace MpiDescent.Tests.Integration;
+
+/// <summary>No output ever destroys an input or another output; concurrent jobs never mix their files; links and devices
+/// are handled as a user expects (issue 16, points 1-3 and 11).</summary>
+[NonParallelizable]
+public class OutputSafetyTests
+{
+    private string _dir = "";
+    private string _data = "";
+
+    [SetUp]
+    public void SetUp()
+    {
+        _dir = TestData.TempDirectory();
+        _data = Path.Combine(_dir, "d.bin");
+        Assert.That(MpiJob.Run(0, "generate", _data, "--rows", "300", "--features", "3").ExitCode, Is.EqualTo(0));
+    }
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(_dir, recursive: true);
+
+    private static string Hash(string path) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)));
+
+    private string[] LeftoverTemporaries() =>
+        Directory.GetFiles(_dir, ".*", SearchOption.AllDirectories).Where(f => f.Contains(".tmp") || f.Contains(".partial")
+            || f.Contains(".probe")).ToArray();
+
+    [TestCase("--model")]
+    [TestCase("--checkpoint")]
+    [TestCase("--report")]
+    [TestCase("--history")]
+    public void Train_OutputIsTheDataFile_UsageErrorAndDataUntouched(string option)
+    {
+        string before = Hash(_data);
+        var outcome = MpiJob.Run(0, "train", _data, option, _data, "--max-iterations", "3");
+        Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.Usage), outcome.ToString());
+        Assert.That(outcome.Errors, Does.Contain($"{option} {_data} is the same file as the data file"), outcome.ToString());
+        Assert.That(Hash(_data), Is.EqualTo(before));
+    }
+
+    [Test]
+    public void Train_ReportOntoModel_UsageErrorNamingBoth()
+    {
+        var model = Path.Combine(_dir, "m.json");
+        var outcome = MpiJob.Run(2, "train", _data, "--model", model, "--report", model, "--max-iterations", "3");
+        Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.Usage), outcome.ToString());
+        Assert.That(outcome.Errors, Does.Contain("--report").And.Contain("--model").And.Contain("are the same file"));
+        Assert.That(File.Exists(model), Is.False);
+    }
+
+    [Test]
+    public void Train_ModelIsAHardLinkToTheData_Refused()
+    {
+        var link = Path.Combine(_dir, "link.json");
+        Assert.That(MpiJob.RunCommand(["ln", _data, link]).ExitCode, Is.EqualTo(0));
+        string before = Hash(_data);
+        var outcome = MpiJob.Run(0, "train", _data, "--model", link, "--max-iterations", "3");
+        Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.Usage), outcome.ToString());
+        Assert.That(Hash(_data), Is.EqualTo(before));
+    }
+
+    [Test]
+    public void Train_CheckpointSameAsResume_Allowed()
+    {
+        var checkpoint = Path.Combine(_dir, "c.json");
+        var first = MpiJob.Run(0, "train", _data, "--checkpoint", checkpoint, "--checkpoint-every", "2",
+            "--max-iterations", "4", "--tolerance", "0", "--quiet");
+        Assert.That(first.ExitCode, Is.EqualTo(0), first.ToString());
+        var second = MpiJob.Run(0, "train", _data, "--checkpoint", checkpoint, "--resume", checkpoint,
+            "--max-iterations", "6", "--tolerance", "0", "--quiet");
+        Assert.That(second.ExitCode, Is.EqualTo(0), second.ToString());
+    }
+
+    [Test]
+    public void Predict_OutputIsTheDataFileOrTheModel_Refused()
+    {
+        Assert.That(MpiJob.Run(0, "train", _data, "--solver", "exact", "--quiet").ExitCode, Is.EqualTo(0));
+        var model = Path.Combine(_dir, "d.model.json");
+        foreach (var target in new[] { _data, model })
+        {
+            var outcome = MpiJob.Run(0, "predict", model, _data, "--output", target);
+            Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.Usage), outcome.ToString());
+        }
+        Assert.That(MpiJob.Run(0, "evaluate", model, _data).ExitCode, Is.EqualTo(0), "both inputs intact");
+    }
+
+    [Test]
+    public void Convert_OutputIsTheInput_RefusedAndInputKept()
+    {
+        var csv = Path.Combine(_dir, "in.csv");
+        File.WriteAllText(csv, "a,y\n1,2\n3,4\n");
+        var outcome = MpiJob.Run(0, "convert", csv, csv);
+        Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.Usage), outcome.ToString());
+        Assert.That(File.ReadAllText(csv), Is.EqualTo("a,y\n1,2\n3,4\n"));
+    }
+
+    [TestCase("")]
+    [TestCase("missing_dir/m.json")]
+    [TestCase("DIR")]
+    [TestCase("DIR/")]
+    public void Train_UnusableModelPath_UsageErrorBeforeReadingData(string model)
+    {
+        Directory.CreateDirectory(Path.Combine(_dir, "DIR"));
+        var path = model.Length == 0 ? "" : Path.Combine(_dir, model);
+        // A data file that does not exist: the path check must come first, so the error is about the model.
+        var outcome = MpiJob.Run(0, "train", Path.Combine(_dir, "absent.bin"), "--model", path);
+        Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.Usage), outcome.ToString());
+        Assert.That(outcome.Errors, Does.Contain("--model").And.Not.Contain("absent.bin: file not found"), outcome.ToString());
+    }
+
+    [Test]
+    public void Train_ReportOntoACharacterDevice_RefusedAndDeviceKept()
+    {
+        var outcome = MpiJob.Run(0, "train", _data, "--report", "/dev/null", "--max-iterations", "2");
+        Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.Usage), outcome.ToString());
+        Assert.That(outcome.Errors, Does.Contain("/dev/null is a character device"), outcome.ToString());
+        Assert.That(IO.FileStatus.Of("/dev/null").Kind, Is.EqualTo(IO.FileKind.CharacterDevice));
+    }
+
+    [Test]
+    public void Train_ModelPathIsASymbolicLink_WritesThroughTheLink()
+    {
+        var target = Path.Combine(_dir, "real.json");
+        var link = Path.Combine(_dir, "link.json");
+        File.WriteAllText(target, "old");
+        File.CreateSymbolicLink(link, target);
+        var outcome = MpiJob.Run(0, "train", _data, "--model", link, "--solver", "exact", "--quiet");
+        Assert.That(outcome.ExitCode, Is.EqualTo(0), outcome.ToString());
+        Assert.That(new FileInfo(link).LinkTarget, Is.EqualTo(target), "the link is still a link to the same file");
+        Assert.That(File.ReadAllText(target), Does.Contain("\"format\": \"mpidescent-model\""));
+        Assert.That(LeftoverTemporaries(), Is.Empty);
+    }
+
+    [Test]
+    public void Predict_TwoJobsToOneOutput_ResultIsOneWholeFile()
+    {
+        var modelA = Path.Combine(_dir, "a.json");
+        var modelB = Path.Combine(_dir, "b.json");
+        Assert.That(MpiJob.Run(0, "train", _data, "--model", modelA, "--solver", "exact", "--quiet").ExitCode, Is.EqualTo(0));
+        Assert.That(MpiJob.Run(0, "train", _data, "--model", modelB, "--max-iterations", "2", "--quiet").ExitCode,
+            Is.EqualTo(0));
+        var alone = new Dictionary<string, string>();
+        foreach (var (model, name) in new[] { (modelA, "a.csv"), (modelB, "b.csv") })
+        {
+            Assert.That(MpiJob.Run(2, "predict", model, _data, "--output", Path.Combine(_dir, name)).ExitCode, Is.EqualTo(0));
+            alone[model] = File.ReadAllText(Path.Combine(_dir, name));
+        }
+        var shared = Path.Combine(_dir, "shared.csv");
+        for (int round = 0; round < 3; round++)
+        {
+            var jobs = new[] { modelA, modelB }.Select(m => Task.Run(() => MpiJob.Run(2, "predict", m, _data, "--output", shared)))
+                .ToArray();
+            Task.WaitAll(jobs);
+            foreach (var job in jobs) Assert.That(job.Result.ExitCode, Is.EqualTo(0), job.Result.ToString());
+            Assert.That(File.ReadAllText(shared), Is.EqualTo(alone[modelA]).Or.EqualTo(alone[modelB]), $"round {round}");
+            Assert.That(LeftoverTemporaries(), Is.Empty);
+        }
+    }
+}
