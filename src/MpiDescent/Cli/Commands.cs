@@ -6,7 +6,7 @@ namespace MpiDescent.Cli;
 /// command line is reported once by rank 0 and ends every rank with the usage exit code before any data is read.</summary>
 public static class Commands
 {
-    private static readonly string[] Names = ["train", "convert", "generate", "inspect", "predict", "evaluate", "bench"];
+    private static readonly string[] Names = ["train", "convert", "generate", "inspect", "predict", "evaluate", "bench", "selftest"];
 
     /// <summary>Runs the command in <paramref name="args"/>; returns the exit code.</summary>
     public static int Run(string[] args, ICommunicator comm, TextWriter output, TextWriter errors)
@@ -38,6 +38,8 @@ public static class Commands
                 return TrainCommand.Run(options, comm, output, errors);
             case "bench":
                 return BenchCommand.Run(rest, comm, output, errors);
+            case "selftest":
+                return SelfTestCommand.Run(rest, comm, output, errors);
             case "predict":
             case "evaluate":
                 var scoring = Collective.Agree(comm, errors, () => ScoringOptions.Parse(command, rest));

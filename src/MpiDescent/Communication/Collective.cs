@@ -27,7 +27,7 @@ public static class Collective
             errors.WriteLine($"MpiDescent: {who}error: {failure.Message}");
             errors.Flush();
         }
-        var codes = communicator.AllGather([code]);
+        var codes = communicator.AllGather<int>([code]);
         throw new AgreedFailureException((int)codes[failed[0]], failed);
     }
 

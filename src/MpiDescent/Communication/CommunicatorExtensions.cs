@@ -1,33 +1,49 @@
+using System.Numerics;
+
 namespace MpiDescent.Communication;
 
-/// <summary>Broadcast and gather built from the exact integer sum, so that every communicator gets them for free.</summary>
+/// <summary>Shorthands over <see cref="ICommunicator"/>'s collectives.</summary>
 public static class CommunicatorExtensions
 {
-    /// <summary>Returns rank 0's <paramref name="value"/> on every rank.</summary>
-    public static long BroadcastFromRoot(this ICommunicator comm, long value)
+    /// <summary>Elementwise sum over ranks, in place.</summary>
+    public static void AllreduceSum<T>(this ICommunicator comm, Span<T> values) where T : unmanaged, INumber<T> =>
+        comm.Allreduce(values, ReduceOperation.Sum);
+
+    /// <summary>Elementwise maximum over ranks, in place.</summary>
+    public static void AllreduceMax<T>(this ICommunicator comm, Span<T> values) where T : unmanaged, INumber<T> =>
+        comm.Allreduce(values, ReduceOperation.Max);
+
+    /// <summary>The maximum of one value over ranks.</summary>
+    public static T Max<T>(this ICommunicator comm, T value) where T : unmanaged, INumber<T>
     {
-        var buffer = new[] { comm.Rank == 0 ? value : 0L };
-        comm.AllreduceSum(buffer);
+        Span<T> buffer = [value];
+        comm.Allreduce(buffer, ReduceOperation.Max);
         return buffer[0];
     }
 
-    /// <summary>Gathers <paramref name="local"/> (the same length on every rank) from all ranks:
-    /// the result holds rank r's values at [r·k, (r+1)·k). Exact, since every slot is a sum of one value and zeros.</summary>
-    public static double[] AllGather(this ICommunicator comm, ReadOnlySpan<double> local)
+    /// <summary>Returns rank 0's <paramref name="value"/> on every rank.</summary>
+    public static T BroadcastFromRoot<T>(this ICommunicator comm, T value) where T : unmanaged
     {
-        int k = local.Length;
-        var buffer = new double[k * comm.Size];
-        local.CopyTo(buffer.AsSpan(comm.Rank * k, k));
-        comm.AllreduceSum(buffer);
-        return buffer;
+        Span<T> buffer = [value];
+        comm.Broadcast(buffer, 0);
+        return buffer[0];
+    }
+
+    /// <summary>Gathers <paramref name="local"/> (the same length on every rank) from all ranks: the result holds rank
+    /// r's values at [r·k, (r+1)·k).</summary>
+    public static T[] AllGather<T>(this ICommunicator comm, ReadOnlySpan<T> local) where T : unmanaged
+    {
+        var counts = new int[comm.Size];
+        Array.Fill(counts, local.Length);
+        var result = new T[local.Length * comm.Size];
+        comm.Allgather(local, counts, result);
+        return result;
     }
 
     /// <summary>Which ranks have <paramref name="flag"/> set, in rank order, the same on every rank.</summary>
     public static int[] RanksWhere(this ICommunicator comm, bool flag)
     {
-        var buffer = new long[comm.Size];
-        buffer[comm.Rank] = flag ? 1 : 0;
-        comm.AllreduceSum(buffer);
-        return Enumerable.Range(0, comm.Size).Where(r => buffer[r] != 0).ToArray();
+        var flags = comm.AllGather<int>([flag ? 1 : 0]);
+        return Enumerable.Range(0, comm.Size).Where(r => flags[r] != 0).ToArray();
     }
 }

@@ -35,7 +35,8 @@ public sealed class MpiRuntime : IDisposable
                 + "(Open MPI's handles are pointers). Use an MPICH-ABI MPI: 'mpiexec.mpich -n N MpiDescent ...' (Debian/Ubuntu package 'mpich').");
         if (!OperatingSystem.IsWindows()) InstallResolver();
         var environment = new MPI.Environment(ref args);
-        var communicator = new MpiCommunicator(MPI.Communicator.world);
+        MpiNative.Load(OperatingSystem.IsWindows() ? NativeLibrary.Load("msmpi.dll") : _library);
+        var communicator = new MpiCommunicator();
         var runtime = new MpiRuntime(communicator, environment);
         if (launch.CheckWorldSize(communicator.Size) is string problem)
         {
@@ -75,5 +76,9 @@ public sealed class MpiRuntime : IDisposable
     }
 
     /// <summary>Finalizes MPI; call only when every rank reaches it (a failed rank aborts instead).</summary>
-    public void Dispose() => _environment?.Dispose();
+    public void Dispose()
+    {
+        (Communicator as IDisposable)?.Dispose();
+        _environment?.Dispose();
+    }
 }

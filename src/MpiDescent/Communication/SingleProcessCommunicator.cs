@@ -1,6 +1,8 @@
+using System.Numerics;
+
 namespace MpiDescent.Communication;
 
-/// <summary>A job of one rank without MPI: every collective is the identity.</summary>
+/// <summary>A job of one rank without MPI: every reduction is the identity, every gather a copy.</summary>
 public sealed class SingleProcessCommunicator : ICommunicator
 {
     /// <inheritdoc />
@@ -10,14 +12,22 @@ public sealed class SingleProcessCommunicator : ICommunicator
     public int Size => 1;
 
     /// <inheritdoc />
-    public void AllreduceSum(double[] values) { }
+    public void Allreduce<T>(Span<T> values, ReduceOperation operation) where T : unmanaged, INumber<T> { }
 
     /// <inheritdoc />
-    public void AllreduceSum(long[] values) { }
+    public void ReduceScatter<T>(ReadOnlySpan<T> values, ReadOnlySpan<int> counts, Span<T> result,
+        ReduceOperation operation) where T : unmanaged, INumber<T> => values[..counts[0]].CopyTo(result);
+
+    /// <inheritdoc />
+    public void Allgather<T>(ReadOnlySpan<T> local, ReadOnlySpan<int> counts, Span<T> result) where T : unmanaged =>
+        local[..counts[0]].CopyTo(result);
+
+    /// <inheritdoc />
+    public void Broadcast<T>(Span<T> values, int root) where T : unmanaged { }
 
     /// <inheritdoc />
     public void Barrier() { }
 
     /// <inheritdoc />
-    public void Abort(int exitCode) => System.Environment.Exit(exitCode);
+    public void Abort(int exitCode) => Environment.Exit(exitCode);
 }

@@ -1,15 +1,15 @@
+using System.Numerics;
+
 namespace MpiDescent.Communication;
 
 /// <summary>
-/// One rank of an in-process job whose ranks are threads (see <see cref="Run{T}"/>). Sums are taken
-/// in rank order, so they are deterministic. A failure on any rank cancels the others' waits,
-/// so a test never hangs.
+/// One rank of an in-process job whose ranks are threads (see <see cref="Run{T}"/>), for unit tests. Each collective
+/// publishes a copy of every rank's values, then each rank combines them in rank order, so results are deterministic.
+/// A failure on any rank cancels the others' waits, so a test never hangs.
 /// </summary>
 public sealed class ThreadedCommunicator : ICommunicator
 {
     private readonly World _world;
-    private double[] _doubleScratch = [];
-    private long[] _longScratch = [];
 
     private ThreadedCommunicator(World world, int rank)
     {
@@ -45,10 +45,51 @@ public sealed class ThreadedCommunicator : ICommunicator
     }
 
     /// <inheritdoc />
-    public void AllreduceSum(double[] values) => Reduce(values, ref _doubleScratch, static (a, b) => a + b);
+    public void Allreduce<T>(Span<T> values, ReduceOperation operation) where T : unmanaged, INumber<T>
+    {
+        var all = Exchange<T>(values, values.Length);
+        var total = Combine(all, 0, values.Length, operation);
+        _world.Wait();
+        total.CopyTo(values);
+    }
 
     /// <inheritdoc />
-    public void AllreduceSum(long[] values) => Reduce(values, ref _longScratch, static (a, b) => unchecked(a + b));
+    public void ReduceScatter<T>(ReadOnlySpan<T> values, ReadOnlySpan<int> counts, Span<T> result,
+        ReduceOperation operation) where T : unmanaged, INumber<T>
+    {
+        long start = 0;
+        for (int r = 0; r < Rank; r++) start += counts[r];
+        long total = 0;
+        foreach (int c in counts) total += c;
+        if (values.Length != total) throw new ArgumentException($"{values.Length} values for segments of {total}");
+        var all = Exchange(values, values.Length);
+        var mine = Combine(all, (int)start, counts[Rank], operation);
+        _world.Wait();
+        mine.CopyTo(result);
+    }
+
+    /// <inheritdoc />
+    public void Allgather<T>(ReadOnlySpan<T> local, ReadOnlySpan<int> counts, Span<T> result) where T : unmanaged
+    {
+        if (local.Length != counts[Rank]) throw new ArgumentException($"rank {Rank} sends {local.Length}, not {counts[Rank]}");
+        var all = Exchange(local, -1);
+        int offset = 0;
+        for (int r = 0; r < Size; r++)
+        {
+            if (all[r].Length != counts[r]) throw new InvalidOperationException($"rank {r} sent {all[r].Length} values");
+            all[r].CopyTo(result[offset..]);
+            offset += counts[r];
+        }
+        _world.Wait();
+    }
+
+    /// <inheritdoc />
+    public void Broadcast<T>(Span<T> values, int root) where T : unmanaged
+    {
+        var all = Exchange<T>(values, values.Length);
+        all[root].CopyTo(values);
+        _world.Wait();
+    }
 
     /// <inheritdoc />
     public void Barrier() => _world.Wait();
@@ -60,20 +101,37 @@ public sealed class ThreadedCommunicator : ICommunicator
         throw new OperationCanceledException($"rank {Rank} aborted the job with exit code {exitCode}");
     }
 
-    private void Reduce<T>(T[] values, ref T[] scratch, Func<T, T, T> add)
+    /// <summary>Publishes a copy of this rank's values and returns every rank's (after a barrier); with a non-negative
+    /// <paramref name="length"/>, checks that all ranks passed that many.</summary>
+    private T[][] Exchange<T>(ReadOnlySpan<T> values, int length)
     {
-        _world.Slots[Rank] = values;
+        _world.Slots[Rank] = values.ToArray();
         _world.Wait();
-        if (scratch.Length != values.Length) scratch = new T[values.Length];
+        var all = new T[Size][];
         for (int r = 0; r < Size; r++)
         {
-            var other = (T[])_world.Slots[r]!;
-            if (other.Length != values.Length)
-                throw new InvalidOperationException($"rank {r} reduced {other.Length} values, rank {Rank} {values.Length}");
-            for (int i = 0; i < values.Length; i++) scratch[i] = r == 0 ? other[i] : add(scratch[i], other[i]);
+            all[r] = (T[])_world.Slots[r]!;
+            if (length >= 0 && all[r].Length != length)
+                throw new InvalidOperationException($"rank {r} passed {all[r].Length} values, rank {Rank} {length}");
         }
-        _world.Wait();
-        scratch.CopyTo(values, 0);
+        return all;
+    }
+
+    private static T[] Combine<T>(T[][] all, int start, int count, ReduceOperation operation) where T : INumber<T>
+    {
+        var total = all[0].AsSpan(start, count).ToArray();
+        for (int r = 1; r < all.Length; r++)
+            for (int i = 0; i < count; i++)
+            {
+                T other = all[r][start + i];
+                total[i] = operation switch
+                {
+                    ReduceOperation.Sum => unchecked(total[i] + other),
+                    ReduceOperation.Max => T.Max(total[i], other),
+                    _ => T.Min(total[i], other),
+                };
+            }
+        return total;
     }
 
     private sealed class World(int size, TimeSpan timeout)
