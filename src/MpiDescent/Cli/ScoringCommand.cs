@@ -126,7 +126,7 @@ public static class ScoringCommand
         var counts = new[] { correct };
         comm.AllreduceSum(counts);
         var total = new double[1];
-        logLoss.Reduce(comm, total);
+        logLoss.Allreduce(comm, total);
         if (comm.Rank == 0)
             PrintMetrics(output, ("rows", header.Rows), ("classes", classes), ("accuracy", (double)counts[0] / header.Rows), ("log-loss", total[0] / header.Rows));
         return ExitCodes.Success;

@@ -3,7 +3,6 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using MpiDescent.Communication;
 
 namespace MpiDescent.Numerics;
 
@@ -15,15 +14,20 @@ namespace MpiDescent.Numerics;
 /// rank count. The window covers 2^-320 ≤ |x| &lt; 2^244; smaller parts of an added value are truncated (the same way
 /// on every rank) and a larger value raises <see cref="NonFiniteValueException"/>. Up to 2^30 additions per element
 /// cannot overflow a limb.
-/// The limbs are stored digit-major (digit k of every element together), so that four consecutive elements whose values
-/// have the same binary order of magnitude (the common case: the entries of one block's XᵀX, a gradient) are deposited
-/// with three vector additions (<see cref="Add(ReadOnlySpan{double}, int)"/>, AVX2); any other group takes the scalar path,
-/// which gives the same limbs.
+/// The limbs are stored by groups of <see cref="GroupElements"/> consecutive elements: the group's limbs digit by digit,
+/// each digit's four elements side by side. So four consecutive elements whose values have the same binary order of
+/// magnitude (the common case: the entries of one block's XᵀX, a gradient) are deposited with three vector additions
+/// (<see cref="Add(ReadOnlySpan{double}, int)"/>, AVX2; any other group takes the scalar path, which gives the same
+/// limbs), and the limbs of a range of whole groups are contiguous, so that a reduce-scatter can deliver each rank the
+/// totals of its own range (<see cref="VectorReduction"/>).
 /// </summary>
 public sealed class ExactVectorSum : IVectorSum
 {
     /// <summary>Limbs per summed value.</summary>
     public const int LimbsPerValue = 18;
+    /// <summary>Consecutive elements whose limbs are stored together.</summary>
+    public const int GroupElements = 4;
+    private const int GroupWords = GroupElements * LimbsPerValue;
     private const int DigitBits = 32;
     private const int LowestExponent = -320;
     private const int MaxShift = (LimbsPerValue - 2) * DigitBits - 1;
@@ -33,7 +37,7 @@ public sealed class ExactVectorSum : IVectorSum
     public ExactVectorSum(int length)
     {
         Length = length;
-        _limbs = new long[length * LimbsPerValue];
+        _limbs = new long[checked(Groups(length) * GroupWords)];
     }
 
     /// <inheritdoc />
@@ -42,10 +46,30 @@ public sealed class ExactVectorSum : IVectorSum
     /// <inheritdoc />
     public void Clear() => Array.Clear(_limbs);
 
+    /// <summary>The limbs, group by group (see the class summary); summed across ranks by <see cref="VectorReduction"/>.</summary>
+    internal Span<long> Limbs => _limbs;
+
+    /// <summary>The range of <see cref="Limbs"/> that holds elements [<paramref name="start"/>, <paramref name="end"/>);
+    /// <paramref name="start"/> must begin a group and <paramref name="end"/> end one (or be <see cref="Length"/>).</summary>
+    internal (int Start, int Count) LimbRange(int start, int end)
+    {
+        if (start == end && start >= 0 && end <= Length) return (0, 0);
+        if (start % GroupElements != 0 || (end % GroupElements != 0 && end != Length) || end < start)
+            throw new ArgumentException($"elements [{start}, {end}) are not whole groups of {GroupElements}");
+        return (start / GroupElements * GroupWords, (Groups(end) - start / GroupElements) * GroupWords);
+    }
+
+    private static int Groups(int elements) => (elements + GroupElements - 1) / GroupElements;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int LimbIndex(int element, int digit) =>
+        element / GroupElements * GroupWords + digit * GroupElements + element % GroupElements;
+
     /// <inheritdoc />
     public void Add(ReadOnlySpan<double> values, int offset = 0)
     {
         int i = 0;
+        for (; i < values.Length && (offset + i) % GroupElements != 0; i++) Deposit(offset + i, values[i]);
         if (Avx2.IsSupported)
             for (; i <= values.Length - 4; i += 4)
                 if (!TryDepositFour(offset + i, Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(values), (nuint)i)))
@@ -53,8 +77,9 @@ public sealed class ExactVectorSum : IVectorSum
         for (; i < values.Length; i++) Deposit(offset + i, values[i]);
     }
 
-    /// <summary>Deposits values[0..3] into elements index … index + 3 when each is zero or a normal number inside the window
-    /// and the non-zero ones share their first limb; otherwise deposits nothing and returns false.</summary>
+    /// <summary>Deposits values[0..3] into elements index … index + 3 (one group: index is a multiple of 4) when each is
+    /// zero or a normal number inside the window and the non-zero ones share their first limb; otherwise deposits nothing
+    /// and returns false.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool TryDepositFour(int index, Vector256<double> values)
     {
@@ -90,10 +115,10 @@ public sealed class ExactVectorSum : IVectorSum
         var d0 = ((low & Vector256.Create(0xFFFF_FFFFUL)).AsInt64() ^ sign) - sign;
         var d1 = (Vector256.ShiftRightLogical(low, 32).AsInt64() ^ sign) - sign;
         var d2 = (high.AsInt64() ^ sign) - sign;
-        ref long plane = ref _limbs[first * Length + index];
+        ref long plane = ref _limbs[LimbIndex(index, (int)first)];
         (Vector256.LoadUnsafe(ref plane) + d0).StoreUnsafe(ref plane);
-        (Vector256.LoadUnsafe(ref plane, (nuint)Length) + d1).StoreUnsafe(ref plane, (nuint)Length);
-        (Vector256.LoadUnsafe(ref plane, (nuint)(2 * Length)) + d2).StoreUnsafe(ref plane, (nuint)(2 * Length));
+        (Vector256.LoadUnsafe(ref plane, GroupElements) + d1).StoreUnsafe(ref plane, GroupElements);
+        (Vector256.LoadUnsafe(ref plane, 2 * GroupElements) + d2).StoreUnsafe(ref plane, 2 * GroupElements);
         return true;
     }
 
@@ -106,15 +131,17 @@ public sealed class ExactVectorSum : IVectorSum
     /// <inheritdoc />
     public void Add(int index, double value) => Deposit(index, value);
 
-    /// <inheritdoc />
-    public void Reduce(ICommunicator communicator, Span<double> result)
+    /// <summary>Rounds the totals of elements [<paramref name="start"/>, <paramref name="start"/> + result.Length) from
+    /// <paramref name="limbs"/>, the limbs of <see cref="LimbRange"/> of those elements (summed over ranks).</summary>
+    internal static void Round(ReadOnlySpan<long> limbs, int start, Span<double> result)
     {
-        communicator.AllreduceSum(_limbs);
-        Span<long> limbs = stackalloc long[LimbsPerValue];
-        for (int i = 0; i < Length; i++)
+        Span<long> element = stackalloc long[LimbsPerValue];
+        int firstGroup = start / GroupElements;
+        for (int i = 0; i < result.Length; i++)
         {
-            for (int k = 0; k < LimbsPerValue; k++) limbs[k] = _limbs[k * Length + i];
-            result[i] = Round(limbs);
+            int e = start + i, at = (e / GroupElements - firstGroup) * GroupWords + e % GroupElements;
+            for (int k = 0; k < LimbsPerValue; k++) element[k] = limbs[at + k * GroupElements];
+            result[i] = Round(element);
         }
     }
 
@@ -135,7 +162,7 @@ public sealed class ExactVectorSum : IVectorSum
             shift = 0;
         }
         if (shift > MaxShift) throw new NonFiniteValueException($"value {value:R} is too large for the exact sum (|x| ≥ 2^244)");
-        int plane = Length, limb = (shift >> 5) * plane + index;
+        int plane = GroupElements, limb = LimbIndex(index, shift >> 5);
         int s = shift & 31;
         ulong low = mantissa << s;
         ulong high = s == 0 ? 0 : mantissa >> (64 - s);

@@ -1,10 +1,9 @@
-using MpiDescent.Communication;
-
 namespace MpiDescent.Numerics;
 
 /// <summary>
-/// Accumulates a vector of doubles on each rank and sums it across ranks. The distributed objective adds
-/// one partial vector per fixed row block, then reduces once per evaluation.
+/// Accumulates a vector of doubles on one rank. The distributed objective adds one partial vector per fixed row block,
+/// then sums the accumulators across ranks once per evaluation with <see cref="VectorReduction"/>: to every rank, or
+/// each rank's own segment to that rank.
 /// </summary>
 public interface IVectorSum
 {
@@ -23,6 +22,4 @@ public interface IVectorSum
     /// <summary>Adds one value to one element.</summary>
     void Add(int index, double value);
 
-    /// <summary>Sums across all ranks (collective, one Allreduce) and writes the totals to <paramref name="result"/>.</summary>
-    void Reduce(ICommunicator communicator, Span<double> result);
 }

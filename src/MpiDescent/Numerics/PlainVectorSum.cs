@@ -1,5 +1,3 @@
-using MpiDescent.Communication;
-
 namespace MpiDescent.Numerics;
 
 /// <summary>Ordinary floating-point accumulation and an MPI_SUM of doubles: fastest, but the last bits
@@ -33,10 +31,6 @@ public sealed class PlainVectorSum(int length) : IVectorSum
     /// <inheritdoc />
     public void Add(int index, double value) => _sum[index] += value;
 
-    /// <inheritdoc />
-    public void Reduce(ICommunicator communicator, Span<double> result)
-    {
-        communicator.AllreduceSum(_sum);
-        _sum.CopyTo(result);
-    }
+    /// <summary>The running sums; summed across ranks by <see cref="VectorReduction"/>.</summary>
+    internal Span<double> Values => _sum;
 }

@@ -35,7 +35,7 @@ public sealed record ClassificationMetrics(long Rows, double Accuracy, double Pr
         }
         comm.AllreduceSum(counts);
         var logLossTotal = new double[1];
-        logLoss.Reduce(comm, logLossTotal);
+        logLoss.Allreduce(comm, logLossTotal);
         long tp = counts[0], fp = counts[1], tn = counts[2], fn = counts[3], rows = tp + fp + tn + fn;
         double positives = tp + fn, negatives = tn + fp;
         double auc = 0, bound = 0, negativesBelow = 0;

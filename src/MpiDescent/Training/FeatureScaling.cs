@@ -60,7 +60,7 @@ public sealed class FeatureScaling
             }
             sum.Add(row);
         }
-        sum.Reduce(communicator, result);
+        sum.Allreduce(communicator, result);
         for (int j = 0; j < d; j++) result[j] /= Math.Max(totalRows, 1);
     }
 

@@ -189,7 +189,7 @@ public sealed class LinearObjective : IStochasticObjective
             _sum.AddScaled(1.0, _controlSlots, Dimension + 3);
         }
         long reduceStart = Stopwatch.GetTimestamp();
-        _sum.Reduce(_communicator, _totals);
+        _sum.Allreduce(_communicator, _totals);
         _control?.Receive(_totals.AsSpan(Dimension + 3));
         ComputeSeconds += Stopwatch.GetElapsedTime(start, reduceStart).TotalSeconds;
         CommunicationSeconds += Stopwatch.GetElapsedTime(reduceStart).TotalSeconds;

@@ -43,7 +43,7 @@ public static class NormalEquations
             sum.Add(block, tiles);
         }
         var all = new double[tiles + block.Length];
-        sum.Reduce(communicator, all);
+        sum.Allreduce(communicator, all);
         ReadOnlySpan<double> totals = all.AsSpan(tiles); // the reduced block values after the tiles
         // X̃ᵀX̃ with X̃ = [X, 1]: the Gram matrix, bordered by Σx and m when there is an intercept.
         var gram = Matrix<double>.Build.Dense(n, n);

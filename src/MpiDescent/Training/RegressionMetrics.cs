@@ -17,12 +17,12 @@ public sealed record RegressionMetrics(double Mse, double Rmse, double Mae, doub
             first.Add([e * e, Math.Abs(e), labels[i]]);
         }
         var sums = new double[3];
-        first.Reduce(comm, sums);
+        first.Allreduce(comm, sums);
         double mean = sums[2] / totalRows;
         var second = new ExactVectorSum(1);
         for (int i = 0; i < labels.Length; i++) second.Add(0, (labels[i] - mean) * (labels[i] - mean));
         var total = new double[1];
-        second.Reduce(comm, total);
+        second.Allreduce(comm, total);
         double mse = sums[0] / totalRows;
         return new RegressionMetrics(mse, Math.Sqrt(mse), sums[1] / totalRows, total[0] > 0 ? 1 - sums[0] / total[0] : double.NaN);
     }

@@ -55,7 +55,7 @@ public sealed class RowWeights
             if (heldOut) { sums.Add(1, weight); sums.Add(2, 1); }
         }
         var totals = new double[3];
-        sums.Reduce(comm, totals);
+        sums.Allreduce(comm, totals);
         if (!(totals[0] > 0)) throw new InputFileException(shard.Path, "the total training weight is zero (all weights zero, or every row held out)");
         if (validation is not null && !(totals[1] > 0))
             throw new UsageException($"--validation-fraction {validationFraction} holds out no rows of weight > 0; use a larger fraction");

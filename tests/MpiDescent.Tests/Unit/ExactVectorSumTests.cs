@@ -40,7 +40,7 @@ public class ExactVectorSumTests
         var sum = new ExactVectorSum(1);
         foreach (var v in values) sum.Add(0, v);
         var result = new double[1];
-        sum.Reduce(new SingleProcessCommunicator(), result);
+        sum.Allreduce(new SingleProcessCommunicator(), result);
         return result[0];
     }
 
@@ -85,7 +85,7 @@ public class ExactVectorSumTests
         var sum = new ExactVectorSum(length);
         foreach (var values in added) sum.Add(values);
         var result = new double[length];
-        sum.Reduce(new SingleProcessCommunicator(), result);
+        sum.Allreduce(new SingleProcessCommunicator(), result);
         for (int i = 0; i < length; i++)
         {
             var column = added.Select(v => v[i]).ToArray();
@@ -125,7 +125,7 @@ public class ExactVectorSumTests
                 var sum = new ExactVectorSum(1);
                 for (int i = comm.Rank; i < shuffled.Length; i += comm.Size) sum.Add(0, shuffled[i]);
                 var result = new double[1];
-                sum.Reduce(comm, result);
+                sum.Allreduce(comm, result);
                 return BitConverter.DoubleToInt64Bits(result[0]);
             });
             Assert.That(results, Is.All.EqualTo(reference), $"{ranks} ranks");
