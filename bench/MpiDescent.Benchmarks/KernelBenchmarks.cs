@@ -15,6 +15,8 @@ public class KernelBenchmarks
     private ExactVectorSum _exact = null!;
     private float[] _x32 = null!;
     private GramKernel _gram = null!;
+    private PassWorkspace _work = null!, _workSoftmax = null!;
+    private SoftmaxLoss _softmax;
 
     [GlobalSetup]
     public void Setup()
@@ -38,28 +40,37 @@ public class KernelBenchmarks
         _x32 = new float[Rows * D];
         for (int i = 0; i < Rows * D; i++) _x32[i] = (float)_x.Span[i];
         _gram = new GramKernel(D);
+        _work = new PassWorkspace(1);
+        _workSoftmax = new PassWorkspace(Classes);
+        _softmax = new SoftmaxLoss(Classes);
     }
 
+    private DenseRows<double> Rows64 => new(_x.Span, D);
+
     [Benchmark(Baseline = true, Description = "plain read of the block")]
-    public double PlainRead() => StreamingRead.Sum(_x.Span);
+    public double PlainRead() => StreamingRead.Sum<double>(_x.Span);
 
     [Benchmark(Description = "squared loss block")]
-    public double Squared() => DenseKernels.LinearBlock<SquaredLoss>(_x.Span, _yRegression, _w.Span, 0.1, _g.Span).SumLoss;
+    public double Squared() =>
+        LinearPass.Run(default(SquaredLoss), Rows64, _yRegression, _w.Span, _b, _g.Span, _gb, _work).SumLoss;
 
     [Benchmark(Description = "squared loss block, float32 rows")]
     public double SquaredFloat32() =>
-        DenseKernels.LinearBlock<SquaredLoss>(new FeatureRows(_x32, D), _yRegression, _w.Span, 0.1, _g.Span).SumLoss;
+        LinearPass.Run(default(SquaredLoss), new DenseRows<float>(_x32, D), _yRegression, _w.Span, _b, _g.Span, _gb, _work)
+            .SumLoss;
 
     [Benchmark(Description = "logistic loss block")]
-    public double Logistic() => DenseKernels.LinearBlock<LogisticLoss>(_x.Span, _yBinary, _w.Span, 0.1, _g.Span).SumLoss;
+    public double Logistic() =>
+        LinearPass.Run(default(LogisticLoss), Rows64, _yBinary, _w.Span, _b, _g.Span, _gb, _work).SumLoss;
 
     [Benchmark(Description = "softmax block, 10 classes")]
-    public double Softmax() => DenseKernels.SoftmaxBlock(_x.Span, _yClass, _wSoftmax.Span, _b, Classes, _gSoftmax.Span, _gb).SumLoss;
+    public double Softmax() =>
+        LinearPass.Run(_softmax, Rows64, _yClass, _wSoftmax.Span, _b, _gSoftmax.Span, _gb, _workSoftmax).SumLoss;
 
     [Benchmark(Description = "XᵀX of the block (exact solver's Gram kernel)")]
     public double Gram()
     {
-        _gram.Compute(new FeatureRows(_x.Span, D));
+        _gram.Compute(Rows64);
         return _gram.Entry(0, 0);
     }
 

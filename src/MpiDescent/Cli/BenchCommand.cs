@@ -29,35 +29,38 @@ public static class BenchCommand
         var header = Collective.Agree(comm, errors, () => DataFileHeader.Read(path));
         var partition = new RowPartition(header.Rows, comm.Size);
         var (start, end) = partition.RowsOf(comm.Rank);
-        var shard = Collective.Agree(comm, errors, () => DataShard.Load(path, header, start, end, comm.Rank));
+        var shard = Collective.Agree(comm, errors, () => ShardLoader.Load(path, header, start, end, comm.Rank));
         int d = header.Features;
         var theta = Enumerable.Range(0, d + 1).Select(j => 0.01 * ((j % 7) - 3)).ToArray();
         var gradW = new AlignedBuffer<double>(d);
         var weights = new AlignedBuffer<double>(d);
         theta.AsSpan(0, d).CopyTo(weights.Span);
         double sink = 0;
+        var workspace = new PassWorkspace(1);
+        var intercept = new[] { theta[d] };
+        var gradB = new double[1];
         Action Kernel(DataShard s) => () =>
         {
             for (int first = 0; first < s.Rows; first += partition.BlockRows)
             {
-                int rows = Math.Min(partition.BlockRows, s.Rows - first);
-                sink += DenseKernels.LinearBlock<Losses.SquaredLoss>(s.FeatureRows.Slice(first, rows), s.Labels.AsSpan(first, rows),
-                    weights.Span, theta[d], gradW.Span).SumLoss;
+                var pass = new SquaredPass(s.Labels, first, weights, intercept, gradW, gradB, workspace);
+                s.Features.Accept(ref pass, first, Math.Min(partition.BlockRows, s.Rows - first));
+                sink += pass.SumLoss;
             }
         };
 
         // The plain read and the kernel are interleaved too: this ratio is the target, and memory bandwidth drifts.
-        var (read, kernel, readOverKernel) = MedianPair(repeat, comm, () => sink += StreamingRead.Sum(shard.FeatureRows), Kernel(shard));
+        var (read, kernel, readOverKernel) = MedianPair(repeat, comm, () => sink += shard.Features.PlainRead(), Kernel(shard));
         // Software prefetch on against off, interleaved (the default depends on the CPU: SoftwarePrefetch).
         bool prefetchDefault = SoftwarePrefetch.Enabled;
         Action Prefetching(bool on, Action body) => () => { SoftwarePrefetch.Enabled = on; body(); SoftwarePrefetch.Enabled = prefetchDefault; };
         var (_, _, prefetchOverNone) = MedianPair(repeat, comm, Prefetching(true, Kernel(shard)), Prefetching(false, Kernel(shard)));
         // float32 storage against float64, same values (rounded) in the same run: the kernel's time per row.
         double float32Kernel = double.NaN, float64Kernel = double.NaN, float64OverFloat32 = double.NaN;
-        if (shard.ElementType == ElementType.Float64)
+        if (shard.Features is DenseFeatureMatrix<double> dense)
         {
-            var singles = new float[shard.Features.Length];
-            for (int k = 0; k < singles.Length; k++) singles[k] = (float)shard.Features[k];
+            var singles = new float[dense.Values.Length];
+            for (int k = 0; k < singles.Length; k++) singles[k] = (float)dense.Values[k];
             var single = DataShard.FromArrays(header, start, singles, shard.Labels);
             (float64Kernel, float32Kernel, float64OverFloat32) = MedianPair(repeat, comm, Kernel(shard), Kernel(single));
         }
@@ -87,7 +90,10 @@ public static class BenchCommand
             (gramKernel, _, _) = MedianPair(repeat, comm, () =>
             {
                 for (int first = 0; first < shard.Rows; first += partition.BlockRows)
-                    gram.Compute(shard.FeatureRows.Slice(first, Math.Min(partition.BlockRows, shard.Rows - first)));
+                {
+                    var pass = new GramPass(gram);
+                    shard.Features.Accept(ref pass, first, Math.Min(partition.BlockRows, shard.Rows - first));
+                }
                 sink += gram.Entry(0, 0);
             }, () => sink += NormalEquations.Solve(shard, partition, comm, true, Summation.Plain)[0]);
         }
@@ -117,6 +123,22 @@ public static class BenchCommand
         return ExitCodes.Success;
     }
 
+    /// <summary>The least-squares pass over one block, the kernel the benchmark times.</summary>
+    private struct SquaredPass(double[] labels, int first, AlignedBuffer<double> w, double[] b, AlignedBuffer<double> gradW,
+        double[] gradB, PassWorkspace workspace) : IRowBlockVisitor
+    {
+        public double SumLoss;
+
+        public void Visit<TRows>(TRows rows) where TRows : IRowBlock, allows ref struct =>
+            SumLoss = LinearPass.Run(default(Losses.SquaredLoss), rows, labels.AsSpan(first, rows.Count), w.Span, b,
+                gradW.Span, gradB, workspace).SumLoss;
+    }
+
+    private readonly struct GramPass(GramKernel kernel) : IRowBlockVisitor
+    {
+        public void Visit<TRows>(TRows rows) where TRows : IRowBlock, allows ref struct => kernel.Compute(rows);
+    }
+
     /// <summary>Runs <paramref name="a"/> and <paramref name="b"/> alternately; returns both medians and the median of a/b.</summary>
     private static (double A, double B, double Ratio) MedianPair(int repeat, ICommunicator comm, Action a, Action b)
     {
@@ -136,7 +158,7 @@ public static class BenchCommand
         comm.Barrier();
         long start = Stopwatch.GetTimestamp();
         body();
-        return comm.AllGather([Stopwatch.GetElapsedTime(start).TotalSeconds]).Max();
+        return comm.Max(Stopwatch.GetElapsedTime(start).TotalSeconds);
     }
 
     private static double MedianOf(IEnumerable<double> values)

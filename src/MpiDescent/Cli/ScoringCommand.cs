@@ -31,7 +31,7 @@ public static class ScoringCommand
         });
         var partition = new RowPartition(header.Rows, comm.Size);
         var (start, end) = partition.RowsOf(comm.Rank);
-        var shard = Collective.Agree(comm, errors, () => DataShard.Load(options.DataPath, header, start, end, comm.Rank));
+        var shard = Collective.Agree(comm, errors, () => ShardLoader.Load(options.DataPath, header, start, end, comm.Rank));
         bool binary = model.ClassLabels is not null;
         if (options.Probabilities && model.Loss is not ("logistic" or "softmax"))
             Collective.Agree(comm, errors, () => throw new UsageException($"--proba needs a logistic or softmax model; {options.ModelPath} has the {model.Loss} loss"));
@@ -40,7 +40,7 @@ public static class ScoringCommand
         var row = new double[shard.FeatureCount];
         for (int i = 0; i < shard.Rows; i++)
         {
-            shard.FeatureRows.CopyRow(i, row);
+            shard.Features.CopyRow(i, row);
             predictions[i] = DenseKernels.Dot(row, model.Weights) + model.Intercept;
         }
         if (options.Command == "predict")
@@ -90,7 +90,7 @@ public static class ScoringCommand
         var row = new double[d];
         for (int i = 0; i < shard.Rows; i++)
         {
-            shard.FeatureRows.CopyRow(i, row);
+            shard.Features.CopyRow(i, row);
             var p = probabilities.AsSpan(i * classes, classes);
             int best = 0;
             for (int k = 0; k < classes; k++)

@@ -23,7 +23,7 @@ public static class TrainCommand
         var resume = options.ResumePath is null ? null : Collective.Agree(comm, errors, () => CheckpointFile.Read(options.ResumePath));
         var partition = new RowPartition(header.Rows, comm.Size);
         var (rowStart, rowEnd) = partition.RowsOf(comm.Rank);
-        var shard = Collective.Agree(comm, errors, () => DataShard.Load(options.DataPath, header, rowStart, rowEnd, comm.Rank));
+        var shard = Collective.Agree(comm, errors, () => ShardLoader.Load(options.DataPath, header, rowStart, rowEnd, comm.Rank));
         double loadSeconds = clock.Elapsed.TotalSeconds;
         ulong seed = resume is not null && options.Seed is null ? resume.Settings.Seed
             : (ulong)comm.BroadcastFromRoot((long)(options.Seed ?? (ulong)Random.Shared.NextInt64()));
@@ -115,7 +115,7 @@ public static class TrainCommand
         var start = new double[objective.Dimension];
         var termination = new TerminationCriteria(options.Solver == "sgd" ? options.Epochs : options.MaxIterations, options.Tolerance,
             RelativeLossTolerance: options.LossTolerance, Patience: options.Patience);
-        var l1 = options.L1 > 0 ? new L1Penalty(options.L1, objective.PenalizedCount) : null; // K·d weights for softmax
+        var l1 = options.L1 > 0 ? new L1Penalty(options.L1, objective.Layout.WeightCount) : null; // K·d weights for softmax
         switch (options.Solver)
         {
             case "gd": return new GradientDescent(learningRate, termination, options.LineSearch, l1).Minimize(objective, start, hooks);

@@ -74,6 +74,15 @@ public sealed record DataFileHeader(long Rows, int Features, ElementType Element
     public static DataFileHeader Read(string path)
     {
         using var stream = InputFile.OpenRead(path);
+        return Read(stream, path, out _);
+    }
+
+    /// <summary>Reads and validates the header from an open <paramref name="stream"/> of <paramref name="path"/>;
+    /// <paramref name="bytes"/> receives the header and names as stored (what ranks compare to agree on the file).</summary>
+    /// <exception cref="InputFileException">Malformed file; the message says what is wrong.</exception>
+    public static DataFileHeader Read(FileStream stream, string path, out byte[] bytes)
+    {
+        stream.Position = 0;
         long length = stream.Length;
         if (length == 0) throw new InputFileException(path, "the file is empty");
         if (length < FixedBytes) throw new InputFileException(path, $"only {length} bytes, shorter than the {FixedBytes}-byte header: not a MpiDescent data file or truncated");
@@ -98,6 +107,7 @@ public sealed record DataFileHeader(long Rows, int Features, ElementType Element
         var all = new byte[FixedBytes + namesLength];
         fixedPart.CopyTo(all, 0);
         stream.ReadExactly(all, FixedBytes, namesLength);
+        bytes = all.ToArray();
         BinaryPrimitives.WriteUInt64LittleEndian(all.AsSpan(48), 0);
         if (XxHash3.HashToUInt64(all) != headerChecksum)
             throw new InputFileException(path, "header checksum mismatch: the header is corrupt");

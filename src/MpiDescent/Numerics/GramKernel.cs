@@ -10,6 +10,7 @@ namespace MpiDescent.Numerics;
 /// and each chunk is first packed (float32 widened) into column strips, contiguous per row: strips of 2 vectors for the
 /// columns and strips of 8 for the rows of C. An 8 × 2-vector tile of C then lives in sixteen registers while the
 /// chunk's rows stream past from L1/L2 (per row: two vector loads and eight broadcasts for sixteen fused multiply-adds).
+/// Rows of any layout are first copied as doubles (float32 widened, sparse rows expanded) a chunk at a time.
 /// Without packing, the strided reads of wide rows (4 KB apart at d = 512) thrashed the L1 cache. The kernel holds C
 /// tile by tile, so that each chunk's sweep over C is sequential. Each entry of C accumulates the rows in order with
 /// fused multiply-adds, from zero or from its previous value, so the result depends only on the rows (and equals the
@@ -57,11 +58,12 @@ public sealed class GramKernel
     /// entries with <see cref="EntryOf"/>.</summary>
     public ReadOnlySpan<double> Tiles => _c.Span;
 
-    /// <summary>C = XᵀX (upper triangle) of <paramref name="rows"/>.</summary>
-    public void Compute(FeatureRows rows) => Accumulate(rows, add: false);
+    /// <summary>C = XᵀX (upper triangle) of <paramref name="rows"/>, of any layout.</summary>
+    public void Compute<TRows>(TRows rows) where TRows : IRowBlock, allows ref struct => Accumulate(rows, add: false);
 
-    /// <summary>C += XᵀX (upper triangle) of <paramref name="rows"/>: each entry continues its chain of fused multiply-adds.</summary>
-    public void Add(FeatureRows rows) => Accumulate(rows, add: true);
+    /// <summary>C += XᵀX (upper triangle) of <paramref name="rows"/>: each entry continues its chain of fused
+    /// multiply-adds.</summary>
+    public void Add<TRows>(TRows rows) where TRows : IRowBlock, allows ref struct => Accumulate(rows, add: true);
 
     /// <summary>C[j, k] for k ≥ j.</summary>
     public double Entry(int j, int k) => _c.Span[Index(j, k)];
@@ -75,14 +77,18 @@ public sealed class GramKernel
         return ((_firstTileOfStrip[k / _columnTile] + j / RowTile) * RowTile + j % RowTile) * _columnTile + k % _columnTile;
     }
 
-    private void Accumulate(FeatureRows rows, bool add)
+    private void Accumulate<TRows>(TRows rows, bool add) where TRows : IRowBlock, allows ref struct
     {
-        if (rows.FeatureCount != _features) throw new ArgumentException($"rows of {rows.FeatureCount} features, the kernel {_features}");
+        if (rows.Features != _features)
+            throw new ArgumentException($"rows of {rows.Features} features, the kernel {_features}");
         if (!add && rows.Count == 0) _c.Span.Clear();
+        int d = _features;
         for (int first = 0; first < rows.Count; first += _chunkRows)
         {
             int n = Math.Min(_chunkRows, rows.Count - first);
-            var x = rows.Slice(first, n).AsDoubles(_widened.Span);
+            var widened = _widened.Span;
+            for (int i = 0; i < n; i++) rows.CopyRow(first + i, widened.Slice(i * d, d)); // as doubles, any layout
+            ReadOnlySpan<double> x = widened[..(n * d)];
             Pack(x, n, _columnTile, _columns.Span);
             if (!ReferenceEquals(_rowsOfC, _columns)) Pack(x, n, RowTile, _rowsOfC.Span);
             Multiply(n, add || first > 0);

@@ -11,11 +11,9 @@ public static class StreamingRead
     /// <summary>Σ values (four independent vector accumulators).</summary>
     public static double Sum(ReadOnlySpan<double> values) => Sum<double>(values);
 
-    /// <summary>Σ values of the rows as stored (float64 or float32; float32 is summed in float: a bandwidth reference,
-    /// not an accurate sum).</summary>
-    public static double Sum(FeatureRows rows) => rows.IsSingle ? Sum<float>(rows.Singles) : Sum<double>(rows.Doubles);
-
-    private static double Sum<T>(ReadOnlySpan<T> values) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    /// <summary>Σ values as stored (float64 or float32; float32 is summed in float: a bandwidth reference, not an
+    /// accurate sum).</summary>
+    public static double Sum<T>(ReadOnlySpan<T> values) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int w = Vector<T>.Count, k = 0, n = values.Length;
         ref T r = ref MemoryMarshal.GetReference(values);

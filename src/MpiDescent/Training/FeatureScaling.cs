@@ -44,7 +44,7 @@ public sealed class FeatureScaling
         int d = shard.FeatureCount, lanes = System.Numerics.Vector<double>.Count;
         var sum = VectorSums.Create(summation, d);
         var row = new double[d];
-        var rows = shard.FeatureRows;
+        var rows = shard.Features;
         for (int i = 0; i < shard.Rows; i++)
         {
             rows.CopyRow(i, row);
@@ -66,10 +66,7 @@ public sealed class FeatureScaling
 
     /// <summary>Standardizes the shard's features in place (a float32 shard keeps float32: the standardized values are
     /// rounded to float32, a relative error of at most 2^-24 each, like the storage itself).</summary>
-    public void Apply(DataShard shard) => shard.MapRows(row =>
-    {
-        for (int j = 0; j < row.Length; j++) row[j] = (row[j] - Means[j]) / Scales[j];
-    });
+    public void Apply(DataShard shard) => shard.Features.Standardize(Means, Scales);
 
     /// <summary>Maps θ' fitted on standardized features to θ on raw features, for each of <paramref name="classes"/> weight
     /// vectors (θ = K weight rows, then K intercepts): w = w'/σ, b = b' − Σ w'μ/σ.</summary>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using MpiDescent.Communication;
 using MpiDescent.Data;
 using MpiDescent.Losses;
+using MpiDescent.Model;
 using MpiDescent.Numerics;
 
 namespace MpiDescent.Training;
@@ -24,8 +25,9 @@ public sealed class LinearObjective : IStochasticObjective
     private readonly double[] _totals;
     private readonly AlignedBuffer<double> _gradientW;
     private readonly AlignedBuffer<double> _weights;
-    private readonly int _classes;
-    private readonly int _penalized;
+    private readonly ParameterLayout _layout;
+    private readonly PassWorkspace _workspace;
+    private readonly SoftmaxLoss _softmax;
     private readonly double[] _intercepts;
     private readonly RowWeights? _weightsPerRow;
     private readonly double[] _gradientB;
@@ -49,26 +51,28 @@ public sealed class LinearObjective : IStochasticObjective
         _features = shard.FeatureCount;
         _control = control;
         Settings = settings;
-        _classes = settings.Loss == LossKind.Softmax ? settings.Classes : 1;
-        _penalized = _classes * _features;
-        Dimension = _penalized + (settings.FitIntercept ? _classes : 0);
+        _layout = settings.LayoutFor(_features);
+        int outputs = _layout.Outputs;
+        Dimension = _layout.Dimension;
+        _workspace = new PassWorkspace(outputs);
+        if (settings.Loss.IsMultiClass()) _softmax = new SoftmaxLoss(outputs);
         TotalWeight = _weightsPerRow?.TrainTotal ?? partition.Rows;
         Rows = partition.Rows;
         // Reduced layout: gradient sums, loss sum, validation loss sum, count of non-finite blocks, control slots.
         _sum = VectorSums.Create(settings.Summation, Dimension + 3 + RunControl.Slots);
         _block = new double[Dimension + 2];
         _totals = new double[Dimension + 3 + RunControl.Slots];
-        _gradientW = new AlignedBuffer<double>(_penalized);
-        _weights = new AlignedBuffer<double>(_penalized);
-        _intercepts = new double[_classes];
-        _gradientB = new double[_classes];
+        _gradientW = new AlignedBuffer<double>(_layout.WeightCount);
+        _weights = new AlignedBuffer<double>(_layout.WeightCount);
+        _intercepts = new double[outputs];
+        _gradientB = new double[outputs];
     }
 
     /// <inheritdoc />
     public int Dimension { get; }
 
-    /// <summary>How many leading parameters are penalized weights (d, or K·d for softmax); the intercepts follow.</summary>
-    public int PenalizedCount => _penalized;
+    /// <summary>Where each parameter lives in θ.</summary>
+    public ParameterLayout Layout => _layout;
 
     /// <summary>Loss, intercept, penalty, class weights and summation.</summary>
     public ObjectiveSettings Settings { get; }
@@ -108,8 +112,8 @@ public sealed class LinearObjective : IStochasticObjective
         long nonFinite = 0;
         for (int first = 0; first < _shard.Rows; first += _blockRows)
         {
-            int rows = Math.Min(_blockRows, _shard.Rows - first);
-            BlockInto(_shard.FeatureRows.Slice(first, rows), _shard.Labels.AsSpan(first, rows), first, rows);
+            var block = new BlockVisitor(this, first);
+            _shard.Features.Accept(ref block, first, Math.Min(_blockRows, _shard.Rows - first));
             if (!AllFinite(_block)) { nonFinite++; continue; }
             _sum.Add(_block);
         }
@@ -133,7 +137,8 @@ public sealed class LinearObjective : IStochasticObjective
         {
             long local = row - _shard.RowStart;
             if (local < 0 || local >= _shard.Rows) continue;
-            BlockInto(_shard.FeatureRows.Slice((int)local, 1), _shard.Labels.AsSpan((int)local, 1), (int)local, 1);
+            var block = new BlockVisitor(this, (int)local);
+            _shard.Features.Accept(ref block, (int)local, 1);
             _block[Dimension + 1] = 0; // the validation loss is measured by full evaluations only
             if (!AllFinite(_block)) { nonFinite++; continue; }
             _sum.Add(_block);
@@ -144,36 +149,38 @@ public sealed class LinearObjective : IStochasticObjective
     /// <summary>Copies the weights into the aligned buffer and the intercepts out of <paramref name="point"/>.</summary>
     private void LoadPoint(ReadOnlySpan<double> point)
     {
-        point[.._penalized].CopyTo(_weights.Span);
-        if (Settings.FitIntercept) point.Slice(_penalized, _classes).CopyTo(_intercepts);
+        _layout.Weights(point).CopyTo(_weights.Span);
+        _layout.CopyIntercepts(point, _intercepts);
+    }
+
+    /// <summary>Hands a block of rows, in its storage layout, to <see cref="BlockInto{TRows}"/>.</summary>
+    private readonly struct BlockVisitor(LinearObjective owner, int first) : IRowBlockVisitor
+    {
+        public void Visit<TRows>(TRows rows) where TRows : IRowBlock, allows ref struct => owner.BlockInto(rows, first);
     }
 
     /// <summary>One block's partial sums into <see cref="_block"/>: weight gradients, intercept gradients, loss,
-    /// validation loss. <paramref name="first"/> and <paramref name="count"/> locate the rows for their weights.</summary>
-    private void BlockInto(FeatureRows x, ReadOnlySpan<double> y, int first, int count)
+    /// validation loss. <paramref name="first"/> locates the rows for their labels and weights.</summary>
+    private void BlockInto<TRows>(TRows x, int first) where TRows : IRowBlock, allows ref struct
     {
+        int count = x.Count;
+        var y = _shard.Labels.AsSpan(first, count);
         var w = _weights.Span;
         var gradW = _gradientW.Span;
         ReadOnlySpan<double> train = _weightsPerRow is null ? default : _weightsPerRow.Train.AsSpan(first, count);
         ReadOnlySpan<double> validation = _weightsPerRow?.Validation is { } v ? v.AsSpan(first, count) : default;
-        double loss, validationLoss;
-        if (Settings.Loss == LossKind.Softmax)
+        var (b, gradB, work) = (_intercepts, _gradientB, _workspace);
+        var (loss, validationLoss) = Settings.Loss switch
         {
-            (loss, validationLoss) = DenseKernels.SoftmaxBlock(x, y, w, _intercepts, _classes, gradW, _gradientB, train, validation);
-        }
-        else
-        {
-            double b = _intercepts[0];
-            (loss, _gradientB[0], validationLoss) = Settings.Loss switch
-            {
-                LossKind.Squared => DenseKernels.LinearBlock<SquaredLoss>(x, y, w, b, gradW, train, validation),
-                LossKind.Logistic => DenseKernels.LinearBlock<LogisticLoss>(x, y, w, b, gradW, train, validation),
-                LossKind.Hinge => DenseKernels.LinearBlock<HingeLoss>(x, y, w, b, gradW, train, validation),
-                _ => DenseKernels.LinearBlock<SquaredHingeLoss>(x, y, w, b, gradW, train, validation),
-            };
-        }
+            LossKind.Squared => LinearPass.Run(default(SquaredLoss), x, y, w, b, gradW, gradB, work, train, validation),
+            LossKind.Logistic => LinearPass.Run(default(LogisticLoss), x, y, w, b, gradW, gradB, work, train, validation),
+            LossKind.Hinge => LinearPass.Run(default(HingeLoss), x, y, w, b, gradW, gradB, work, train, validation),
+            LossKind.SquaredHinge =>
+                LinearPass.Run(default(SquaredHingeLoss), x, y, w, b, gradW, gradB, work, train, validation),
+            _ => LinearPass.Run(_softmax, x, y, w, b, gradW, gradB, work, train, validation),
+        };
         gradW.CopyTo(_block);
-        if (Settings.FitIntercept) _gradientB.CopyTo(_block.AsSpan(_penalized));
+        if (Settings.FitIntercept) _gradientB.CopyTo(_block.AsSpan(_layout.WeightCount));
         _block[Dimension] = loss;
         _block[Dimension + 1] = validationLoss;
     }
@@ -200,8 +207,8 @@ public sealed class LinearObjective : IStochasticObjective
         double l2 = Settings.L2;
         if (l2 > 0)
         {
-            var w = point[.._penalized];
-            for (int j = 0; j < _penalized; j++) gradient[j] += l2 * w[j];
+            var w = _layout.Weights(point);
+            for (int j = 0; j < w.Length; j++) gradient[j] += l2 * w[j];
             value += 0.5 * l2 * DenseKernels.Dot(w, w);
         }
         return value;

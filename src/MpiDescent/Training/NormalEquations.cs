@@ -12,6 +12,11 @@ namespace MpiDescent.Training;
 /// </summary>
 public static class NormalEquations
 {
+    private readonly struct GramVisitor(GramKernel kernel) : IRowBlockVisitor
+    {
+        public void Visit<TRows>(TRows rows) where TRows : IRowBlock, allows ref struct => kernel.Compute(rows);
+    }
+
     /// <summary>Returns the minimizer θ = (w, b) of 1/(2m)‖X̃θ − y‖² + (λ₂/2)‖w‖², i.e. the solution of
     /// (X̃ᵀX̃ + mλ₂D)θ = X̃ᵀy with D the identity on the weights and 0 on the intercept (ridge when λ₂ &gt; 0).</summary>
     /// <exception cref="MpiDescentException">X̃ᵀX̃ is singular (linearly dependent features, or fewer rows than parameters).</exception>
@@ -27,12 +32,12 @@ public static class NormalEquations
         for (int first = 0; first < shard.Rows; first += partition.BlockRows)
         {
             int rows = Math.Min(partition.BlockRows, shard.Rows - first);
-            var x = shard.FeatureRows.Slice(first, rows);
-            kernel.Compute(x);
+            var pass = new GramVisitor(kernel);
+            shard.Features.Accept(ref pass, first, rows);
             Array.Clear(block);
             for (int i = 0; i < rows; i++)
             {
-                x.CopyRow(i, row);
+                shard.Features.CopyRow(first + i, row);
                 double label = shard.Labels[first + i];
                 DenseKernels.Axpy(1.0, row, block.AsSpan(columnSums, d));
                 DenseKernels.Axpy(label, row, block.AsSpan(xy, d));

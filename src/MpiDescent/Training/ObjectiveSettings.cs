@@ -10,6 +10,11 @@ public sealed record ObjectiveSettings(LossKind Loss = LossKind.Squared, bool Fi
     double NegativeClassWeight = 1, double PositiveClassWeight = 1, Summation Summation = Summation.Reproducible,
     int Classes = 1)
 {
+    /// <summary>The parameter layout for rows of <paramref name="features"/> features: K = <see cref="Classes"/>
+    /// weight vectors for softmax, one otherwise.</summary>
+    public Model.ParameterLayout LayoutFor(int features) =>
+        new(features, Loss.IsMultiClass() ? Classes : 1, FitIntercept);
+
     /// <summary>The weight of a row with this label.</summary>
     public double ClassWeight(double label) => !Loss.IsBinary() ? 1 : label > 0 ? PositiveClassWeight : NegativeClassWeight;
 }

@@ -67,7 +67,7 @@ public class DistributedTrainingTests
     {
         var header = DataFileHeader.Read(_data);
         var comm = new SingleProcessCommunicator();
-        var shard = DataShard.Load(_data, header, 0, header.Rows, 0);
+        var shard = ShardLoader.Load(_data, header, 0, header.Rows, 0);
         var objective = new LinearObjective(shard, new RowPartition(header.Rows, 1), comm, new ObjectiveSettings(FitIntercept: true, Summation: summation));
         var gradient = new double[objective.Dimension];
         objective.Evaluate(new double[objective.Dimension], gradient);
@@ -122,14 +122,14 @@ public class DistributedTrainingTests
         var convert = MpiJob.Run(0, ["convert", Path.Combine(TestContext.CurrentContext.TestDirectory, "data", "breast_cancer.csv"), singles, "--dtype", "float32"], env);
         Assert.That(convert.ExitCode, Is.EqualTo(0), convert.ToString());
         var header = DataFileHeader.Read(singles);
-        var shard = DataShard.Load(singles, header, 0, header.Rows, 0);
+        var shard = ShardLoader.Load(singles, header, 0, header.Rows, 0);
         var doubles = Path.Combine(_dir, "cancer32as64.bin");
         using (var writer = new DataFileWriter(doubles, header.Features))
         {
             var row = new double[header.Features];
             for (int i = 0; i < shard.Rows; i++)
             {
-                shard.FeatureRows.CopyRow(i, row);
+                shard.Features.CopyRow(i, row);
                 writer.WriteRow(row, shard.Labels[i]);
             }
             writer.Complete();

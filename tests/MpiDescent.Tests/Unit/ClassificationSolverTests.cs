@@ -103,7 +103,7 @@ public class ClassificationSolverTests
         var comm = new SingleProcessCommunicator();
         var (shard, partition) = Shards.For(comm, x, y, d);
         FeatureScaling.Compute(shard, y.Length, comm, center: true, Summation.Reproducible).Apply(shard);
-        var optimum = Shards.Loss(shard.Features.ToArray(), y, d, Shards.QrSolution(shard.Features.ToArray(), y, d));
+        var optimum = Shards.Loss(shard.Features.Doubles(), y, d, Shards.QrSolution(shard.Features.Doubles(), y, d));
         int PassesTo(Func<LinearObjective, OptimizationResult> run)
         {
             var objective = new LinearObjective(shard, partition, comm, new ObjectiveSettings());

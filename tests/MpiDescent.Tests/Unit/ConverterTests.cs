@@ -19,7 +19,7 @@ public class ConverterTests
         File.WriteAllText(input, text, new UTF8Encoding(bom));
         var output = Path.Combine(_dir, "out.bin");
         var written = new CsvConverter(input, label, separator, header).Convert(output);
-        return (DataShard.Load(output, written, 0, written.Rows, 0), written);
+        return (ShardLoader.Load(output, written, 0, written.Rows, 0), written);
     }
 
     private string CsvError(string text, string? label = null)
@@ -34,7 +34,7 @@ public class ConverterTests
     {
         var (shard, header) = Csv("a,y,b\n1,10,2\n3,20,4\n", label: "y");
         Assert.That(header.FeatureNames, Is.EqualTo(new[] { "a", "b" }));
-        Assert.That(shard.Features.ToArray(), Is.EqualTo(new[] { 1.0, 2, 3, 4 }));
+        Assert.That(shard.Features.Doubles(), Is.EqualTo(new[] { 1.0, 2, 3, 4 }));
         Assert.That(shard.Labels, Is.EqualTo(new[] { 10.0, 20 }));
     }
 
@@ -43,7 +43,7 @@ public class ConverterTests
     {
         var (shard, header) = Csv("\"a\",b,\"label\"\r\n\r\n\"1.5\",2,3\r\n   \r\n4,\"5\",6\r\n", bom: true);
         Assert.That(header.FeatureNames, Is.EqualTo(new[] { "a", "b" }));
-        Assert.That(shard.Features.ToArray(), Is.EqualTo(new[] { 1.5, 2, 4, 5 }));
+        Assert.That(shard.Features.Doubles(), Is.EqualTo(new[] { 1.5, 2, 4, 5 }));
         Assert.That(shard.Labels, Is.EqualTo(new[] { 3.0, 6 }));
     }
 
@@ -51,7 +51,7 @@ public class ConverterTests
     public void Convert_SemicolonAndWhitespaceSeparators_AreDetected()
     {
         Assert.That(Csv("a;b\n1;2\n").Shard.Labels, Is.EqualTo(new[] { 2.0 }));
-        Assert.That(Csv("a b  c\n1  2 3\n").Shard.Features.ToArray(), Is.EqualTo(new[] { 1.0, 2 }));
+        Assert.That(Csv("a b  c\n1  2 3\n").Shard.Features.Doubles(), Is.EqualTo(new[] { 1.0, 2 }));
         Assert.That(Csv("1 2 3\n4 5 6\n", label: "0", header: false).Shard.Labels, Is.EqualTo(new[] { 1.0, 4 }));
     }
 
@@ -79,9 +79,9 @@ public class ConverterTests
     {
         var output = Path.Combine(_dir, "svm.bin");
         var header = new LibSvmConverter(Svm("1 1:0.5 3:2 # comment\n-1 2:1\n\n+1\n"), null).Convert(output);
-        var shard = DataShard.Load(output, header, 0, header.Rows, 0);
+        var shard = ShardLoader.Load(output, header, 0, header.Rows, 0);
         Assert.That(header.Features, Is.EqualTo(3));
-        Assert.That(shard.Features.ToArray(), Is.EqualTo(new[] { 0.5, 0, 2, 0, 1, 0, 0, 0, 0 }));
+        Assert.That(shard.Features.Doubles(), Is.EqualTo(new[] { 0.5, 0, 2, 0, 1, 0, 0, 0, 0 }));
         Assert.That(shard.Labels, Is.EqualTo(new[] { 1.0, -1, 1 }));
     }
 
@@ -105,10 +105,10 @@ public class ConverterTests
         var output = new StringWriter();
         Cli.ConvertCommand.Run([input, Path.Combine(_dir, "f.bin"), "--dtype", "float32"], output);
         var header = DataFileHeader.Read(Path.Combine(_dir, "f.bin"));
-        var shard = DataShard.Load(Path.Combine(_dir, "f.bin"), header, 0, header.Rows, 0);
+        var shard = ShardLoader.Load(Path.Combine(_dir, "f.bin"), header, 0, header.Rows, 0);
         Assert.That(header.ElementType, Is.EqualTo(ElementType.Float32));
         Assert.That(header.RecordBytes, Is.EqualTo(3 * 4));
-        Assert.That(shard.FeatureRows.Singles.ToArray(), Is.EqualTo(new[] { 0.1f, 2f, 4f, 1e-3f }));
+        Assert.That(shard.Features.Singles(), Is.EqualTo(new[] { 0.1f, 2f, 4f, 1e-3f }));
         Assert.That(shard.Labels, Is.EqualTo(new[] { (double)3.3f, 6.0 }));
         Assert.That(output.ToString(), Does.Contain("(float32)"));
     }

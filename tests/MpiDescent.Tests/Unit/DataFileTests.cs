@@ -25,9 +25,9 @@ public class DataFileTests
         for (int r = 0; r < ranks; r++)
         {
             var (start, end) = partition.RowsOf(r);
-            var shard = DataShard.Load(path, header, start, end, r);
+            var shard = ShardLoader.Load(path, header, start, end, r);
             Assert.That(shard.RowStart, Is.EqualTo(start));
-            features.AddRange(shard.Features.ToArray());
+            features.AddRange(shard.Features.Doubles());
             labels.AddRange(shard.Labels);
         }
         Assert.That(features, Is.EqualTo(x));
@@ -121,7 +121,7 @@ public class DataFileTests
         var bytes = File.ReadAllBytes(path);
         bytes[header.DataOffset + 10 * header.RecordBytes + 3] ^= 0x40;
         File.WriteAllBytes(path, bytes);
-        var e = Assert.Throws<InputFileException>(() => DataShard.Load(path, header, 0, header.Rows, rank: 5))!;
+        var e = Assert.Throws<InputFileException>(() => ShardLoader.Load(path, header, 0, header.Rows, rank: 5))!;
         Assert.That(e.Message, Does.Contain("rank 5").And.Contain("checksum mismatch in block 0"));
     }
 
@@ -136,7 +136,7 @@ public class DataFileTests
             writer.Complete();
         }
         var header = DataFileHeader.Read(path);
-        var e = Assert.Throws<InputFileException>(() => DataShard.Load(path, header, 0, 2, rank: 0))!;
+        var e = Assert.Throws<InputFileException>(() => ShardLoader.Load(path, header, 0, 2, rank: 0))!;
         Assert.That(e.Message, Does.Contain("row 1").And.Contain("feature 'b'"));
     }
 }

@@ -39,9 +39,9 @@ public class Float32Tests
         for (int r = 0; r < ranks; r++)
         {
             var (start, end) = partition.RowsOf(r);
-            var shard = DataShard.Load(path, header, start, end, r);
+            var shard = ShardLoader.Load(path, header, start, end, r);
             Assert.That(shard.ElementType, Is.EqualTo(ElementType.Float32));
-            features.AddRange(shard.FeatureRows.Singles.ToArray().Select(v => (double)v));
+            features.AddRange(shard.Features.Singles().Select(v => (double)v));
             labels.AddRange(shard.Labels);
         }
         Assert.That(features, Is.EqualTo(Rounded(x)));
@@ -66,7 +66,7 @@ public class Float32Tests
             writer.Complete();
         }
         var header = DataFileHeader.Read(path);
-        var e = Assert.Throws<InputFileException>(() => DataShard.Load(path, header, 0, 2, 0));
+        var e = Assert.Throws<InputFileException>(() => ShardLoader.Load(path, header, 0, 2, 0));
         Assert.That(e!.Message, Does.Contain("row 1").And.Contain("feature 'b'"));
     }
 
@@ -130,8 +130,9 @@ public class Float32Tests
         Assert.That(scaling.Scales, Is.EqualTo(expected.Scales));
         scaling.Apply(single);
         expected.Apply(reference);
-        var standardized = single.FeatureRows.Singles.ToArray();
-        for (int k = 0; k < standardized.Length; k++) Assert.That(standardized[k], Is.EqualTo((float)reference.Features[k]));
+        var standardized = single.Features.Singles();
+        var referenceValues = reference.Features.Doubles();
+        for (int k = 0; k < standardized.Length; k++) Assert.That(standardized[k], Is.EqualTo((float)referenceValues[k]));
     }
 
     [Test]

@@ -41,7 +41,7 @@ public class FuzzTests
                 for (int r = 0; r < 3; r++)
                 {
                     var (start, end) = partition.RowsOf(r);
-                    DataShard.Load(path, header, start, end, r);
+                    ShardLoader.Load(path, header, start, end, r);
                 }
             }, $"seed {seed}, trial {trial}");
         }
@@ -90,8 +90,8 @@ public class FuzzTests
             OnlyDocumentedErrors(() =>
             {
                 var header = new CsvConverter(input, null, null, random.Next(2) == 0).Convert(output);
-                var shard = DataShard.Load(output, header, 0, header.Rows, 0);
-                Assert.That(shard.Features.ToArray().All(double.IsFinite) && shard.Labels.All(double.IsFinite), Is.True);
+                var shard = ShardLoader.Load(output, header, 0, header.Rows, 0);
+                Assert.That(shard.Features.Doubles().All(double.IsFinite) && shard.Labels.All(double.IsFinite), Is.True);
             }, $"seed {seed}, trial {trial}");
         }
     }
@@ -108,7 +108,7 @@ public class FuzzTests
             OnlyDocumentedErrors(() =>
             {
                 var header = new LibSvmConverter(input, null).Convert(output);
-                DataShard.Load(output, header, 0, header.Rows, 0);
+                ShardLoader.Load(output, header, 0, header.Rows, 0);
             }, $"seed {seed}, trial {trial}");
         }
     }

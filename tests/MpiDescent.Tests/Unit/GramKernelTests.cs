@@ -15,12 +15,21 @@ public class GramKernelTests
         if (float32) values = values.Select(v => (double)(float)v).ToArray();
         var singles = values.Select(v => (float)v).ToArray();
         var kernel = new GramKernel(d);
-        kernel.Compute(new FeatureRows(Enumerable.Repeat(9.0, d).ToArray(), d)); // left over from an earlier block
+        kernel.Compute(new DenseRows<double>(Enumerable.Repeat(9.0, d).ToArray(), d)); // left over from an earlier block
         // Two calls: the second continues each entry's chain from the first's result.
         int half = rows / 2;
-        var all = float32 ? new FeatureRows(singles, d) : new FeatureRows(values, d);
-        kernel.Compute(all.Slice(0, half));
-        kernel.Add(all.Slice(half, rows - half));
+        if (float32)
+        {
+            var all = new DenseRows<float>(singles, d);
+            kernel.Compute(all.Slice(0, half));
+            kernel.Add(all.Slice(half, rows - half));
+        }
+        else
+        {
+            var all = new DenseRows<double>(values, d);
+            kernel.Compute(all.Slice(0, half));
+            kernel.Add(all.Slice(half, rows - half));
+        }
         var tiles = kernel.Tiles.ToArray();
         for (int j = 0; j < d; j++)
             for (int k = j; k < d; k++)

@@ -87,8 +87,8 @@ public class VectorFunctionTests
         for (int i = 0; i + w <= inputs.Length; i += w)
         {
             var x = new System.Numerics.Vector<double>(inputs, i);
-            var e = MpiDescent.Numerics.VectorFunctions.ExpNonPositive(x);
-            var l = MpiDescent.Numerics.VectorFunctions.Log1pUnit(e);
+            var e = MpiDescent.Losses.VectorFunctions.ExpNonPositive(x);
+            var l = MpiDescent.Losses.VectorFunctions.Log1pUnit(e);
             for (int k = 0; k < w; k++)
             {
                 double exact = Math.Exp(inputs[i + k]);
@@ -98,7 +98,7 @@ public class VectorFunctionTests
                 double u = 1 + exact;
                 double reference = u == 1 ? exact : Math.Log(u) * exact / (u - 1);
                 Assert.That(l[k], Is.EqualTo(reference).Within(1e-15 * reference + 1e-300), $"log1p(exp({inputs[i + k]:R}))");
-                Assert.That(MpiDescent.Numerics.VectorFunctions.Log1pUnit(exact), Is.EqualTo(reference).Within(1e-15 * reference + 1e-300), "scalar path");
+                Assert.That(MpiDescent.Losses.VectorFunctions.Log1pUnit(exact), Is.EqualTo(reference).Within(1e-15 * reference + 1e-300), "scalar path");
             }
         }
     }

@@ -23,7 +23,7 @@ public class RowWeightsTests
         var header = DataFileHeader.Read(path);
         partition = new RowPartition(header.Rows, comm.Size);
         var (start, end) = partition.RowsOf(comm.Rank);
-        return DataShard.Load(path, header, start, end, comm.Rank);
+        return ShardLoader.Load(path, header, start, end, comm.Rank);
     }
 
     [TestCase(LossKind.Squared)]

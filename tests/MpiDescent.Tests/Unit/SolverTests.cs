@@ -99,12 +99,13 @@ public class SolverTests
     {
         var comm = new SingleProcessCommunicator();
         var (shard, _) = Shards.For(comm, Data.X.Select(v => v * 300 + 40).ToArray(), Data.Y, Features);
-        var raw = shard.Features.ToArray();
+        var raw = shard.Features.Doubles();
         var scaling = FeatureScaling.Compute(shard, Data.Y.Length, comm, center: true, Summation.Reproducible);
         scaling.Apply(shard);
+        var standardized = shard.Features.Doubles();
         for (int j = 0; j < Features; j++)
         {
-            var column = Enumerable.Range(0, shard.Rows).Select(i => shard.Features[i * Features + j]).ToArray();
+            var column = Enumerable.Range(0, shard.Rows).Select(i => standardized[i * Features + j]).ToArray();
             Assert.That(column.Average(), Is.EqualTo(0).Within(1e-12));
             Assert.That(Math.Sqrt(column.Average(v => v * v)), Is.EqualTo(1).Within(1e-12));
         }
@@ -112,7 +113,7 @@ public class SolverTests
         var original = scaling.ToOriginalScale(scaled, fitIntercept: true);
         for (int i = 0; i < shard.Rows; i += 100)
         {
-            double a = DenseKernels.Dot(shard.Features.Slice(i * Features, Features), scaled.AsSpan(0, Features)) + scaled[Features];
+            double a = DenseKernels.Dot(standardized.AsSpan(i * Features, Features), scaled.AsSpan(0, Features)) + scaled[Features];
             double b = DenseKernels.Dot(raw.AsSpan(i * Features, Features), original.AsSpan(0, Features)) + original[Features];
             Assert.That(b, Is.EqualTo(a).Within(1e-10 * Math.Max(1, Math.Abs(a))));
         }

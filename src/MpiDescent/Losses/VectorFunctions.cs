@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace MpiDescent.Numerics;
+namespace MpiDescent.Losses;
 
 /// <summary>
 /// exp and log(1 + x) on <see cref="Vector{T}"/> lanes, to about 1 ulp, for the classification losses (a scalar

@@ -1,0 +1,92 @@
+using MpiDescent.Losses;
+
+namespace MpiDescent.Numerics;
+
+/// <summary>Scratch space of one pass: margins and derivatives of a sub-block for every output, and per-row losses.
+/// Allocated once per objective, so that a pass allocates nothing.</summary>
+public sealed class PassWorkspace(int outputs)
+{
+    /// <summary>Margins per sub-block, output-major.</summary>
+    public double[] Margins { get; } = new double[outputs * DenseKernels.MaxSubBlockRows];
+    /// <summary>Derivatives (then residuals) per sub-block, output-major.</summary>
+    public double[] Derivatives { get; } = new double[outputs * DenseKernels.MaxSubBlockRows];
+    /// <summary>Per-row loss values of a sub-block.</summary>
+    public double[] Values { get; } = new double[DenseKernels.MaxSubBlockRows];
+}
+
+/// <summary>
+/// The pass of a linear model over one block of rows, for any loss and any row layout: for each row the K margins
+/// z_k = x·w_k + b_k (K = <see cref="ILoss.Outputs"/>; w is K × d row-major), its loss and derivatives; the row's
+/// training weight tᵢ scales both (empty <c>trainWeights</c>: every tᵢ = 1) and its validation weight vᵢ adds vᵢ·ℓ to the
+/// validation loss; then ∂/∂w_k = Σᵢ rᵢₖ·xᵢ and ∂/∂b_k = Σᵢ rᵢₖ. Rows are taken a sub-block at a time
+/// (<see cref="IRowBlock.SubBlockRows"/>): margins first (the rows come from memory), then Xᵀr over the same rows (now in
+/// L1). Every sum runs over the rows in order, so the result depends only on the block.
+/// </summary>
+public static class LinearPass
+{
+    /// <summary>Runs the pass; writes the gradient sums into <paramref name="gradW"/> (K·d) and <paramref name="gradB"/>
+    /// (K), and returns Σ tᵢℓᵢ and Σ vᵢℓᵢ.</summary>
+    public static (double SumLoss, double ValidationLoss) Run<TLoss, TRows>(in TLoss loss, TRows x, ReadOnlySpan<double> y,
+        ReadOnlySpan<double> w, ReadOnlySpan<double> b, Span<double> gradW, Span<double> gradB, PassWorkspace workspace,
+        ReadOnlySpan<double> trainWeights = default, ReadOnlySpan<double> validationWeights = default)
+        where TLoss : struct, ILoss where TRows : IRowBlock, allows ref struct
+    {
+        int outputs = loss.Outputs, d = x.Features, subBlock = x.SubBlockRows;
+        gradW.Clear();
+        gradB.Clear();
+        var z = workspace.Margins.AsSpan();
+        var r = workspace.Derivatives.AsSpan();
+        var values = workspace.Values.AsSpan();
+        bool weighted = !trainWeights.IsEmpty, validating = !validationWeights.IsEmpty;
+        double sumLoss = 0, validation = 0;
+        for (int first = 0; first < x.Count; first += subBlock)
+        {
+            int n = Math.Min(subBlock, x.Count - first);
+            for (int k = 0; k < outputs; k++)
+            {
+                var zk = z.Slice(k * n, n);
+                x.Margins(first, w.Slice(k * d, d), zk);
+                for (int i = 0; i < n; i++) zk[i] += b[k];
+            }
+            loss.EvaluateMany(z[..(outputs * n)], y.Slice(first, n), values[..n], r[..(outputs * n)]);
+            for (int i = 0; i < n; i++)
+            {
+                double value = values[i];
+                if (validating) validation += validationWeights[first + i] * value;
+                if (weighted)
+                {
+                    double t = trainWeights[first + i];
+                    value *= t;
+                    for (int k = 0; k < outputs; k++) r[k * n + i] *= t;
+                }
+                sumLoss += value;
+            }
+            for (int k = 0; k < outputs; k++)
+            {
+                var rk = r.Slice(k * n, n);
+                double bias = gradB[k];
+                for (int i = 0; i < n; i++) bias += rk[i];
+                gradB[k] = bias;
+                x.AddTransposeProduct(first, rk, gradW.Slice(k * d, d));
+            }
+        }
+        return (sumLoss, validation);
+    }
+
+    /// <summary>Scores of every row of the block: scores[i·K + k] = x_i·w_k + b_k.</summary>
+    public static void Scores<TRows>(TRows x, ReadOnlySpan<double> w, ReadOnlySpan<double> b, int outputs, Span<double> scores)
+        where TRows : IRowBlock, allows ref struct
+    {
+        int d = x.Features;
+        var z = new double[DenseKernels.MaxSubBlockRows].AsSpan();
+        for (int first = 0; first < x.Count; first += z.Length)
+        {
+            int n = Math.Min(z.Length, x.Count - first);
+            for (int k = 0; k < outputs; k++)
+            {
+                x.Margins(first, w.Slice(k * d, d), z[..n]);
+                for (int i = 0; i < n; i++) scores[(first + i) * outputs + k] = z[i] + b[k];
+            }
+        }
+    }
+}
