@@ -4,7 +4,8 @@ using MpiDescent.Communication;
 using MpiDescent.Data;
 using MpiDescent.Numerics;
 using MpiDescent.Output;
-using MpiDescent.Training;
+using MpiDescent.Training.Objectives;
+using MpiDescent.Training.Solvers;
 
 namespace MpiDescent.Cli;
 
@@ -20,8 +21,8 @@ public static class BenchCommand
     {
         var line = Collective.Agree(comm, errors, () =>
         {
-            var l = CommandLine.Parse("bench", args, new HashSet<string> { "repeat", "json" }, new HashSet<string> { "gram" });
-            l.RequirePositionals("DATA.bin");
+            var l = CommandLine.Parse(CommandDefinitions.Bench, args);
+            l.RequirePositionals();
             return l;
         });
         int repeat = Collective.Agree(comm, errors, () => (int)line.Long("repeat", 20, 3, 100_000));

@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using MpiDescent.Communication;
 using MpiDescent.Output;
-using MpiDescent.Training;
+using MpiDescent.Training.Objectives;
+using MpiDescent.Training.Solvers;
 
 namespace MpiDescent.Cli;
 
@@ -28,7 +29,7 @@ public sealed class CheckpointWriter(TrainOptions options, ICommunicator comm, T
         {
             if (comm.Rank != 0) return;
             Json.Write(options.CheckpointPath, describe(state));
-            if (!options.Quiet) output.WriteLine($"checkpoint: {(options.Solver == "sgd" ? $"epoch {state.Epoch}, position {state.Position}" : $"iteration {state.Iteration}")} saved to {options.CheckpointPath}");
+            if (!options.Quiet) output.WriteLine($"checkpoint: {(options.Solver.Stochastic ? $"epoch {state.Epoch}, position {state.Position}" : $"iteration {state.Iteration}")} saved to {options.CheckpointPath}");
         });
         _sinceLast.Restart();
     }

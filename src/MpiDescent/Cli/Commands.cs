@@ -6,15 +6,13 @@ namespace MpiDescent.Cli;
 /// command line is reported once by rank 0 and ends every rank with the usage exit code before any data is read.</summary>
 public static class Commands
 {
-    private static readonly string[] Names = ["train", "convert", "generate", "inspect", "predict", "evaluate", "bench", "selftest"];
-
     /// <summary>Runs the command in <paramref name="args"/>; returns the exit code.</summary>
     public static int Run(string[] args, ICommunicator comm, TextWriter output, TextWriter errors)
     {
         bool root = comm.Rank == 0;
-        if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
+        if (args.Length == 0 || args[0] is "--help" or "-h" or "-?" or "help")
         {
-            if (root) (args.Length == 0 ? errors : output).WriteLine(HelpText.Main);
+            if (root) (args.Length == 0 ? errors : output).Write(HelpText.Main);
             return args.Length == 0 ? ExitCodes.Usage : ExitCodes.Success;
         }
         if (args[0] == "--version")
@@ -22,16 +20,16 @@ public static class Commands
             if (root) output.WriteLine($"MpiDescent {typeof(Commands).Assembly.GetName().Version}");
             return ExitCodes.Success;
         }
-        string command = Names.Contains(args[0]) ? args[0] : "train";
-        var rest = command == args[0] ? args[1..] : args;
-        if (rest.Contains("--help") || rest.Contains("-h"))
+        var spec = CommandDefinitions.Find(args[0]) ?? CommandDefinitions.Train;
+        var rest = spec.Name == args[0] ? args[1..] : args;
+        if (rest.Contains("--help") || rest.Contains("-h") || rest.Contains("-?"))
         {
-            if (root) output.WriteLine(HelpFor(command));
+            if (root) output.Write(HelpText.For(spec));
             return ExitCodes.Success;
         }
-        if (command == "train" && args[0].StartsWith("--", StringComparison.Ordinal))
+        if (spec == CommandDefinitions.Train && args[0].StartsWith("--", StringComparison.Ordinal))
             Collective.Agree(comm, errors, () => throw new UsageException($"unknown command '{args[0]}'\n{HelpText.Main}"));
-        switch (command)
+        switch (spec.Name)
         {
             case "train":
                 var options = Collective.Agree(comm, errors, () => TrainOptions.Parse(rest));
@@ -42,14 +40,14 @@ public static class Commands
                 return SelfTestCommand.Run(rest, comm, output, errors);
             case "predict":
             case "evaluate":
-                var scoring = Collective.Agree(comm, errors, () => ScoringOptions.Parse(command, rest));
+                var scoring = Collective.Agree(comm, errors, () => ScoringOptions.Parse(spec, rest));
                 return ScoringCommand.Run(scoring, comm, output, errors);
             default:
                 // File utilities run on rank 0; the other ranks wait for its outcome.
                 Collective.Agree(comm, errors, () =>
                 {
                     if (!root) return;
-                    switch (command)
+                    switch (spec.Name)
                     {
                         case "convert": ConvertCommand.Run(rest, output); break;
                         case "generate": GenerateCommand.Run(rest, output); break;
@@ -59,15 +57,4 @@ public static class Commands
                 return ExitCodes.Success;
         }
     }
-
-    private static string HelpFor(string command) => command switch
-    {
-        "train" => HelpText.Train,
-        "convert" => HelpText.Convert,
-        "generate" => HelpText.Generate,
-        "inspect" => HelpText.Inspect,
-        "predict" => HelpText.Predict,
-        "bench" => HelpText.Bench,
-        _ => HelpText.Evaluate,
-    };
 }

@@ -9,8 +9,8 @@ public static class ConvertCommand
     /// <summary>Parses and runs.</summary>
     public static void Run(IEnumerable<string> args, TextWriter output)
     {
-        var line = CommandLine.Parse("convert", args, new HashSet<string> { "format", "label", "separator", "features", "weight", "dtype" }, new HashSet<string> { "no-header" });
-        line.RequirePositionals("INPUT", "OUTPUT.bin");
+        var line = CommandLine.Parse(CommandDefinitions.Convert, args);
+        line.RequirePositionals();
         string input = line.Positionals[0], target = line.Positionals[1];
         OutputPaths.Check([new("the input", input)], [new("the output", target)]);
         var extension = Path.GetExtension(input).ToLowerInvariant();

@@ -10,8 +10,8 @@ public static class GenerateCommand
     /// <summary>Parses and runs.</summary>
     public static void Run(IEnumerable<string> args, TextWriter output)
     {
-        var line = CommandLine.Parse("generate", args, new HashSet<string> { "rows", "features", "noise", "seed", "labels", "dtype" }, new HashSet<string>());
-        line.RequirePositionals("OUTPUT.bin");
+        var line = CommandLine.Parse(CommandDefinitions.Generate, args);
+        line.RequirePositionals();
         if (!line.Has("rows") || !line.Has("features")) throw line.Error("--rows and --features are required");
         long rows = line.Long("rows", 0, 1);
         int features = (int)line.Long("features", 0, 1, 1_000_000);

@@ -11,8 +11,8 @@ public static class InspectCommand
     /// <summary>Parses and runs; throws <see cref="InputFileException"/> on corruption.</summary>
     public static void Run(IEnumerable<string> args, TextWriter output)
     {
-        var line = CommandLine.Parse("inspect", args, new HashSet<string>(), new HashSet<string>());
-        line.RequirePositionals("DATA.bin");
+        var line = CommandLine.Parse(CommandDefinitions.Inspect, args);
+        line.RequirePositionals();
         var path = line.Positionals[0];
         var header = DataFileHeader.Read(path);
         output.WriteLine($"file:        {path}");

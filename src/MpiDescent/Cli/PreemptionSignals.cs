@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
-using MpiDescent.Training;
+using MpiDescent.Training.Objectives;
+using MpiDescent.Training.Solvers;
 
 namespace MpiDescent.Cli;
 

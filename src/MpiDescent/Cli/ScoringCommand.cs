@@ -5,7 +5,8 @@ using MpiDescent.Data;
 using MpiDescent.IO;
 using MpiDescent.Numerics;
 using MpiDescent.Output;
-using MpiDescent.Training;
+using MpiDescent.Training.Metrics;
+using MpiDescent.Training.Preparation;
 
 namespace MpiDescent.Cli;
 

@@ -4,12 +4,11 @@ namespace MpiDescent.Cli;
 public sealed record ScoringOptions(string Command, string ModelPath, string DataPath, string? OutputPath, bool Probabilities = false)
 {
     /// <summary>Parses the arguments after the command name.</summary>
-    public static ScoringOptions Parse(string command, IEnumerable<string> args)
+    public static ScoringOptions Parse(CommandSpec spec, IEnumerable<string> args)
     {
-        var valued = command == "predict" ? new HashSet<string> { "output" } : new HashSet<string>();
-        var flags = command == "predict" ? new HashSet<string> { "proba" } : new HashSet<string>();
-        var line = CommandLine.Parse(command, args, valued, flags);
-        line.RequirePositionals("MODEL.json", "DATA.bin");
+        string command = spec.Name;
+        var line = CommandLine.Parse(spec, args);
+        line.RequirePositionals();
         if (command == "predict" && !line.Has("output")) throw line.Error("--output PREDICTIONS.csv is required");
         return new ScoringOptions(command, line.Positionals[0], line.Positionals[1], line.Text("output"), line.Has("proba"));
     }

@@ -1,6 +1,6 @@
 using MpiDescent.IO;
 using System.Text.Json;
-using MpiDescent.Training;
+using MpiDescent.Training.Solvers;
 
 namespace MpiDescent.Output;
 
@@ -26,7 +26,7 @@ public sealed record CheckpointFile
     /// <summary>When it was written (UTC).</summary>
     public DateTime SavedUtc { get; init; }
     /// <summary>The settings the run used (the learning rate actually used, the seed actually drawn).</summary>
-    public required TrainingSettings Settings { get; init; }
+    public required RecordedSettings Settings { get; init; }
     /// <summary>The solver state.</summary>
     public required SolverState State { get; init; }
 
@@ -46,7 +46,7 @@ public sealed record CheckpointFile
     /// <summary>Throws when this checkpoint cannot continue a run with <paramref name="settings"/> on data with
     /// <paramref name="dataChecksum"/>; <paramref name="explicitLearningRate"/> and <paramref name="explicitSeed"/> say
     /// whether those were given on the command line (else the checkpoint's are used).</summary>
-    public void CheckCompatible(string path, string dataPath, string dataChecksum, TrainingSettings settings, bool explicitLearningRate, bool explicitSeed)
+    public void CheckCompatible(string path, string dataPath, string dataChecksum, RecordedSettings settings, bool explicitLearningRate, bool explicitSeed)
     {
         if (DataChecksum != dataChecksum)
             throw new InputFileException(path, $"was made from data with checksum {DataChecksum}, but {dataPath} has checksum {dataChecksum}: resume with the same data file");

@@ -1,6 +1,6 @@
 using MpiDescent.IO;
-using MpiDescent.Training;
 using SkiaSharp;
+using MpiDescent.Training.Solvers;
 
 namespace MpiDescent.Output;
 

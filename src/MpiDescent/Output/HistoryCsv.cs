@@ -1,7 +1,7 @@
 using MpiDescent.IO;
 using System.Globalization;
 using System.Text;
-using MpiDescent.Training;
+using MpiDescent.Training.Solvers;
 
 namespace MpiDescent.Output;
 

@@ -42,7 +42,7 @@ public sealed record ModelFile
     /// <summary>Ranks the job ran on.</summary>
     public int Ranks { get; init; }
     /// <summary>The training settings.</summary>
-    public required TrainingSettings Settings { get; init; }
+    public required RecordedSettings Settings { get; init; }
     /// <summary>Objective value at the saved weights.</summary>
     public double FinalLoss { get; init; }
     /// <summary>Iterations (gd) or epochs (sgd) run.</summary>

@@ -1,5 +1,5 @@
 using System.Globalization;
-using MpiDescent.Training;
+using MpiDescent.Training.Solvers;
 
 namespace MpiDescent.Output;
 

@@ -1,11 +1,11 @@
-using MpiDescent.Training;
+using MpiDescent.Training.Solvers;
 
 namespace MpiDescent.Output;
 
 /// <summary>The machine-readable summary of a training run (<c>--report</c>).</summary>
 public sealed record RunReport(
     string DataFile, string DataChecksum, long Rows, int Features, int Ranks, long MinRowsPerRank, long MaxRowsPerRank, int BlockRows,
-    TrainingSettings Settings, int Iterations, long DataPasses, double FinalLoss, double FinalGradientNorm, string Exit, string ExitReason,
+    RecordedSettings Settings, int Iterations, long DataPasses, double FinalLoss, double FinalGradientNorm, string Exit, string ExitReason,
     TimingSummary Timing, IReadOnlyList<IterationRecord> History, long[]? ClassCounts = null);
 
 /// <summary>Where the time went, per phase, over ranks. Communication is the time inside the reductions, waiting for

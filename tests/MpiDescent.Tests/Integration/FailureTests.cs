@@ -185,3 +185,35 @@ public class OneRankBadLabelTests
         finally { Directory.Delete(dir, true); }
     }
 }
+
+/// <summary>Divergence behaves the same for every solver (issue 12): exit 4, the last finite model written, and a message
+/// that says so.</summary>
+[NonParallelizable]
+public class DivergenceTests
+{
+    [TestCase("gd")]
+    [TestCase("momentum")]
+    [TestCase("nesterov")]
+    [TestCase("adam")]
+    [TestCase("sgd")]
+    public void Train_LearningRate1e200_ExitsDivergedAndWritesTheLastFiniteModel(string solver)
+    {
+        var dir = TestData.TempDirectory();
+        try
+        {
+            var data = Path.Combine(dir, "d.bin");
+            Assert.That(MpiJob.Run(0, "generate", data, "--rows", "500", "--features", "4").ExitCode, Is.EqualTo(0));
+            var model = Path.Combine(dir, "m.json");
+            string[] limit = solver == "sgd" ? ["--epochs", "5"] : ["--max-iterations", "50"];
+            var outcome = MpiJob.Run(2, ["train", data, "--solver", solver, "--learning-rate", "1e200", "--model", model,
+                "--quiet", .. limit]);
+            Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.Diverged), outcome.ToString());
+            Assert.That(outcome.Output, Does.Contain("diverged").And.Contain("last finite iterate"), outcome.ToString());
+            Assert.That(File.Exists(model), Is.True, "the last finite model is written");
+            var written = Output.ModelFile.Read(model);
+            Assert.That(written.Exit, Is.EqualTo("Diverged"));
+            Assert.That(written.Weights.All(double.IsFinite) && double.IsFinite(written.FinalLoss), Is.True);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+}

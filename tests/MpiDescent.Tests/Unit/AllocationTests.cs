@@ -51,8 +51,8 @@ public class AllocationTests
             var termination = new TerminationCriteria(iterations, 0);
             long before = GC.GetAllocatedBytesForCurrentThread();
             var result = l1
-                ? new OwlQn(termination, new L1Penalty(1e-6, n)).Minimize(objective, new double[n])
-                : new Lbfgs(termination).Minimize(objective, new double[n]);
+                ? SolverLoop.Minimize(new OwlQn(objective, new L1Penalty(1e-6, n)), objective, termination, new double[n])
+                : SolverLoop.Minimize(new Lbfgs(objective), objective, termination, new double[n]);
             long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
             Assert.That(result.Iterations, Is.EqualTo(iterations), result.ExitReason);
             return allocated;

@@ -66,7 +66,7 @@ public class ClassificationSolverTests
         {
             var (shard, partition) = Shards.For(comm, x, y, d);
             var objective = new LinearObjective(shard, partition, comm, new ObjectiveSettings(LossKind.Logistic, true, lambda));
-            return new Lbfgs(new TerminationCriteria(500, 1e-12)).Minimize(objective, new double[d + 1]);
+            return SolverLoop.Minimize(new Lbfgs(objective), objective, new TerminationCriteria(500, 1e-12), new double[d + 1]);
         });
         Assert.That((results[0].Value - optimum) / optimum, Is.LessThan(1e-9).And.GreaterThan(-1e-12));
         foreach (var r in results) Assert.That(r.Point, Is.EqualTo(results[0].Point), "identical on every rank");
@@ -87,10 +87,10 @@ public class ClassificationSolverTests
         var start = new double[d + 1];
         var result = solver switch
         {
-            "nesterov" => new MomentumDescent(step, 0.9, true, termination).Minimize(objective, start),
-            "momentum" => new MomentumDescent(step, 0.9, false, termination).Minimize(objective, start),
-            "adam" => new Adam(0.01, termination).Minimize(objective, start),
-            _ => new GradientDescent(100 * step, termination, lineSearch: true).Minimize(objective, start),
+            "nesterov" => SolverLoop.Minimize(new MomentumDescent(objective, step, 0.9, true), objective, termination, start),
+            "momentum" => SolverLoop.Minimize(new MomentumDescent(objective, step, 0.9, false), objective, termination, start),
+            "adam" => SolverLoop.Minimize(new Adam(objective, 0.01), objective, termination, start),
+            _ => SolverLoop.Minimize(new GradientDescent(objective, 100 * step, lineSearch: true), objective, termination, start),
         };
         double tolerance = solver == "adam" ? 1e-4 : 1e-6;
         Assert.That((result.Value - optimum) / optimum, Is.LessThan(tolerance).And.GreaterThan(-1e-12), $"{result.ExitReason}");
@@ -111,11 +111,11 @@ public class ClassificationSolverTests
             Assert.That((result.Value - optimum) / optimum, Is.LessThan(1e-8), result.ExitReason);
             return (int)objective.Evaluations;
         }
-        int lbfgs = PassesTo(o => new Lbfgs(new TerminationCriteria(10_000, 1e-9)).Minimize(o, new double[d + 1]));
+        int lbfgs = PassesTo(o => SolverLoop.Minimize(new Lbfgs(o), o, new TerminationCriteria(10_000, 1e-9), new double[d + 1]));
         int gd = PassesTo(o =>
         {
             double step = 1 / StepSizeEstimator.LargestCurvature(new LinearObjective(shard, partition, comm, new ObjectiveSettings()));
-            return new GradientDescent(step, new TerminationCriteria(100_000, 1e-9)).Minimize(o, new double[d + 1]);
+            return SolverLoop.Minimize(new GradientDescent(o, step), o, new TerminationCriteria(100_000, 1e-9), new double[d + 1]);
         });
         Assert.That(lbfgs * 20, Is.LessThan(gd), $"lbfgs {lbfgs} passes, gd {gd}");
     }

@@ -10,10 +10,10 @@ public class CommandLineTests
     public void Parse_Defaults_AreDocumentedValues()
     {
         var o = TrainOptions.Parse(["data.bin"]);
-        Assert.That(o.Solver, Is.EqualTo("gd"));
-        Assert.That(o.LearningRate, Is.Null);
-        Assert.That(o.Summation, Is.EqualTo(Summation.Reproducible));
-        Assert.That(o.FitIntercept, Is.True);
+        Assert.That(o.Solver.Name, Is.EqualTo("gd"));
+        Assert.That(o.Settings.LearningRate, Is.Null);
+        Assert.That(o.Settings.Summation, Is.EqualTo(Summation.Reproducible));
+        Assert.That(o.Settings.FitIntercept, Is.True);
         Assert.That(o.ModelPath, Is.EqualTo("data.model.json"));
     }
 
@@ -22,8 +22,9 @@ public class CommandLineTests
     {
         var o = TrainOptions.Parse(["d.bin", "--solver=sgd", "--learning-rate", "0.5", "--epochs", "3", "--batch-size", "8", "--seed", "4",
             "--no-intercept", "--standardize", "--summation", "plain", "--model", "m.json", "--report", "r.json"]);
-        Assert.That((o.Solver, o.LearningRate, o.Epochs, o.BatchSize, o.Seed), Is.EqualTo(("sgd", (double?)0.5, 3, 8, (ulong?)4)));
-        Assert.That((o.FitIntercept, o.Standardize, o.Summation, o.ModelPath, o.ReportPath), Is.EqualTo((false, true, Summation.Plain, "m.json", "r.json")));
+        var s = o.Settings;
+        Assert.That((o.Solver.Name, s.LearningRate, s.Epochs, s.BatchSize, s.Seed), Is.EqualTo(("sgd", (double?)0.5, 3, 8, (ulong?)4)));
+        Assert.That((s.FitIntercept, s.Standardize, s.Summation, o.ModelPath, o.ReportPath), Is.EqualTo((false, true, Summation.Plain, "m.json", "r.json")));
     }
 
     [TestCase(new[] { "d.bin", "--learning-rate", "-1" }, "must be positive")]

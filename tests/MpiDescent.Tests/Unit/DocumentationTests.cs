@@ -11,17 +11,13 @@ public class DocumentationTests
         return dir?.FullName ?? throw new DirectoryNotFoundException("repository root not found above the test directory");
     }
 
-    [TestCase(HelpText.Main)]
-    [TestCase(HelpText.Train)]
-    [TestCase(HelpText.Convert)]
-    [TestCase(HelpText.Generate)]
-    [TestCase(HelpText.Inspect)]
-    [TestCase(HelpText.Predict)]
-    [TestCase(HelpText.Evaluate)]
-    [TestCase(HelpText.Bench)]
+    private static IEnumerable<string> HelpTexts() =>
+        new[] { HelpText.Main }.Concat(CommandDefinitions.All.Select(HelpText.For));
+
+    [TestCaseSource(nameof(HelpTexts))]
     public void UsageDoc_ContainsEachHelpTextVerbatim(string help)
     {
         var usage = File.ReadAllText(Path.Combine(Repository(), "docs", "usage.md"));
-        Assert.That(usage, Does.Contain(help.Trim()), "docs/usage.md is out of date: regenerate it from 'MpiDescent COMMAND --help'");
+        Assert.That(usage, Does.Contain(help.Trim()), "docs/usage.md is out of date: run scripts/update-usage-doc.sh");
     }
 }

@@ -65,9 +65,9 @@ public class L1Tests
             var objective = new LinearObjective(shard, partition, comm, new ObjectiveSettings(L2: l2));
             var penalty = new L1Penalty(l1, d);
             var termination = new TerminationCriteria(50_000, 1e-11);
-            if (solver == "owlqn") return new OwlQn(termination, penalty).Minimize(objective, new double[d + 1]);
+            if (solver == "owlqn") return SolverLoop.Minimize(new OwlQn(objective, penalty), objective, termination, new double[d + 1]);
             double step = 1 / (StepSizeEstimator.LargestCurvature(new LinearObjective(shard, partition, comm, new ObjectiveSettings())) + l2);
-            return new GradientDescent(step, termination, solver.EndsWith("line-search"), penalty).Minimize(objective, new double[d + 1]);
+            return SolverLoop.Minimize(new GradientDescent(objective, step, solver.EndsWith("line-search"), penalty), objective, termination, new double[d + 1]);
         });
         Assert.That((results[0].Value - optimum) / optimum, Is.LessThan(1e-10).And.GreaterThan(-1e-12), results[0].ExitReason);
         Assert.That(results[0].Point.Take(d).Count(w => w == 0), Is.GreaterThan(0), "L1 produces exact zeros");
@@ -89,7 +89,7 @@ public class L1Tests
     public void TrainOptions_ElasticNet_SplitsRegularization()
     {
         var o = TrainOptions.Parse(["d.bin", "--solver", "lbfgs", "--elastic-net", "0.25", "--regularization", "2"]);
-        Assert.That((o.L1, o.L2), Is.EqualTo((0.5, 1.5)));
+        Assert.That((o.Settings.L1, o.Settings.L2), Is.EqualTo((0.5, 1.5)));
         Assert.Throws<UsageException>(() => TrainOptions.Parse(["d.bin", "--solver", "adam", "--l1", "1"]));
         Assert.Throws<UsageException>(() => TrainOptions.Parse(["d.bin", "--elastic-net", "0.5"]));
         Assert.Throws<UsageException>(() => TrainOptions.Parse(["d.bin", "--elastic-net", "0.5", "--regularization", "1", "--l2", "1"]));

@@ -47,7 +47,7 @@ public class SolverTests
         {
             var objective = Objective(comm);
             double step = 1.0 / StepSizeEstimator.LargestCurvature(objective);
-            return new GradientDescent(step, new TerminationCriteria(5000, 1e-10)).Minimize(objective, new double[Features + 1]);
+            return SolverLoop.Minimize(new GradientDescent(objective, step), objective, new TerminationCriteria(5000, 1e-10), new double[Features + 1]);
         });
         foreach (var result in results)
         {
@@ -73,7 +73,7 @@ public class SolverTests
     {
         var objective = Objective(new SingleProcessCommunicator());
         double step = 5.0 / StepSizeEstimator.LargestCurvature(objective);
-        var result = new GradientDescent(step, new TerminationCriteria(100_000, 1e-12)).Minimize(objective, new double[Features + 1]);
+        var result = SolverLoop.Minimize(new GradientDescent(objective, step), objective, new TerminationCriteria(100_000, 1e-12), new double[Features + 1]);
         Assert.That(result.Exit, Is.EqualTo(ExitCondition.Diverged));
         Assert.That(result.Point.All(double.IsFinite), Is.True);
         Assert.That(result.ExitReason, Does.Contain("smaller --learning-rate"));
@@ -86,7 +86,7 @@ public class SolverTests
         {
             var objective = Objective(comm);
             double step = 0.5 / StepSizeEstimator.LargestCurvature(objective);
-            return new MiniBatchSgd(step, 32, 42, new TerminationCriteria(10, 0)).Minimize(objective, new double[Features + 1]);
+            return SolverLoop.Minimize(new MiniBatchSgd(objective, step, 32, 42), objective, new TerminationCriteria(10, 0), new double[Features + 1]);
         }
         var single = Run(new SingleProcessCommunicator());
         double initial = single.History[0].Loss;
@@ -110,7 +110,7 @@ public class SolverTests
             Assert.That(Math.Sqrt(column.Average(v => v * v)), Is.EqualTo(1).Within(1e-12));
         }
         double[] scaled = [0.5, -1, 2, 0.25, 3, 7];
-        var original = scaling.ToOriginalScale(scaled, fitIntercept: true);
+        var original = scaling.ToOriginalScale(scaled, new MpiDescent.Model.ParameterLayout(Features));
         for (int i = 0; i < shard.Rows; i += 100)
         {
             double a = DenseKernels.Dot(standardized.AsSpan(i * Features, Features), scaled.AsSpan(0, Features)) + scaled[Features];

@@ -1,0 +1,181 @@
+using MpiDescent.Losses;
+using MpiDescent.Training.Solvers;
+
+namespace MpiDescent.Cli;
+
+/// <summary>One option of a command: its name without the dashes, the name of its value (null for a flag), and its
+/// help.</summary>
+public sealed record OptionSpec(string Name, string? Value, string Help);
+
+/// <summary>A command: its name, its positional arguments, a one-line summary, the help's description, its options.</summary>
+public sealed record CommandSpec(string Name, string[] Arguments, string Summary, string Description, OptionSpec[] Options)
+{
+    /// <summary>What each positional argument is, by its name.</summary>
+    public static string ArgumentHelp(string argument) => argument switch
+    {
+        "DATA.bin" => "a MpiDescent data file (written by convert or generate)",
+        "INPUT" => "CSV or LIBSVM/svmlight text",
+        "OUTPUT.bin" => "the data file to write",
+        "MODEL.json" => "a model written by train",
+        _ => "",
+    };
+
+    /// <summary>The option named <paramref name="name"/>, or null.</summary>
+    public OptionSpec? Find(string name) => Options.FirstOrDefault(o => o.Name == name);
+}
+
+/// <summary>
+/// Every command and option of the program, declared once: <see cref="CommandLine"/> builds the System.CommandLine
+/// parser from these, the help is generated from them, and docs/usage.md shows that help (a test checks they agree).
+/// </summary>
+public static class CommandDefinitions
+{
+    private static string SolverNames => string.Join("|", SolverCatalog.Names);
+
+    /// <summary>train.</summary>
+    public static readonly CommandSpec Train = new("train", ["DATA.bin"], "train a model (any number of ranks, or none)",
+        """
+        Minimizes J(w,b) = (1/W) sum_i c_i l(x_i.w + b, y_i) + (l2/2)|w|^2 + l1|w|_1 over all rows (docs/models.md);
+        every rank reads only its slice. The intercept b is never penalized. SIGTERM or SIGUSR1 on any rank stops all
+        ranks at the next iteration with a checkpoint (exit code 5). 'MpiDescent DATA.bin' is short for 'MpiDescent
+        train DATA.bin'.
+        """,
+        [
+            new("loss", "LOSS", string.Join("|", LossKinds.All.Select(k => k.Name())) + ": squared (default, "
+                + "regression), a binary loss (labels 0/1 or -1/+1), or softmax (multi-class, labels 0..K-1)"),
+            new("l2", "L", "penalty (l2/2)|w|^2 (default 0)"),
+            new("l1", "L", "penalty l1|w|_1 (default 0)"),
+            new("elastic-net", "A", "with --regularization L: l1 = A*L, l2 = (1-A)*L (Spark and scikit-learn's convention)"),
+            new("regularization", "L", "the total penalty strength of --elastic-net"),
+            new("class-weight", "WEIGHTS", "balanced|C:W,C:W: binary losses' weight per class (balanced: m / (2 * class "
+                + "count))"),
+            new("solver", "SOLVER", SolverNames + ". " + string.Join("; ", SolverCatalog.All.Select(s => $"{s.Name}: {s.Summary}"))),
+            new("learning-rate", "X|auto", "step size; auto (default) = 1/L with L bounded from the data's largest "
+                + "curvature (power iteration); 0.01 for adam; lbfgs and exact take none"),
+            new("line-search", null, "gd: backtracking (Armijo) search from the learning rate; cannot diverge"),
+            new("momentum", "M", "momentum and nesterov: M (default 0.9)"),
+            new("max-iterations", "N", "iteration limit (default 1000; sgd uses --epochs)"),
+            new("epochs", "N", "sgd epochs (default 10)"),
+            new("batch-size", "B", "sgd global mini-batch, the same at any rank count (default 256; 1 = plain SGD)"),
+            new("schedule", "NAME", "constant|inverse-scaling|step: sgd rate by epoch e: r, r/sqrt(e+1), or "
+                + "r*0.5^floor(e/10)"),
+            new("tolerance", "T", "stop when |grad| <= T * |grad at start| (default 1e-6); with l1 the pseudo-gradient's "
+                + "norm"),
+            new("loss-tolerance", "T", "also stop when the loss changes by at most T relative (default off)"),
+            new("validation-fraction", "F", "hold out a fraction F of the rows (by a hash of the row index, the same at "
+                + "any rank count); their loss is reported per iteration at no extra pass"),
+            new("patience", "N", "with a validation split: stop when the validation loss has not improved for N "
+                + "iterations (epochs for sgd) and keep the best point (default 10)"),
+            new("seed", "K", "sgd shuffling seed (default: drawn by rank 0 and recorded in the model)"),
+            new("no-intercept", null, "fit no intercept b"),
+            new("standardize", null, "train on standardized features (penalties apply to the standardized weights); "
+                + "the model is saved on the raw scale"),
+            new("summation", "MODE", "reproducible (default): bitwise the same model at any rank count; plain: ordinary "
+                + "floating-point sums"),
+            new("model", "PATH", "model file (default: DATA.model.json beside the data)"),
+            new("report", "PATH", "JSON report: settings, data facts, timings per rank, loss history"),
+            new("history", "PATH", "the loss history as CSV (iteration, data passes, loss, gradient norm, seconds)"),
+            new("plot", "PATH.png", "convergence plot against iteration and time (log scale; suboptimality when the "
+                + "least-squares optimum can be computed)"),
+            new("log-every", "N", "print every N-th iteration (default: 20 lines per run; every epoch for sgd); to a "
+                + "terminal a progress bar instead"),
+            new("verbose", null, "print every iteration"),
+            new("quiet", null, "print only the summary"),
+            new("checkpoint", "PATH", "checkpoint file (default: MODEL with .checkpoint.json); written atomically by "
+                + "rank 0"),
+            new("checkpoint-every", "N", "checkpoint every N iterations (gd) or epochs (sgd)"),
+            new("checkpoint-interval", "S", "checkpoint when S seconds passed since the last one (rank 0's clock, "
+                + "agreed)"),
+            new("resume", "PATH", "continue from a checkpoint (same data; any rank count); bitwise the same result"),
+        ]);
+
+    /// <summary>convert.</summary>
+    public static readonly CommandSpec Convert = new("convert", ["INPUT", "OUTPUT.bin"],
+        "CSV or LIBSVM text to a data file",
+        "Streams CSV or LIBSVM/svmlight text into a data file in constant memory.",
+        [
+            new("format", "FORMAT", "csv|libsvm: input format (default: libsvm for .libsvm/.svm/.svmlight, else csv)"),
+            new("label", "NAME|INDEX", "CSV label column by header name or 0-based index (default: the last column)"),
+            new("weight", "NAME|INDEX", "CSV column of non-negative example weights (stored in the data file)"),
+            new("separator", "C", "CSV separator: a character, 'tab' or 'space' (default: detected from the header)"),
+            new("no-header", null, "the CSV has no header row (columns are named c0, c1, ...)"),
+            new("features", "D", "LIBSVM feature count (default: the largest index, found in a first pass)"),
+            new("dtype", "TYPE", "float64|float32: storage of every value (default float64). float32 halves the file and the "
+                + "bytes each iteration reads (computation stays in double); values are rounded to 7 significant "
+                + "digits, labels and weights included; beyond ±3.4e38 is an error"),
+        ]);
+
+    /// <summary>generate.</summary>
+    public static readonly CommandSpec Generate = new("generate", ["OUTPUT.bin"], "synthetic data with known weights",
+        """
+        Writes y = x.w + b + S*e with x, w, b, e standard normal (seeded), and the true w and b to OUTPUT.truth.json;
+        with --labels logistic, y in {0, 1} with P(y = 1) = sigmoid((x.w + b) / sqrt(D)).
+        """,
+        [
+            new("rows", "N", "rows (required)"),
+            new("features", "D", "features (required)"),
+            new("noise", "S", "noise standard deviation (default 0.1)"),
+            new("seed", "K", "random seed (default 1)"),
+            new("labels", "KIND", "regression (default) or logistic (binary labels 0/1)"),
+            new("dtype", "TYPE", "float64 (default) or float32 storage, as for convert"),
+        ]);
+
+    /// <summary>inspect.</summary>
+    public static readonly CommandSpec Inspect = new("inspect", ["DATA.bin"], "print the header, verify checksums",
+        "Prints the header (rows, features, names, checksum) and verifies every block checksum. Exit code 3 if corrupt.",
+        []);
+
+    /// <summary>predict.</summary>
+    public static readonly CommandSpec Predict = new("predict", ["MODEL.json", "DATA.bin"], "predictions in row order",
+        """
+        Each rank predicts its slice; the ranks write their parts in row order to one CSV: column 'prediction'
+        (regression), 'class' (binary losses: labels as in the training data; softmax: 0..K-1), or with --proba
+        'probability' of the positive class (logistic) or columns p0..pK-1 (softmax).
+        """,
+        [
+            new("output", "PREDICTIONS.csv", "where the predictions go (required)"),
+            new("proba", null, "probabilities instead of classes (logistic and softmax models)"),
+        ]);
+
+    /// <summary>evaluate.</summary>
+    public static readonly CommandSpec Evaluate = new("evaluate", ["MODEL.json", "DATA.bin"],
+        "regression or classification metrics",
+        """
+        Regression: MSE, RMSE, MAE and R². Binary: accuracy, precision, recall, F1, log loss (logistic) and ROC AUC
+        (from a reduced histogram, with its error bound). Softmax: accuracy and log loss. Every sum is reduced over
+        all ranks.
+        """,
+        []);
+
+    /// <summary>bench.</summary>
+    public static readonly CommandSpec Bench = new("bench", ["DATA.bin"], "kernel and iteration speed",
+        """
+        Measures on the job's own slices, as medians of R runs (default 20) of the slowest rank: a plain streaming
+        read of the feature bytes, the fused least-squares gradient kernel over the same bytes (GB/s and their ratio),
+        and one distributed evaluation (kernel, block sums, Allreduce) with reproducible and with plain summation.
+        It times the kernel with and without software prefetch (on by default for Intel processors only;
+        MPIDESCENT_PREFETCH=1 or 0 overrides). On a float64 file it also times the kernel on a float32 copy of the
+        slice (float64/float32 time per pass). Run it under the launcher: mpiexec.mpich -n N MpiDescent bench DATA.bin.
+        """,
+        [
+            new("repeat", "R", "runs per measurement (default 20)"),
+            new("json", "PATH", "also write the figures as JSON"),
+            new("gram", null, "also time the exact solver's pass (XᵀX, Xᵀy, reduction, Cholesky) in both summation "
+                + "modes and its Gram kernel alone"),
+        ]);
+
+    /// <summary>selftest.</summary>
+    public static readonly CommandSpec SelfTest = new("selftest", [], "check every MPI collective on this installation",
+        """
+        Runs every collective (reductions, reduce-scatter and all-gather over uneven segments, broadcast from every
+        root, barrier) against values each rank computes by itself, and times Allreduce. Run it under the launcher:
+        mpiexec.mpich -n N MpiDescent selftest. Exit code 1 names the ranks whose checks failed.
+        """,
+        [new("no-timing", null, "skip the Allreduce timing")]);
+
+    /// <summary>Every command, in the order the overview lists them.</summary>
+    public static readonly CommandSpec[] All = [Train, Convert, Generate, Inspect, Predict, Evaluate, Bench, SelfTest];
+
+    /// <summary>The command named <paramref name="name"/>, or null.</summary>
+    public static CommandSpec? Find(string name) => All.FirstOrDefault(c => c.Name == name);
+}

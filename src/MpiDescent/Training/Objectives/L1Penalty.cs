@@ -1,0 +1,45 @@
+namespace MpiDescent.Training.Objectives;
+
+/// <summary>
+/// The L1 penalty λ₁‖w‖₁ on the first <c>weights</c> parameters (the intercept, if any, follows and is never penalized):
+/// its value, the soft-thresholding proximal step, and the pseudo-gradient, the minimum-norm subgradient of
+/// f + λ₁‖w‖₁, whose norm measures stationarity and whose sign choice OWL-QN follows.
+/// </summary>
+public sealed class L1Penalty(double strength, int weights)
+{
+    /// <summary>λ₁.</summary>
+    public double Strength { get; } = strength;
+
+    /// <summary>How many leading parameters are penalized weights.</summary>
+    public int Weights { get; } = weights;
+
+    /// <summary>λ₁‖w‖₁.</summary>
+    public double Value(ReadOnlySpan<double> point)
+    {
+        double sum = 0;
+        for (int j = 0; j < Weights; j++) sum += Math.Abs(point[j]);
+        return Strength * sum;
+    }
+
+    /// <summary>The proximal step of α·λ₁‖w‖₁: w ← sign(w)·max(|w| − αλ₁, 0).</summary>
+    public void SoftThreshold(Span<double> point, double alpha)
+    {
+        double t = alpha * Strength;
+        for (int j = 0; j < Weights; j++) point[j] = Math.Sign(point[j]) * Math.Max(Math.Abs(point[j]) - t, 0);
+    }
+
+    /// <summary>The pseudo-gradient of f + λ₁‖w‖₁ at <paramref name="point"/> from the smooth gradient.</summary>
+    public void PseudoGradient(ReadOnlySpan<double> point, ReadOnlySpan<double> gradient, Span<double> result)
+    {
+        gradient.CopyTo(result);
+        for (int j = 0; j < Weights; j++)
+        {
+            double g = gradient[j];
+            if (point[j] > 0) result[j] = g + Strength;
+            else if (point[j] < 0) result[j] = g - Strength;
+            else if (g + Strength < 0) result[j] = g + Strength;
+            else if (g - Strength > 0) result[j] = g - Strength;
+            else result[j] = 0;
+        }
+    }
+}

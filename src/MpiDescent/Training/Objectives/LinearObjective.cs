@@ -1,0 +1,226 @@
+using System.Diagnostics;
+using MpiDescent.Communication;
+using MpiDescent.Data;
+using MpiDescent.Losses;
+using MpiDescent.Model;
+using MpiDescent.Numerics;
+
+namespace MpiDescent.Training.Objectives;
+
+/// <summary>
+/// J(θ) = (1/W) Σᵢ cᵢ ℓ(xᵢ·w + b, yᵢ) + (λ₂/2)‖w‖² over all rows of all ranks, with θ = (w, b) (b only with an
+/// intercept, never penalized), class weights cᵢ and W = Σ cᵢ (W = m without class weights). For the squared loss this is
+/// 1/(2m) Σ (x·w + b − y)². Each rank sums its fixed row blocks; one reduction carries the gradient sums, the loss sum, a
+/// count of non-finite block results and the run-control slots, so every rank sees the same totals and takes the same
+/// decisions. The penalty is added once, after the reduction. Uneven slices stay exact: sums are divided by the global W.
+/// </summary>
+public sealed class LinearObjective : IStochasticObjective
+{
+    private readonly DataShard _shard;
+    private readonly ICommunicator _communicator;
+    private readonly int _blockRows;
+    private readonly int _features;
+    private readonly IVectorSum _sum;
+    private readonly double[] _block;
+    private readonly double[] _totals;
+    private readonly AlignedBuffer<double> _gradientW;
+    private readonly AlignedBuffer<double> _weights;
+    private readonly ParameterLayout _layout;
+    private readonly PassWorkspace _workspace;
+    private readonly SoftmaxLoss _softmax;
+    private readonly double[] _intercepts;
+    private readonly RowWeights? _weightsPerRow;
+    private readonly double[] _gradientB;
+    private readonly RunControl? _control;
+    private readonly double[] _controlSlots = new double[RunControl.Slots];
+
+    /// <summary>Creates the objective over <paramref name="shard"/>, whose rows start on a block boundary of
+    /// <paramref name="partition"/> (collective). Binary losses expect labels −1/+1 (see <see cref="LabelCheck"/>).
+    /// <paramref name="weights"/> carries a validation split; without it, row weights come from the settings' class
+    /// weights and the file's example weights.</summary>
+    public LinearObjective(DataShard shard, RowPartition partition, ICommunicator communicator, ObjectiveSettings settings, RunControl? control = null,
+        RowWeights? weights = null)
+    {
+        // Class weights and weights stored in the file act through per-row weights; build them when not given
+        // (collective, like the constructor's callers; null, without communication, when every weight is 1).
+        _weightsPerRow = weights ?? RowWeights.Build(shard, settings, 0, communicator);
+        if (shard.RowStart % partition.BlockRows != 0) throw new ArgumentException("the shard must start on a block boundary");
+        _shard = shard;
+        _communicator = communicator;
+        _blockRows = partition.BlockRows;
+        _features = shard.FeatureCount;
+        _control = control;
+        Settings = settings;
+        _layout = settings.LayoutFor(_features);
+        int outputs = _layout.Outputs;
+        Dimension = _layout.Dimension;
+        _workspace = new PassWorkspace(outputs);
+        if (settings.Loss.IsMultiClass()) _softmax = new SoftmaxLoss(outputs);
+        TotalWeight = _weightsPerRow?.TrainTotal ?? partition.Rows;
+        Rows = partition.Rows;
+        // Reduced layout: gradient sums, loss sum, validation loss sum, count of non-finite blocks, control slots.
+        _sum = VectorSums.Create(settings.Summation, Dimension + 3 + RunControl.Slots);
+        _block = new double[Dimension + 2];
+        _totals = new double[Dimension + 3 + RunControl.Slots];
+        _gradientW = new AlignedBuffer<double>(_layout.WeightCount);
+        _weights = new AlignedBuffer<double>(_layout.WeightCount);
+        _intercepts = new double[outputs];
+        _gradientB = new double[outputs];
+    }
+
+    /// <inheritdoc />
+    public int Dimension { get; }
+
+    /// <summary>Where each parameter lives in θ.</summary>
+    public ParameterLayout Layout => _layout;
+
+    /// <summary>Loss, intercept, penalty, class weights and summation.</summary>
+    public ObjectiveSettings Settings { get; }
+
+    /// <summary>W = Σ cᵢ, the divisor of the data term.</summary>
+    public double TotalWeight { get; }
+
+    /// <inheritdoc />
+    public long Rows { get; }
+
+    /// <inheritdoc />
+    public double ValidationLoss { get; private set; } = double.NaN;
+
+    /// <inheritdoc />
+    public long Evaluations { get; private set; }
+
+    /// <summary>Adds passes over these rows made by another objective (the step-size estimate), so that the counts in the
+    /// history and report are the whole run's.</summary>
+    public void CountPasses(long passes) => Evaluations += passes;
+
+    /// <summary>Adds work done over these rows by another solver (the exact solve's pass and reduction) to
+    /// <see cref="ComputeSeconds"/>, so that the report's timing is the whole run's.</summary>
+    public void CountComputeSeconds(double seconds) => ComputeSeconds += seconds;
+
+    /// <summary>Seconds spent in the local pass over this rank's rows.</summary>
+    public double ComputeSeconds { get; private set; }
+
+    /// <summary>Seconds spent in the reduction, waiting for other ranks included.</summary>
+    public double CommunicationSeconds { get; private set; }
+
+    /// <inheritdoc />
+    public double Evaluate(ReadOnlySpan<double> point, Span<double> gradient)
+    {
+        long start = Stopwatch.GetTimestamp();
+        LoadPoint(point);
+        _sum.Clear();
+        long nonFinite = 0;
+        for (int first = 0; first < _shard.Rows; first += _blockRows)
+        {
+            var block = new BlockVisitor(this, first);
+            _shard.Features.Accept(ref block, first, Math.Min(_blockRows, _shard.Rows - first));
+            if (!AllFinite(_block)) { nonFinite++; continue; }
+            _sum.Add(_block);
+        }
+        Evaluations++;
+        double value = Reduce(start, nonFinite, TotalWeight, point, gradient);
+        if (_weightsPerRow?.Validation is not null) ValidationLoss = _totals[Dimension + 1] / _weightsPerRow.ValidationTotal;
+        return value;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Each sampled row goes through the same block pass as a block of one row. With class weights the batch is
+    /// scaled by m/(W·|B|), an unbiased estimate of the full gradient that needs no reduction of the batch's weights
+    /// (whose labels only their owning ranks know).</remarks>
+    public double EvaluateSample(ReadOnlySpan<double> point, ReadOnlySpan<long> rows, Span<double> gradient)
+    {
+        long start = Stopwatch.GetTimestamp();
+        LoadPoint(point);
+        _sum.Clear();
+        long nonFinite = 0;
+        foreach (long row in rows)
+        {
+            long local = row - _shard.RowStart;
+            if (local < 0 || local >= _shard.Rows) continue;
+            var block = new BlockVisitor(this, (int)local);
+            _shard.Features.Accept(ref block, (int)local, 1);
+            _block[Dimension + 1] = 0; // the validation loss is measured by full evaluations only
+            if (!AllFinite(_block)) { nonFinite++; continue; }
+            _sum.Add(_block);
+        }
+        return Reduce(start, nonFinite, TotalWeight * rows.Length / Rows, point, gradient);
+    }
+
+    /// <summary>Copies the weights into the aligned buffer and the intercepts out of <paramref name="point"/>.</summary>
+    private void LoadPoint(ReadOnlySpan<double> point)
+    {
+        _layout.Weights(point).CopyTo(_weights.Span);
+        _layout.CopyIntercepts(point, _intercepts);
+    }
+
+    /// <summary>Hands a block of rows, in its storage layout, to <see cref="BlockInto{TRows}"/>.</summary>
+    private readonly struct BlockVisitor(LinearObjective owner, int first) : IRowBlockVisitor
+    {
+        public void Visit<TRows>(TRows rows) where TRows : IRowBlock, allows ref struct => owner.BlockInto(rows, first);
+    }
+
+    /// <summary>One block's partial sums into <see cref="_block"/>: weight gradients, intercept gradients, loss,
+    /// validation loss. <paramref name="first"/> locates the rows for their labels and weights.</summary>
+    private void BlockInto<TRows>(TRows x, int first) where TRows : IRowBlock, allows ref struct
+    {
+        int count = x.Count;
+        var y = _shard.Labels.AsSpan(first, count);
+        var w = _weights.Span;
+        var gradW = _gradientW.Span;
+        ReadOnlySpan<double> train = _weightsPerRow is null ? default : _weightsPerRow.Train.AsSpan(first, count);
+        ReadOnlySpan<double> validation = _weightsPerRow?.Validation is { } v ? v.AsSpan(first, count) : default;
+        var (b, gradB, work) = (_intercepts, _gradientB, _workspace);
+        var (loss, validationLoss) = Settings.Loss switch
+        {
+            LossKind.Squared => LinearPass.Run(default(SquaredLoss), x, y, w, b, gradW, gradB, work, train, validation),
+            LossKind.Logistic => LinearPass.Run(default(LogisticLoss), x, y, w, b, gradW, gradB, work, train, validation),
+            LossKind.Hinge => LinearPass.Run(default(HingeLoss), x, y, w, b, gradW, gradB, work, train, validation),
+            LossKind.SquaredHinge =>
+                LinearPass.Run(default(SquaredHingeLoss), x, y, w, b, gradW, gradB, work, train, validation),
+            _ => LinearPass.Run(_softmax, x, y, w, b, gradW, gradB, work, train, validation),
+        };
+        gradW.CopyTo(_block);
+        if (Settings.FitIntercept) _gradientB.CopyTo(_block.AsSpan(_layout.WeightCount));
+        _block[Dimension] = loss;
+        _block[Dimension + 1] = validationLoss;
+    }
+
+    /// <summary>The one reduction of an evaluation: sums, control slots, timing, the agreed non-finite check, division by
+    /// the weight, and the L2 penalty on the weights (never the intercept).</summary>
+    private double Reduce(long start, long nonFinite, double divisor, ReadOnlySpan<double> point, Span<double> gradient)
+    {
+        _sum.Add(Dimension + 2, nonFinite);
+        if (_control is not null)
+        {
+            _control.Contribute(_controlSlots);
+            _sum.AddScaled(1.0, _controlSlots, Dimension + 3);
+        }
+        long reduceStart = Stopwatch.GetTimestamp();
+        _sum.Allreduce(_communicator, _totals);
+        _control?.Receive(_totals.AsSpan(Dimension + 3));
+        ComputeSeconds += Stopwatch.GetElapsedTime(start, reduceStart).TotalSeconds;
+        CommunicationSeconds += Stopwatch.GetElapsedTime(reduceStart).TotalSeconds;
+        if (_totals[Dimension + 2] != 0)
+            throw new NonFiniteValueException($"the loss or gradient overflowed (in {_totals[Dimension + 2]} row blocks or rows)");
+        for (int k = 0; k < Dimension; k++) gradient[k] = _totals[k] / divisor;
+        double value = _totals[Dimension] / divisor;
+        double l2 = Settings.L2;
+        if (l2 > 0)
+        {
+            var w = _layout.Weights(point);
+            for (int j = 0; j < w.Length; j++) gradient[j] += l2 * w[j];
+            value += 0.5 * l2 * DenseKernels.Dot(w, w);
+        }
+        return value;
+    }
+
+    /// <summary>2^200: block results beyond it count as overflow (the exact sum's window ends at 2^244).</summary>
+    private const double OverflowBound = 1.6069380442589903E+60;
+
+    internal static bool AllFinite(ReadOnlySpan<double> values)
+    {
+        foreach (var v in values)
+            if (!double.IsFinite(v) || Math.Abs(v) >= OverflowBound) return false;
+        return true;
+    }
+}

@@ -1,0 +1,92 @@
+using MpiDescent.Communication;
+using MpiDescent.Data;
+using MpiDescent.Model;
+using MpiDescent.Numerics;
+
+namespace MpiDescent.Training.Preparation;
+
+/// <summary>
+/// Standardization (<c>--standardize</c>): x' = (x − μ)/σ with the mean and population standard deviation of each
+/// feature over all ranks (two reductions: the mean, then Σ(x − μ)², exact and without cancellation). Without an
+/// intercept features are only scaled, not centered. Solvers work on x'; <see cref="ToOriginalScale"/> maps the
+/// parameters back, so saved models predict from raw features (as Spark MLlib reports them).
+/// A constant feature keeps σ = 1.
+/// </summary>
+public sealed class FeatureScaling
+{
+    private FeatureScaling(double[] means, double[] scales)
+    {
+        Means = means;
+        Scales = scales;
+    }
+
+    /// <summary>Subtracted per feature (zeros when not centering).</summary>
+    public double[] Means { get; }
+    /// <summary>Divisor per feature.</summary>
+    public double[] Scales { get; }
+
+    /// <summary>Computes the statistics over all ranks' rows.</summary>
+    public static FeatureScaling Compute(DataShard shard, long totalRows, ICommunicator communicator, bool center, Summation summation)
+    {
+        int d = shard.FeatureCount;
+        var means = new double[d];
+        if (center) ColumnSums(shard, communicator, summation, means, null, totalRows);
+        var variances = new double[d];
+        ColumnSums(shard, communicator, summation, variances, means, totalRows);
+        var scales = variances.Select(v => v > 0 ? Math.Sqrt(v) : 1.0).ToArray();
+        return new FeatureScaling(means, scales);
+    }
+
+    /// <summary>result[j] = Σᵢ xᵢⱼ / totalRows, or with <paramref name="means"/> Σᵢ (xᵢⱼ − μⱼ)² / totalRows; each row's
+    /// terms are deposited as one vector (exact sums: in any order, the same result).</summary>
+    private static void ColumnSums(DataShard shard, ICommunicator communicator, Summation summation, double[] result,
+        double[]? means, long totalRows)
+    {
+        int d = shard.FeatureCount, lanes = System.Numerics.Vector<double>.Count;
+        var sum = VectorSums.Create(summation, d);
+        var row = new double[d];
+        var rows = shard.Features;
+        for (int i = 0; i < shard.Rows; i++)
+        {
+            rows.CopyRow(i, row);
+            if (means is not null)
+            {
+                int j = 0;
+                for (; j <= d - lanes; j += lanes)
+                {
+                    var centered = new System.Numerics.Vector<double>(row, j) - new System.Numerics.Vector<double>(means, j);
+                    (centered * centered).CopyTo(row, j);
+                }
+                for (; j < d; j++) row[j] = (row[j] - means[j]) * (row[j] - means[j]);
+            }
+            sum.Add(row);
+        }
+        sum.Allreduce(communicator, result);
+        for (int j = 0; j < d; j++) result[j] /= Math.Max(totalRows, 1);
+    }
+
+    /// <summary>Standardizes the shard's features in place (a float32 shard keeps float32: the standardized values are
+    /// rounded to float32, a relative error of at most 2^-24 each, like the storage itself).</summary>
+    public void Apply(DataShard shard) => shard.Features.Standardize(Means, Scales);
+
+    /// <summary>Maps θ' fitted on standardized features to θ on raw features, for each weight vector of
+    /// <paramref name="layout"/>: w = w'/σ, b = b' − Σ w'μ/σ.</summary>
+    public double[] ToOriginalScale(ReadOnlySpan<double> scaled, ParameterLayout layout)
+    {
+        int d = Means.Length;
+        var original = scaled.ToArray();
+        for (int k = 0; k < layout.Outputs; k++)
+        {
+            var w = layout.WeightsOf(original.AsSpan(), k);
+            var source = layout.WeightsOf(scaled, k);
+            double shift = 0;
+            for (int j = 0; j < d; j++)
+            {
+                w[j] = source[j] / Scales[j];
+                shift += w[j] * Means[j];
+            }
+            if (layout.FitIntercept) layout.Intercepts(original.AsSpan())[k] = layout.Intercepts(scaled)[k] - shift;
+        }
+        return original;
+    }
+}

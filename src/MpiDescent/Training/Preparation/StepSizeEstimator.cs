@@ -1,0 +1,38 @@
+using MpiDescent.Numerics;
+using MpiDescent.Training.Objectives;
+
+namespace MpiDescent.Training.Preparation;
+
+/// <summary>
+/// The default learning rate 1/L. For least squares L is the largest eigenvalue of the Hessian X̃ᵀX̃/m; for the other
+/// losses L = (bound on ℓ″)·λ_max(X̃ᵀX̃/m)·(largest class weight)·m/W + λ₂ (<see cref="Losses.LossKinds.CurvatureBound"/>). λ_max is
+/// estimated by power iteration on Hessian-vector products H·v = ∇J(v) − ∇J(0) of a least-squares objective over the same
+/// rows (exact for a quadratic).
+/// Power iteration approaches L from below, and gradient descent is stable for steps below 2/L.
+/// </summary>
+public static class StepSizeEstimator
+{
+    /// <summary>Estimates L (collective: each iteration is one pass over the data).</summary>
+    public static double LargestCurvature(IObjective objective, int maxIterations = 50, double relativeTolerance = 1e-3)
+    {
+        int n = objective.Dimension;
+        var origin = new double[n];
+        var gradientAtOrigin = new double[n];
+        objective.Evaluate(origin, gradientAtOrigin);
+        var v = Enumerable.Repeat(1.0 / Math.Sqrt(n), n).ToArray();
+        var hv = new double[n];
+        double estimate = 0;
+        for (int iteration = 0; iteration < maxIterations; iteration++)
+        {
+            objective.Evaluate(v, hv);
+            for (int k = 0; k < n; k++) hv[k] -= gradientAtOrigin[k];
+            double norm = VectorMath.Norm(hv);
+            if (norm == 0) break;
+            for (int k = 0; k < n; k++) v[k] = hv[k] / norm;
+            bool settled = Math.Abs(norm - estimate) <= relativeTolerance * norm;
+            estimate = norm;
+            if (settled) break;
+        }
+        return estimate;
+    }
+}

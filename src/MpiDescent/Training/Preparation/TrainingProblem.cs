@@ -1,0 +1,217 @@
+using System.Globalization;
+using MpiDescent.Communication;
+using MpiDescent.Data;
+using MpiDescent.Losses;
+using MpiDescent.Model;
+using MpiDescent.Training.Objectives;
+using MpiDescent.Training.Solvers;
+
+namespace MpiDescent.Training.Preparation;
+
+/// <summary>What a resumed run takes from its checkpoint when the settings leave it open: the learning rate actually
+/// used, where it came from, and the seed actually drawn.</summary>
+public sealed record ResumedChoices(double LearningRate, string LearningRateSource, ulong Seed);
+
+/// <summary>
+/// A training problem ready to solve, built from an open data file and <see cref="TrainingSettings"/> by every rank
+/// together: the partition of rows, this rank's shard, the labels checked and mapped (0/1 to −1/+1), class counts and
+/// weights, standardization, row weights and the validation split, the distributed objective, the seed (from rank 0)
+/// and the learning rate (1/L from a power iteration unless given). Every step that can fail on some ranks only is
+/// agreed (<see cref="Collective"/>), so a failure ends every rank with one message. The command line only parses, calls
+/// this and prints; a library caller can train the same way.
+/// </summary>
+public sealed class TrainingProblem
+{
+    private TrainingProblem(TrainingSettings settings, DataShard shard, RowPartition partition, ICommunicator comm,
+        LinearObjective objective, FeatureScaling? scaling, long[]? classCounts, double negativeLabel, ulong seed)
+    {
+        Settings = settings;
+        Shard = shard;
+        Partition = partition;
+        Communicator = comm;
+        Objective = objective;
+        Scaling = scaling;
+        ClassCounts = classCounts;
+        NegativeLabel = negativeLabel;
+        Seed = seed;
+    }
+
+    /// <summary>What was asked for.</summary>
+    public TrainingSettings Settings { get; }
+    /// <summary>This rank's rows.</summary>
+    public DataShard Shard { get; }
+    /// <summary>The rows' blocks and each rank's slice.</summary>
+    public RowPartition Partition { get; }
+    /// <summary>The job's communicator.</summary>
+    public ICommunicator Communicator { get; }
+    /// <summary>The distributed objective.</summary>
+    public LinearObjective Objective { get; }
+    /// <summary>Where each parameter lives in θ.</summary>
+    public ParameterLayout Layout => Objective.Layout;
+    /// <summary>The standardization, or null.</summary>
+    public FeatureScaling? Scaling { get; }
+    /// <summary>Rows per class (negative, positive for binary losses; per class for softmax), or null.</summary>
+    public long[]? ClassCounts { get; }
+    /// <summary>The negative class's label as the data has it (0 or −1), for binary losses.</summary>
+    public double NegativeLabel { get; }
+    /// <summary>The seed of the run (rank 0's, the same on every rank).</summary>
+    public ulong Seed { get; }
+    /// <summary>The learning rate used (0 when the solver takes none).</summary>
+    public double LearningRate { get; private set; }
+    /// <summary>Where the learning rate came from: given, auto (with L), or none.</summary>
+    public string LearningRateSource { get; private set; } = "none";
+    /// <summary>The class weights applied (negative, positive).</summary>
+    public (double Negative, double Positive) ClassWeights =>
+        (Objective.Settings.NegativeClassWeight, Objective.Settings.PositiveClassWeight);
+
+    /// <summary>The fewest and most rows any rank holds.</summary>
+    public (long Min, long Max) RowsPerRank
+    {
+        get
+        {
+            var sizes = Enumerable.Range(0, Partition.Ranks).Select(Partition.RowsOf).Select(x => x.End - x.Start).ToArray();
+            return (sizes.Min(), sizes.Max());
+        }
+    }
+
+    /// <summary>Builds the problem (collective).</summary>
+    /// <param name="file">The data file, open on every rank (the ranks have agreed it is the same file).</param>
+    /// <param name="settings">What to train (validated here).</param>
+    /// <param name="comm">The job's communicator.</param>
+    /// <param name="log">Where set-up messages go.</param>
+    /// <param name="control">Agreed stop and checkpoint requests, carried in the objective's reduction.</param>
+    /// <param name="resumed">A checkpoint's choices, when resuming.</param>
+    public static TrainingProblem Build(DataFile file, TrainingSettings settings, ICommunicator comm, TrainingLog log,
+        RunControl? control = null, ResumedChoices? resumed = null)
+    {
+        var errors = log.Errors;
+        var header = file.Header;
+        Collective.Agree(comm, errors, () => CheckAgainstData(file.Path, header, settings));
+        var partition = new RowPartition(header.Rows, comm.Size);
+        var (rowStart, rowEnd) = partition.RowsOf(comm.Rank);
+        var shard = Collective.Agree(comm, errors, () => ShardLoader.Load(file, rowStart, rowEnd, comm.Rank));
+        ulong seed = resumed is not null && settings.Seed is null ? resumed.Seed
+            : comm.BroadcastFromRoot(settings.Seed ?? (ulong)Random.Shared.NextInt64());
+        // Local label checks are agreed on their own: a step inside Agree must not enter a collective after a local
+        // failure (Collective's rule).
+        var sliceLabels = settings.Loss == LossKind.Squared ? null
+            : Collective.Agree(comm, errors, () => LabelCheck.CheckSlice(shard, settings.Loss));
+        double negativeLabel = -1;
+        long[]? classCounts = null;
+        var objectiveSettings = Collective.Agree(comm, errors,
+            () => ObjectiveFor(settings, shard, comm, log, sliceLabels, out negativeLabel, out classCounts));
+        var scaling = settings.Standardize
+            ? FeatureScaling.Compute(shard, header.Rows, comm, settings.FitIntercept, settings.Summation) : null;
+        scaling?.Apply(shard);
+        var rowWeights = Collective.Agree(comm, errors,
+            () => RowWeights.Build(shard, objectiveSettings, settings.ValidationFraction, comm));
+        if (rowWeights?.Validation is not null)
+            log.Info($"validation: {rowWeights.ValidationRows} of {header.Rows} rows held out (fraction "
+                + $"{settings.ValidationFraction.ToString(CultureInfo.InvariantCulture)}, by row index), patience "
+                + $"{settings.Patience}");
+        var objective = new LinearObjective(shard, partition, comm, objectiveSettings, control, rowWeights);
+        var problem = new TrainingProblem(settings, shard, partition, comm, objective, scaling, classCounts, negativeLabel,
+            seed);
+        (problem.LearningRate, problem.LearningRateSource) = Collective.Agree(comm, errors,
+            () => problem.ChooseLearningRate(rowWeights, resumed));
+        return problem;
+    }
+
+    /// <summary>Runs the solver under <see cref="SolverLoop"/> from θ = 0 (or the hooks' resumed state).</summary>
+    public OptimizationResult Solve(SolverHooks hooks)
+    {
+        var s = Settings;
+        var termination = new TerminationCriteria(s.Limit, s.Tolerance, RelativeLossTolerance: s.LossTolerance,
+            Patience: s.Patience);
+        var l1 = s.L1 > 0 ? new L1Penalty(s.L1, Layout.WeightCount) : null;
+        double rate = LearningRate;
+        IIterativeMethod method = s.Solver.Kind switch
+        {
+            SolverKind.GradientDescent => new GradientDescent(Objective, rate, s.LineSearch, l1),
+            SolverKind.Sgd => new MiniBatchSgd(Objective, rate, s.BatchSize, Seed, l1, new LearningRateSchedule(s.Schedule)),
+            SolverKind.Lbfgs => l1 is null ? new Lbfgs(Objective) : new OwlQn(Objective, l1),
+            SolverKind.Momentum => new MomentumDescent(Objective, rate, s.Momentum, nesterov: false),
+            SolverKind.Nesterov => new MomentumDescent(Objective, rate, s.Momentum, nesterov: true),
+            SolverKind.Adam => new Adam(Objective, rate),
+            _ => new ExactSolve(Objective, Shard, Partition, Communicator),
+        };
+        return new SolverLoop(Objective, termination, hooks).Run(method, new double[Objective.Dimension]);
+    }
+
+    /// <summary>θ on the raw features: the solver's θ mapped back through the standardization, if any.</summary>
+    public double[] ModelParameters(double[] point) => Scaling?.ToOriginalScale(point, Layout) ?? point;
+
+    /// <summary>J* for the plot's suboptimality when it can be had exactly and cheaply: least squares (with any L2, no
+    /// L1) and up to 2000 features, by the normal equations (collective; null otherwise or when they are singular).</summary>
+    public double? KnownOptimum()
+    {
+        if (Settings.Loss != LossKind.Squared || Settings.L1 > 0 || Shard.FeatureCount > 2000) return null;
+        try
+        {
+            var solution = NormalEquations.Solve(Shard, Partition, Communicator, Settings.FitIntercept, Settings.Summation,
+                Settings.L2);
+            return Objective.Evaluate(solution, new double[solution.Length]);
+        }
+        catch (MpiDescentException) { return null; } // singular on every rank alike: plot the loss instead
+    }
+
+    private static void CheckAgainstData(string path, DataFileHeader header, TrainingSettings settings)
+    {
+        settings.Validate();
+        if (header.Rows == 0) throw new InputFileException(path, "has no rows");
+        if (settings.Solver.Stochastic && settings.BatchSize > header.Rows)
+            throw new UsageException($"--batch-size {settings.BatchSize} exceeds the {header.Rows} rows of {path}");
+    }
+
+    /// <summary>From the slices' already checked labels (<paramref name="local"/>): agrees on the label convention (and
+    /// maps 0 to −1), reports the class counts, and works out the class weights (collective; fails only on reduced
+    /// values).</summary>
+    private static ObjectiveSettings ObjectiveFor(TrainingSettings settings, DataShard shard, ICommunicator comm,
+        TrainingLog log, LabelCheck.SliceLabels? local, out double negativeLabel, out long[]? classCounts)
+    {
+        negativeLabel = -1;
+        classCounts = null;
+        var objective = new ObjectiveSettings(settings.Loss, settings.FitIntercept, settings.L2,
+            Summation: settings.Summation);
+        if (settings.Loss.IsMultiClass())
+        {
+            var perClass = LabelCheck.MultiClassCounts(shard, local!, comm);
+            classCounts = perClass;
+            log.Info($"classes: {perClass.Length} ({string.Join(", ", perClass.Select((c, k) => $"{k}: {c}"))})");
+            return objective with { Classes = perClass.Length };
+        }
+        if (!settings.Loss.IsBinary()) return objective;
+        var counts = LabelCheck.Normalize(shard, local!, comm);
+        negativeLabel = counts.NegativeLabel;
+        classCounts = [counts.Negative, counts.Positive];
+        var (negative, positive) = settings.ClassWeights.Resolve(counts.Negative, counts.Positive);
+        log.Info($"classes: {counts.Negative} negative, {counts.Positive} positive"
+            + (settings.ClassWeights.Any ? $"; class weights {negative:G6} and {positive:G6}" : ""));
+        if (counts.SingleClassRanks.Length > 0)
+            log.Warning($"the slices of ranks {string.Join(",", counts.SingleClassRanks)} hold a single class (sorted "
+                + "data?); the result is still correct, since gradients are summed over all ranks");
+        return objective with { NegativeClassWeight = negative, PositiveClassWeight = positive };
+    }
+
+    /// <summary>The learning rate: given, from the checkpoint, 0.01 for adam, or 1/L (collective).</summary>
+    private (double Rate, string Source) ChooseLearningRate(RowWeights? rowWeights, ResumedChoices? resumed)
+    {
+        if (!Settings.Solver.NeedsLearningRate) return (0, "none");
+        if (Settings.LearningRate is double given) return (given, "given");
+        if (resumed is not null) return (resumed.LearningRate, resumed.LearningRateSource);
+        if (Settings.Solver.Kind == SolverKind.Adam) return (0.01, "auto: 0.01 for adam");
+        // λ_max of X̃ᵀX̃/m from a least-squares objective over the same rows, then the loss's curvature bound.
+        var gram = new LinearObjective(Shard, Partition, Communicator,
+            new ObjectiveSettings(FitIntercept: Settings.FitIntercept, Summation: Settings.Summation));
+        double largest = StepSizeEstimator.LargestCurvature(gram);
+        Objective.CountPasses(gram.Evaluations);
+        var s = Objective.Settings;
+        // The data term's curvature scales with (largest row weight)·m/W; the weights are per rank, so take the
+        // maximum over ranks.
+        double largestWeight = rowWeights is null ? 1 : Communicator.Max(rowWeights.Train.DefaultIfEmpty(0).Max());
+        double weightFactor = largestWeight * Objective.Rows / Objective.TotalWeight;
+        double curvature = s.Loss.CurvatureBound() * largest * weightFactor + s.L2;
+        return (1.0 / curvature, $"auto: 1/L with L = {curvature.ToString("G6", CultureInfo.InvariantCulture)} "
+            + "(power iteration)");
+    }
+}

@@ -1,0 +1,83 @@
+using MpiDescent.Losses;
+using MpiDescent.Numerics;
+using MpiDescent.Training.Solvers;
+
+namespace MpiDescent.Training.Preparation;
+
+/// <summary>
+/// What to train, as a library caller or the command line asks for it: the objective (loss, penalties, class weights,
+/// intercept, standardization, summation), the solver and its parameters, and when to stop. A learning rate or seed
+/// left null is chosen by the run (1/L from a power iteration; a seed drawn by rank 0). <see cref="Validate"/> checks
+/// every combination in one place.
+/// </summary>
+public sealed record TrainingSettings
+{
+    /// <summary>The per-example loss.</summary>
+    public LossKind Loss { get; init; } = LossKind.Squared;
+    /// <summary>λ₂: the penalty (λ₂/2)‖w‖² (never on the intercept).</summary>
+    public double L2 { get; init; }
+    /// <summary>λ₁: the penalty λ₁‖w‖₁.</summary>
+    public double L1 { get; init; }
+    /// <summary>Class weights of the binary losses.</summary>
+    public ClassWeights ClassWeights { get; init; } = ClassWeights.None;
+    /// <summary>The solver.</summary>
+    public SolverInfo Solver { get; init; } = SolverCatalog.Get(SolverKind.GradientDescent);
+    /// <summary>A fixed learning rate, or null for the automatic one.</summary>
+    public double? LearningRate { get; init; }
+    /// <summary>gd: a backtracking line search from the learning rate.</summary>
+    public bool LineSearch { get; init; }
+    /// <summary>μ of momentum and nesterov.</summary>
+    public double Momentum { get; init; } = 0.9;
+    /// <summary>Iteration limit (iterative full-batch solvers).</summary>
+    public int MaxIterations { get; init; } = 1000;
+    /// <summary>Epochs (sgd).</summary>
+    public int Epochs { get; init; } = 10;
+    /// <summary>Global mini-batch size (sgd).</summary>
+    public int BatchSize { get; init; } = 256;
+    /// <summary>sgd's learning-rate schedule by epoch: constant, inverse-scaling or step.</summary>
+    public string Schedule { get; init; } = "constant";
+    /// <summary>Stop when ‖∇J‖ ≤ tolerance·‖∇J(θ₀)‖.</summary>
+    public double Tolerance { get; init; } = 1e-6;
+    /// <summary>Also stop when the loss changes by at most this much, relative (0: off).</summary>
+    public double LossTolerance { get; init; }
+    /// <summary>Fraction of rows held out for validation (0: none).</summary>
+    public double ValidationFraction { get; init; }
+    /// <summary>Early-stopping patience with a validation split (0: off).</summary>
+    public int Patience { get; init; }
+    /// <summary>The shuffling seed, or null to draw one on rank 0.</summary>
+    public ulong? Seed { get; init; }
+    /// <summary>Fit an intercept.</summary>
+    public bool FitIntercept { get; init; } = true;
+    /// <summary>Train on standardized features; the model is returned on the raw scale.</summary>
+    public bool Standardize { get; init; }
+    /// <summary>How sums are taken (reproducible: bitwise the same model at any rank count).</summary>
+    public Summation Summation { get; init; } = Summation.Reproducible;
+
+    /// <summary>The iteration (or, for stochastic solvers, epoch) limit.</summary>
+    public int Limit => Solver.Stochastic ? Epochs : MaxIterations;
+
+    /// <summary>Checks that the settings make sense together.</summary>
+    /// <exception cref="UsageException">The first combination that does not, in the words of the options.</exception>
+    public void Validate()
+    {
+        string solver = Solver.Name;
+        if (Solver.Kind == SolverKind.Exact && Loss != LossKind.Squared)
+            throw new UsageException("--solver exact solves least squares only (--loss squared)");
+        if (LearningRate is not null && !Solver.NeedsLearningRate)
+            throw new UsageException(Solver.Kind == SolverKind.Lbfgs
+                ? "--learning-rate does not apply to lbfgs (it uses a Wolfe line search)"
+                : $"--learning-rate does not apply to --solver {solver} (a direct solve)");
+        if (LineSearch && Solver.Kind != SolverKind.GradientDescent) throw new UsageException("--line-search applies to --solver gd");
+        if (ClassWeights.Any && !Loss.IsBinary())
+            throw new UsageException("--class-weight applies to the binary losses (logistic, hinge, squared-hinge)");
+        if (Patience > 0 && ValidationFraction <= 0) throw new UsageException("--patience needs --validation-fraction");
+        if (ValidationFraction > 0 && !Solver.Iterative)
+            throw new UsageException("--validation-fraction needs an iterative solver");
+        if (Schedule != "constant" && !Solver.Stochastic) throw new UsageException("--schedule applies to --solver sgd");
+        if (L1 > 0 && !Solver.SupportsL1)
+            throw new UsageException("an L1 penalty needs --solver "
+                + string.Join(", ", SolverCatalog.All.Where(s => s.SupportsL1).Select(s => s.Name)) + $", not {solver}");
+        if (Seed is not null && !Solver.Iterative)
+            throw new UsageException($"--seed does not apply to --solver {solver} (a direct solve)");
+    }
+}

@@ -1,0 +1,126 @@
+using MpiDescent.Numerics;
+using MpiDescent.Training.Objectives;
+
+namespace MpiDescent.Training.Solvers;
+
+/// <summary>
+/// Limited-memory BFGS (two-loop recursion over the last <c>memory</c> pairs of steps and gradient changes) with a
+/// strong Wolfe line search. Each iteration costs one Allreduce per line-search trial, usually one. Its state (the pairs)
+/// travels in checkpoints, so a resumed run continues bit for bit. Once <c>memory</c> pairs are kept, an iteration
+/// allocates no vectors: a new pair reuses the arrays of the one it evicts.
+/// </summary>
+public sealed class Lbfgs(IObjective objective, int memory = 10) : IIterativeMethod
+{
+    private readonly WolfeLineSearch _lineSearch = new();
+    private double[] _x = [], _g = [], _xNew = [], _gNew = [], _direction = [], _q = [], _alpha = [];
+    private (double[] S, double[] Y) _spare;
+    private List<(double[] S, double[] Y)> _pairs = [];
+    private double _f, _lastAlpha = double.NaN;
+
+    /// <inheritdoc />
+    public void Start(ReadOnlySpan<double> point, SolverState? resume)
+    {
+        int n = point.Length;
+        _x = point.ToArray();
+        (_g, _xNew, _gNew, _direction, _q) = (new double[n], new double[n], new double[n], new double[n], new double[n]);
+        _spare = (new double[n], new double[n]);
+        _pairs = RestorePairs(resume);
+        _alpha = new double[Math.Max(memory, _pairs.Count)];
+        _f = objective.Evaluate(_x, _g);
+    }
+
+    /// <inheritdoc />
+    public SolverInfo Solver => SolverCatalog.Get(SolverKind.Lbfgs);
+
+    /// <inheritdoc />
+    public double[] Point => _x;
+
+    /// <inheritdoc />
+    public double Loss => _f;
+
+    /// <inheritdoc />
+    public ReadOnlySpan<double> Stationarity => _g;
+
+    /// <inheritdoc />
+    public double StepSize => _lastAlpha;
+
+    /// <inheritdoc />
+    public long DataPasses => objective.Evaluations;
+
+    /// <inheritdoc />
+    public StepResult Step(int iteration, IStepMonitor monitor)
+    {
+        double norm = VectorMath.Norm(_g);
+        TwoLoop(_g, _pairs, _direction, _q, _alpha);
+        double initialAlpha = _pairs.Count == 0 ? Math.Min(1.0, 1.0 / Math.Max(norm, 1e-300)) : 1.0;
+        var step = _lineSearch.Search(objective, _x, _f, _g, _direction, initialAlpha, _xNew, _gNew);
+        if (step is null && _pairs.Count > 0)
+        {
+            _pairs.Clear(); // restart from steepest descent once
+            TwoLoop(_g, _pairs, _direction, _q, _alpha);
+            step = _lineSearch.Search(objective, _x, _f, _g, _direction, Math.Min(1.0, 1.0 / Math.Max(norm, 1e-300)),
+                _xNew, _gNew);
+        }
+        if (step is null) return new StepResult(StepOutcome.NoProgress, "no further decrease possible at double precision");
+        _spare = Remember(_pairs, _x, _xNew, _g, _gNew, memory, _spare);
+        _xNew.CopyTo(_x, 0);
+        _gNew.CopyTo(_g, 0);
+        _f = step.Value;
+        _lastAlpha = step.Alpha;
+        return StepResult.Done;
+    }
+
+    /// <inheritdoc />
+    public double[][]? SaveState() => SavePairs(_pairs);
+
+    /// <summary>Adds the pair s = x⁺ − x, y = g⁺ − g, written into the <paramref name="spare"/> arrays, when it has positive
+    /// curvature (sᵀy &gt; 10⁻¹²‖s‖‖y‖), keeping the last <paramref name="memory"/> pairs. Returns the arrays to write the
+    /// next pair into: those of the evicted pair, new ones while the memory fills, or the unused spare.</summary>
+    internal static (double[] S, double[] Y) Remember(List<(double[] S, double[] Y)> pairs, double[] x, double[] xNew, double[] g,
+        double[] gNew, int memory, (double[] S, double[] Y) spare)
+    {
+        var (s, y) = spare;
+        for (int k = 0; k < x.Length; k++) { s[k] = xNew[k] - x[k]; y[k] = gNew[k] - g[k]; }
+        if (!(DenseKernels.Dot(s, y) > 1e-12 * VectorMath.Norm(s) * VectorMath.Norm(y))) return spare;
+        pairs.Add((s, y));
+        if (pairs.Count <= memory) return (new double[x.Length], new double[x.Length]);
+        var evicted = pairs[0];
+        pairs.RemoveAt(0);
+        return evicted;
+    }
+
+    /// <summary>The curvature pairs saved in a checkpoint (s₀, y₀, s₁, y₁, …).</summary>
+    internal static List<(double[] S, double[] Y)> RestorePairs(SolverState? state)
+    {
+        var pairs = new List<(double[] S, double[] Y)>();
+        if (state?.Auxiliary is { } saved)
+            for (int k = 0; k + 1 < saved.Length; k += 2) pairs.Add((saved[k], saved[k + 1]));
+        return pairs;
+    }
+
+    /// <summary>The pairs in checkpoint form.</summary>
+    internal static double[][] SavePairs(List<(double[] S, double[] Y)> pairs) => pairs.SelectMany(p => new[] { p.S.ToArray(), p.Y.ToArray() }).ToArray();
+
+    /// <summary>direction = −H·g with H the L-BFGS inverse-Hessian approximation (Nocedal and Wright, algorithm 7.4);
+    /// <paramref name="q"/> (length of g) and <paramref name="alpha"/> (at least the pairs' count) are workspace.</summary>
+    internal static void TwoLoop(double[] g, List<(double[] S, double[] Y)> pairs, double[] direction, double[] q, double[] alpha)
+    {
+        int m = pairs.Count;
+        g.CopyTo(q, 0);
+        for (int i = m - 1; i >= 0; i--)
+        {
+            var (s, y) = pairs[i];
+            alpha[i] = DenseKernels.Dot(s, q) / DenseKernels.Dot(y, s);
+            DenseKernels.Axpy(-alpha[i], y, q);
+        }
+        double gamma = m == 0 ? 1.0 : DenseKernels.Dot(pairs[m - 1].S, pairs[m - 1].Y) / DenseKernels.Dot(pairs[m - 1].Y, pairs[m - 1].Y);
+        for (int k = 0; k < q.Length; k++) q[k] *= gamma;
+        for (int i = 0; i < m; i++)
+        {
+            var (s, y) = pairs[i];
+            double beta = DenseKernels.Dot(y, q) / DenseKernels.Dot(y, s);
+            DenseKernels.Axpy(alpha[i] - beta, s, q);
+        }
+        for (int k = 0; k < q.Length; k++) direction[k] = -q[k];
+    }
+}
