@@ -56,7 +56,8 @@ public class KernelBenchmarks
 
     [Benchmark(Description = "squared loss block, float32 rows")]
     public double SquaredFloat32() =>
-        LinearPass.Run(default(SquaredLoss), new DenseRows<float>(_x32, D), _yRegression, _w.Span, _b, _g.Span, _gb, _work)
+        LinearPass.Run(default(SquaredLoss), new DenseRows<float>(_x32, D), _yRegression, _w.Span, _b, _g.Span, _gb,
+            _work)
             .SumLoss;
 
     [Benchmark(Description = "logistic loss block")]

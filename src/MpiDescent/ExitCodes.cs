@@ -17,7 +17,8 @@ public static class ExitCodes
     public const int Interrupted = 5;
     /// <summary>MPI could not be set up correctly (Open MPI, wrong mpiexec, missing library).</summary>
     public const int MpiSetup = 6;
-    /// <summary>A rank stopped responding (a collective did not complete within the stall timeout, or could not complete
-    /// after a stop signal); the message names the ranks that did not arrive. The last checkpoint is intact.</summary>
+    /// <summary>A rank stopped responding (a collective did not complete within the stall timeout, or could not
+    /// complete after a stop signal); the message names the ranks that did not arrive. The last checkpoint is
+    /// intact.</summary>
     public const int Stalled = 7;
 }

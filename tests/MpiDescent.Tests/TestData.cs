@@ -16,7 +16,8 @@ public static class TestData
         return dir;
     }
 
-    /// <summary>The diabetes data as arrays (features row-major, labels), parsed here independently of the converter.</summary>
+    /// <summary>The diabetes data as arrays (features row-major, labels), parsed here independently of the
+    /// converter.</summary>
     public static (double[] X, double[] Y, int Rows, int Features) LoadDiabetes()
     {
         var lines = File.ReadAllLines(DiabetesCsv).Skip(1).Where(l => l.Length > 0).ToArray();
@@ -25,7 +26,8 @@ public static class TestData
         var y = new double[lines.Length];
         for (int i = 0; i < lines.Length; i++)
         {
-            var cells = lines[i].Split(',').Select(c => double.Parse(c, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            var cells = lines[i].Split(',').Select(c => double.Parse(c,
+                System.Globalization.CultureInfo.InvariantCulture)).ToArray();
             Array.Copy(cells, 0, x, i * d, d);
             y[i] = cells[d];
         }
@@ -49,7 +51,8 @@ public static class TestData
         var random = new Random(seed);
         var w = Enumerable.Range(0, features).Select(_ => random.NextDouble() * 2 - 1).ToArray();
         var x = Enumerable.Range(0, rows * features).Select(_ => random.NextDouble() * 2 - 1).ToArray();
-        var y = Enumerable.Range(0, rows).Select(i => Enumerable.Range(0, features).Sum(j => x[i * features + j] * w[j]) + 0.5 + noise * (random.NextDouble() - 0.5)).ToArray();
+        var y = Enumerable.Range(0, rows).Select(i => Enumerable.Range(0, features).Sum(j => x[i * features
+            + j] * w[j]) + 0.5 + noise * (random.NextDouble() - 0.5)).ToArray();
         return (x, y);
     }
 }

@@ -51,11 +51,14 @@ public static class BenchCommand
         };
 
         // The plain read and the kernel are interleaved too: this ratio is the target, and memory bandwidth drifts.
-        var (read, kernel, readOverKernel) = MedianPair(repeat, comm, () => sink += shard.Features.PlainRead(), Kernel(shard));
+        var (read, kernel, readOverKernel) = MedianPair(repeat, comm, () => sink += shard.Features.PlainRead(),
+            Kernel(shard));
         // Software prefetch on against off, interleaved (the default depends on the CPU: SoftwarePrefetch).
         bool prefetchDefault = SoftwarePrefetch.Enabled;
-        Action Prefetching(bool on, Action body) => () => { SoftwarePrefetch.Enabled = on; body(); SoftwarePrefetch.Enabled = prefetchDefault; };
-        var (_, _, prefetchOverNone) = MedianPair(repeat, comm, Prefetching(true, Kernel(shard)), Prefetching(false, Kernel(shard)));
+        Action Prefetching(bool on, Action body) => () =>
+            { SoftwarePrefetch.Enabled = on; body(); SoftwarePrefetch.Enabled = prefetchDefault; };
+        var (_, _, prefetchOverNone) = MedianPair(repeat, comm, Prefetching(true, Kernel(shard)), Prefetching(false,
+            Kernel(shard)));
         // float32 storage against float64, same values (rounded) in the same run: the kernel's time per row.
         double float32Kernel = double.NaN, float64Kernel = double.NaN, float64OverFloat32 = double.NaN;
         if (shard.Features is DenseFeatureMatrix<double> dense)
@@ -63,11 +66,14 @@ public static class BenchCommand
             var singles = new float[dense.Values.Length];
             for (int k = 0; k < singles.Length; k++) singles[k] = (float)dense.Values[k];
             var single = DataShard.FromArrays(header, start, singles, shard.Labels);
-            (float64Kernel, float32Kernel, float64OverFloat32) = MedianPair(repeat, comm, Kernel(shard), Kernel(single));
+            (float64Kernel, float32Kernel, float64OverFloat32) = MedianPair(repeat, comm, Kernel(shard),
+                Kernel(single));
         }
         var gradient = new double[d + 1];
-        var reproducible = new LinearObjective(shard, partition, comm, new ObjectiveSettings(FitIntercept: true, Summation: Summation.Reproducible));
-        var plain = new LinearObjective(shard, partition, comm, new ObjectiveSettings(FitIntercept: true, Summation: Summation.Plain));
+        var reproducible = new LinearObjective(shard, partition, comm, new ObjectiveSettings(FitIntercept: true,
+            Summation: Summation.Reproducible));
+        var plain = new LinearObjective(shard, partition, comm, new ObjectiveSettings(FitIntercept: true,
+            Summation: Summation.Plain));
         // Interleaved, so that both modes see the same machine state; the ratio is the median of per-pair ratios.
         var (evalReproducible, evalPlain, ratio) = MedianPair(repeat, comm,
             () => sink += reproducible.Evaluate(theta, gradient), () => sink += plain.Evaluate(theta, gradient));
@@ -76,11 +82,13 @@ public static class BenchCommand
         var exactSum = new ExactVectorSum(d + 4);
         var plainSum = new PlainVectorSum(d + 4);
         var sink2 = new double[d + 4];
-        var (allreduceExact, allreducePlain, _) = MedianPair(repeat, comm, () => { exactSum.Add(0, 1.0); exactSum.Allreduce(comm, sink2); },
+        var (allreduceExact, allreducePlain, _) = MedianPair(repeat, comm, () => { exactSum.Add(0,
+            1.0); exactSum.Allreduce(comm, sink2); },
             () => { plainSum.Add(0, 1.0); plainSum.Allreduce(comm, sink2); });
 
-        // With --gram: the exact solver's pass (XᵀX and Xᵀy over all blocks, reduction, Cholesky) in both summation modes,
-        // and the Gram kernel alone over the same blocks (no sums), each interleaved with the plain-summation solve.
+        // With --gram: the exact solver's pass (XᵀX and Xᵀy over all blocks, reduction, Cholesky) in both summation
+        // modes, and the Gram kernel alone over the same blocks (no sums), each interleaved with the plain-summation
+        // solve.
         double gramReproducible = double.NaN, gramPlain = double.NaN, gramKernel = double.NaN;
         if (line.Has("gram"))
         {
@@ -101,31 +109,49 @@ public static class BenchCommand
 
         // Seconds are the slowest rank's; bytes are the whole job's.
         double bytes = (double)header.Rows * d * header.ElementBytes;
-        var result = new BenchResult(header.Rows, d, comm.Size, repeat, Environment.ProcessorCount, System.Numerics.Vector<double>.Count * 64,
-            bytes / read / 1e9, bytes / kernel / 1e9, readOverKernel, evalReproducible, evalPlain, ratio, allreduceExact, allreducePlain,
-            header.ElementType.Name(), float32Kernel, float64OverFloat32, gramReproducible, gramPlain, gramKernel, SoftwarePrefetch.Vendor,
+        var result = new BenchResult(header.Rows, d, comm.Size, repeat, Environment.ProcessorCount,
+            System.Numerics.Vector<double>.Count * 64,
+            bytes / read / 1e9, bytes / kernel / 1e9, readOverKernel, evalReproducible, evalPlain, ratio,
+                allreduceExact, allreducePlain,
+            header.ElementType.Name(), float32Kernel, float64OverFloat32, gramReproducible, gramPlain, gramKernel,
+                SoftwarePrefetch.Vendor,
             prefetchDefault, prefetchOverNone, sink != 0.5);
         if (comm.Rank == 0)
         {
             var c = CultureInfo.InvariantCulture;
-            output.WriteLine(string.Create(c, $"bench: {header.Rows} rows x {d} features ({result.ElementType}) on {comm.Size} rank(s), median of {repeat}, {result.VectorBits}-bit vectors"));
+            output.WriteLine(string.Create(c,
+                $"bench: {header.Rows} rows x {d} features ({result.ElementType}) on {comm.Size} rank(s), median " +
+                $"of {repeat}, {result.VectorBits}-bit vectors"));
             output.WriteLine(string.Create(c, $"  plain read        {result.ReadGBps,8:F2} GB/s"));
-            output.WriteLine(string.Create(c, $"  gradient kernel   {result.KernelGBps,8:F2} GB/s   = {result.KernelOverRead:P1} of the plain read"));
-            output.WriteLine(string.Create(c, $"  software prefetch {(prefetchDefault ? "on" : "off")} ({(result.CpuVendor.Length > 0 ? result.CpuVendor : "no x86")}; {SoftwarePrefetch.Variable}=0|1 overrides): kernel time with/without = {prefetchOverNone:F2}"));
+            output.WriteLine(string.Create(c,
+                $"  gradient kernel   {result.KernelGBps,8:F2} GB/s   = {result.KernelOverRead:P1} of the plain read"));
+            output.WriteLine(string.Create(c,
+                $"  software prefetch {(prefetchDefault ? "on" : "off")} " +
+                $"({(result.CpuVendor.Length > 0 ? result.CpuVendor : "no x86")}; {SoftwarePrefetch.Variable}=0|1 " +
+                $"overrides): kernel time with/without = {prefetchOverNone:F2}"));
             if (!double.IsNaN(float32Kernel))
-                output.WriteLine(string.Create(c, $"  same kernel on a float32 copy: {float32Kernel * 1e3:F3} ms vs {float64Kernel * 1e3:F3} ms   float64/float32 time = {float64OverFloat32:F2} (median of interleaved pairs)"));
+                output.WriteLine(string.Create(c,
+                    $"  same kernel on a float32 copy: {float32Kernel * 1e3:F3} ms vs {float64Kernel * 1e3:F3} ms  " +
+                    $" float64/float32 time = {float64OverFloat32:F2} (median of interleaved pairs)"));
             output.WriteLine(string.Create(c, $"  evaluation, reproducible {evalReproducible * 1e3,8:F3} ms"));
-            output.WriteLine(string.Create(c, $"  evaluation, plain        {evalPlain * 1e3,8:F3} ms   reproducible/plain = {result.ReproducibleOverPlain:F3} (median of interleaved pairs)"));
-            output.WriteLine(string.Create(c, $"  allreduce alone: exact {allreduceExact * 1e6,8:F1} us, plain {allreducePlain * 1e6,8:F1} us ({d + 4} values)"));
+            output.WriteLine(string.Create(c,
+                $"  evaluation, plain        {evalPlain * 1e3,8:F3} ms   reproducible/plain = " +
+                $"{result.ReproducibleOverPlain:F3} (median of interleaved pairs)"));
+            output.WriteLine(string.Create(c,
+                $"  allreduce alone: exact {allreduceExact * 1e6,8:F1} us, plain {allreducePlain * 1e6,8:F1} us " +
+                $"({d + 4} values)"));
             if (!double.IsNaN(gramKernel))
-                output.WriteLine(string.Create(c, $"  exact solver pass: reproducible {gramReproducible:F4} s, plain {gramPlain:F4} s, Gram kernel alone {gramKernel:F4} s"));
+                output.WriteLine(string.Create(c,
+                    $"  exact solver pass: reproducible {gramReproducible:F4} s, plain {gramPlain:F4} s, Gram " +
+                    $"kernel alone {gramKernel:F4} s"));
             if (line.Text("json") is string json) Json.Write(json, result);
         }
         return ExitCodes.Success;
     }
 
     /// <summary>The least-squares pass over one block, the kernel the benchmark times.</summary>
-    private struct SquaredPass(double[] labels, int first, AlignedBuffer<double> w, double[] b, AlignedBuffer<double> gradW,
+    private struct SquaredPass(double[] labels, int first, AlignedBuffer<double> w, double[] b,
+        AlignedBuffer<double> gradW,
         double[] gradB, PassWorkspace workspace) : IRowBlockVisitor
     {
         public double SumLoss;
@@ -140,7 +166,8 @@ public static class BenchCommand
         public void Visit<TRows>(TRows rows) where TRows : IRowBlock, allows ref struct => kernel.Compute(rows);
     }
 
-    /// <summary>Runs <paramref name="a"/> and <paramref name="b"/> alternately; returns both medians and the median of a/b.</summary>
+    /// <summary>Runs <paramref name="a"/> and <paramref name="b"/> alternately; returns both medians and the median of
+    /// a/b.</summary>
     private static (double A, double B, double Ratio) MedianPair(int repeat, ICommunicator comm, Action a, Action b)
     {
         a(); b(); a(); b();
@@ -151,7 +178,8 @@ public static class BenchCommand
             double tb = Time(comm, b);
             return (A: Time(comm, a), B: tb);
         }).ToArray();
-        return (MedianOf(pairs.Select(p => p.A)), MedianOf(pairs.Select(p => p.B)), MedianOf(pairs.Select(p => p.A / p.B)));
+        return (MedianOf(pairs.Select(p => p.A)), MedianOf(pairs.Select(p => p.B)), MedianOf(pairs.Select(p =>
+            p.A / p.B)));
     }
 
     private static double Time(ICommunicator comm, Action body)
@@ -171,7 +199,10 @@ public static class BenchCommand
 
 /// <summary>The figures <c>bench</c> reports (GB/s over the whole job's feature bytes).</summary>
 public sealed record BenchResult(long Rows, int Features, int Ranks, int Repeat, int ProcessorCount, int VectorBits,
-    double ReadGBps, double KernelGBps, double KernelOverRead, double EvaluationReproducibleSeconds, double EvaluationPlainSeconds,
-    double ReproducibleOverPlain, double AllreduceExactSeconds, double AllreducePlainSeconds, string ElementType, double Float32KernelSeconds,
-    double Float64OverFloat32, double GramReproducibleSeconds, double GramPlainSeconds, double GramKernelSeconds, string CpuVendor,
+    double ReadGBps, double KernelGBps, double KernelOverRead, double EvaluationReproducibleSeconds,
+        double EvaluationPlainSeconds,
+    double ReproducibleOverPlain, double AllreduceExactSeconds, double AllreducePlainSeconds, string ElementType,
+        double Float32KernelSeconds,
+    double Float64OverFloat32, double GramReproducibleSeconds, double GramPlainSeconds, double GramKernelSeconds,
+        string CpuVendor,
     bool SoftwarePrefetch, double PrefetchOverNone, bool Valid);

@@ -19,7 +19,8 @@ public sealed class CheckpointWriter(TrainOptions options, ICommunicator comm, T
     /// <summary>Makes <paramref name="control"/> ask for a checkpoint when the interval has passed on rank 0.</summary>
     public void Arm(RunControl control)
     {
-        if (options.CheckpointInterval > 0) control.CheckpointDue = () => _sinceLast.Elapsed.TotalSeconds >= options.CheckpointInterval;
+        if (options.CheckpointInterval > 0) control.CheckpointDue = () =>
+            _sinceLast.Elapsed.TotalSeconds >= options.CheckpointInterval;
     }
 
     /// <summary>Writes <paramref name="state"/> (collective).</summary>
@@ -29,7 +30,9 @@ public sealed class CheckpointWriter(TrainOptions options, ICommunicator comm, T
         {
             if (comm.Rank != 0) return;
             Json.Write(options.CheckpointPath, describe(state));
-            if (!options.Quiet) output.WriteLine($"checkpoint: {(options.Solver.Stochastic ? $"epoch {state.Epoch}, position {state.Position}" : $"iteration {state.Iteration}")} saved to {options.CheckpointPath}");
+            string where = options.Solver.Stochastic ? $"epoch {state.Epoch}, position {state.Position}"
+                : $"iteration {state.Iteration}";
+            if (!options.Quiet) output.WriteLine($"checkpoint: {where} saved to {options.CheckpointPath}");
         });
         _sinceLast.Restart();
     }

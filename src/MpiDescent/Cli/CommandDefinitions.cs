@@ -7,8 +7,10 @@ namespace MpiDescent.Cli;
 /// help.</summary>
 public sealed record OptionSpec(string Name, string? Value, string Help);
 
-/// <summary>A command: its name, its positional arguments, a one-line summary, the help's description, its options.</summary>
-public sealed record CommandSpec(string Name, string[] Arguments, string Summary, string Description, OptionSpec[] Options)
+/// <summary>A command: its name, its positional arguments, a one-line summary, the help's description, its
+/// options.</summary>
+public sealed record CommandSpec(string Name, string[] Arguments, string Summary, string Description,
+    OptionSpec[] Options)
 {
     /// <summary>What each positional argument is, by its name.</summary>
     public static string ArgumentHelp(string argument) => argument switch
@@ -33,7 +35,8 @@ public static class CommandDefinitions
     private static string SolverNames => string.Join("|", SolverCatalog.Names);
 
     /// <summary>train.</summary>
-    public static readonly CommandSpec Train = new("train", ["DATA.bin"], "train a model (any number of ranks, or none)",
+    public static readonly CommandSpec Train = new("train", ["DATA.bin"],
+        "train a model (any number of ranks, or none)",
         """
         Minimizes J(w,b) = (1/W) sum_i c_i l(x_i.w + b, y_i) + (l2/2)|w|^2 + l1|w|_1 over all rows (docs/models.md);
         every rank reads only its slice. The intercept b is never penalized. SIGTERM or SIGUSR1 on any rank stops all
@@ -45,11 +48,14 @@ public static class CommandDefinitions
                 + "regression), a binary loss (labels 0/1 or -1/+1), or softmax (multi-class, labels 0..K-1)"),
             new("l2", "L", "penalty (l2/2)|w|^2 (default 0)"),
             new("l1", "L", "penalty l1|w|_1 (default 0)"),
-            new("elastic-net", "A", "with --regularization L: l1 = A*L, l2 = (1-A)*L (Spark and scikit-learn's convention)"),
+            new("elastic-net", "A", "with --regularization L: l1 = A*L, l2 = (1-A)*L (Spark and scikit-learn's " +
+                "convention)"),
             new("regularization", "L", "the total penalty strength of --elastic-net"),
-            new("class-weight", "WEIGHTS", "balanced|C:W,C:W: binary losses' weight per class (balanced: m / (2 * class "
+            new("class-weight", "WEIGHTS",
+                "balanced|C:W,C:W: binary losses' weight per class (balanced: m / (2 * class "
                 + "count))"),
-            new("solver", "SOLVER", SolverNames + ". " + string.Join("; ", SolverCatalog.All.Select(s => $"{s.Name}: {s.Summary}"))),
+            new("solver", "SOLVER", SolverNames + ". " + string.Join("; ", SolverCatalog.All.Select(s =>
+                $"{s.Name}: {s.Summary}"))),
             new("learning-rate", "X|auto", "step size; auto (default) = 1/L with L bounded from the data's largest "
                 + "curvature (power iteration); 0.01 for adam; lbfgs and exact take none"),
             new("line-search", null, "gd: backtracking (Armijo) search from the learning rate; cannot diverge"),
@@ -59,10 +65,12 @@ public static class CommandDefinitions
             new("batch-size", "B", "sgd global mini-batch, the same at any rank count (default 256; 1 = plain SGD)"),
             new("schedule", "NAME", "constant|inverse-scaling|step: sgd rate by epoch e: r, r/sqrt(e+1), or "
                 + "r*0.5^floor(e/10)"),
-            new("tolerance", "T", "stop when |grad| <= T * |grad at start| (default 1e-6); with l1 the pseudo-gradient's "
+            new("tolerance", "T", "stop when |grad| <= T * |grad at start| (default 1e-6); with l1 the " +
+                "pseudo-gradient's "
                 + "norm"),
             new("loss-tolerance", "T", "also stop when the loss changes by at most T relative (default off)"),
-            new("validation-fraction", "F", "hold out a fraction F of the rows (by a hash of the row index, the same at "
+            new("validation-fraction", "F",
+                "hold out a fraction F of the rows (by a hash of the row index, the same at "
                 + "any rank count); their loss is reported per iteration at no extra pass"),
             new("patience", "N", "with a validation split: stop when the validation loss has not improved for N "
                 + "iterations (epochs for sgd) and keep the best point (default 10)"),
@@ -70,7 +78,8 @@ public static class CommandDefinitions
             new("no-intercept", null, "fit no intercept b"),
             new("standardize", null, "train on standardized features (penalties apply to the standardized weights); "
                 + "the model is saved on the raw scale"),
-            new("summation", "MODE", "reproducible (default): bitwise the same model at any rank count; plain: ordinary "
+            new("summation", "MODE", "reproducible (default): bitwise the same model at any rank count; plain: " +
+                "ordinary "
                 + "floating-point sums"),
             new("model", "PATH", "model file (default: DATA.model.json beside the data)"),
             new("report", "PATH", "JSON report: settings, data facts, timings per rank, loss history"),
@@ -100,7 +109,8 @@ public static class CommandDefinitions
             new("separator", "C", "CSV separator: a character, 'tab' or 'space' (default: detected from the header)"),
             new("no-header", null, "the CSV has no header row (columns are named c0, c1, ...)"),
             new("features", "D", "LIBSVM feature count (default: the largest index, found in a first pass)"),
-            new("dtype", "TYPE", "float64|float32: storage of every value (default float64). float32 halves the file and the "
+            new("dtype", "TYPE", "float64|float32: storage of every value (default float64). float32 halves the " +
+                "file and the "
                 + "bytes each iteration reads (computation stays in double); values are rounded to 7 significant "
                 + "digits, labels and weights included; beyond ±3.4e38 is an error"),
         ]);
@@ -122,7 +132,8 @@ public static class CommandDefinitions
 
     /// <summary>inspect.</summary>
     public static readonly CommandSpec Inspect = new("inspect", ["DATA.bin"], "print the header, verify checksums",
-        "Prints the header (rows, features, names, checksum) and verifies every block checksum. Exit code 3 if corrupt.",
+        "Prints the header (rows, features, names, checksum) and verifies every block checksum. Exit code 3 if " +
+            "corrupt.",
         []);
 
     /// <summary>predict.</summary>

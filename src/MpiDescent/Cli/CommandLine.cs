@@ -39,7 +39,8 @@ public sealed class CommandLine
         return line;
     }
 
-    /// <summary>The help of <paramref name="spec"/>, as <c>MpiDescent COMMAND --help</c> prints it (120 columns).</summary>
+    /// <summary>The help of <paramref name="spec"/>, as <c>MpiDescent COMMAND --help</c> prints it (120
+    /// columns).</summary>
     public static string Help(CommandSpec spec)
     {
         var (command, _, _) = Build(spec);
@@ -66,7 +67,8 @@ public sealed class CommandLine
             command.Options.Add(option);
             options.Add((o.Name, option));
         }
-        var arguments = spec.Arguments.Select(a => new Argument<string>(a) { Description = CommandSpec.ArgumentHelp(a) })
+        var arguments = spec.Arguments.Select(a =>
+            new Argument<string>(a) { Description = CommandSpec.ArgumentHelp(a) })
             .ToList();
         foreach (var a in arguments) command.Arguments.Add(a);
         return (command, options, arguments);
@@ -79,19 +81,22 @@ public sealed class CommandLine
         {
             string name = token[2..].Split('=')[0];
             if (spec.Find(name) is null)
-                return $"unknown option --{name}" + (Closest(spec, name) is string close ? $" (did you mean --{close}?)" : "");
+                return $"unknown option --{name}" + (Closest(spec, name) is string close
+                    ? $" (did you mean --{close}?)" : "");
         }
         string first = result.Errors[0].Message;
         if (Quoted(first, "Required argument missing for option: '") is string option) return $"{option} needs a value";
         if (Quoted(first, "Required argument '") is string argument) return $"missing {argument}";
-        if (Quoted(first, "Unrecognized command or argument '") is string extra) return $"unexpected argument '{extra}'";
-        if (Quoted(first, "Option '") is string repeated && first.Contains("expects a single argument", StringComparison.Ordinal))
+        if (Quoted(first, "Unrecognized command or argument '") is string extra) return $"unexpected argument " +
+            $"'{extra}'";
+        if (Quoted(first, "Option '") is string repeated && first.Contains("expects a single argument",
+            StringComparison.Ordinal))
             return $"{repeated} is given more than once; give it once";
         return first;
     }
 
-    /// <summary>The text between <paramref name="prefix"/> and the next quote, when <paramref name="message"/> starts with
-    /// the prefix.</summary>
+    /// <summary>The text between <paramref name="prefix"/> and the next quote, when <paramref name="message"/> starts
+    /// with the prefix.</summary>
     private static string? Quoted(string message, string prefix)
     {
         if (!message.StartsWith(prefix, StringComparison.Ordinal)) return null;
@@ -161,7 +166,8 @@ public sealed class CommandLine
         return all.Contains(v) ? v : throw Error($"--{name} must be one of {string.Join(", ", all)}; got '{v}'");
     }
 
-    /// <summary>The command's positional arguments are all there (System.CommandLine has checked their count).</summary>
+    /// <summary>The command's positional arguments are all there (System.CommandLine has checked their
+    /// count).</summary>
     public void RequirePositionals()
     {
         if (Positionals.Count != _spec.Arguments.Length) throw Error($"expected {string.Join(" ", _spec.Arguments)}");

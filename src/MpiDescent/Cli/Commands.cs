@@ -3,7 +3,8 @@ using MpiDescent.Communication;
 namespace MpiDescent.Cli;
 
 /// <summary>Dispatches the command line to a command. Parsing runs on every rank, inside an agreement, so a bad
-/// command line is reported once by rank 0 and ends every rank with the usage exit code before any data is read.</summary>
+/// command line is reported once by rank 0 and ends every rank with the usage exit code before any data is
+/// read.</summary>
 public static class Commands
 {
     /// <summary>Runs the command in <paramref name="args"/>; returns the exit code.</summary>
@@ -28,7 +29,8 @@ public static class Commands
             return ExitCodes.Success;
         }
         if (spec == CommandDefinitions.Train && args[0].StartsWith("--", StringComparison.Ordinal))
-            Collective.Agree(comm, errors, () => throw new UsageException($"unknown command '{args[0]}'\n{HelpText.Main}"));
+            Collective.Agree(comm, errors, () =>
+                throw new UsageException($"unknown command '{args[0]}'\n{HelpText.Main}"));
         switch (spec.Name)
         {
             case "train":

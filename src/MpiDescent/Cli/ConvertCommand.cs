@@ -14,8 +14,10 @@ public static class ConvertCommand
         string input = line.Positionals[0], target = line.Positionals[1];
         OutputPaths.Check([new("the input", input)], [new("the output", target)]);
         var extension = Path.GetExtension(input).ToLowerInvariant();
-        var format = line.Choice("format", extension is ".libsvm" or ".svm" or ".svmlight" ? "libsvm" : "csv", "csv", "libsvm");
-        if (format == "libsvm" && (line.Has("label") || line.Has("separator") || line.Has("no-header") || line.Has("weight")))
+        var format = line.Choice("format", extension is ".libsvm" or ".svm" or ".svmlight" ? "libsvm" : "csv", "csv",
+            "libsvm");
+        if (format == "libsvm" && (line.Has("label") || line.Has("separator") || line.Has("no-header")
+            || line.Has("weight")))
             throw line.Error("--label, --weight, --separator and --no-header apply to CSV input");
         if (format == "csv" && line.Has("features")) throw line.Error("--features applies to LIBSVM input");
         var elementType = ParseElementType(line);
@@ -23,7 +25,8 @@ public static class ConvertCommand
         string labelNote = "";
         if (format == "csv")
         {
-            var converter = new CsvConverter(input, line.Text("label"), line.Text("separator"), !line.Has("no-header"), line.Text("weight"), elementType);
+            var converter = new CsvConverter(input, line.Text("label"), line.Text("separator"), !line.Has("no-header"),
+                line.Text("weight"), elementType);
             header = converter.Convert(target);
             labelNote = $", label '{converter.LabelName}'";
         }
@@ -32,7 +35,8 @@ public static class ConvertCommand
             int? d = line.Has("features") ? (int)line.Long("features", 0, 1, 10_000_000) : null;
             header = new LibSvmConverter(input, d, elementType).Convert(target);
         }
-        output.WriteLine($"wrote {target}: {header.Rows} rows x {header.Features} features ({header.ElementType.Name()}){labelNote}, checksum {header.ChecksumHex}");
+        output.WriteLine($"wrote {target}: {header.Rows} rows x {header.Features} features " +
+            $"({header.ElementType.Name()}){labelNote}, checksum {header.ChecksumHex}");
     }
 
     /// <summary><c>--dtype float64|float32</c> (default float64).</summary>

@@ -21,8 +21,10 @@ public static class GenerateCommand
         var truthPath = Path.ChangeExtension(path, ".truth.json");
         OutputPaths.Check([], [new("the output", path), new("the true weights", truthPath)]);
         bool logistic = line.Choice("labels", "regression", "regression", "logistic") == "logistic";
-        var (weights, intercept, header) = SyntheticData.Write(path, rows, features, noise, seed, logistic, ConvertCommand.ParseElementType(line));
+        var (weights, intercept, header) = SyntheticData.Write(path, rows, features, noise, seed, logistic,
+            ConvertCommand.ParseElementType(line));
         Json.Write(truthPath, new { weights, intercept, noise, seed, rows, features });
-        output.WriteLine($"wrote {path}: {rows} rows x {features} features ({header.ElementType.Name()}), checksum {header.ChecksumHex}; true weights in {truthPath}");
+        output.WriteLine($"wrote {path}: {rows} rows x {features} features ({header.ElementType.Name()}), checksum " +
+            $"{header.ChecksumHex}; true weights in {truthPath}");
     }
 }

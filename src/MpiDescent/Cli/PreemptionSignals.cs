@@ -15,12 +15,15 @@ public sealed class PreemptionSignals : IDisposable
     private readonly List<PosixSignalRegistration> _registrations = [];
     private int _interrupts;
 
-    /// <summary>Registers the handlers, which call <see cref="RunControl.RequestStop"/> on <paramref name="control"/>.</summary>
+    /// <summary>Registers the handlers, which call <see cref="RunControl.RequestStop"/> on <paramref
+    /// name="control"/>.</summary>
     public PreemptionSignals(RunControl control)
     {
         if (OperatingSystem.IsWindows()) return;
-        _registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; control.RequestStop(); }));
-        _registrations.Add(PosixSignalRegistration.Create((PosixSignal)SigUsr1, c => { c.Cancel = true; control.RequestStop(); }));
+        _registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, c =>
+            { c.Cancel = true; control.RequestStop(); }));
+        _registrations.Add(PosixSignalRegistration.Create((PosixSignal)SigUsr1, c =>
+            { c.Cancel = true; control.RequestStop(); }));
         _registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, c =>
         {
             c.Cancel = Interlocked.Increment(ref _interrupts) == 1;

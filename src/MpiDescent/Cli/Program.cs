@@ -2,7 +2,8 @@ using MpiDescent.Communication;
 
 namespace MpiDescent.Cli;
 
-/// <summary>Entry point: starts MPI (or a single rank), runs the command, and guarantees that no failure hangs the job.</summary>
+/// <summary>Entry point: starts MPI (or a single rank), runs the command, and guarantees that no failure hangs the
+/// job.</summary>
 public static class Program
 {
     /// <summary>Runs MpiDescent; returns the exit code (see <see cref="ExitCodes"/>).</summary>

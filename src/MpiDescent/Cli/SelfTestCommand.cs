@@ -5,7 +5,8 @@ namespace MpiDescent.Cli;
 /// <summary><c>selftest</c>: checks every collective on this launcher and MPI library, and times Allreduce.</summary>
 public static class SelfTestCommand
 {
-    /// <summary>Runs the checks on every rank; returns 0 when all passed, else 1 (each failing rank says what).</summary>
+    /// <summary>Runs the checks on every rank; returns 0 when all passed, else 1 (each failing rank says
+    /// what).</summary>
     public static int Run(string[] args, ICommunicator comm, TextWriter output, TextWriter errors)
     {
         bool timing = !args.Contains("--no-timing");

@@ -30,7 +30,8 @@ public static class TrainCommand
             : Collective.Agree(comm, errors, () => CheckpointFile.Read(options.ResumePath));
         var log = new TrainingLog(comm, output, errors, options.Quiet);
         var resumed = resume is null ? null
-            : new ResumedChoices(resume.Settings.LearningRate, resume.Settings.LearningRateSource, resume.Settings.Seed);
+            : new ResumedChoices(resume.Settings.LearningRate, resume.Settings.LearningRateSource,
+                resume.Settings.Seed);
         var problem = TrainingProblem.Build(file, settings, comm, log, control, resumed);
         double loadSeconds = clock.Elapsed.TotalSeconds;
         long solvingStarted = Stopwatch.GetTimestamp(); // the history's time origin: step-size estimation counts
@@ -42,11 +43,14 @@ public static class TrainCommand
                 header.ChecksumHex, recorded, settings.LearningRate is not null, settings.Seed is not null));
         var (minRows, maxRows) = problem.RowsPerRank;
         log.Info($"MpiDescent: {header.Rows} rows x {header.Features} features from {options.DataPath} on {comm.Size} "
-            + $"rank{(comm.Size == 1 ? "" : "s")} ({minRows}-{maxRows} rows each, blocks of {problem.Partition.BlockRows}); "
+            + $"rank{(comm.Size == 1 ? "" : "s")} ({minRows}-{maxRows} rows each, blocks of " +
+                $"{problem.Partition.BlockRows}); "
             + $"solver {solver.Name}, loss {recorded.Loss}" + (settings.L2 > 0 ? $", l2 {settings.L2:G6}" : "")
             + (settings.L1 > 0 ? $", l1 {settings.L1:G6}" : "")
-            + (solver.NeedsLearningRate ? $", learning rate {problem.LearningRate:G6} ({problem.LearningRateSource})" : "")
-            + (resume is null ? "" : $"; resuming from {options.ResumePath} at {solver.Unit} {resume.State.Iteration}"));
+            + (solver.NeedsLearningRate ? $", learning rate {problem.LearningRate:G6} ({problem.LearningRateSource})"
+                : "")
+            + (resume is null ? "" : $"; resuming from {options.ResumePath} at {solver.Unit} " +
+                $"{resume.State.Iteration}"));
 
         var checkpoints = new CheckpointWriter(options, comm, output, errors, state => new CheckpointFile
         {
@@ -57,7 +61,8 @@ public static class TrainCommand
         int logEvery = options.Verbose ? 1 : options.LogEvery > 0 ? options.LogEvery
             : solver.Stochastic ? 1 : Math.Max(1, settings.MaxIterations / 20);
         bool terminal = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && !options.Verbose;
-        var reporter = new ProgressReporter(output, root && !options.Quiet, logEvery, solver.Stochastic ? "epoch" : "iter",
+        var reporter = new ProgressReporter(output, root && !options.Quiet, logEvery, solver.Stochastic ? "epoch"
+            : "iter",
             terminal, settings.Limit);
         var hooks = new SolverHooks(resume?.State, checkpoints.Write, options.CheckpointEvery, control,
             FaultInjection.Wrap(reporter.Report, comm.Rank, () => PreemptionSignals.RaiseTerminate(control)),
@@ -69,7 +74,8 @@ public static class TrainCommand
         var point = noModel ? [] : problem.ModelParameters(result.Point);
         var differing = ConsensusCheck.RanksDifferingFromRoot(comm, point);
         if (differing.Length > 0)
-            throw new InvalidOperationException($"ranks {string.Join(",", differing)} ended with weights different from "
+            throw new InvalidOperationException($"ranks {string.Join(",", differing)} ended with weights different " +
+                $"from "
                 + "rank 0's; the model is not saved");
         double? optimum = options.PlotPath is null || noModel ? null : problem.KnownOptimum();
         var timing = TrainingOutputs.GatherTiming(comm, loadSeconds, problem.Objective, clock.Elapsed.TotalSeconds);

@@ -33,7 +33,8 @@ public sealed record TrainOptions
     public required string CheckpointPath { get; init; }
     /// <summary>Checkpoint every N iterations (or epochs); 0: never.</summary>
     public int CheckpointEvery { get; init; }
-    /// <summary>Checkpoint when this many seconds passed since the last one (rank 0's clock, agreed); 0: never.</summary>
+    /// <summary>Checkpoint when this many seconds passed since the last one (rank 0's clock, agreed); 0:
+    /// never.</summary>
     public double CheckpointInterval { get; init; }
     /// <summary>A checkpoint to continue from.</summary>
     public string? ResumePath { get; init; }
@@ -70,7 +71,8 @@ public sealed record TrainOptions
         if (!solver.Iterative)
             foreach (var option in new[] { "learning-rate", "max-iterations", "tolerance", "seed", "checkpoint",
                          "checkpoint-every", "checkpoint-interval", "resume" })
-                if (line.Has(option)) throw line.Error($"--{option} does not apply to --solver {solver.Name} (a direct solve)");
+                if (line.Has(option)) throw line.Error($"--{option} does not apply to --solver {solver.Name} (a " +
+                    $"direct solve)");
         var rate = line.Text("learning-rate", "auto");
         var classWeight = line.Text("class-weight");
         var settings = new TrainingSettings
@@ -147,9 +149,11 @@ public sealed record TrainOptions
         foreach (var part in text.Split(','))
         {
             var pieces = part.Split(':');
-            if (pieces.Length != 2 || !double.TryParse(pieces[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double w)
+            if (pieces.Length != 2 || !double.TryParse(pieces[1], NumberStyles.Float, CultureInfo.InvariantCulture,
+                out double w)
                 || !(w > 0) || !double.IsFinite(w))
-                throw line.Error("--class-weight must be 'balanced' or CLASS:WEIGHT,CLASS:WEIGHT with positive weights; "
+                throw line.Error("--class-weight must be 'balanced' or CLASS:WEIGHT,CLASS:WEIGHT with positive " +
+                    "weights; "
                     + $"got '{text}'");
             switch (pieces[0].Trim())
             {

@@ -43,7 +43,8 @@ internal static class TrainingOutputs
         {
             Weights = [],
             Intercept = 0,
-            WeightMatrix = Enumerable.Range(0, layout.Outputs).Select(k => layout.WeightsOf(point, k).ToArray()).ToArray(),
+            WeightMatrix = Enumerable.Range(0, layout.Outputs).Select(k => layout.WeightsOf(point,
+                k).ToArray()).ToArray(),
             Intercepts = Enumerable.Range(0, layout.Outputs).Select(k => layout.Intercept(point, k)).ToArray(),
         };
     }
@@ -65,10 +66,12 @@ internal static class TrainingOutputs
         double peakMegabytes = System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0;
         double[] mine = [loadSeconds, objective.ComputeSeconds, objective.CommunicationSeconds, peakMegabytes];
         var values = comm.AllGather<double>(mine);
-        RankStatistic Column(int k) => RankStatistic.Of(Enumerable.Range(0, comm.Size).Select(r => values[r * 4 + k]).ToArray());
+        RankStatistic Column(int k) => RankStatistic.Of(Enumerable.Range(0, comm.Size).Select(r => values[r * 4
+            + k]).ToArray());
         var compute = Column(1);
         var communication = Column(2);
-        var idle = RankStatistic.Of(Enumerable.Range(0, comm.Size).Select(r => values[r * 4 + 2] - communication.Min).ToArray());
+        var idle = RankStatistic.Of(Enumerable.Range(0, comm.Size).Select(r => values[r * 4
+            + 2] - communication.Min).ToArray());
         return new TimingSummary(Column(0), compute, communication, totalSeconds, Column(3), idle);
     }
 
@@ -79,14 +82,18 @@ internal static class TrainingOutputs
         var solver = options.Solver;
         bool noModel = result.Point.Length == 0;
         if (ranks > 1 && !noModel) output.WriteLine($"weights identical on all {ranks} ranks");
-        output.WriteLine(string.Create(c, $"exit: {result.Exit} after {result.Iterations} {solver.Units}: {result.ExitReason}"));
+        output.WriteLine(string.Create(c,
+            $"exit: {result.Exit} after {result.Iterations} {solver.Units}: {result.ExitReason}"));
         if (result.Exit == ExitCondition.Interrupted)
-            output.WriteLine($"checkpoint saved to {options.CheckpointPath}; continue with the same command plus --resume "
+            output.WriteLine($"checkpoint saved to {options.CheckpointPath}; continue with the same command plus " +
+                $"--resume "
                 + options.CheckpointPath);
         else if (!noModel)
             output.WriteLine(string.Create(c, $"final loss {result.Value:R}  |grad| ")
-                + (double.IsNaN(result.GradientNorm) ? "not evaluated at the kept point" : result.GradientNorm.ToString("E3", c)));
-        output.WriteLine(string.Create(c, $"time {timing.TotalSeconds:F3} s; per rank (min / median / max, slowest rank):"));
+                + (double.IsNaN(result.GradientNorm) ? "not evaluated at the kept point"
+                    : result.GradientNorm.ToString("E3", c)));
+        output.WriteLine(string.Create(c,
+            $"time {timing.TotalSeconds:F3} s; per rank (min / median / max, slowest rank):"));
         foreach (var (name, phase) in new[] { ("load", timing.Load), ("compute", timing.Compute),
                      ("communication", timing.Communication) })
             output.WriteLine(string.Create(c,
@@ -100,7 +107,8 @@ internal static class TrainingOutputs
             $"  peak memory    {memory.Min:F0} / {memory.Median:F0} / {memory.Max:F0} MB (rank {memory.MaxRank})"));
         if (noModel) output.WriteLine("no model written: there is no finite model to keep");
         else if (result.Exit != ExitCondition.Interrupted)
-            output.WriteLine($"model written to {options.ModelPath}" + (options.ReportPath is null ? "" : $", report to {options.ReportPath}")
+            output.WriteLine($"model written to {options.ModelPath}" + (options.ReportPath is null ? ""
+                : $", report to {options.ReportPath}")
                 + (options.HistoryPath is null ? "" : $", history to {options.HistoryPath}")
                 + (options.PlotPath is null ? "" : $", plot to {options.PlotPath}"));
     }

@@ -36,7 +36,8 @@ public sealed class BlockLayout
     /// <summary>One past the last element of segment <paramref name="r"/>.</summary>
     public long End(int r) => _starts[r + 1];
 
-    /// <summary>The segment of element <paramref name="index"/> (the last non-empty one that starts at or before it).</summary>
+    /// <summary>The segment of element <paramref name="index"/> (the last non-empty one that starts at or before
+    /// it).</summary>
     public int SegmentOf(long index)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
@@ -48,9 +49,9 @@ public sealed class BlockLayout
     }
 
     /// <summary><paramref name="total"/> elements in <paramref name="segments"/> segments of whole units of
-    /// <paramref name="unit"/> elements whose unit counts differ by at most one (the first segments are the larger ones;
-    /// the last non-empty segment ends at <paramref name="total"/>, so it may hold a partial unit; trailing segments may
-    /// be empty). Every boundary but the end is a multiple of <paramref name="unit"/>.</summary>
+    /// <paramref name="unit"/> elements whose unit counts differ by at most one (the first segments are the larger
+    /// ones; the last non-empty segment ends at <paramref name="total"/>, so it may hold a partial unit; trailing
+    /// segments may be empty). Every boundary but the end is a multiple of <paramref name="unit"/>.</summary>
     public static BlockLayout Even(long total, int segments, int unit = 1)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(total);
@@ -70,5 +71,6 @@ public sealed class BlockLayout
 
     /// <summary>Every segment is the whole vector of <paramref name="length"/> elements: the layout of a replicated
     /// vector, which every rank holds entirely.</summary>
-    public static BlockLayout Replicated(int length, int segments) => new(Enumerable.Repeat(length, segments).ToArray());
+    public static BlockLayout Replicated(int length, int segments) => new(Enumerable.Repeat(length,
+        segments).ToArray());
 }

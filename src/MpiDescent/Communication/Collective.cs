@@ -17,7 +17,8 @@ public static class Collective
         try { step(); }
         catch (MpiDescentException e) { failure = e; }
         catch (IOException e) { failure = e; }
-        catch (OutOfMemoryException e) { failure = new MpiDescentException($"out of memory on rank {communicator.Rank}: use more ranks or nodes", ExitCodes.InternalError, e); }
+        catch (OutOfMemoryException e) { failure = new MpiDescentException($"out of memory on rank " +
+            $"{communicator.Rank}: use more ranks or nodes", ExitCodes.InternalError, e); }
         var failed = communicator.RanksWhere(failure is not null);
         if (failed.Length == 0) return;
         int code = failure is MpiDescentException m ? m.ExitCode : ExitCodes.InternalError;
@@ -40,7 +41,8 @@ public static class Collective
     }
 }
 
-/// <summary>A failure all ranks know of and that has been reported; every rank exits with <see cref="ExitCode"/>.</summary>
+/// <summary>A failure all ranks know of and that has been reported; every rank exits with <see
+/// cref="ExitCode"/>.</summary>
 public sealed class AgreedFailureException(int exitCode, int[] failedRanks)
     : Exception($"ranks {string.Join(",", failedRanks)} failed")
 {

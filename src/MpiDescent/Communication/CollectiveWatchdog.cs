@@ -14,7 +14,8 @@ public sealed class CollectiveWatchdog
     /// included).</summary>
     public static readonly TimeSpan DefaultStallTimeout = TimeSpan.FromMinutes(15);
 
-    /// <summary>The shortest wait after a stop request before a collective that does not complete ends the job.</summary>
+    /// <summary>The shortest wait after a stop request before a collective that does not complete ends the
+    /// job.</summary>
     public static readonly TimeSpan MinimumSignalGrace = TimeSpan.FromSeconds(30);
 
     /// <summary>How long the diagnosis listens for the other ranks' answers.</summary>

@@ -18,9 +18,8 @@ public enum ReduceOperation
 /// (<see cref="SingleProcessCommunicator"/>) and threads in one process (<see cref="ThreadedCommunicator"/>, for unit
 /// tests). Every member is collective: all ranks call it in the same order with compatible arguments. Element types are
 /// those MPI has a type for: <see cref="double"/>, <see cref="float"/>, <see cref="long"/>, <see cref="ulong"/>,
-/// <see cref="int"/> and, for the operations that do no arithmetic, <see cref="byte"/>. Messages of any size are allowed:
-/// implementations split what MPI's 32-bit counts cannot carry in one call.
-/// </summary>
+/// <see cref="int"/> and, for the operations that do no arithmetic, <see cref="byte"/>. Messages of any size are
+/// allowed: implementations split what MPI's 32-bit counts cannot carry in one call. </summary>
 public interface ICommunicator
 {
     /// <summary>This process's rank, 0 ≤ Rank &lt; Size.</summary>
@@ -48,6 +47,7 @@ public interface ICommunicator
     /// <summary>Waits until every rank has arrived.</summary>
     void Barrier();
 
-    /// <summary>Ends the whole job at once with <paramref name="exitCode"/>; used only when ranks can no longer agree.</summary>
+    /// <summary>Ends the whole job at once with <paramref name="exitCode"/>; used only when ranks can no longer
+    /// agree.</summary>
     void Abort(int exitCode);
 }

@@ -17,14 +17,17 @@ public sealed record LaunchEnvironment(bool UnderLauncher, int? ExpectedSize, bo
     /// <summary>The current process's launch environment.</summary>
     public static LaunchEnvironment Current => FromVariables(System.Environment.GetEnvironmentVariable);
 
-    /// <summary>Returns an error message when MPI's world size disagrees with what the launcher asked for, else null.</summary>
+    /// <summary>Returns an error message when MPI's world size disagrees with what the launcher asked for, else
+    /// null.</summary>
     public string? CheckWorldSize(int worldSize)
     {
         if (ExpectedSize is int n && n != worldSize)
             return $"the launcher started {n} processes (PMI_SIZE={n}) but MPI reports a world of {worldSize}: "
-                   + "the MPI library does not match the mpiexec that launched it; use mpiexec.mpich (MPICH) or the mpiexec of your MPICH-ABI MPI";
+                   + "the MPI library does not match the mpiexec that launched it; use mpiexec.mpich (MPICH) or " +
+                       "the mpiexec of your MPICH-ABI MPI";
         if (ExpectedSize is null && SlurmTasks is int t && t > 1 && worldSize != t)
-            return $"srun started {t} tasks but MPI reports a world of {worldSize}: launch with 'srun --mpi=pmi2' or mpiexec";
+            return $"srun started {t} tasks but MPI reports a world of {worldSize}: launch with 'srun --mpi=pmi2' " +
+                $"or mpiexec";
         return null;
     }
 }

@@ -7,10 +7,9 @@ namespace MpiDescent.Communication;
 
 /// <summary>
 /// The MPI communicator: MPI-3 non-blocking collectives on a duplicate of MPI_COMM_WORLD, each completed by polling
-/// <c>MPI_Test</c> under the <see cref="Watchdog"/> (<see cref="CollectiveWatchdog"/>), so that a rank that never arrives
-/// is named instead of hanging the job. Messages beyond <see cref="MaxMessageBytes"/> (MPI counts are 32-bit) are sent
-/// in pieces. No call allocates, except the rare pieces' packing buffer.
-/// </summary>
+/// <c>MPI_Test</c> under the <see cref="Watchdog"/> (<see cref="CollectiveWatchdog"/>), so that a rank that never
+/// arrives is named instead of hanging the job. Messages beyond <see cref="MaxMessageBytes"/> (MPI counts are 32-bit)
+/// are sent in pieces. No call allocates, except the rare pieces' packing buffer. </summary>
 public sealed unsafe class MpiCommunicator : ICommunicator, IDisposable
 {
     private const long Probe = 1, Reply = 2;
@@ -83,7 +82,8 @@ public sealed unsafe class MpiCommunicator : ICommunicator, IDisposable
             fixed (T* send = values) fixed (T* receive = result) fixed (int* c = counts)
             {
                 int request;
-                MpiNative.Check(MpiNative.IreduceScatter(send, receive, c, type, op, _comm, &request), "MPI_Ireduce_scatter");
+                MpiNative.Check(MpiNative.IreduceScatter(send, receive, c, type, op, _comm, &request),
+                    "MPI_Ireduce_scatter");
                 Complete(&request, "ReduceScatter");
             }
             return;
@@ -120,7 +120,8 @@ public sealed unsafe class MpiCommunicator : ICommunicator, IDisposable
     public void Allgather<T>(ReadOnlySpan<T> local, ReadOnlySpan<int> counts, Span<T> result) where T : unmanaged
     {
         var layout = new BlockLayout(counts.ToArray());
-        if (local.Length != counts[Rank]) throw new ArgumentException($"rank {Rank} sends {local.Length}, not {counts[Rank]}");
+        if (local.Length != counts[Rank]) throw new ArgumentException($"rank {Rank} sends {local.Length}, not " +
+            $"{counts[Rank]}");
         int type = MpiNative.Datatype<T>();
         long pieces = Math.Max(1, (layout.Total + MaxElements<T>() - 1) / MaxElements<T>());
         var pieceCounts = new int[Size];
@@ -264,7 +265,8 @@ public sealed unsafe class MpiCommunicator : ICommunicator, IDisposable
             if (r != Rank) Send(r, Probe, sequence);
         var heard = new Dictionary<int, long> { [Rank] = sequence };
         int lowestProber = int.MaxValue;
-        long deadline = Stopwatch.GetTimestamp() + (long)(CollectiveWatchdog.DiagnosisWindow.TotalSeconds * Stopwatch.Frequency);
+        long deadline = Stopwatch.GetTimestamp()
+            + (long)(CollectiveWatchdog.DiagnosisWindow.TotalSeconds * Stopwatch.Frequency);
         while (Stopwatch.GetTimestamp() < deadline)
         {
             int done;
@@ -280,7 +282,8 @@ public sealed unsafe class MpiCommunicator : ICommunicator, IDisposable
             : missing.Length == 1 ? $"rank {missing[0]} did not arrive"
             : $"ranks {string.Join(",", missing)} did not arrive";
         string message = string.Create(CultureInfo.InvariantCulture,
-            $"the job stalled: {who} at collective #{sequence} ({operation}); rank {Rank} waited {waited.TotalSeconds:F0} s")
+            $"the job stalled: {who} at collective #{sequence} ({operation}); rank {Rank} waited " +
+                $"{waited.TotalSeconds:F0} s")
             + (elsewhere.Length > 0 ? $" ({string.Join("; ", elsewhere)})" : "")
             + (afterSignal ? "; a stop was requested by a signal, but the collective could not complete"
                 : $" (--stall-timeout {Watchdog.StallTimeout.TotalSeconds:G} s)")
@@ -296,7 +299,8 @@ public sealed unsafe class MpiCommunicator : ICommunicator, IDisposable
         MpiNative.Abort(MpiNative.CommWorld, ExitCodes.Stalled);
     }
 
-    /// <summary>Cancels the standing probe receive and frees the duplicate communicators (before MPI_Finalize).</summary>
+    /// <summary>Cancels the standing probe receive and frees the duplicate communicators (before
+    /// MPI_Finalize).</summary>
     public void Dispose()
     {
         if (_disposed) return;

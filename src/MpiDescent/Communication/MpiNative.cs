@@ -4,10 +4,10 @@ namespace MpiDescent.Communication;
 
 /// <summary>
 /// The MPI functions MpiDescent calls directly, as function pointers into the MPI library, with the handle values of
-/// the MPICH ABI (which MS-MPI shares): MPI-3's non-blocking collectives, which MPI.NET 1.4 lacks and the stall watchdog
-/// needs (a collective is started, then completed by polling <c>MPI_Test</c>, so a rank that never arrives can be
-/// noticed), and the point-to-point calls of the watchdog's side channel. MPI.NET still initializes and finalizes MPI.
-/// </summary>
+/// the MPICH ABI (which MS-MPI shares): MPI-3's non-blocking collectives, which MPI.NET 1.4 lacks and the stall
+/// watchdog needs (a collective is started, then completed by polling <c>MPI_Test</c>, so a rank that never arrives can
+/// be noticed), and the point-to-point calls of the watchdog's side channel. MPI.NET still initializes and finalizes
+/// MPI. </summary>
 internal static unsafe class MpiNative
 {
     public const int CommWorld = 0x44000000;
@@ -46,7 +46,8 @@ internal static unsafe class MpiNative
                 + "(MPICH 3.0 or later, Intel MPI, MVAPICH2, MS-MPI 10)");
         Iallreduce = (delegate* unmanaged<void*, void*, int, int, int, int, int*, int>)Get("MPI_Iallreduce");
         IreduceScatter = (delegate* unmanaged<void*, void*, int*, int, int, int, int*, int>)Get("MPI_Ireduce_scatter");
-        Iallgatherv = (delegate* unmanaged<void*, int, int, void*, int*, int*, int, int, int*, int>)Get("MPI_Iallgatherv");
+        Iallgatherv = (delegate* unmanaged<void*, int, int, void*, int*, int*, int, int, int*,
+            int>)Get("MPI_Iallgatherv");
         Ibcast = (delegate* unmanaged<void*, int, int, int, int, int*, int>)Get("MPI_Ibcast");
         Ibarrier = (delegate* unmanaged<int, int*, int>)Get("MPI_Ibarrier");
         Test = (delegate* unmanaged<int*, int*, void*, int>)Get("MPI_Test");

@@ -25,14 +25,17 @@ public sealed class MpiRuntime : IDisposable
     public ICommunicator Communicator { get; }
 
     /// <summary>Starts MPI when a launcher started this process, else returns a single-rank runtime.</summary>
-    /// <exception cref="MpiSetupException">Open MPI, no MPICH-ABI library, or a world size that disagrees with the launcher.</exception>
+    /// <exception cref="MpiSetupException">Open MPI, no MPICH-ABI library, or a world size that disagrees with the
+    /// launcher.</exception>
     public static MpiRuntime Start(ref string[] args)
     {
         var launch = LaunchEnvironment.Current;
         if (!launch.UnderLauncher) return new MpiRuntime(new SingleProcessCommunicator(), null);
         if (launch.OpenMpiLauncher)
-            throw new MpiSetupException("this process was started by Open MPI's mpiexec/mpirun, which MPI.NET cannot use "
-                + "(Open MPI's handles are pointers). Use an MPICH-ABI MPI: 'mpiexec.mpich -n N MpiDescent ...' (Debian/Ubuntu package 'mpich').");
+            throw new MpiSetupException("this process was started by Open MPI's mpiexec/mpirun, which MPI.NET " +
+                "cannot use "
+                + "(Open MPI's handles are pointers). Use an MPICH-ABI MPI: 'mpiexec.mpich -n N MpiDescent ...' " +
+                    "(Debian/Ubuntu package 'mpich').");
         if (!OperatingSystem.IsWindows()) InstallResolver();
         var environment = new MPI.Environment(ref args);
         MpiNative.Load(OperatingSystem.IsWindows() ? NativeLibrary.Load("msmpi.dll") : _library);
@@ -56,23 +59,27 @@ public sealed class MpiRuntime : IDisposable
             if (!NativeLibrary.TryLoad(name, out var handle)) continue;
             var version = LibraryVersion(handle);
             if (version.Contains("Open MPI", StringComparison.OrdinalIgnoreCase))
-                throw new MpiSetupException($"{name} is Open MPI ({version.Split('\n')[0].Trim()}), which MPI.NET cannot use; install MPICH (package 'mpich') and launch with mpiexec.mpich");
+                throw new MpiSetupException($"{name} is Open MPI ({version.Split('\n')[0].Trim()}), which MPI.NET " +
+                    $"cannot use; install MPICH (package 'mpich') and launch with mpiexec.mpich");
             _library = handle;
             NativeLibrary.SetDllImportResolver(typeof(MPI.Environment).Assembly,
                 (lib, _, _) => lib.StartsWith("msmpi", StringComparison.OrdinalIgnoreCase) ? _library : IntPtr.Zero);
             return;
         }
-        throw new MpiSetupException($"no MPICH-ABI MPI library found (tried {string.Join(", ", LinuxLibraries)}); install MPICH: 'apt-get install mpich'");
+        throw new MpiSetupException($"no MPICH-ABI MPI library found (tried {string.Join(", ", LinuxLibraries)}); " +
+            $"install MPICH: 'apt-get install mpich'");
     }
 
-    /// <summary>Calls MPI_Get_library_version (allowed before MPI_Init), or returns "" if the library lacks it.</summary>
+    /// <summary>Calls MPI_Get_library_version (allowed before MPI_Init), or returns "" if the library lacks
+    /// it.</summary>
     private static unsafe string LibraryVersion(IntPtr library)
     {
         if (!NativeLibrary.TryGetExport(library, "MPI_Get_library_version", out var export)) return "";
         var buffer = stackalloc byte[8192];
         int length = 0;
         var getVersion = (delegate* unmanaged<byte*, int*, int>)export;
-        return getVersion(buffer, &length) == 0 ? System.Text.Encoding.ASCII.GetString(buffer, Math.Clamp(length, 0, 8192)) : "";
+        return getVersion(buffer, &length) == 0 ? System.Text.Encoding.ASCII.GetString(buffer, Math.Clamp(length, 0,
+            8192)) : "";
     }
 
     /// <summary>Finalizes MPI; call only when every rank reaches it (a failed rank aborts instead).</summary>

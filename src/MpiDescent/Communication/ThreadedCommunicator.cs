@@ -71,12 +71,14 @@ public sealed class ThreadedCommunicator : ICommunicator
     /// <inheritdoc />
     public void Allgather<T>(ReadOnlySpan<T> local, ReadOnlySpan<int> counts, Span<T> result) where T : unmanaged
     {
-        if (local.Length != counts[Rank]) throw new ArgumentException($"rank {Rank} sends {local.Length}, not {counts[Rank]}");
+        if (local.Length != counts[Rank]) throw new ArgumentException($"rank {Rank} sends {local.Length}, not " +
+            $"{counts[Rank]}");
         var all = Exchange(local, -1);
         int offset = 0;
         for (int r = 0; r < Size; r++)
         {
-            if (all[r].Length != counts[r]) throw new InvalidOperationException($"rank {r} sent {all[r].Length} values");
+            if (all[r].Length != counts[r]) throw new InvalidOperationException($"rank {r} sent {all[r].Length} " +
+                $"values");
             all[r].CopyTo(result[offset..]);
             offset += counts[r];
         }

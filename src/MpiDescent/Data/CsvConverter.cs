@@ -9,7 +9,8 @@ namespace MpiDescent.Data;
 /// whitespace separated; quoted fields, BOM, CRLF and blank lines accepted) into a data file in constant memory.
 /// Every malformed line is an <see cref="InputFileException"/> naming the line and column.
 /// </summary>
-public sealed class CsvConverter(string inputPath, string? label, string? separator, bool hasHeader, string? weight = null,
+public sealed class CsvConverter(string inputPath, string? label, string? separator, bool hasHeader,
+    string? weight = null,
     ElementType elementType = ElementType.Float64)
 {
     /// <summary>The label column's name once <see cref="Convert"/> has run.</summary>
@@ -22,25 +23,34 @@ public sealed class CsvConverter(string inputPath, string? label, string? separa
         using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, 1 << 16);
         long lineNumber = 0;
         string? first = NextLine(reader, ref lineNumber);
-        if (first is null) throw new InputFileException(inputPath, "no data: the file is empty or has only blank lines");
+        if (first is null) throw new InputFileException(inputPath,
+            "no data: the file is empty or has only blank lines");
         char? sep = ParseSeparator(separator) ?? Detect(first);
         var firstFields = Split(first, sep, lineNumber);
-        string[] columns = hasHeader ? firstFields.Select(f => f.Trim()).ToArray() : firstFields.Select((_, i) => $"c{i}").ToArray();
-        if (columns.Length < 2) throw new InputFileException(inputPath, $"line {lineNumber}: only {columns.Length} column; need at least one feature and a label (separator '{Show(sep)}')");
+        string[] columns = hasHeader ? firstFields.Select(f => f.Trim()).ToArray() : firstFields.Select((_, i) =>
+            $"c{i}").ToArray();
+        if (columns.Length < 2) throw new InputFileException(inputPath,
+            $"line {lineNumber}: only {columns.Length} column; need at least one feature and a label (separator " +
+            $"'{Show(sep)}')");
         int labelIndex = LabelIndex(columns);
         LabelName = columns[labelIndex];
         int weightIndex = weight is null ? -1 : ColumnIndex(columns, weight, "weight");
-        if (weightIndex == labelIndex) throw new InputFileException(inputPath, $"the weight column '{weight}' is also the label column");
+        if (weightIndex == labelIndex) throw new InputFileException(inputPath,
+            $"the weight column '{weight}' is also the label column");
         var names = columns.Where((_, i) => i != labelIndex && i != weightIndex).ToArray();
-        if (names.Length == 0) throw new InputFileException(inputPath, "no feature columns left besides the label and the weight");
+        if (names.Length == 0) throw new InputFileException(inputPath,
+            "no feature columns left besides the label and the weight");
         var features = new double[names.Length];
-        using var writer = new DataFileWriter(outputPath, names.Length, names, weights: weightIndex >= 0, elementType: elementType);
+        using var writer = new DataFileWriter(outputPath, names.Length, names, weights: weightIndex >= 0,
+            elementType: elementType);
         string? line = hasHeader ? NextLine(reader, ref lineNumber) : first;
         for (; line is not null; line = NextLine(reader, ref lineNumber))
         {
             var fields = Split(line, sep, lineNumber);
             if (fields.Length != columns.Length)
-                throw new InputFileException(inputPath, $"line {lineNumber}: {fields.Length} fields, but the {(hasHeader ? "header" : "first line")} has {columns.Length}");
+                throw new InputFileException(inputPath,
+                    $"line {lineNumber}: {fields.Length} fields, but the {(hasHeader ? "header" : "first line")} " +
+                    $"has {columns.Length}");
             double labelValue = 0, weightValue = 1;
             for (int c = 0, j = 0; c < fields.Length; c++)
             {
@@ -48,7 +58,8 @@ public sealed class CsvConverter(string inputPath, string? label, string? separa
                 if (c == labelIndex) labelValue = v;
                 else if (c == weightIndex)
                 {
-                    if (v < 0) throw new InputFileException(inputPath, $"line {lineNumber}, column '{columns[c]}': weight {v} is negative");
+                    if (v < 0) throw new InputFileException(inputPath,
+                        $"line {lineNumber}, column '{columns[c]}': weight {v} is negative");
                     weightValue = v;
                 }
                 else features[j++] = v;
@@ -59,7 +70,8 @@ public sealed class CsvConverter(string inputPath, string? label, string? separa
         return writer.Complete();
     }
 
-    private int LabelIndex(string[] columns) => label is null ? columns.Length - 1 : ColumnIndex(columns, label, "label");
+    private int LabelIndex(string[] columns) => label is null ? columns.Length - 1 : ColumnIndex(columns, label,
+        "label");
 
     private int ColumnIndex(string[] columns, string label, string role)
     {
@@ -70,17 +82,22 @@ public sealed class CsvConverter(string inputPath, string? label, string? separa
             if (index < 0) index += columns.Length;
             if (index >= 0 && index < columns.Length) return index;
         }
-        throw new InputFileException(inputPath, $"{role} column '{label}' not found; columns are: {string.Join(", ", columns)}");
+        throw new InputFileException(inputPath,
+            $"{role} column '{label}' not found; columns are: {string.Join(", ", columns)}");
     }
 
     private double ParseCell(string cell, long line, string column)
     {
         var text = cell.Trim();
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v))
-            throw new InputFileException(inputPath, $"line {line}, column '{column}': '{Truncate(text)}' is not a number");
-        if (!double.IsFinite(v)) throw new InputFileException(inputPath, $"line {line}, column '{column}': {text} is not finite");
+            throw new InputFileException(inputPath,
+                $"line {line}, column '{column}': '{Truncate(text)}' is not a number");
+        if (!double.IsFinite(v)) throw new InputFileException(inputPath,
+            $"line {line}, column '{column}': {text} is not finite");
         if (!DataFileWriter.Fits(v, elementType))
-            throw new InputFileException(inputPath, $"line {line}, column '{column}': {text} is beyond float32's range (±3.4e38); convert with --dtype float64");
+            throw new InputFileException(inputPath,
+                $"line {line}, column '{column}': {text} is beyond float32's range (±3.4e38); convert with --dtype " +
+                $"float64");
         return v;
     }
 

@@ -70,7 +70,8 @@ public sealed record DataFileHeader(long Rows, int Features, ElementType Element
 
     /// <summary>Reads and validates the header of <paramref name="path"/>, including that the file has exactly the
     /// size the header implies.</summary>
-    /// <exception cref="InputFileException">Missing, unreadable or malformed file; the message says what is wrong.</exception>
+    /// <exception cref="InputFileException">Missing, unreadable or malformed file; the message says what is
+    /// wrong.</exception>
     public static DataFileHeader Read(string path)
     {
         using var stream = InputFile.OpenRead(path);
@@ -78,22 +79,26 @@ public sealed record DataFileHeader(long Rows, int Features, ElementType Element
     }
 
     /// <summary>Reads and validates the header from an open <paramref name="stream"/> of <paramref name="path"/>;
-    /// <paramref name="bytes"/> receives the header and names as stored (what ranks compare to agree on the file).</summary>
+    /// <paramref name="bytes"/> receives the header and names as stored (what ranks compare to agree on the
+    /// file).</summary>
     /// <exception cref="InputFileException">Malformed file; the message says what is wrong.</exception>
     public static DataFileHeader Read(FileStream stream, string path, out byte[] bytes)
     {
         stream.Position = 0;
         long length = stream.Length;
         if (length == 0) throw new InputFileException(path, "the file is empty");
-        if (length < FixedBytes) throw new InputFileException(path, $"only {length} bytes, shorter than the {FixedBytes}-byte header: not a MpiDescent data file or truncated");
+        if (length < FixedBytes) throw new InputFileException(path,
+            $"only {length} bytes, shorter than the {FixedBytes}-byte header: not a MpiDescent data file or truncated");
         var fixedPart = new byte[FixedBytes];
         stream.ReadExactly(fixedPart);
         var span = fixedPart.AsSpan();
         if (!span[..8].SequenceEqual(Magic))
-            throw new InputFileException(path, "not a MpiDescent data file (wrong magic); convert CSV or LIBSVM input with 'MpiDescent convert'");
+            throw new InputFileException(path,
+                "not a MpiDescent data file (wrong magic); convert CSV or LIBSVM input with 'MpiDescent convert'");
         int version = BinaryPrimitives.ReadInt32LittleEndian(span[8..]);
         if (version != CurrentVersion)
-            throw new InputFileException(path, $"format version {version} is not supported (this program reads version {CurrentVersion})");
+            throw new InputFileException(path,
+                $"format version {version} is not supported (this program reads version {CurrentVersion})");
         long rows = BinaryPrimitives.ReadInt64LittleEndian(span[16..]);
         int features = BinaryPrimitives.ReadInt32LittleEndian(span[24..]);
         byte elementType = span[28], layout = span[29];
@@ -103,7 +108,8 @@ public sealed record DataFileHeader(long Rows, int Features, ElementType Element
         ulong content = BinaryPrimitives.ReadUInt64LittleEndian(span[40..]);
         ulong headerChecksum = BinaryPrimitives.ReadUInt64LittleEndian(span[48..]);
         if (namesLength < 0 || namesLength > length - FixedBytes)
-            throw new InputFileException(path, $"header is corrupt: feature-name section of {namesLength} bytes does not fit in the file");
+            throw new InputFileException(path,
+                $"header is corrupt: feature-name section of {namesLength} bytes does not fit in the file");
         var all = new byte[FixedBytes + namesLength];
         fixedPart.CopyTo(all, 0);
         stream.ReadExactly(all, FixedBytes, namesLength);
@@ -112,25 +118,34 @@ public sealed record DataFileHeader(long Rows, int Features, ElementType Element
         if (XxHash3.HashToUInt64(all) != headerChecksum)
             throw new InputFileException(path, "header checksum mismatch: the header is corrupt");
         if (elementType is not ((byte)ElementType.Float64 or (byte)ElementType.Float32))
-            throw new InputFileException(path, $"element type {elementType} is not supported (1 = float64, 2 = float32)");
+            throw new InputFileException(path,
+                $"element type {elementType} is not supported (1 = float64, 2 = float32)");
         int elementBytes = ((ElementType)elementType).Bytes();
         if (layout != 0) throw new InputFileException(path, $"layout {layout} is not supported (0 = dense rows)");
-        if ((flags & ~WeightsFlag) != 0) throw new InputFileException(path, $"unknown flags 0x{flags:x4} (this program knows 0x0001, example weights)");
+        if ((flags & ~WeightsFlag) != 0) throw new InputFileException(path,
+            $"unknown flags 0x{flags:x4} (this program knows 0x0001, example weights)");
         bool hasWeights = (flags & WeightsFlag) != 0;
         if (rows < 0) throw new InputFileException(path, $"header is corrupt: negative row count {rows}");
         if (features < 1) throw new InputFileException(path, $"the file has {features} features; at least 1 is needed");
         if (blockRows < 1) throw new InputFileException(path, $"header is corrupt: checksum block of {blockRows} rows");
-        // Bound the counts by the file's length before any multiplication, so a corrupt header cannot overflow the sizes.
+        // Bound the counts by the file's length before any multiplication, so a corrupt header cannot overflow the
+        // sizes.
         long available = length - FixedBytes - namesLength;
         if (features > MaxFeatures || rows > available / ((features + 1L + (hasWeights ? 1 : 0)) * elementBytes))
-            throw new InputFileException(path, $"the header describes {rows} rows × {features} features, more than the file's {length} bytes can hold: truncated or corrupt");
+            throw new InputFileException(path,
+                $"the header describes {rows} rows × {features} features, more than the file's {length} bytes can " +
+                $"hold: truncated or corrupt");
         string[] names = namesLength == 0 ? [] : Encoding.UTF8.GetString(all, FixedBytes, namesLength).Split('\n');
         if (names.Length != 0 && names.Length != features)
             throw new InputFileException(path, $"header has {names.Length} feature names for {features} features");
-        var header = new DataFileHeader(rows, features, (ElementType)elementType, blockRows, names, content, hasWeights);
+        var header = new DataFileHeader(rows, features, (ElementType)elementType, blockRows, names, content,
+            hasWeights);
         if (header.FileBytes != length)
-            throw new InputFileException(path, $"the header describes {rows} rows × {features} features ({header.FileBytes} bytes) but the file has {length} bytes: "
-                + (length < header.FileBytes ? "truncated (an interrupted copy or conversion?)" : "extra bytes at the end"));
+            throw new InputFileException(path,
+                $"the header describes {rows} rows × {features} features ({header.FileBytes} bytes) but the file " +
+                $"has {length} bytes: "
+                + (length < header.FileBytes ? "truncated (an interrupted copy or conversion?)"
+                    : "extra bytes at the end"));
         return header;
     }
 }

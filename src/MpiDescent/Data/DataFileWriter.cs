@@ -24,10 +24,11 @@ public sealed class DataFileWriter : IDisposable
     private readonly bool _weights;
     private readonly ElementType _elementType;
 
-    /// <summary>Starts a file with <paramref name="features"/> features per row, optional names, and optionally a weight
-    /// per row (<paramref name="weights"/>), storing values as <paramref name="elementType"/>.</summary>
+    /// <summary>Starts a file with <paramref name="features"/> features per row, optional names, and optionally a
+    /// weight per row (<paramref name="weights"/>), storing values as <paramref name="elementType"/>.</summary>
     public DataFileWriter(string path, int features, IReadOnlyList<string>? featureNames = null,
-        int checksumBlockRows = DataFileHeader.DefaultChecksumBlockRows, bool weights = false, ElementType elementType = ElementType.Float64)
+        int checksumBlockRows = DataFileHeader.DefaultChecksumBlockRows, bool weights = false,
+            ElementType elementType = ElementType.Float64)
     {
         _weights = weights;
         _elementType = elementType;
@@ -49,10 +50,12 @@ public sealed class DataFileWriter : IDisposable
 
     /// <summary>Appends one row: its features, label and (files with weights) weight. A float32 file stores each value
     /// rounded to the nearest float32.</summary>
-    /// <exception cref="OverflowException">A finite value is beyond float32's range (±3.4e38) in a float32 file.</exception>
+    /// <exception cref="OverflowException">A finite value is beyond float32's range (±3.4e38) in a float32
+    /// file.</exception>
     public void WriteRow(ReadOnlySpan<double> features, double label, double weight = 1)
     {
-        if (features.Length != _features) throw new ArgumentException($"row has {features.Length} features, the file {_features}");
+        if (features.Length != _features) throw new ArgumentException($"row has {features.Length} features, the " +
+            $"file {_features}");
         for (int j = 0; j < _features; j++) Put(j, features[j]);
         Put(_features, label);
         if (_weights) Put(_features + 1, weight);
@@ -68,7 +71,8 @@ public sealed class DataFileWriter : IDisposable
     {
         if (_rows % _blockRows != 0) _blockChecksums.Add(_blockHash.GetCurrentHashAsUInt64());
         var table = new byte[_blockChecksums.Count * 8];
-        for (int i = 0; i < _blockChecksums.Count; i++) BinaryPrimitives.WriteUInt64LittleEndian(table.AsSpan(i * 8), _blockChecksums[i]);
+        for (int i = 0; i < _blockChecksums.Count; i++) BinaryPrimitives.WriteUInt64LittleEndian(table.AsSpan(i * 8),
+            _blockChecksums[i]);
         _output.Write(table);
         var header = Header(_rows, XxHash3.HashToUInt64(table));
         _output.Flush();
@@ -85,12 +89,13 @@ public sealed class DataFileWriter : IDisposable
             BinaryPrimitives.WriteDoubleLittleEndian(_record.AsSpan(index * 8), value);
             return;
         }
-        if (!Fits(value, ElementType.Float32)) throw new OverflowException($"{value} is beyond float32's range (±3.4e38)");
+        if (!Fits(value, ElementType.Float32)) throw new OverflowException($"{value} is beyond float32's range " +
+            $"(±3.4e38)");
         BinaryPrimitives.WriteSingleLittleEndian(_record.AsSpan(index * 4), (float)value);
     }
 
-    /// <summary>Whether <paramref name="value"/> can be stored as <paramref name="elementType"/>: a finite value must stay
-    /// finite after rounding (non-finite values are the readers' concern).</summary>
+    /// <summary>Whether <paramref name="value"/> can be stored as <paramref name="elementType"/>: a finite value must
+    /// stay finite after rounding (non-finite values are the readers' concern).</summary>
     public static bool Fits(double value, ElementType elementType) =>
         elementType == ElementType.Float64 || !double.IsFinite(value) || float.IsFinite((float)value);
 

@@ -5,10 +5,11 @@ namespace MpiDescent.Data;
 /// <summary>
 /// One rank's contiguous slice of a data file in memory: the features in their storage layout
 /// (<see cref="FeatureMatrix"/>), the labels, and the example weights when the file has them. Built by
-/// <see cref="ShardLoader"/> (from a file) or <see cref="FromArrays(DataFileHeader, long, double[], double[])"/> (tests,
-/// benchmarks); changed in place only by the training set-up (labels mapped to −1/+1, features standardized).
+/// <see cref="ShardLoader"/> (from a file) or <see cref="FromArrays(DataFileHeader, long, double[], double[])"/>
+/// (tests, benchmarks); changed in place only by the training set-up (labels mapped to −1/+1, features standardized).
 /// </summary>
-public sealed class DataShard(string path, DataFileHeader header, long rowStart, FeatureMatrix features, double[] labels,
+public sealed class DataShard(string path, DataFileHeader header, long rowStart, FeatureMatrix features,
+    double[] labels,
     double[]? rowWeights = null)
 {
     /// <summary>The data file.</summary>

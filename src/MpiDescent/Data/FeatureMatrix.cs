@@ -25,7 +25,8 @@ public abstract class FeatureMatrix
 
     /// <summary>Calls <paramref name="visitor"/> with rows [<paramref name="first"/>, <paramref name="first"/> +
     /// <paramref name="count"/>) as this layout's row block.</summary>
-    public abstract void Accept<TVisitor>(ref TVisitor visitor, int first, int count) where TVisitor : struct, IRowBlockVisitor;
+    public abstract void Accept<TVisitor>(ref TVisitor visitor, int first,
+        int count) where TVisitor : struct, IRowBlockVisitor;
 
     /// <summary>Row <paramref name="row"/> as d doubles.</summary>
     public abstract void CopyRow(int row, Span<double> destination);
@@ -45,7 +46,8 @@ public sealed class DenseFeatureMatrix<T> : FeatureMatrix where T : unmanaged, I
 {
     private readonly AlignedBuffer<T> _values;
 
-    /// <summary>Takes <paramref name="values"/>: <paramref name="rows"/> rows of <paramref name="features"/> values.</summary>
+    /// <summary>Takes <paramref name="values"/>: <paramref name="rows"/> rows of <paramref name="features"/>
+    /// values.</summary>
     public DenseFeatureMatrix(AlignedBuffer<T> values, int rows, int features)
     {
         if (values.Length != (long)rows * features)

@@ -51,10 +51,13 @@ public sealed class LibSvmConverter(string inputPath, int? features, ElementType
             foreach (var token in tokens.Skip(1))
             {
                 int colon = token.IndexOf(':');
-                if (colon <= 0 || !int.TryParse(token.AsSpan(0, colon), NumberStyles.None, CultureInfo.InvariantCulture, out int index))
+                if (colon <= 0 || !int.TryParse(token.AsSpan(0, colon), NumberStyles.None,
+                    CultureInfo.InvariantCulture, out int index))
                     throw new InputFileException(inputPath, $"line {lineNumber}: '{token}' is not index:value");
-                if (index == 0) throw new InputFileException(inputPath, $"line {lineNumber}: feature index 0; LIBSVM indices start at 1");
-                if (index <= previous) throw new InputFileException(inputPath, $"line {lineNumber}: index {index} after {previous}; indices must increase");
+                if (index == 0) throw new InputFileException(inputPath,
+                    $"line {lineNumber}: feature index 0; LIBSVM indices start at 1");
+                if (index <= previous) throw new InputFileException(inputPath,
+                    $"line {lineNumber}: index {index} after {previous}; indices must increase");
                 previous = index;
                 entries.Add((index, Number(token[(colon + 1)..], lineNumber, $"feature {index}")));
             }
@@ -68,10 +71,12 @@ public sealed class LibSvmConverter(string inputPath, int? features, ElementType
 
     private double Number(string text, long line, string what)
     {
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v))
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v)
+            || !double.IsFinite(v))
             throw new InputFileException(inputPath, $"line {line}: {what} '{text}' is not a finite number");
         if (!DataFileWriter.Fits(v, elementType))
-            throw new InputFileException(inputPath, $"line {line}: {what} '{text}' is beyond float32's range (±3.4e38); convert with --dtype float64");
+            throw new InputFileException(inputPath,
+                $"line {line}: {what} '{text}' is beyond float32's range (±3.4e38); convert with --dtype float64");
         return v;
     }
 }

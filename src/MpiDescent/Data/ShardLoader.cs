@@ -14,8 +14,10 @@ namespace MpiDescent.Data;
 /// </summary>
 public static class ShardLoader
 {
-    /// <summary>Reads rows [<paramref name="rowStart"/>, <paramref name="rowEnd"/>) of <paramref name="path"/>.</summary>
-    /// <exception cref="InputFileException">Checksum mismatch, non-finite value, or an I/O error; names the rank.</exception>
+    /// <summary>Reads rows [<paramref name="rowStart"/>, <paramref name="rowEnd"/>) of <paramref
+    /// name="path"/>.</summary>
+    /// <exception cref="InputFileException">Checksum mismatch, non-finite value, or an I/O error; names the
+    /// rank.</exception>
     public static DataShard Load(string path, DataFileHeader header, long rowStart, long rowEnd, int rank)
     {
         using var file = DataFile.Open(path);
@@ -26,14 +28,16 @@ public static class ShardLoader
 
     /// <summary>Reads rows [<paramref name="rowStart"/>, <paramref name="rowEnd"/>) of the open
     /// <paramref name="file"/>.</summary>
-    /// <exception cref="InputFileException">Checksum mismatch, non-finite value, or an I/O error; names the rank.</exception>
+    /// <exception cref="InputFileException">Checksum mismatch, non-finite value, or an I/O error; names the
+    /// rank.</exception>
     public static DataShard Load(DataFile file, long rowStart, long rowEnd, int rank)
     {
         var header = file.Header;
         long count = rowEnd - rowStart;
         int d = header.Features;
         if (count * d > Array.MaxLength)
-            throw new InputFileException(file.Path, $"rank {rank}: its slice of {count} rows × {d} features exceeds one "
+            throw new InputFileException(file.Path,
+                $"rank {rank}: its slice of {count} rows × {d} features exceeds one "
                 + "array; run with more ranks");
         var labels = new double[count];
         var weights = header.HasWeights ? new double[count] : null;
@@ -80,7 +84,8 @@ public static class ShardLoader
                     + $"(rows {blockStart}..{blockStart + rowsInBlock - 1}): the file is corrupt");
             long from = Math.Max(rowStart, blockStart), to = Math.Min(rowEnd, blockStart + rowsInBlock);
             var records = bytes.Slice((int)(from - blockStart) * record, (int)(to - from) * record);
-            // The file is little-endian; on a little-endian machine (all that .NET targets today) reinterpret the records.
+            // The file is little-endian; on a little-endian machine (all that .NET targets today) reinterpret the
+            // records.
             var valuesOfBlock = parsed is null ? MemoryMarshal.Cast<byte, T>(records) : default;
             bool allFinite = parsed is null && AllFinite(valuesOfBlock);
             for (long row = from; row < to; row++)
@@ -90,7 +95,8 @@ public static class ShardLoader
                 else
                 {
                     var source = records.Slice((int)(row - from) * record, record);
-                    for (int j = 0; j < values; j++) parsed[j] = ReadLittleEndian<T>(source[(j * header.ElementBytes)..]);
+                    for (int j = 0; j < values; j++)
+                        parsed[j] = ReadLittleEndian<T>(source[(j * header.ElementBytes)..]);
                     rec = parsed;
                 }
                 if (!allFinite) CheckFinite(path, header, rank, row, rec);
@@ -108,7 +114,8 @@ public static class ShardLoader
         }
     }
 
-    private static T ReadLittleEndian<T>(ReadOnlySpan<byte> bytes) where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+    private static T ReadLittleEndian<T>(ReadOnlySpan<byte> bytes) where T : unmanaged,
+        IBinaryFloatingPointIeee754<T> =>
         typeof(T) == typeof(float)
             ? T.CreateTruncating(BinaryPrimitives.ReadSingleLittleEndian(bytes))
             : T.CreateTruncating(BinaryPrimitives.ReadDoubleLittleEndian(bytes));

@@ -1,13 +1,14 @@
 namespace MpiDescent.Data;
 
-/// <summary>Synthetic data with a known truth, written row by row (any size, constant memory): x, w, b, e standard normal
-/// from a seeded generator; regression labels y = x·w + b + noise·e, or with <c>logistic</c> binary labels
-/// y ∈ {0, 1} with P(y = 1) = σ((x·w + b)/scale), scale = √d, so that the classes overlap. A float32 file stores x and y
+/// <summary>Synthetic data with a known truth, written row by row (any size, constant memory): x, w, b, e standard
+/// normal from a seeded generator; regression labels y = x·w + b + noise·e, or with <c>logistic</c> binary labels y ∈
+/// {0, 1} with P(y = 1) = σ((x·w + b)/scale), scale = √d, so that the classes overlap. A float32 file stores x and y
 /// rounded to float32 (y computed from the unrounded x).</summary>
 public static class SyntheticData
 {
     /// <summary>Writes the data file and returns the true weights and intercept.</summary>
-    public static (double[] Weights, double Intercept, DataFileHeader Header) Write(string path, long rows, int features, double noise, int seed,
+    public static (double[] Weights, double Intercept, DataFileHeader Header) Write(string path, long rows,
+        int features, double noise, int seed,
         bool logistic = false, ElementType elementType = ElementType.Float64)
     {
         double scale = Math.Sqrt(features);
@@ -15,13 +16,15 @@ public static class SyntheticData
         var weights = Enumerable.Range(0, features).Select(_ => Normal(random)).ToArray();
         double intercept = Normal(random);
         var x = new double[features];
-        using var writer = new DataFileWriter(path, features, Enumerable.Range(0, features).Select(j => $"x{j}").ToArray(),
+        using var writer = new DataFileWriter(path, features, Enumerable.Range(0, features).Select(j =>
+            $"x{j}").ToArray(),
             elementType: elementType);
         for (long i = 0; i < rows; i++)
         {
             for (int j = 0; j < features; j++) x[j] = Normal(random);
             double z = Numerics.DenseKernels.Dot(x, weights) + intercept;
-            writer.WriteRow(x, logistic ? (random.NextDouble() < 1 / (1 + Math.Exp(-z / scale)) ? 1 : 0) : z + noise * Normal(random));
+            writer.WriteRow(x, logistic ? (random.NextDouble() < 1 / (1 + Math.Exp(-z / scale)) ? 1 : 0) : z
+                + noise * Normal(random));
         }
         return (weights, intercept, writer.Complete());
     }

@@ -33,7 +33,8 @@ public readonly record struct FileStatus(FileKind Kind, ulong Device, ulong Inod
     /// <summary>Whether both statuses name the same existing file (same device and inode; never true without an
     /// identity).</summary>
     public bool SameFileAs(FileStatus other) =>
-        Kind != FileKind.Missing && other.Kind != FileKind.Missing && Inode != 0 && Device == other.Device && Inode == other.Inode;
+        Kind != FileKind.Missing && other.Kind != FileKind.Missing && Inode != 0 && Device == other.Device
+            && Inode == other.Inode;
 
     /// <summary>The status of <paramref name="path"/> (symbolic links followed).</summary>
     public static FileStatus Of(string path)
@@ -66,7 +67,8 @@ public readonly record struct FileStatus(FileKind Kind, ulong Device, ulong Inod
             const int NoEntry = 2, NotDirectory = 20;
             if (errno is NoEntry or NotDirectory) return new(FileKind.Missing, 0, 0);
             // Permission problems and the like: let the later open report them in its own words.
-            return new(File.Exists(path) ? FileKind.Regular : Directory.Exists(path) ? FileKind.Directory : FileKind.Missing, 0, 0);
+            return new(File.Exists(path) ? FileKind.Regular : Directory.Exists(path) ? FileKind.Directory
+                : FileKind.Missing, 0, 0);
         }
         int mode = *(ushort*)(buffer + 28) & 0xF000;
         ulong inode = *(ulong*)(buffer + 32);

@@ -5,8 +5,8 @@ namespace MpiDescent.IO;
 /// <summary>Opens input files with one clear error per way that opening can fail, and reads them by position.</summary>
 public static class InputFile
 {
-    /// <summary>Opens <paramref name="path"/> for reading. Only regular files are opened: a named pipe would block every
-    /// rank in <c>open()</c>, and a device has no size to check.</summary>
+    /// <summary>Opens <paramref name="path"/> for reading. Only regular files are opened: a named pipe would block
+    /// every rank in <c>open()</c>, and a device has no size to check.</summary>
     /// <exception cref="InputFileException">The file is missing, not a regular file, or unreadable.</exception>
     public static FileStream OpenRead(string path)
     {

@@ -48,8 +48,8 @@ public static class OutputPaths
         }
     }
 
-    /// <summary>The path a write to <paramref name="path"/> reaches: a symbolic link's final target (which may not exist
-    /// yet), else the full path.</summary>
+    /// <summary>The path a write to <paramref name="path"/> reaches: a symbolic link's final target (which may not
+    /// exist yet), else the full path.</summary>
     public static string FinalTarget(string path)
     {
         var full = Path.GetFullPath(path);
@@ -101,5 +101,6 @@ public static class OutputPaths
     }
 
     private static bool SamePath(string a, string b) =>
-        string.Equals(a, b, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+        string.Equals(a, b, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase
+            : StringComparison.Ordinal);
 }

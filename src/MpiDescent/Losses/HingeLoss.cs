@@ -17,7 +17,8 @@ public readonly struct HingeLoss : IScalarLoss
     }
 
     /// <inheritdoc />
-    public void EvaluateMany(ReadOnlySpan<double> z, ReadOnlySpan<double> y, Span<double> values, Span<double> derivatives)
+    public void EvaluateMany(ReadOnlySpan<double> z, ReadOnlySpan<double> y, Span<double> values,
+        Span<double> derivatives)
     {
         for (int i = 0; i < y.Length; i++) (values[i], derivatives[i]) = Evaluate(z[i], y[i]);
     }

@@ -21,10 +21,11 @@ public readonly struct LogisticLoss : IScalarLoss
     }
 
     /// <inheritdoc />
-    /// <remarks>Vectorized: e^(−|m|) and log(1 + e^(−|m|)) by <see cref="VectorFunctions"/>, about 1 ulp from the scalar
-    /// path (a scalar Math.Exp and Math.Log per row made the pass compute-bound); the tail rows use
-    /// <see cref="Evaluate"/>.</remarks>
-    public void EvaluateMany(ReadOnlySpan<double> z, ReadOnlySpan<double> y, Span<double> values, Span<double> derivatives)
+    /// <remarks>Vectorized: e^(−|m|) and log(1 + e^(−|m|)) by <see cref="VectorFunctions"/>, about 1 ulp from the
+    /// scalar path (a scalar Math.Exp and Math.Log per row made the pass compute-bound); the tail rows use <see
+    /// cref="Evaluate"/>.</remarks>
+    public void EvaluateMany(ReadOnlySpan<double> z, ReadOnlySpan<double> y, Span<double> values,
+        Span<double> derivatives)
     {
         int w = Vector<double>.Count, i = 0;
         for (; i <= y.Length - w; i += w)
@@ -34,7 +35,8 @@ public readonly struct LogisticLoss : IScalarLoss
             var e = VectorFunctions.ExpNonPositive(-Vector.Abs(m));
             (Vector.Max(-m, Vector<double>.Zero) + VectorFunctions.Log1pUnit(e)).CopyTo(values.Slice(i, w));
             var denominator = Vector<double>.One + e;
-            var sigmaMinus = Vector.ConditionalSelect(Vector.GreaterThanOrEqual(m, Vector<double>.Zero), e / denominator,
+            var sigmaMinus = Vector.ConditionalSelect(Vector.GreaterThanOrEqual(m, Vector<double>.Zero),
+                e / denominator,
                 Vector<double>.One / denominator);
             (-yv * sigmaMinus).CopyTo(derivatives.Slice(i, w));
         }

@@ -22,7 +22,8 @@ public static class LossKinds
     public static readonly LossKind[] All = Enum.GetValues<LossKind>();
 
     /// <summary>Whether the loss classifies labels −1/+1 (given as 0/1 or −1/+1 in the data).</summary>
-    public static bool IsBinary(this LossKind kind) => kind is LossKind.Logistic or LossKind.Hinge or LossKind.SquaredHinge;
+    public static bool IsBinary(this LossKind kind) =>
+        kind is LossKind.Logistic or LossKind.Hinge or LossKind.SquaredHinge;
 
     /// <summary>Whether the loss classifies labels 0, …, K−1 with K margins per row.</summary>
     public static bool IsMultiClass(this LossKind kind) => kind == LossKind.Softmax;

@@ -31,7 +31,8 @@ public readonly struct SoftmaxLoss : ILoss
     public int Outputs => Classes;
 
     /// <inheritdoc />
-    public void EvaluateMany(ReadOnlySpan<double> z, ReadOnlySpan<double> y, Span<double> values, Span<double> derivatives)
+    public void EvaluateMany(ReadOnlySpan<double> z, ReadOnlySpan<double> y, Span<double> values,
+        Span<double> derivatives)
     {
         int n = y.Length, lanes = Vector<double>.Count;
         var margins = _margins;

@@ -10,8 +10,8 @@ public static class VectorFunctions
 {
     private const double Log2E = 1.4426950408889634, Ln2Hi = 0.6931471803691238, Ln2Lo = 1.9082149292705877e-10;
 
-    /// <summary>eˣ for x ≤ 0: x = k·ln 2 + r with |r| ≤ ln2/2 (Cody-Waite), eʳ by its Taylor polynomial to r¹³/13!, times 2ᵏ.
-    /// Below −708 the result is 0 (where eˣ is subnormal or zero).</summary>
+    /// <summary>eˣ for x ≤ 0: x = k·ln 2 + r with |r| ≤ ln2/2 (Cody-Waite), eʳ by its Taylor polynomial to r¹³/13!,
+    /// times 2ᵏ. Below −708 the result is 0 (where eˣ is subnormal or zero).</summary>
     public static Vector<double> ExpNonPositive(Vector<double> x)
     {
         var tiny = Vector.LessThan(x, new Vector<double>(-708.0));

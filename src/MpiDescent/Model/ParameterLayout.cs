@@ -4,10 +4,9 @@ namespace MpiDescent.Model;
 /// The one place that says where each parameter of a linear model lives in the parameter vector θ (as scikit-learn's
 /// <c>_linear_loss.py</c> documents its coefficient layout once):
 /// θ = (w_0, w_1, …, w_(K−1), b_0, …, b_(K−1)): K weight vectors of d features each (K = 1 but for softmax, where K is
-/// the class count), then the K intercepts when they are fitted. Only the weights are penalized. Solvers see θ as a flat
-/// vector; the objective, the penalties, the scaling back to raw features, the model writer and scoring read it through
-/// this type.
-/// </summary>
+/// the class count), then the K intercepts when they are fitted. Only the weights are penalized. Solvers see θ as a
+/// flat vector; the objective, the penalties, the scaling back to raw features, the model writer and scoring read it
+/// through this type. </summary>
 /// <param name="Features">d, features per row.</param>
 /// <param name="Outputs">K, weight vectors (margins per row).</param>
 /// <param name="FitIntercept">Whether θ ends with K intercepts.</param>
@@ -55,7 +54,8 @@ public sealed record ParameterLayout(int Features, int Outputs = 1, bool FitInte
     /// and <see cref="Intercepts(ReadOnlySpan{double})"/>).</summary>
     public double[] Compose(IReadOnlyList<double[]> weights, ReadOnlySpan<double> intercepts)
     {
-        if (weights.Count != Outputs) throw new ArgumentException($"{weights.Count} weight vectors for {Outputs} outputs");
+        if (weights.Count != Outputs) throw new ArgumentException($"{weights.Count} weight vectors for {Outputs} " +
+            $"outputs");
         var theta = new double[Dimension];
         for (int k = 0; k < Outputs; k++) weights[k].CopyTo(WeightsOf(theta.AsSpan(), k));
         if (FitIntercept) intercepts[..Outputs].CopyTo(Intercepts(theta.AsSpan()));

@@ -16,14 +16,16 @@ public sealed class AlignedBuffer<T> where T : unmanaged
     private readonly int _offset;
 
     /// <summary>Allocates <paramref name="length"/> elements, zeroed unless the caller will overwrite them all
-    /// (<paramref name="zeroed"/> false: saves touching the memory twice, e.g. for a data slice about to be read).</summary>
+    /// (<paramref name="zeroed"/> false: saves touching the memory twice, e.g. for a data slice about to be
+    /// read).</summary>
     public unsafe AlignedBuffer(long length, bool zeroed = true)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         Length = length;
         int elementBytes = Unsafe.SizeOf<T>();
         int size = (int)checked(length + Alignment / elementBytes);
-        _array = zeroed ? GC.AllocateArray<T>(size, pinned: true) : GC.AllocateUninitializedArray<T>(size, pinned: true);
+        _array = zeroed ? GC.AllocateArray<T>(size, pinned: true) : GC.AllocateUninitializedArray<T>(size,
+            pinned: true);
         long address = (long)Unsafe.AsPointer(ref _array[0]);
         _offset = (int)((Alignment - address % Alignment) % Alignment / elementBytes);
         if (!zeroed) AdviseHugePages(address, (long)size * elementBytes);

@@ -19,8 +19,8 @@ public static class DenseKernels
     public static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b) => RowDot(a, b);
 
     /// <summary><see cref="RowDot{T}(ReadOnlySpan{T}, ReadOnlySpan{double})"/>, first prefetching the row
-    /// <see cref="SoftwarePrefetch.DistanceBytes"/> ahead when <paramref name="prefetch"/> is set (the rows of a pass are
-    /// contiguous).</summary>
+    /// <see cref="SoftwarePrefetch.DistanceBytes"/> ahead when <paramref name="prefetch"/> is set (the rows of a pass
+    /// are contiguous).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static double RowDot<T>(ReadOnlySpan<T> row, ReadOnlySpan<double> w, bool prefetch) where T : unmanaged
     {
@@ -28,8 +28,8 @@ public static class DenseKernels
         return RowDot(row, w);
     }
 
-    /// <summary><see cref="Dot"/> with a row of double or float values (widened exactly, with the same operations in the
-    /// same order as for the same values stored as double).</summary>
+    /// <summary><see cref="Dot"/> with a row of double or float values (widened exactly, with the same operations in
+    /// the same order as for the same values stored as double).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static double RowDot<T>(ReadOnlySpan<T> a, ReadOnlySpan<double> b) where T : unmanaged
     {
@@ -40,9 +40,12 @@ public static class DenseKernels
         for (; k <= n - 4 * w; k += 4 * w)
         {
             acc0 = Vector.FusedMultiplyAdd(Widening.Load(ref ra, (nuint)k), Vector.LoadUnsafe(ref rb, (nuint)k), acc0);
-            acc1 = Vector.FusedMultiplyAdd(Widening.Load(ref ra, (nuint)(k + w)), Vector.LoadUnsafe(ref rb, (nuint)(k + w)), acc1);
-            acc2 = Vector.FusedMultiplyAdd(Widening.Load(ref ra, (nuint)(k + 2 * w)), Vector.LoadUnsafe(ref rb, (nuint)(k + 2 * w)), acc2);
-            acc3 = Vector.FusedMultiplyAdd(Widening.Load(ref ra, (nuint)(k + 3 * w)), Vector.LoadUnsafe(ref rb, (nuint)(k + 3 * w)), acc3);
+            acc1 = Vector.FusedMultiplyAdd(Widening.Load(ref ra, (nuint)(k + w)), Vector.LoadUnsafe(ref rb, (nuint)(k
+                + w)), acc1);
+            acc2 = Vector.FusedMultiplyAdd(Widening.Load(ref ra, (nuint)(k + 2 * w)), Vector.LoadUnsafe(ref rb,
+                (nuint)(k + 2 * w)), acc2);
+            acc3 = Vector.FusedMultiplyAdd(Widening.Load(ref ra, (nuint)(k + 3 * w)), Vector.LoadUnsafe(ref rb,
+                (nuint)(k + 3 * w)), acc3);
         }
         for (; k <= n - w; k += w)
             acc0 = Vector.FusedMultiplyAdd(Widening.Load(ref ra, (nuint)k), Vector.LoadUnsafe(ref rb, (nuint)k), acc0);
@@ -60,23 +63,27 @@ public static class DenseKernels
         ref double ry = ref MemoryMarshal.GetReference(y);
         var va = new Vector<double>(alpha);
         for (; k <= n - w; k += w)
-            Vector.FusedMultiplyAdd(va, Vector.LoadUnsafe(ref rx, (nuint)k), Vector.LoadUnsafe(ref ry, (nuint)k)).StoreUnsafe(ref ry, (nuint)k);
-        for (; k < n; k++) Unsafe.Add(ref ry, k) = Math.FusedMultiplyAdd(alpha, Unsafe.Add(ref rx, k), Unsafe.Add(ref ry, k));
+            Vector.FusedMultiplyAdd(va, Vector.LoadUnsafe(ref rx, (nuint)k), Vector.LoadUnsafe(ref ry,
+                (nuint)k)).StoreUnsafe(ref ry, (nuint)k);
+        for (; k < n; k++) Unsafe.Add(ref ry, k) = Math.FusedMultiplyAdd(alpha, Unsafe.Add(ref rx, k),
+            Unsafe.Add(ref ry, k));
     }
 
     /// <summary>The most rows per sub-block of any layout's pass (<see cref="IRowBlock.SubBlockRows"/>).</summary>
     public const int MaxSubBlockRows = 32;
 
     /// <summary>Rows per sub-block of the pass over dense rows (their values and residuals stay in L1 cache between the
-    /// margins and the transposed product): 8 for 33-256 values per row in float64 and 65-256 in float32, else 32. Chosen from comparisons in one process, interleaved (`bench`): at d = 128 eight rows beat 32 by 34-37%
-    /// (float64) and 11-16% (float32; 32 rows of 1 KB fill the 32 KB L1), at d = 256 by 7-10%, at d = 64 by 8-9% in
-    /// float64 while float32 was 9% slower; at d = 512 32 rows win by 5% (float64) and 17-23% (float32), at d = 32 there
-    /// is no difference. The results do not depend on it: every sum runs over the rows in order either way (tested).</summary>
+    /// margins and the transposed product): 8 for 33-256 values per row in float64 and 65-256 in float32, else 32.
+    /// Chosen from comparisons in one process, interleaved (`bench`): at d = 128 eight rows beat 32 by 34-37% (float64)
+    /// and 11-16% (float32; 32 rows of 1 KB fill the 32 KB L1), at d = 256 by 7-10%, at d = 64 by 8-9% in float64 while
+    /// float32 was 9% slower; at d = 512 32 rows win by 5% (float64) and 17-23% (float32), at d = 32 there is no
+    /// difference. The results do not depend on it: every sum runs over the rows in order either way
+    /// (tested).</summary>
     internal static int SubBlockRows<T>(int d) =>
         (typeof(T) == typeof(float) ? d is > 64 and <= 256 : d is > 32 and <= 256) ? 8 : MaxSubBlockRows;
 
-    /// <summary>g[j] += Σᵢ r[i]·rows[i, j] for the rows of one sub-block, in row order per element, with column chunks of
-    /// up to eight vectors accumulated in registers.</summary>
+    /// <summary>g[j] += Σᵢ r[i]·rows[i, j] for the rows of one sub-block, in row order per element, with column chunks
+    /// of up to eight vectors accumulated in registers.</summary>
     internal static void AddTransposeProduct<T>(ReadOnlySpan<T> rows, ReadOnlySpan<double> r, int d, Span<double> g)
         where T : unmanaged
     {
@@ -86,9 +93,12 @@ public static class DenseKernels
         for (; j <= d - 8 * w; j += 8 * w)
         {
             var a0 = Vector.LoadUnsafe(ref g0, (nuint)j); var a1 = Vector.LoadUnsafe(ref g0, (nuint)(j + w));
-            var a2 = Vector.LoadUnsafe(ref g0, (nuint)(j + 2 * w)); var a3 = Vector.LoadUnsafe(ref g0, (nuint)(j + 3 * w));
-            var a4 = Vector.LoadUnsafe(ref g0, (nuint)(j + 4 * w)); var a5 = Vector.LoadUnsafe(ref g0, (nuint)(j + 5 * w));
-            var a6 = Vector.LoadUnsafe(ref g0, (nuint)(j + 6 * w)); var a7 = Vector.LoadUnsafe(ref g0, (nuint)(j + 7 * w));
+            var a2 = Vector.LoadUnsafe(ref g0, (nuint)(j + 2 * w)); var a3 = Vector.LoadUnsafe(ref g0, (nuint)(j
+                + 3 * w));
+            var a4 = Vector.LoadUnsafe(ref g0, (nuint)(j + 4 * w)); var a5 = Vector.LoadUnsafe(ref g0, (nuint)(j
+                + 5 * w));
+            var a6 = Vector.LoadUnsafe(ref g0, (nuint)(j + 6 * w)); var a7 = Vector.LoadUnsafe(ref g0, (nuint)(j
+                + 7 * w));
             for (int i = 0; i < n; i++)
             {
                 var ri = new Vector<double>(r[i]);
@@ -110,7 +120,8 @@ public static class DenseKernels
         for (; j <= d - w; j += w)
         {
             var a = Vector.LoadUnsafe(ref g0, (nuint)j);
-            for (int i = 0; i < n; i++) a = Vector.FusedMultiplyAdd(new Vector<double>(r[i]), Widening.Load(ref x0, (nuint)(i * d + j)), a);
+            for (int i = 0; i < n; i++) a = Vector.FusedMultiplyAdd(new Vector<double>(r[i]), Widening.Load(ref x0,
+                (nuint)(i * d + j)), a);
             a.StoreUnsafe(ref g0, (nuint)j);
         }
         for (; j < d; j++)

@@ -14,13 +14,12 @@ namespace MpiDescent.Numerics;
 /// rank count. The window covers 2^-320 ≤ |x| &lt; 2^244; smaller parts of an added value are truncated (the same way
 /// on every rank) and a larger value raises <see cref="NonFiniteValueException"/>. Up to 2^30 additions per element
 /// cannot overflow a limb.
-/// The limbs are stored by groups of <see cref="GroupElements"/> consecutive elements: the group's limbs digit by digit,
-/// each digit's four elements side by side. So four consecutive elements whose values have the same binary order of
-/// magnitude (the common case: the entries of one block's XᵀX, a gradient) are deposited with three vector additions
+/// The limbs are stored by groups of <see cref="GroupElements"/> consecutive elements: the group's limbs digit by
+/// digit, each digit's four elements side by side. So four consecutive elements whose values have the same binary order
+/// of magnitude (the common case: the entries of one block's XᵀX, a gradient) are deposited with three vector additions
 /// (<see cref="Add(ReadOnlySpan{double}, int)"/>, AVX2; any other group takes the scalar path, which gives the same
 /// limbs), and the limbs of a range of whole groups are contiguous, so that a reduce-scatter can deliver each rank the
-/// totals of its own range (<see cref="VectorReduction"/>).
-/// </summary>
+/// totals of its own range (<see cref="VectorReduction"/>). </summary>
 public sealed class ExactVectorSum : IVectorSum
 {
     /// <summary>Limbs per summed value.</summary>
@@ -46,11 +45,14 @@ public sealed class ExactVectorSum : IVectorSum
     /// <inheritdoc />
     public void Clear() => Array.Clear(_limbs);
 
-    /// <summary>The limbs, group by group (see the class summary); summed across ranks by <see cref="VectorReduction"/>.</summary>
+    /// <summary>The limbs, group by group (see the class summary); summed across ranks by <see
+    /// cref="VectorReduction"/>.</summary>
     internal Span<long> Limbs => _limbs;
 
-    /// <summary>The range of <see cref="Limbs"/> that holds elements [<paramref name="start"/>, <paramref name="end"/>);
-    /// <paramref name="start"/> must begin a group and <paramref name="end"/> end one (or be <see cref="Length"/>).</summary>
+    /// <summary>The range of <see cref="Limbs"/> that holds elements [<paramref name="start"/>, <paramref
+    /// name="end"/>);
+    /// <paramref name="start"/> must begin a group and <paramref name="end"/> end one (or be <see
+    /// cref="Length"/>).</summary>
     internal (int Start, int Count) LimbRange(int start, int end)
     {
         if (start == end && start >= 0 && end <= Length) return (0, 0);
@@ -77,16 +79,17 @@ public sealed class ExactVectorSum : IVectorSum
         for (; i < values.Length; i++) Deposit(offset + i, values[i]);
     }
 
-    /// <summary>Deposits values[0..3] into elements index … index + 3 (one group: index is a multiple of 4) when each is
-    /// zero or a normal number inside the window and the non-zero ones share their first limb; otherwise deposits nothing
-    /// and returns false.</summary>
+    /// <summary>Deposits values[0..3] into elements index … index + 3 (one group: index is a multiple of 4) when each
+    /// is zero or a normal number inside the window and the non-zero ones share their first limb; otherwise deposits
+    /// nothing and returns false.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool TryDepositFour(int index, Vector256<double> values)
     {
         var bits = values.AsInt64();
         var biased = Vector256.ShiftRightLogical(bits, 52) & Vector256.Create(0x7FFL);
         var shift = biased - Vector256.Create(1075L + LowestExponent);
-        // Normal and inside the window: 0 ≤ shift ≤ MaxShift, one unsigned comparison (excludes zeros, subnormals, ±∞, NaN).
+        // Normal and inside the window: 0 ≤ shift ≤ MaxShift, one unsigned comparison (excludes zeros, subnormals, ±∞,
+        // NaN).
         var inside = Vector256.LessThanOrEqual(shift.AsUInt64(), Vector256.Create((ulong)MaxShift)).AsInt64();
         var limb = Vector256.ShiftRightArithmetic(shift, 5);
         var mantissa = ((bits & Vector256.Create(0xF_FFFF_FFFF_FFFFL)) | Vector256.Create(1L << 52)).AsUInt64();
@@ -103,9 +106,11 @@ public sealed class ExactVectorSum : IVectorSum
             var zero = Vector256.Equals(bits & Vector256.Create(long.MaxValue), Vector256<long>.Zero);
             if (!Vector256.EqualsAll(zero | inside, Vector256<long>.AllBitsSet)) return false;
             var candidate = Vector256.ConditionalSelect(zero, Vector256.Create(-1L), limb);
-            first = Math.Max(Math.Max(candidate.GetElement(0), candidate.GetElement(1)), Math.Max(candidate.GetElement(2), candidate.GetElement(3)));
+            first = Math.Max(Math.Max(candidate.GetElement(0), candidate.GetElement(1)),
+                Math.Max(candidate.GetElement(2), candidate.GetElement(3)));
             if (first < 0) return true; // four zeros
-            if (!Vector256.EqualsAll(Vector256.ConditionalSelect(zero, Vector256.Create(first), limb), Vector256.Create(first))) return false;
+            if (!Vector256.EqualsAll(Vector256.ConditionalSelect(zero, Vector256.Create(first), limb),
+                Vector256.Create(first))) return false;
             mantissa = Vector256.ConditionalSelect(zero.AsUInt64(), Vector256<ulong>.Zero, mantissa);
         }
         var s = (shift & Vector256.Create(31L)).AsUInt64();
@@ -161,7 +166,8 @@ public sealed class ExactVectorSum : IVectorSum
             mantissa >>= -shift;
             shift = 0;
         }
-        if (shift > MaxShift) throw new NonFiniteValueException($"value {value:R} is too large for the exact sum (|x| ≥ 2^244)");
+        if (shift > MaxShift) throw new NonFiniteValueException($"value {value:R} is too large for the exact sum " +
+            $"(|x| ≥ 2^244)");
         int plane = GroupElements, limb = LimbIndex(index, shift >> 5);
         int s = shift & 31;
         ulong low = mantissa << s;

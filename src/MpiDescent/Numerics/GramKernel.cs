@@ -5,16 +5,16 @@ using System.Runtime.InteropServices;
 namespace MpiDescent.Numerics;
 
 /// <summary>
-/// C += XᵀX (upper triangle) for blocks of row-major rows, the exact solver's compute-bound pass (m·d²/2 multiply-adds).
-/// Organised as BLAS organises a matrix product: rows are taken in chunks sized so that the working set stays in cache,
-/// and each chunk is first packed (float32 widened) into column strips, contiguous per row: strips of 2 vectors for the
-/// columns and strips of 8 for the rows of C. An 8 × 2-vector tile of C then lives in sixteen registers while the
-/// chunk's rows stream past from L1/L2 (per row: two vector loads and eight broadcasts for sixteen fused multiply-adds).
-/// Rows of any layout are first copied as doubles (float32 widened, sparse rows expanded) a chunk at a time.
-/// Without packing, the strided reads of wide rows (4 KB apart at d = 512) thrashed the L1 cache. The kernel holds C
-/// tile by tile, so that each chunk's sweep over C is sequential. Each entry of C accumulates the rows in order with
-/// fused multiply-adds, from zero or from its previous value, so the result depends only on the rows (and equals the
-/// unblocked loop bit for bit). Measured against OpenBLAS's syrk (numpy X.T @ X, one thread): docs/performance.md.
+/// C += XᵀX (upper triangle) for blocks of row-major rows, the exact solver's compute-bound pass (m·d²/2
+/// multiply-adds). Organised as BLAS organises a matrix product: rows are taken in chunks sized so that the working set
+/// stays in cache, and each chunk is first packed (float32 widened) into column strips, contiguous per row: strips of 2
+/// vectors for the columns and strips of 8 for the rows of C. An 8 × 2-vector tile of C then lives in sixteen registers
+/// while the chunk's rows stream past from L1/L2 (per row: two vector loads and eight broadcasts for sixteen fused
+/// multiply-adds). Rows of any layout are first copied as doubles (float32 widened, sparse rows expanded) a chunk at a
+/// time. Without packing, the strided reads of wide rows (4 KB apart at d = 512) thrashed the L1 cache. The kernel
+/// holds C tile by tile, so that each chunk's sweep over C is sequential. Each entry of C accumulates the rows in order
+/// with fused multiply-adds, from zero or from its previous value, so the result depends only on the rows (and equals
+/// the unblocked loop bit for bit). Measured against OpenBLAS's syrk (numpy X.T @ X, one thread): docs/performance.md.
 /// </summary>
 public sealed class GramKernel
 {
@@ -43,19 +43,21 @@ public sealed class GramKernel
         _columns = new AlignedBuffer<double>((long)_chunkRows * columnStrips * _columnTile);
         // With 4-lane vectors both strips are 8 wide and the two packings coincide: one buffer serves both (half the
         // cache footprint).
-        _rowsOfC = _columnTile == RowTile ? _columns : new AlignedBuffer<double>((long)_chunkRows * _rowTiles * RowTile);
+        _rowsOfC = _columnTile == RowTile ? _columns
+            : new AlignedBuffer<double>((long)_chunkRows * _rowTiles * RowTile);
         _widened = new AlignedBuffer<double>((long)_chunkRows * features);
-        // C is stored tile by tile: each 8 × 2-vector tile contiguous, and only the tiles on or above the diagonal, those
-        // of one column strip after another. Each chunk's sweep over C then reads and writes it sequentially, and the
-        // caller can sum the tiles as they are (a few padding entries more than the d(d+1)/2 of the triangle).
+        // C is stored tile by tile: each 8 × 2-vector tile contiguous, and only the tiles on or above the diagonal,
+        // those of one column strip after another. Each chunk's sweep over C then reads and writes it sequentially, and
+        // the caller can sum the tiles as they are (a few padding entries more than the d(d+1)/2 of the triangle).
         _firstTileOfStrip = new int[columnStrips + 1];
         for (int strip = 0; strip < columnStrips; strip++)
-            _firstTileOfStrip[strip + 1] = _firstTileOfStrip[strip] + Math.Min(_rowTiles, ((strip + 1) * _columnTile + RowTile - 1) / RowTile);
+            _firstTileOfStrip[strip + 1] = _firstTileOfStrip[strip] + Math.Min(_rowTiles, ((strip + 1) * _columnTile
+                + RowTile - 1) / RowTile);
         _c = new AlignedBuffer<double>((long)_firstTileOfStrip[columnStrips] * RowTile * _columnTile);
     }
 
-    /// <summary>The computed tiles of C, in a layout fixed by d: sum them across blocks and ranks as they are, then read
-    /// entries with <see cref="EntryOf"/>.</summary>
+    /// <summary>The computed tiles of C, in a layout fixed by d: sum them across blocks and ranks as they are, then
+    /// read entries with <see cref="EntryOf"/>.</summary>
     public ReadOnlySpan<double> Tiles => _c.Span;
 
     /// <summary>C = XᵀX (upper triangle) of <paramref name="rows"/>, of any layout.</summary>
@@ -73,8 +75,10 @@ public sealed class GramKernel
 
     private int Index(int j, int k)
     {
-        if (k < j || k >= _features) throw new ArgumentOutOfRangeException(nameof(k), "only entries with j ≤ k < d are kept");
-        return ((_firstTileOfStrip[k / _columnTile] + j / RowTile) * RowTile + j % RowTile) * _columnTile + k % _columnTile;
+        if (k < j || k >= _features) throw new ArgumentOutOfRangeException(nameof(k),
+            "only entries with j ≤ k < d are kept");
+        return ((_firstTileOfStrip[k / _columnTile] + j / RowTile) * RowTile + j % RowTile) * _columnTile
+            + k % _columnTile;
     }
 
     private void Accumulate<TRows>(TRows rows, bool add) where TRows : IRowBlock, allows ref struct
@@ -95,8 +99,8 @@ public sealed class GramKernel
         }
     }
 
-    /// <summary>Copies n rows of x into strips of <paramref name="width"/> columns: strip s holds, row after row, columns
-    /// s·width … s·width + width − 1 (zero beyond d).</summary>
+    /// <summary>Copies n rows of x into strips of <paramref name="width"/> columns: strip s holds, row after row,
+    /// columns s·width … s·width + width − 1 (zero beyond d).</summary>
     private void Pack(ReadOnlySpan<double> x, int n, int width, Span<double> packed)
     {
         int d = _features, strips = (d + width - 1) / width;
@@ -114,7 +118,8 @@ public sealed class GramKernel
 
     /// <summary>A tile's accumulator: C's value when adding, else zero (no need to clear C first).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<double> StartAt(bool add, ref double c, nuint offset) => add ? Vector.LoadUnsafe(ref c, offset) : Vector<double>.Zero;
+    private static Vector<double> StartAt(bool add, ref double c, nuint offset) => add ? Vector.LoadUnsafe(ref c,
+        offset) : Vector<double>.Zero;
 
     /// <summary>Every 8 × 2-vector tile of C on or above the diagonal, over the n packed rows.</summary>
     private void Multiply(int n, bool add)

@@ -23,7 +23,8 @@ public interface IRowBlock
     /// <summary>z[i] = x_(first + i)·w for i &lt; z.Length.</summary>
     void Margins(int first, ReadOnlySpan<double> w, Span<double> z);
 
-    /// <summary>g[j] += Σ_i r[i]·x_(first + i, j) for i &lt; r.Length: each element of g accumulates the rows in order.</summary>
+    /// <summary>g[j] += Σ_i r[i]·x_(first + i, j) for i &lt; r.Length: each element of g accumulates the rows in
+    /// order.</summary>
     void AddTransposeProduct(int first, ReadOnlySpan<double> r, Span<double> g);
 
     /// <summary>Row <paramref name="row"/> as d doubles (zeros where a sparse row has no entry).</summary>
@@ -31,10 +32,9 @@ public interface IRowBlock
 }
 
 /// <summary>
-/// Work to do on a block of rows whatever its layout: the storage calls <see cref="Visit{TRows}"/> with the block as its
-/// own row-block type (<c>FeatureMatrix.Accept</c>), so the work is compiled once per layout. Visitors are structs passed
-/// by reference, so that they carry their inputs and results without allocating.
-/// </summary>
+/// Work to do on a block of rows whatever its layout: the storage calls <see cref="Visit{TRows}"/> with the block as
+/// its own row-block type (<c>FeatureMatrix.Accept</c>), so the work is compiled once per layout. Visitors are structs
+/// passed by reference, so that they carry their inputs and results without allocating. </summary>
 public interface IRowBlockVisitor
 {
     /// <summary>Does the work on <paramref name="rows"/>.</summary>

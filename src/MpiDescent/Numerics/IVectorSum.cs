@@ -16,7 +16,8 @@ public interface IVectorSum
     /// <summary>Adds <paramref name="values"/>[i] to element <paramref name="offset"/>+i.</summary>
     void Add(ReadOnlySpan<double> values, int offset = 0);
 
-    /// <summary>Adds <paramref name="scale"/>·<paramref name="values"/>[i] to element <paramref name="offset"/>+i, each product rounded once.</summary>
+    /// <summary>Adds <paramref name="scale"/>·<paramref name="values"/>[i] to element <paramref name="offset"/>+i, each
+    /// product rounded once.</summary>
     void AddScaled(double scale, ReadOnlySpan<double> values, int offset);
 
     /// <summary>Adds one value to one element.</summary>

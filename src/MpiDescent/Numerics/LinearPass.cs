@@ -17,16 +17,16 @@ public sealed class PassWorkspace(int outputs)
 /// <summary>
 /// The pass of a linear model over one block of rows, for any loss and any row layout: for each row the K margins
 /// z_k = x·w_k + b_k (K = <see cref="ILoss.Outputs"/>; w is K × d row-major), its loss and derivatives; the row's
-/// training weight tᵢ scales both (empty <c>trainWeights</c>: every tᵢ = 1) and its validation weight vᵢ adds vᵢ·ℓ to the
-/// validation loss; then ∂/∂w_k = Σᵢ rᵢₖ·xᵢ and ∂/∂b_k = Σᵢ rᵢₖ. Rows are taken a sub-block at a time
-/// (<see cref="IRowBlock.SubBlockRows"/>): margins first (the rows come from memory), then Xᵀr over the same rows (now in
-/// L1). Every sum runs over the rows in order, so the result depends only on the block.
-/// </summary>
+/// training weight tᵢ scales both (empty <c>trainWeights</c>: every tᵢ = 1) and its validation weight vᵢ adds vᵢ·ℓ to
+/// the validation loss; then ∂/∂w_k = Σᵢ rᵢₖ·xᵢ and ∂/∂b_k = Σᵢ rᵢₖ. Rows are taken a sub-block at a time (<see
+/// cref="IRowBlock.SubBlockRows"/>): margins first (the rows come from memory), then Xᵀr over the same rows (now in
+/// L1). Every sum runs over the rows in order, so the result depends only on the block. </summary>
 public static class LinearPass
 {
-    /// <summary>Runs the pass; writes the gradient sums into <paramref name="gradW"/> (K·d) and <paramref name="gradB"/>
-    /// (K), and returns Σ tᵢℓᵢ and Σ vᵢℓᵢ.</summary>
-    public static (double SumLoss, double ValidationLoss) Run<TLoss, TRows>(in TLoss loss, TRows x, ReadOnlySpan<double> y,
+    /// <summary>Runs the pass; writes the gradient sums into <paramref name="gradW"/> (K·d) and <paramref
+    /// name="gradB"/> (K), and returns Σ tᵢℓᵢ and Σ vᵢℓᵢ.</summary>
+    public static (double SumLoss, double ValidationLoss) Run<TLoss, TRows>(in TLoss loss, TRows x,
+        ReadOnlySpan<double> y,
         ReadOnlySpan<double> w, ReadOnlySpan<double> b, Span<double> gradW, Span<double> gradB, PassWorkspace workspace,
         ReadOnlySpan<double> trainWeights = default, ReadOnlySpan<double> validationWeights = default)
         where TLoss : struct, ILoss where TRows : IRowBlock, allows ref struct
@@ -74,7 +74,8 @@ public static class LinearPass
     }
 
     /// <summary>Scores of every row of the block: scores[i·K + k] = x_i·w_k + b_k.</summary>
-    public static void Scores<TRows>(TRows x, ReadOnlySpan<double> w, ReadOnlySpan<double> b, int outputs, Span<double> scores)
+    public static void Scores<TRows>(TRows x, ReadOnlySpan<double> w, ReadOnlySpan<double> b, int outputs,
+        Span<double> scores)
         where TRows : IRowBlock, allows ref struct
     {
         int d = x.Features;

@@ -18,7 +18,8 @@ public sealed class PlainVectorSum(int length) : IVectorSum
         var sum = _sum.AsSpan(offset, values.Length);
         int w = System.Numerics.Vector<double>.Count, i = 0;
         for (; i <= values.Length - w; i += w)
-            (new System.Numerics.Vector<double>(sum[i..]) + new System.Numerics.Vector<double>(values[i..])).CopyTo(sum[i..]);
+            (new System.Numerics.Vector<double>(sum[i..])
+                + new System.Numerics.Vector<double>(values[i..])).CopyTo(sum[i..]);
         for (; i < values.Length; i++) sum[i] += values[i];
     }
 

@@ -32,12 +32,14 @@ public static class Widening
     /// <summary>Element <paramref name="index"/> as double.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static double At<T>(ref T x, int index) where T : unmanaged =>
-        typeof(T) == typeof(double) ? Unsafe.As<T, double>(ref Unsafe.Add(ref x, index)) : Unsafe.As<T, float>(ref Unsafe.Add(ref x, index));
+        typeof(T) == typeof(double) ? Unsafe.As<T, double>(ref Unsafe.Add(ref x, index))
+            : Unsafe.As<T, float>(ref Unsafe.Add(ref x, index));
 
     /// <summary>destination[k] = source[k] as double (exact), vectorized for float.</summary>
     public static void Widen<T>(ReadOnlySpan<T> source, Span<double> destination) where T : unmanaged
     {
-        if (destination.Length < source.Length) throw new ArgumentException("destination too short", nameof(destination));
+        if (destination.Length < source.Length) throw new ArgumentException("destination too short",
+            nameof(destination));
         if (typeof(T) == typeof(double))
         {
             MemoryMarshal.Cast<T, double>(source).CopyTo(destination);

@@ -39,21 +39,26 @@ public sealed record CheckpointFile
         catch (JsonException e) { throw new InputFileException(path, $"not a valid checkpoint: {e.Message}", e); }
         if (checkpoint?.Format != FormatName || checkpoint.State?.Point is null)
             throw new InputFileException(path, $"not a MpiDescent checkpoint (format is not '{FormatName}')");
-        if (checkpoint.Version != 1) throw new InputFileException(path, $"checkpoint version {checkpoint.Version} is not supported");
+        if (checkpoint.Version != 1) throw new InputFileException(path,
+            $"checkpoint version {checkpoint.Version} is not supported");
         return checkpoint;
     }
 
     /// <summary>Throws when this checkpoint cannot continue a run with <paramref name="settings"/> on data with
     /// <paramref name="dataChecksum"/>; <paramref name="explicitLearningRate"/> and <paramref name="explicitSeed"/> say
     /// whether those were given on the command line (else the checkpoint's are used).</summary>
-    public void CheckCompatible(string path, string dataPath, string dataChecksum, RecordedSettings settings, bool explicitLearningRate, bool explicitSeed)
+    public void CheckCompatible(string path, string dataPath, string dataChecksum, RecordedSettings settings,
+        bool explicitLearningRate, bool explicitSeed)
     {
         if (DataChecksum != dataChecksum)
-            throw new InputFileException(path, $"was made from data with checksum {DataChecksum}, but {dataPath} has checksum {dataChecksum}: resume with the same data file");
+            throw new InputFileException(path,
+                $"was made from data with checksum {DataChecksum}, but {dataPath} has checksum {dataChecksum}: " +
+                $"resume with the same data file");
         void Same<T>(string option, T saved, T now)
         {
             if (!EqualityComparer<T>.Default.Equals(saved, now))
-                throw new UsageException($"{path} was made with {option} {saved}, this run asks for {now}: incompatible with --resume");
+                throw new UsageException($"{path} was made with {option} {saved}, this run asks for {now}: " +
+                    $"incompatible with --resume");
         }
         Same("--solver", Settings.Solver, settings.Solver);
         Same("--loss", Settings.Loss, settings.Loss);
@@ -61,13 +66,14 @@ public sealed record CheckpointFile
         Same("--l1", Settings.L1, settings.L1);
         Same("--schedule", Settings.Schedule, settings.Schedule);
         Same("--validation-fraction", Settings.ValidationFraction, settings.ValidationFraction);
-        Same("class weights", (Settings.NegativeClassWeight, Settings.PositiveClassWeight), (settings.NegativeClassWeight, settings.PositiveClassWeight));
+        Same("class weights", (Settings.NegativeClassWeight, Settings.PositiveClassWeight),
+            (settings.NegativeClassWeight, settings.PositiveClassWeight));
         Same("--line-search", Settings.LineSearch, settings.LineSearch);
         Same("--momentum", Settings.Momentum, settings.Momentum);
         Same("intercept", Settings.FitIntercept, settings.FitIntercept);
         Same("--standardize", Settings.Standardize, settings.Standardize);
         Same("--summation", Settings.Summation, settings.Summation);
-        if (settings.Solver == "sgd") Same("--batch-size", Settings.BatchSize, settings.BatchSize);
+        if (SolverCatalog.Get(settings.Solver).Stochastic) Same("--batch-size", Settings.BatchSize, settings.BatchSize);
         if (explicitLearningRate) Same("--learning-rate", Settings.LearningRate, settings.LearningRate);
         if (explicitSeed) Same("--seed", Settings.Seed, settings.Seed);
     }

@@ -19,12 +19,15 @@ public static class ConvergencePlot
     public static byte[] Render(IReadOnlyList<IterationRecord> history, double? optimum, string title)
     {
         bool suboptimality = optimum is double;
-        double[] values = history.Select(r => suboptimality ? Math.Max((r.Loss - optimum!.Value) / Math.Abs(optimum.Value), 1e-17) : r.Loss).ToArray();
+        double[] values = history.Select(r => suboptimality
+            ? Math.Max((r.Loss - optimum!.Value) / Math.Abs(optimum.Value), 1e-17) : r.Loss).ToArray();
         bool logScale = values.All(v => v > 0);
         double[] y = logScale ? values.Select(Math.Log10).ToArray() : values;
         string label = suboptimality ? "relative suboptimality (J - J*)/|J*|" : "loss J";
-        var byIteration = Panel(history.Select(r => (double)r.Iteration).ToArray(), y, logScale, "iteration", label, title);
-        var byTime = Panel(history.Select(r => r.ElapsedSeconds).ToArray(), y, logScale, "seconds", label, "against time");
+        var byIteration = Panel(history.Select(r => (double)r.Iteration).ToArray(), y, logScale, "iteration", label,
+            title);
+        var byTime = Panel(history.Select(r => r.ElapsedSeconds).ToArray(), y, logScale, "seconds", label,
+            "against time");
         using var left = SKBitmap.Decode(byIteration.GetImageBytes(Width / 2, Height, ScottPlot.ImageFormat.Png));
         using var right = SKBitmap.Decode(byTime.GetImageBytes(Width / 2, Height, ScottPlot.ImageFormat.Png));
         using var surface = SKSurface.Create(new SKImageInfo(Width, Height));
@@ -44,13 +47,15 @@ public static class ConvergencePlot
         file.Commit();
     }
 
-    private static ScottPlot.Plot Panel(double[] x, double[] y, bool logScale, string xLabel, string yLabel, string title)
+    private static ScottPlot.Plot Panel(double[] x, double[] y, bool logScale, string xLabel, string yLabel,
+        string title)
     {
         var plot = new ScottPlot.Plot();
         var line = plot.Add.Scatter(x, y);
         line.MarkerSize = x.Length > 200 ? 0 : 3;
         if (logScale)
-            plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = v => $"1e{v:0.#}" };
+            plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = v =>
+                $"1e{v:0.#}" };
         plot.XLabel(xLabel);
         plot.YLabel(yLabel);
         plot.Title(title);

@@ -16,7 +16,8 @@ public static class Json
     };
 
     /// <summary>Writes <paramref name="value"/> to <paramref name="path"/> atomically.</summary>
-    public static void Write<T>(string path, T value) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(value, Options) + "\n");
+    public static void Write<T>(string path, T value) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(value,
+        Options) + "\n");
 
     /// <summary>Doubles round-trip exact; a value that does not exist (NaN: a step size before the first step, a
     /// validation loss without a split) is written as null, and null reads back as NaN.</summary>

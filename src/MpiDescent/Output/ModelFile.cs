@@ -21,7 +21,8 @@ public sealed record ModelFile
     public double L2 { get; init; }
     /// <summary>L1 strength λ₁ in the objective.</summary>
     public double L1 { get; init; }
-    /// <summary>Binary losses: the labels of the negative and the positive class in the data (0 or -1, and 1).</summary>
+    /// <summary>Binary losses: the labels of the negative and the positive class in the data (0 or -1, and
+    /// 1).</summary>
     public double[]? ClassLabels { get; init; }
     /// <summary>Softmax: K weight vectors (K × features); <see cref="Weights"/> is then empty.</summary>
     public double[][]? WeightMatrix { get; init; }
@@ -53,6 +54,19 @@ public sealed record ModelFile
     /// <summary>Number of features the model expects.</summary>
     public int FeatureCount => FeatureNames.Length;
 
+    /// <summary>The model as scoring uses it: θ in its parameter layout.</summary>
+    public Model.LinearModel ToLinearModel()
+    {
+        var loss = Losses.LossKinds.Parse(Loss);
+        if (WeightMatrix is { } matrix)
+        {
+            var multi = new Model.ParameterLayout(FeatureCount, matrix.Length, FitIntercept: true);
+            return new Model.LinearModel(loss, multi, multi.Compose(matrix, Intercepts), ClassLabels);
+        }
+        var layout = new Model.ParameterLayout(FeatureCount, 1, FitIntercept: true);
+        return new Model.LinearModel(loss, layout, layout.Compose([Weights], [Intercept]), ClassLabels);
+    }
+
     /// <summary>Reads and checks a model file.</summary>
     /// <exception cref="InputFileException">Missing, not JSON, or not a MpiDescent model.</exception>
     public static ModelFile Read(string path)
@@ -61,16 +75,23 @@ public sealed record ModelFile
         ModelFile? model;
         try { model = JsonSerializer.Deserialize<ModelFile>(stream, Json.Options); }
         catch (JsonException e) { throw new InputFileException(path, $"not a valid model file: {e.Message}", e); }
-        if (model is null || model.Format != FormatName) throw new InputFileException(path, $"not a MpiDescent model (format is not '{FormatName}')");
+        if (model is null || model.Format != FormatName) throw new InputFileException(path,
+            $"not a MpiDescent model (format is not '{FormatName}')");
         if (model.WeightMatrix is { } matrix)
         {
-            if (matrix.Length < 2 || matrix.Any(row => row.Length != model.FeatureNames.Length) || model.Intercepts?.Length != matrix.Length)
-                throw new InputFileException(path, "softmax model: weightMatrix must be K x features with K intercepts, K >= 2");
-            if (!matrix.All(row => row.All(double.IsFinite)) || !model.Intercepts.All(double.IsFinite)) throw new InputFileException(path, "model has non-finite weights");
+            if (matrix.Length < 2 || matrix.Any(row => row.Length != model.FeatureNames.Length)
+                || model.Intercepts?.Length != matrix.Length)
+                throw new InputFileException(path,
+                    "softmax model: weightMatrix must be K x features with K intercepts, K >= 2");
+            if (!matrix.All(row => row.All(double.IsFinite))
+                || !model.Intercepts.All(double.IsFinite)) throw new InputFileException(path,
+                "model has non-finite weights");
             return model;
         }
-        if (model.Weights.Length != model.FeatureNames.Length) throw new InputFileException(path, "model has different numbers of weights and feature names");
-        if (!model.Weights.All(double.IsFinite) || !double.IsFinite(model.Intercept)) throw new InputFileException(path, "model has non-finite weights");
+        if (model.Weights.Length != model.FeatureNames.Length) throw new InputFileException(path,
+            "model has different numbers of weights and feature names");
+        if (!model.Weights.All(double.IsFinite)
+            || !double.IsFinite(model.Intercept)) throw new InputFileException(path, "model has non-finite weights");
         return model;
     }
 }

@@ -54,7 +54,8 @@ public sealed record RecordedSettings
     public int Patience { get; init; }
 
     /// <summary>The record of <paramref name="settings"/> as run.</summary>
-    public static RecordedSettings Of(TrainingSettings settings, double learningRate, string learningRateSource, ulong seed,
+    public static RecordedSettings Of(TrainingSettings settings, double learningRate, string learningRateSource,
+        ulong seed,
         double negativeClassWeight, double positiveClassWeight) => new()
     {
         Solver = settings.Solver.Name,

@@ -4,16 +4,19 @@ namespace MpiDescent.Output;
 
 /// <summary>The machine-readable summary of a training run (<c>--report</c>).</summary>
 public sealed record RunReport(
-    string DataFile, string DataChecksum, long Rows, int Features, int Ranks, long MinRowsPerRank, long MaxRowsPerRank, int BlockRows,
-    RecordedSettings Settings, int Iterations, long DataPasses, double FinalLoss, double FinalGradientNorm, string Exit, string ExitReason,
+    string DataFile, string DataChecksum, long Rows, int Features, int Ranks, long MinRowsPerRank, long MaxRowsPerRank,
+        int BlockRows,
+    RecordedSettings Settings, int Iterations, long DataPasses, double FinalLoss, double FinalGradientNorm,
+        string Exit, string ExitReason,
     TimingSummary Timing, IReadOnlyList<IterationRecord> History, long[]? ClassCounts = null);
 
 /// <summary>Where the time went, per phase, over ranks. Communication is the time inside the reductions, waiting for
 /// slower ranks included: a rank that computes fast waits long, so a spread in compute shows up as communication on the
 /// others (load imbalance or a straggler).</summary>
-/// <para>Idle is estimated per rank as its communication time minus the smallest communication time over ranks: the last
-/// rank to arrive at each reduction waits least, so the remainder is time spent waiting for slower ranks.</para>
-public sealed record TimingSummary(RankStatistic Load, RankStatistic Compute, RankStatistic Communication, double TotalSeconds,
+/// <para>Idle is estimated per rank as its communication time minus the smallest communication time over ranks: the
+/// last rank to arrive at each reduction waits least, so the remainder is time spent waiting for slower ranks.</para>
+public sealed record TimingSummary(RankStatistic Load, RankStatistic Compute, RankStatistic Communication,
+    double TotalSeconds,
     RankStatistic PeakMemoryMegabytes, RankStatistic Idle);
 
 /// <summary>One quantity over ranks (seconds of a phase, megabytes of memory): minimum, median, maximum, and the rank

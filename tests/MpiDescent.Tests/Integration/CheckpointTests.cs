@@ -3,8 +3,8 @@ using System.Text.Json;
 
 namespace MpiDescent.Tests.Integration;
 
-/// <summary>Checkpoint, preemption and resume: an interrupted and resumed run ends with bitwise the uninterrupted model,
-/// at another rank count too; a killed rank ends the job promptly and leaves a resumable checkpoint.</summary>
+/// <summary>Checkpoint, preemption and resume: an interrupted and resumed run ends with bitwise the uninterrupted
+/// model, at another rank count too; a killed rank ends the job promptly and leaves a resumable checkpoint.</summary>
 [NonParallelizable]
 public class CheckpointTests
 {
@@ -25,18 +25,21 @@ public class CheckpointTests
     private static string Weights(string model)
     {
         using var json = JsonDocument.Parse(File.ReadAllText(model));
-        return json.RootElement.GetProperty("weights").GetRawText() + json.RootElement.GetProperty("intercept").GetRawText();
+        return json.RootElement.GetProperty("weights").GetRawText()
+            + json.RootElement.GetProperty("intercept").GetRawText();
     }
 
     private MpiJob.Outcome Train(int ranks, string model, string[] options, Dictionary<string, string>? env = null) =>
-        MpiJob.Run(ranks, new[] { "train", _data, "--model", Path.Combine(_dir, model), "--standardize", "--tolerance", "0" }.Concat(options), env);
+        MpiJob.Run(ranks, new[] { "train", _data, "--model", Path.Combine(_dir, model), "--standardize", "--tolerance",
+            "0" }.Concat(options), env);
 
     [TestCase("gd", new[] { "--max-iterations", "120" }, 40)]
     [TestCase("sgd", new[] { "--epochs", "4", "--batch-size", "16", "--seed", "9" }, 2)]
     [TestCase("lbfgs", new[] { "--max-iterations", "40" }, 12)]
     [TestCase("adam", new[] { "--max-iterations", "60" }, 20)]
     [TestCase("nesterov", new[] { "--max-iterations", "60" }, 20)]
-    public void Train_SignalOnOneRankThenResumeAtOtherRankCount_BitwiseEqualsUninterrupted(string solver, string[] options, int signalAt)
+    public void Train_SignalOnOneRankThenResumeAtOtherRankCount_BitwiseEqualsUninterrupted(string solver,
+        string[] options, int signalAt)
     {
         var all = new[] { "--solver", solver, "--quiet" }.Concat(options).ToArray();
         var full = Train(2, $"{solver}-full.json", all);
@@ -47,31 +50,36 @@ public class CheckpointTests
             new Dictionary<string, string> { ["MPIDESCENT_SIGNAL"] = $"1:{signalAt}" });
         Assert.That(stopped.ExitCode, Is.EqualTo(ExitCodes.Interrupted), stopped.ToString());
         Assert.That(stopped.Output, Does.Contain("--resume " + checkpoint));
-        Assert.That(File.Exists(Path.Combine(_dir, $"{solver}-part.json")), Is.False, "no model from an interrupted run");
+        Assert.That(File.Exists(Path.Combine(_dir, $"{solver}-part.json")), Is.False,
+            "no model from an interrupted run");
 
         var resumed = Train(3, $"{solver}-part.json", all.Append("--resume").Append(checkpoint).ToArray());
         Assert.That(resumed.ExitCode, Is.EqualTo(0), resumed.ToString());
-        Assert.That(Weights(Path.Combine(_dir, $"{solver}-part.json")), Is.EqualTo(Weights(Path.Combine(_dir, $"{solver}-full.json"))));
+        Assert.That(Weights(Path.Combine(_dir, $"{solver}-part.json")), Is.EqualTo(Weights(Path.Combine(_dir,
+            $"{solver}-full.json"))));
     }
 
     [Test]
     public void Train_CheckpointEvery_WritesResumableCheckpoints()
     {
         var checkpoint = Path.Combine(_dir, "every.json");
-        var run = Train(2, "every-model.json", ["--max-iterations", "100", "--checkpoint", checkpoint, "--checkpoint-every", "30", "--quiet"]);
+        var run = Train(2, "every-model.json", ["--max-iterations", "100", "--checkpoint", checkpoint,
+            "--checkpoint-every", "30", "--quiet"]);
         Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
         using (var json = JsonDocument.Parse(File.ReadAllText(checkpoint)))
             Assert.That(json.RootElement.GetProperty("state").GetProperty("iteration").GetInt32(), Is.EqualTo(90));
         var resumed = Train(1, "every-resumed.json", ["--max-iterations", "100", "--resume", checkpoint, "--quiet"]);
         Assert.That(resumed.ExitCode, Is.EqualTo(0), resumed.ToString());
-        Assert.That(Weights(Path.Combine(_dir, "every-resumed.json")), Is.EqualTo(Weights(Path.Combine(_dir, "every-model.json"))));
+        Assert.That(Weights(Path.Combine(_dir, "every-resumed.json")), Is.EqualTo(Weights(Path.Combine(_dir,
+            "every-model.json"))));
     }
 
     [Test]
     public void Train_ResumeWithOtherDataOrSettings_Refused()
     {
         var checkpoint = Path.Combine(_dir, "refuse.json");
-        Assert.That(Train(1, "refuse-model.json", ["--max-iterations", "10", "--checkpoint", checkpoint, "--checkpoint-every", "5", "--quiet"]).ExitCode, Is.EqualTo(0));
+        Assert.That(Train(1, "refuse-model.json", ["--max-iterations", "10", "--checkpoint", checkpoint,
+            "--checkpoint-every", "5", "--quiet"]).ExitCode, Is.EqualTo(0));
         var other = Path.Combine(_dir, "other.bin");
         Assert.That(MpiJob.Run(0, "generate", other, "--rows", "100", "--features", "10").ExitCode, Is.EqualTo(0));
         var wrongData = MpiJob.Run(2, "train", other, "--standardize", "--resume", checkpoint);
@@ -115,7 +123,8 @@ public class CheckpointTests
         var resumed = MpiJob.Run(2, [.. common, "--max-iterations", target, "--model", model, "--resume", checkpoint]);
         Assert.That(resumed.ExitCode, Is.EqualTo(0), resumed.ToString());
         var reference = Path.Combine(_dir, "reference.json");
-        Assert.That(MpiJob.Run(1, [.. common, "--max-iterations", target, "--model", reference]).ExitCode, Is.EqualTo(0));
+        Assert.That(MpiJob.Run(1, [.. common, "--max-iterations", target, "--model", reference]).ExitCode,
+            Is.EqualTo(0));
         Assert.That(Weights(model), Is.EqualTo(Weights(reference)));
     }
 
@@ -125,7 +134,8 @@ public class CheckpointTests
         var ps = Process.Start(new ProcessStartInfo("ps", ["-eo", "pid=,args="]) { RedirectStandardOutput = true })!;
         var lines = ps.StandardOutput.ReadToEnd().Split('\n');
         ps.WaitForExit();
-        return lines.Select(l => l.Trim()).Where(l => l.Contains(MpiJob.Executable + " ") && l.Contains(marker) && !l.Contains("mpiexec"))
+        return lines.Select(l => l.Trim()).Where(l => l.Contains(MpiJob.Executable + " ") && l.Contains(marker)
+            && !l.Contains("mpiexec"))
             .Select(l => int.Parse(l.Split(' ')[0])).ToArray();
     }
 }

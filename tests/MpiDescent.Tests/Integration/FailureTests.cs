@@ -14,7 +14,8 @@ public class FailureTests
     [TearDown]
     public void TearDown() => Directory.Delete(_dir, recursive: true);
 
-    private static int Occurrences(string text, string what) => (text.Length - text.Replace(what, "").Length) / what.Length;
+    private static int Occurrences(string text, string what) => (text.Length - text.Replace(what,
+        "").Length) / what.Length;
 
     [Test]
     public void Train_BadOptionAtTwoRanks_UsageErrorOnceBeforeReadingData()
@@ -22,7 +23,8 @@ public class FailureTests
         var outcome = MpiJob.Run(2, "train", Path.Combine(_dir, "does-not-exist.bin"), "--learning-rate", "-3");
         Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.Usage), outcome.ToString());
         Assert.That(Occurrences(outcome.Errors, "--learning-rate must be positive"), Is.EqualTo(1), outcome.ToString());
-        Assert.That(outcome.Errors, Does.Not.Contain("not found"), "options are checked before the data file is opened");
+        Assert.That(outcome.Errors, Does.Not.Contain("not found"),
+            "options are checked before the data file is opened");
     }
 
     [Test]
@@ -41,7 +43,8 @@ public class FailureTests
         var header = DataFileHeader.Read(path);
         using (var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite))
         {
-            stream.Position = header.DataOffset + 9000L * header.RecordBytes + 5; // checksum block 2, read only by rank 1 of 2
+            stream.Position = header.DataOffset + 9000L * header.RecordBytes
+                + 5; // checksum block 2, read only by rank 1 of 2
             int b = stream.ReadByte();
             stream.Position--;
             stream.WriteByte((byte)(b ^ 0x10));
@@ -57,10 +60,12 @@ public class FailureTests
     {
         var data = Path.Combine(_dir, "d.bin");
         Assert.That(MpiJob.Run(0, "generate", data, "--rows", "50", "--features", "2").ExitCode, Is.EqualTo(0));
-        var wrongSize = MpiJob.Run(0, ["train", data], new Dictionary<string, string> { ["PMI_SIZE"] = "4", ["PMI_RANK"] = "0" });
+        var wrongSize = MpiJob.Run(0, ["train", data], new Dictionary<string, string> { ["PMI_SIZE"] = "4",
+            ["PMI_RANK"] = "0" });
         Assert.That(wrongSize.ExitCode, Is.EqualTo(ExitCodes.MpiSetup), wrongSize.ToString());
         Assert.That(wrongSize.Errors, Does.Contain("started 4 processes"));
-        var openMpi = MpiJob.Run(0, ["train", data], new Dictionary<string, string> { ["OMPI_COMM_WORLD_SIZE"] = "2", ["OMPI_COMM_WORLD_RANK"] = "0" });
+        var openMpi = MpiJob.Run(0, ["train", data], new Dictionary<string, string> { ["OMPI_COMM_WORLD_SIZE"] = "2",
+            ["OMPI_COMM_WORLD_RANK"] = "0" });
         Assert.That(openMpi.ExitCode, Is.EqualTo(ExitCodes.MpiSetup), openMpi.ToString());
         Assert.That(openMpi.Errors, Does.Contain("Open MPI"));
     }
@@ -89,10 +94,13 @@ public class RankFaultTests
             var data = Path.Combine(dir, "d.bin");
             Assert.That(MpiJob.Run(0, "generate", data, "--rows", "2000", "--features", "4").ExitCode, Is.EqualTo(0));
             var watch = System.Diagnostics.Stopwatch.StartNew();
-            var outcome = MpiJob.Run(ranks, ["train", data, "--max-iterations", "100000", "--tolerance", "0", "--learning-rate", "0.001"],
+            var outcome = MpiJob.Run(ranks, ["train", data, "--max-iterations", "100000", "--tolerance", "0",
+                "--learning-rate", "0.001"],
                 new Dictionary<string, string> { ["MPIDESCENT_FAULT"] = $"{faultyRank}:3" }, timeoutSeconds: 60);
             Assert.That(outcome.ExitCode, Is.Not.EqualTo(0), outcome.ToString());
-            Assert.That(outcome.Errors, Does.Contain($"rank {faultyRank} of {ranks}: internal error").And.Contain("injected fault"), outcome.ToString());
+            Assert.That(outcome.Errors,
+                Does.Contain($"rank {faultyRank} of {ranks}: internal " +
+                $"error").And.Contain("injected fault"), outcome.ToString());
             Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)), "ended promptly, not by the timeout");
             Assert.That(File.Exists(Path.Combine(dir, "d.model.json")), Is.False, "no model from a failed job");
         }
@@ -116,7 +124,8 @@ public class InputEdgeTests
             var seven = MpiJob.Run(7, "train", data, "--solver", "exact", "--model", Path.Combine(dir, "m7.json"));
             Assert.That(seven.ExitCode, Is.EqualTo(0), seven.ToString());
             Assert.That(seven.Output, Does.Contain("on 7 ranks (0-1 rows each"));
-            Assert.That(MpiJob.Run(1, "train", data, "--solver", "exact", "--model", Path.Combine(dir, "m1.json")).ExitCode, Is.EqualTo(0));
+            Assert.That(MpiJob.Run(1, "train", data, "--solver", "exact", "--model", Path.Combine(dir,
+                "m1.json")).ExitCode, Is.EqualTo(0));
             Assert.That(File.ReadAllText(Path.Combine(dir, "m7.json")).Split("\"dataFile\"")[0],
                 Is.EqualTo(File.ReadAllText(Path.Combine(dir, "m1.json")).Split("\"dataFile\"")[0]));
         }
@@ -168,7 +177,8 @@ public class OneRankBadLabelTests
         var dir = TestData.TempDirectory();
         try
         {
-            var lines = File.ReadAllLines(Path.Combine(TestContext.CurrentContext.TestDirectory, "data", "breast_cancer.csv"));
+            var lines = File.ReadAllLines(Path.Combine(TestContext.CurrentContext.TestDirectory, "data",
+                "breast_cancer.csv"));
             var cells = lines[^1].Split(',');
             cells[^1] = "-3"; // the last row: read only by the last rank
             lines[^1] = string.Join(",", cells);
@@ -179,15 +189,16 @@ public class OneRankBadLabelTests
             var watch = System.Diagnostics.Stopwatch.StartNew();
             var outcome = MpiJob.Run(3, ["train", data, "--loss", loss, "--quiet"], timeoutSeconds: 60);
             Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.BadInput), outcome.ToString());
-            Assert.That(outcome.Errors, Does.Contain("rank 2").And.Contain($"row {lines.Length - 2} has label -3"), outcome.ToString());
+            Assert.That(outcome.Errors, Does.Contain("rank 2").And.Contain($"row {lines.Length - 2} has label -3"),
+                outcome.ToString());
             Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)));
         }
         finally { Directory.Delete(dir, true); }
     }
 }
 
-/// <summary>Divergence behaves the same for every solver (issue 12): exit 4, the last finite model written, and a message
-/// that says so.</summary>
+/// <summary>Divergence behaves the same for every solver (issue 12): exit 4, the last finite model written, and a
+/// message that says so.</summary>
 [NonParallelizable]
 public class DivergenceTests
 {
@@ -205,10 +216,12 @@ public class DivergenceTests
             Assert.That(MpiJob.Run(0, "generate", data, "--rows", "500", "--features", "4").ExitCode, Is.EqualTo(0));
             var model = Path.Combine(dir, "m.json");
             string[] limit = solver == "sgd" ? ["--epochs", "5"] : ["--max-iterations", "50"];
-            var outcome = MpiJob.Run(2, ["train", data, "--solver", solver, "--learning-rate", "1e200", "--model", model,
+            var outcome = MpiJob.Run(2, ["train", data, "--solver", solver, "--learning-rate", "1e200", "--model",
+                model,
                 "--quiet", .. limit]);
             Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.Diverged), outcome.ToString());
-            Assert.That(outcome.Output, Does.Contain("diverged").And.Contain("last finite iterate"), outcome.ToString());
+            Assert.That(outcome.Output, Does.Contain("diverged").And.Contain("last finite iterate"),
+                outcome.ToString());
             Assert.That(File.Exists(model), Is.True, "the last finite model is written");
             var written = Output.ModelFile.Read(model);
             Assert.That(written.Exit, Is.EqualTo("Diverged"));

@@ -2,7 +2,8 @@ using System.Diagnostics;
 
 namespace MpiDescent.Tests.Integration;
 
-/// <summary>Runs the built MpiDescent executable, under <c>timeout … mpiexec.mpich -n K</c> or as a plain process.</summary>
+/// <summary>Runs the built MpiDescent executable, under <c>timeout … mpiexec.mpich -n K</c> or as a plain
+/// process.</summary>
 public static class MpiJob
 {
     public sealed record Outcome(int ExitCode, string Output, string Errors)
@@ -13,13 +14,15 @@ public static class MpiJob
     public static string Executable => Path.Combine(TestContext.CurrentContext.TestDirectory, "MpiDescent");
 
     /// <summary>Runs at <paramref name="ranks"/> ranks with mpiexec.mpich (0: no launcher at all).</summary>
-    public static Outcome Run(int ranks, IEnumerable<string> args, IDictionary<string, string>? environment = null, int timeoutSeconds = 120)
+    public static Outcome Run(int ranks, IEnumerable<string> args, IDictionary<string, string>? environment = null,
+        int timeoutSeconds = 120)
     {
         var command = new List<string>();
         if (ranks > 0)
         {
             if (!File.Exists("/usr/bin/mpiexec.mpich") && !SearchPath("mpiexec.mpich"))
-                Assert.Fail("mpiexec.mpich not found: install MPICH ('apt-get install mpich'; scripts/test.sh does this)");
+                Assert.Fail("mpiexec.mpich not found: install MPICH ('apt-get install mpich'; scripts/test.sh does " +
+                    "this)");
             command.AddRange(["mpiexec.mpich", "-n", ranks.ToString()]);
         }
         command.Add(Executable);
@@ -27,8 +30,10 @@ public static class MpiJob
         return RunCommand(command, environment, timeoutSeconds);
     }
 
-    /// <summary>Runs <paramref name="command"/> under <c>timeout</c>, capturing its output; fails the test on a timeout.</summary>
-    public static Outcome RunCommand(IEnumerable<string> command, IDictionary<string, string>? environment = null, int timeoutSeconds = 120)
+    /// <summary>Runs <paramref name="command"/> under <c>timeout</c>, capturing its output; fails the test on a
+    /// timeout.</summary>
+    public static Outcome RunCommand(IEnumerable<string> command, IDictionary<string, string>? environment = null,
+        int timeoutSeconds = 120)
     {
         var start = new ProcessStartInfo("timeout") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { "-k", "5", timeoutSeconds.ToString() }.Concat(command)) start.ArgumentList.Add(a);

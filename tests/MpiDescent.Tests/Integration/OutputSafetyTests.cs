@@ -2,8 +2,8 @@ using System.Security.Cryptography;
 
 namespace MpiDescent.Tests.Integration;
 
-/// <summary>No output ever destroys an input or another output; concurrent jobs never mix their files; links and devices
-/// are handled as a user expects (issue 16, points 1-3 and 11).</summary>
+/// <summary>No output ever destroys an input or another output; concurrent jobs never mix their files; links and
+/// devices are handled as a user expects (issue 16, points 1-3 and 11).</summary>
 [NonParallelizable]
 public class OutputSafetyTests
 {
@@ -24,7 +24,8 @@ public class OutputSafetyTests
     private static string Hash(string path) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)));
 
     private string[] LeftoverTemporaries() =>
-        Directory.GetFiles(_dir, ".*", SearchOption.AllDirectories).Where(f => f.Contains(".tmp") || f.Contains(".partial")
+        Directory.GetFiles(_dir, ".*", SearchOption.AllDirectories).Where(f => f.Contains(".tmp")
+            || f.Contains(".partial")
             || f.Contains(".probe")).ToArray();
 
     [TestCase("--model")]
@@ -36,7 +37,8 @@ public class OutputSafetyTests
         string before = Hash(_data);
         var outcome = MpiJob.Run(0, "train", _data, option, _data, "--max-iterations", "3");
         Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.Usage), outcome.ToString());
-        Assert.That(outcome.Errors, Does.Contain($"{option} {_data} is the same file as the data file"), outcome.ToString());
+        Assert.That(outcome.Errors, Does.Contain($"{option} {_data} is the same file as the data file"),
+            outcome.ToString());
         Assert.That(Hash(_data), Is.EqualTo(before));
     }
 
@@ -107,7 +109,8 @@ public class OutputSafetyTests
         // A data file that does not exist: the path check must come first, so the error is about the model.
         var outcome = MpiJob.Run(0, "train", Path.Combine(_dir, "absent.bin"), "--model", path);
         Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.Usage), outcome.ToString());
-        Assert.That(outcome.Errors, Does.Contain("--model").And.Not.Contain("absent.bin: file not found"), outcome.ToString());
+        Assert.That(outcome.Errors, Does.Contain("--model").And.Not.Contain("absent.bin: file not found"),
+            outcome.ToString());
     }
 
     [Test]
@@ -138,23 +141,27 @@ public class OutputSafetyTests
     {
         var modelA = Path.Combine(_dir, "a.json");
         var modelB = Path.Combine(_dir, "b.json");
-        Assert.That(MpiJob.Run(0, "train", _data, "--model", modelA, "--solver", "exact", "--quiet").ExitCode, Is.EqualTo(0));
+        Assert.That(MpiJob.Run(0, "train", _data, "--model", modelA, "--solver", "exact", "--quiet").ExitCode,
+            Is.EqualTo(0));
         Assert.That(MpiJob.Run(0, "train", _data, "--model", modelB, "--max-iterations", "2", "--quiet").ExitCode,
             Is.EqualTo(0));
         var alone = new Dictionary<string, string>();
         foreach (var (model, name) in new[] { (modelA, "a.csv"), (modelB, "b.csv") })
         {
-            Assert.That(MpiJob.Run(2, "predict", model, _data, "--output", Path.Combine(_dir, name)).ExitCode, Is.EqualTo(0));
+            Assert.That(MpiJob.Run(2, "predict", model, _data, "--output", Path.Combine(_dir, name)).ExitCode,
+                Is.EqualTo(0));
             alone[model] = File.ReadAllText(Path.Combine(_dir, name));
         }
         var shared = Path.Combine(_dir, "shared.csv");
         for (int round = 0; round < 3; round++)
         {
-            var jobs = new[] { modelA, modelB }.Select(m => Task.Run(() => MpiJob.Run(2, "predict", m, _data, "--output", shared)))
+            var jobs = new[] { modelA, modelB }.Select(m => Task.Run(() => MpiJob.Run(2, "predict", m, _data,
+                "--output", shared)))
                 .ToArray();
             Task.WaitAll(jobs);
             foreach (var job in jobs) Assert.That(job.Result.ExitCode, Is.EqualTo(0), job.Result.ToString());
-            Assert.That(File.ReadAllText(shared), Is.EqualTo(alone[modelA]).Or.EqualTo(alone[modelB]), $"round {round}");
+            Assert.That(File.ReadAllText(shared), Is.EqualTo(alone[modelA]).Or.EqualTo(alone[modelB]),
+                $"round {round}");
             Assert.That(LeftoverTemporaries(), Is.Empty);
         }
     }

@@ -3,7 +3,8 @@ using System.Text.Json;
 
 namespace MpiDescent.Tests.Integration;
 
-/// <summary>Rank 0's outputs: the convergence plot, the history CSV, the report's timing, and the progress lines.</summary>
+/// <summary>Rank 0's outputs: the convergence plot, the history CSV, the report's timing, and the progress
+/// lines.</summary>
 [NonParallelizable]
 public class ReportingTests
 {
@@ -15,33 +16,44 @@ public class ReportingTests
         {
             var data = Path.Combine(dir, "d.bin");
             Assert.That(MpiJob.Run(0, "convert", TestData.DiabetesCsv, data).ExitCode, Is.EqualTo(0));
-            string plot = Path.Combine(dir, "loss.png"), history = Path.Combine(dir, "h.csv"), report = Path.Combine(dir, "r.json");
-            var run = MpiJob.Run(2, "train", data, "--standardize", "--solver", "lbfgs", "--plot", plot, "--history", history, "--report", report, "--verbose");
+            string plot = Path.Combine(dir, "loss.png"), history = Path.Combine(dir,
+                "h.csv"), report = Path.Combine(dir, "r.json");
+            var run = MpiJob.Run(2, "train", data, "--standardize", "--solver", "lbfgs", "--plot", plot, "--history",
+                history, "--report", report, "--verbose");
             Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
 
             var png = File.ReadAllBytes(plot);
-            Assert.That(png.AsSpan(0, 8).ToArray(), Is.EqualTo(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }), "PNG signature");
+            Assert.That(png.AsSpan(0, 8).ToArray(), Is.EqualTo(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A,
+                0x0A }), "PNG signature");
             Assert.That(System.Text.Encoding.ASCII.GetString(png, 12, 4), Is.EqualTo("IHDR"));
             Assert.That(BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)), Is.EqualTo(1200), "width");
             Assert.That(BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20)), Is.EqualTo(450), "height");
 
             var lines = File.ReadAllLines(history);
-            Assert.That(lines[0], Is.EqualTo("iteration,data_passes,loss,gradient_norm,step_size,seconds,validation_loss"));
-            Assert.That(lines.Skip(2).All(l => double.Parse(l.Split(',')[4]) > 0), Is.True, "every update records its step size (lbfgs: the line search's alpha)");
+            Assert.That(lines[0],
+                Is.EqualTo("iteration,data_passes,loss,gradient_norm,step_size,seconds,validation_loss"));
+            Assert.That(lines.Skip(2).All(l => double.Parse(l.Split(',')[4]) > 0), Is.True,
+                "every update records its step size (lbfgs: the line search's alpha)");
             using var json = JsonDocument.Parse(File.ReadAllText(report));
             var recorded = json.RootElement.GetProperty("history");
             Assert.That(lines.Length - 1, Is.EqualTo(recorded.GetArrayLength()));
             var (_, y, _, _) = TestData.LoadDiabetes();
-            Assert.That(double.Parse(lines[1].Split(',')[2]), Is.EqualTo(y.Average(v => v * v) / 2).Within(1e-9).Percent, "J(0) = mean(y²)/2");
-            Assert.That(double.Parse(lines[^1].Split(',')[2]), Is.EqualTo(json.RootElement.GetProperty("finalLoss").GetDouble()));
+            Assert.That(double.Parse(lines[1].Split(',')[2]), Is.EqualTo(y.Average(v =>
+                v * v) / 2).Within(1e-9).Percent, "J(0) = mean(y²)/2");
+            Assert.That(double.Parse(lines[^1].Split(',')[2]),
+                Is.EqualTo(json.RootElement.GetProperty("finalLoss").GetDouble()));
 
             var timing = json.RootElement.GetProperty("timing").GetProperty("compute");
-            Assert.That(timing.GetProperty("min").GetDouble(), Is.LessThanOrEqualTo(timing.GetProperty("median").GetDouble()));
-            Assert.That(timing.GetProperty("median").GetDouble(), Is.LessThanOrEqualTo(timing.GetProperty("max").GetDouble()));
+            Assert.That(timing.GetProperty("min").GetDouble(),
+                Is.LessThanOrEqualTo(timing.GetProperty("median").GetDouble()));
+            Assert.That(timing.GetProperty("median").GetDouble(),
+                Is.LessThanOrEqualTo(timing.GetProperty("max").GetDouble()));
             Assert.That(run.Output, Does.Contain("per rank (min / median / max, slowest rank)"));
             var memory = json.RootElement.GetProperty("timing").GetProperty("peakMemoryMegabytes");
-            Assert.That(memory.GetProperty("min").GetDouble(), Is.GreaterThan(10).And.LessThan(4096), "a plausible peak working set per rank");
-            Assert.That(run.Output.Split('\n').Count(l => l.StartsWith("iter ")), Is.EqualTo(lines.Length - 1), "--verbose prints every iteration");
+            Assert.That(memory.GetProperty("min").GetDouble(), Is.GreaterThan(10).And.LessThan(4096),
+                "a plausible peak working set per rank");
+            Assert.That(run.Output.Split('\n').Count(l => l.StartsWith("iter ")), Is.EqualTo(lines.Length - 1),
+                "--verbose prints every iteration");
         }
         finally { Directory.Delete(dir, true); }
     }
@@ -56,7 +68,8 @@ public class ReportingTests
         try
         {
             string data = Path.Combine(dir, "b.bin"), json = Path.Combine(dir, "bench.json");
-            Assert.That(MpiJob.Run(0, "generate", data, "--rows", "20000", "--features", "16", "--seed", "2").ExitCode, Is.EqualTo(0));
+            Assert.That(MpiJob.Run(0, "generate", data, "--rows", "20000", "--features", "16", "--seed", "2").ExitCode,
+                Is.EqualTo(0));
             var run = MpiJob.Run(2, ["bench", data, "--repeat", "3", "--gram", "--json", json],
                 new Dictionary<string, string> { ["MPIDESCENT_PREFETCH"] = prefetch });
             Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
@@ -64,18 +77,23 @@ public class ReportingTests
             using var result = JsonDocument.Parse(File.ReadAllText(json));
             var r = result.RootElement;
             Assert.That(r.GetProperty("ranks").GetInt32(), Is.EqualTo(2));
-            Assert.That(r.GetProperty("softwarePrefetch").GetBoolean(), Is.EqualTo(expected && System.Runtime.Intrinsics.X86.Sse.IsSupported));
-            // Timings of a tiny file on a shared machine: only that each is a positive, finite number (no speed is asserted).
-            foreach (var name in new[] { "readGBps", "kernelGBps", "kernelOverRead", "evaluationReproducibleSeconds", "prefetchOverNone",
+            Assert.That(r.GetProperty("softwarePrefetch").GetBoolean(), Is.EqualTo(expected
+                && System.Runtime.Intrinsics.X86.Sse.IsSupported));
+            // Timings of a tiny file on a shared machine: only that each is a positive, finite number (no speed is
+            // asserted).
+            foreach (var name in new[] { "readGBps", "kernelGBps", "kernelOverRead", "evaluationReproducibleSeconds",
+                "prefetchOverNone",
                          "float64OverFloat32", "gramKernelSeconds" })
-                Assert.That(double.IsFinite(r.GetProperty(name).GetDouble()) && r.GetProperty(name).GetDouble() > 0, Is.True, name);
+                Assert.That(double.IsFinite(r.GetProperty(name).GetDouble()) && r.GetProperty(name).GetDouble() > 0,
+                    Is.True, name);
             Assert.That(r.GetProperty("valid").GetBoolean(), Is.True);
         }
         finally { Directory.Delete(dir, true); }
     }
 
-    /// <summary>The history's clock starts before the first evaluation (it used to start after it), and the exact solver
-    /// reports its solve: its time, its two passes (XᵀX, then the checking evaluation) and that time in the compute column.</summary>
+    /// <summary>The history's clock starts before the first evaluation (it used to start after it), and the exact
+    /// solver reports its solve: its time, its two passes (XᵀX, then the checking evaluation) and that time in the
+    /// compute column.</summary>
     [TestCase("lbfgs", 1)]
     [TestCase("exact", 2)]
     public void Train_HistoryTime_IncludesTheFirstPass(string solver, int passesAtStart)
@@ -93,7 +111,8 @@ public class ReportingTests
             Assert.That(first.GetProperty("dataPasses").GetInt64(), Is.EqualTo(passesAtStart));
             double elapsed = first.GetProperty("elapsedSeconds").GetDouble();
             Assert.That(elapsed, Is.GreaterThan(0));
-            Assert.That(json.RootElement.GetProperty("timing").GetProperty("compute").GetProperty("max").GetDouble(), Is.GreaterThan(0));
+            Assert.That(json.RootElement.GetProperty("timing").GetProperty("compute").GetProperty("max").GetDouble(),
+                Is.GreaterThan(0));
         }
         finally { Directory.Delete(dir, true); }
     }

@@ -3,8 +3,9 @@ using MpiDescent.Numerics;
 
 namespace MpiDescent.Tests.Numerics;
 
-/// <summary>A reduce-scatter of a vector sum gives each rank exactly (bit for bit) the totals an Allreduce gives for its
-/// segment, for exact and plain sums, with segments of every size (empty ones too) at 1, 2, 3 and 7 ranks.</summary>
+/// <summary>A reduce-scatter of a vector sum gives each rank exactly (bit for bit) the totals an Allreduce gives for
+/// its segment, for exact and plain sums, with segments of every size (empty ones too) at 1, 2, 3 and 7
+/// ranks.</summary>
 public class VectorReductionTests
 {
     private static double Value(int rank, int block, int i) =>
@@ -32,7 +33,8 @@ public class VectorReductionTests
             return (all, mine, layout);
         });
         foreach (var (rank, (all, mine, layout)) in results.Select((r, k) => (k, r)))
-            Assert.That(mine, Is.EqualTo(all.AsSpan((int)layout.Start(rank), layout.Counts[rank]).ToArray()), $"rank {rank}");
+            Assert.That(mine, Is.EqualTo(all.AsSpan((int)layout.Start(rank), layout.Counts[rank]).ToArray()),
+                $"rank {rank}");
     }
 
     [Test]

@@ -25,21 +25,24 @@ public class AllocationTests
         var comm = new SingleProcessCommunicator();
         var (shard, partition) = Shards.For(comm, x, y, d);
         var objective = new LinearObjective(shard, partition, comm,
-            new ObjectiveSettings(loss, true, L2: 0.1, Summation: summation, Classes: loss == LossKind.Softmax ? 4 : 1), new RunControl());
+            new ObjectiveSettings(loss, true, L2: 0.1, Summation: summation, Classes: loss == LossKind.Softmax ? 4
+                : 1), new RunControl());
         var point = Enumerable.Range(0, objective.Dimension).Select(k => 0.01 * k).ToArray();
         var gradient = new double[objective.Dimension];
         long[] sample = [3, 17, 4000, 4999];
-        for (int i = 0; i < 5; i++) { objective.Evaluate(point, gradient); objective.EvaluateSample(point, sample, gradient); }
+        for (int i = 0; i < 5; i++) { objective.Evaluate(point, gradient); objective.EvaluateSample(point, sample,
+            gradient); }
 
         long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 50; i++) { objective.Evaluate(point, gradient); objective.EvaluateSample(point, sample, gradient); }
+        for (int i = 0; i < 50; i++) { objective.Evaluate(point, gradient); objective.EvaluateSample(point, sample,
+            gradient); }
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.That(allocated, Is.EqualTo(0), $"{allocated} bytes allocated in 100 evaluations");
     }
 
-    /// <summary>L-BFGS and OWL-QN allocate no vectors per iteration once their memory of pairs is full: iterations 21-40
-    /// of a 20,000-parameter problem allocate less than one vector (160 KB) in all (history records only; before, three
-    /// vectors per iteration: 9.6 MB).</summary>
+    /// <summary>L-BFGS and OWL-QN allocate no vectors per iteration once their memory of pairs is full: iterations
+    /// 21-40 of a 20,000-parameter problem allocate less than one vector (160 KB) in all (history records only; before,
+    /// three vectors per iteration: 9.6 MB).</summary>
     [TestCase(false)]
     [TestCase(true)]
     public void LbfgsMinimize_AfterMemoryFills_AllocatesNoVectorsPerIteration(bool l1)
@@ -51,7 +54,8 @@ public class AllocationTests
             var termination = new TerminationCriteria(iterations, 0);
             long before = GC.GetAllocatedBytesForCurrentThread();
             var result = l1
-                ? SolverLoop.Minimize(new OwlQn(objective, new L1Penalty(1e-6, n)), objective, termination, new double[n])
+                ? SolverLoop.Minimize(new OwlQn(objective, new L1Penalty(1e-6, n)), objective, termination,
+                    new double[n])
                 : SolverLoop.Minimize(new Lbfgs(objective), objective, termination, new double[n]);
             long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
             Assert.That(result.Iterations, Is.EqualTo(iterations), result.ExitReason);
@@ -62,7 +66,8 @@ public class AllocationTests
         Assert.That(extra, Is.LessThan(n * 8), $"{extra} bytes for iterations 21-40");
     }
 
-    /// <summary>f(x) = ½ Σ a_k (x_k − 1)² with a_k from 1 to 10⁴: slow enough that 40 iterations do not converge.</summary>
+    /// <summary>f(x) = ½ Σ a_k (x_k − 1)² with a_k from 1 to 10⁴: slow enough that 40 iterations do not
+    /// converge.</summary>
     private sealed class IllConditionedQuadratic(int n) : IObjective
     {
         public int Dimension => n;

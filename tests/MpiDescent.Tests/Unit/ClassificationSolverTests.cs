@@ -10,13 +10,16 @@ namespace MpiDescent.Tests.Unit;
 /// <summary>L2 logistic regression on scikit-learn's breast_cancer data against an independent Newton solve.</summary>
 public class ClassificationSolverTests
 {
-    private static string BreastCancerCsv => Path.Combine(TestContext.CurrentContext.TestDirectory, "data", "breast_cancer.csv");
+    private static string BreastCancerCsv => Path.Combine(TestContext.CurrentContext.TestDirectory, "data",
+        "breast_cancer.csv");
 
-    /// <summary>Standardized features (population std), labels ±1, parsed here independently of the converter.</summary>
+    /// <summary>Standardized features (population std), labels ±1, parsed here independently of the
+    /// converter.</summary>
     private static (double[] X, double[] Y, int Rows, int D) StandardizedBreastCancer()
     {
         var lines = File.ReadAllLines(BreastCancerCsv).Skip(1).Where(l => l.Length > 0).ToArray();
-        var rows = lines.Select(l => l.Split(',').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray()).ToArray();
+        var rows = lines.Select(l => l.Split(',').Select(v => double.Parse(v,
+            System.Globalization.CultureInfo.InvariantCulture)).ToArray()).ToArray();
         int m = rows.Length, d = rows[0].Length - 1;
         var x = new double[m * d];
         for (int j = 0; j < d; j++)
@@ -28,7 +31,8 @@ public class ClassificationSolverTests
         return (x, rows.Select(r => r[d] > 0 ? 1.0 : -1.0).ToArray(), m, d);
     }
 
-    /// <summary>Newton's method on J(θ) = (1/m)Σ log(1+e^(−y x̃·θ)) + (λ/2)‖w‖², with MathNet's dense algebra.</summary>
+    /// <summary>Newton's method on J(θ) = (1/m)Σ log(1+e^(−y x̃·θ)) + (λ/2)‖w‖², with MathNet's dense
+    /// algebra.</summary>
     private static (double[] Theta, double Value) NewtonOptimum(double[] x, double[] y, int m, int d, double lambda)
     {
         var a = Shards.Design(x, m, d);
@@ -38,7 +42,8 @@ public class ClassificationSolverTests
         {
             var z = a * t;
             double sum = 0;
-            for (int i = 0; i < m; i++) { double margin = y[i] * z[i]; sum += Math.Max(-margin, 0) + Math.Log(1 + Math.Exp(-Math.Abs(margin))); }
+            for (int i = 0; i < m; i++) { double margin = y[i] * z[i]; sum += Math.Max(-margin, 0) + Math.Log(1
+                + Math.Exp(-Math.Abs(margin))); }
             return sum / m + 0.5 * lambda * t.SubVector(0, d).DotProduct(t.SubVector(0, d));
         }
         for (int iteration = 0; iteration < 50; iteration++)
@@ -65,35 +70,43 @@ public class ClassificationSolverTests
         var results = ThreadedCommunicator.Run(ranks, comm =>
         {
             var (shard, partition) = Shards.For(comm, x, y, d);
-            var objective = new LinearObjective(shard, partition, comm, new ObjectiveSettings(LossKind.Logistic, true, lambda));
-            return SolverLoop.Minimize(new Lbfgs(objective), objective, new TerminationCriteria(500, 1e-12), new double[d + 1]);
+            var objective = new LinearObjective(shard, partition, comm, new ObjectiveSettings(LossKind.Logistic, true,
+                lambda));
+            return SolverLoop.Minimize(new Lbfgs(objective), objective, new TerminationCriteria(500, 1e-12),
+                new double[d + 1]);
         });
         Assert.That((results[0].Value - optimum) / optimum, Is.LessThan(1e-9).And.GreaterThan(-1e-12));
         foreach (var r in results) Assert.That(r.Point, Is.EqualTo(results[0].Point), "identical on every rank");
     }
 
     [Test]
-    public void FirstOrderSolvers_L2Logistic_ConvergeTowardsNewtonOptimum([Values("nesterov", "momentum", "adam", "gd-line-search")] string solver)
+    public void FirstOrderSolvers_L2Logistic_ConvergeTowardsNewtonOptimum([Values("nesterov", "momentum", "adam",
+        "gd-line-search")] string solver)
     {
         var (x, y, m, d) = StandardizedBreastCancer();
         double lambda = 1.0 / m;
         var (_, optimum) = NewtonOptimum(x, y, m, d, lambda);
         var comm = new SingleProcessCommunicator();
         var (shard, partition) = Shards.For(comm, x, y, d);
-        var objective = new LinearObjective(shard, partition, comm, new ObjectiveSettings(LossKind.Logistic, true, lambda));
+        var objective = new LinearObjective(shard, partition, comm, new ObjectiveSettings(LossKind.Logistic, true,
+            lambda));
         var gram = new LinearObjective(shard, partition, comm, new ObjectiveSettings());
         double step = 1 / (0.25 * StepSizeEstimator.LargestCurvature(gram) + lambda);
         var termination = new TerminationCriteria(4000, 1e-9);
         var start = new double[d + 1];
         var result = solver switch
         {
-            "nesterov" => SolverLoop.Minimize(new MomentumDescent(objective, step, 0.9, true), objective, termination, start),
-            "momentum" => SolverLoop.Minimize(new MomentumDescent(objective, step, 0.9, false), objective, termination, start),
+            "nesterov" => SolverLoop.Minimize(new MomentumDescent(objective, step, 0.9, true), objective, termination,
+                start),
+            "momentum" => SolverLoop.Minimize(new MomentumDescent(objective, step, 0.9, false), objective, termination,
+                start),
             "adam" => SolverLoop.Minimize(new Adam(objective, 0.01), objective, termination, start),
-            _ => SolverLoop.Minimize(new GradientDescent(objective, 100 * step, lineSearch: true), objective, termination, start),
+            _ => SolverLoop.Minimize(new GradientDescent(objective, 100 * step, lineSearch: true), objective,
+                termination, start),
         };
         double tolerance = solver == "adam" ? 1e-4 : 1e-6;
-        Assert.That((result.Value - optimum) / optimum, Is.LessThan(tolerance).And.GreaterThan(-1e-12), $"{result.ExitReason}");
+        Assert.That((result.Value - optimum) / optimum, Is.LessThan(tolerance).And.GreaterThan(-1e-12),
+            $"{result.ExitReason}");
     }
 
     [Test]
@@ -111,11 +124,14 @@ public class ClassificationSolverTests
             Assert.That((result.Value - optimum) / optimum, Is.LessThan(1e-8), result.ExitReason);
             return (int)objective.Evaluations;
         }
-        int lbfgs = PassesTo(o => SolverLoop.Minimize(new Lbfgs(o), o, new TerminationCriteria(10_000, 1e-9), new double[d + 1]));
+        int lbfgs = PassesTo(o => SolverLoop.Minimize(new Lbfgs(o), o, new TerminationCriteria(10_000, 1e-9),
+            new double[d + 1]));
         int gd = PassesTo(o =>
         {
-            double step = 1 / StepSizeEstimator.LargestCurvature(new LinearObjective(shard, partition, comm, new ObjectiveSettings()));
-            return SolverLoop.Minimize(new GradientDescent(o, step), o, new TerminationCriteria(100_000, 1e-9), new double[d + 1]);
+            double step = 1 / StepSizeEstimator.LargestCurvature(new LinearObjective(shard, partition, comm,
+                new ObjectiveSettings()));
+            return SolverLoop.Minimize(new GradientDescent(o, step), o, new TerminationCriteria(100_000, 1e-9),
+                new double[d + 1]);
         });
         Assert.That(lbfgs * 20, Is.LessThan(gd), $"lbfgs {lbfgs} passes, gd {gd}");
     }
@@ -129,9 +145,11 @@ public class ClassificationSolverTests
         var (shard, partition) = Shards.For(comm, x, y, 3);
         var theta = NormalEquations.Solve(shard, partition, comm, true, Summation.Reproducible, lambda);
         var a = Shards.Design(x, 200, 3);
-        var system = a.TransposeThisAndMultiply(a) / 200 + Matrix<double>.Build.DenseDiagonal(4, 4, j => j < 3 ? lambda : 0);
+        var system = a.TransposeThisAndMultiply(a) / 200 + Matrix<double>.Build.DenseDiagonal(4, 4, j => j < 3 ? lambda
+            : 0);
         var expected = system.Solve(a.TransposeThisAndMultiply(Vector<double>.Build.Dense(y)) / 200).ToArray();
-        for (int k = 0; k < 4; k++) Assert.That(theta[k], Is.EqualTo(expected[k]).Within(1e-12 * (1 + Math.Abs(expected[k]))));
+        for (int k = 0; k < 4; k++) Assert.That(theta[k], Is.EqualTo(expected[k]).Within(1e-12 * (1
+            + Math.Abs(expected[k]))));
     }
 
     [Test]
@@ -151,7 +169,8 @@ public class ClassificationSolverTests
         double exactAuc = 0;
         var pos = Enumerable.Range(0, 1000).Where(i => labels[i] > 0).ToArray();
         var neg = Enumerable.Range(0, 1000).Where(i => labels[i] <= 0).ToArray();
-        foreach (var p in pos) foreach (var n in neg) exactAuc += scores[p] > scores[n] ? 1 : scores[p] == scores[n] ? 0.5 : 0;
+        foreach (var p in pos) foreach (var n in neg) exactAuc += scores[p] > scores[n] ? 1 : scores[p] == scores[n]
+            ? 0.5 : 0;
         exactAuc /= (double)pos.Length * neg.Length;
         foreach (var mtr in metrics)
         {
@@ -169,12 +188,15 @@ public class ClassificationSolverTests
     {
         var header = new DataFileHeader(3, 1, ElementType.Float64, 4096, [], 0);
         var bad = DataShard.FromArrays(header, 10, [1, 2, 3], [0, 2, 1]);
-        Assert.That(Assert.Throws<InputFileException>(() => LabelCheck.CheckSlice(bad, LossKind.Logistic))!.Message, Does.Contain("row 11 has label 2"));
+        Assert.That(Assert.Throws<InputFileException>(() => LabelCheck.CheckSlice(bad, LossKind.Logistic))!.Message,
+            Does.Contain("row 11 has label 2"));
         var mixed = DataShard.FromArrays(header, 0, [1, 2, 3], [0, -1, 1]);
         var local = LabelCheck.CheckSlice(mixed, LossKind.Logistic);
-        Assert.That(Assert.Throws<InputFileException>(() => LabelCheck.Normalize(mixed, local, new SingleProcessCommunicator()))!.Message, Does.Contain("mix 0 and -1"));
+        Assert.That(Assert.Throws<InputFileException>(() => LabelCheck.Normalize(mixed, local,
+            new SingleProcessCommunicator()))!.Message, Does.Contain("mix 0 and -1"));
         var single = DataShard.FromArrays(header, 0, [1, 2, 3], [1, 1, 1]);
-        Assert.That(Assert.Throws<InputFileException>(() => LabelCheck.Normalize(single, LabelCheck.CheckSlice(single, LossKind.Hinge), new SingleProcessCommunicator()))!.Message,
+        Assert.That(Assert.Throws<InputFileException>(() => LabelCheck.Normalize(single, LabelCheck.CheckSlice(single,
+            LossKind.Hinge), new SingleProcessCommunicator()))!.Message,
             Does.Contain("one class"));
     }
 }

@@ -20,11 +20,14 @@ public class CommandLineTests
     [Test]
     public void Parse_AllOptions_AreRead()
     {
-        var o = TrainOptions.Parse(["d.bin", "--solver=sgd", "--learning-rate", "0.5", "--epochs", "3", "--batch-size", "8", "--seed", "4",
+        var o = TrainOptions.Parse(["d.bin", "--solver=sgd", "--learning-rate", "0.5", "--epochs", "3", "--batch-size",
+            "8", "--seed", "4",
             "--no-intercept", "--standardize", "--summation", "plain", "--model", "m.json", "--report", "r.json"]);
         var s = o.Settings;
-        Assert.That((o.Solver.Name, s.LearningRate, s.Epochs, s.BatchSize, s.Seed), Is.EqualTo(("sgd", (double?)0.5, 3, 8, (ulong?)4)));
-        Assert.That((s.FitIntercept, s.Standardize, s.Summation, o.ModelPath, o.ReportPath), Is.EqualTo((false, true, Summation.Plain, "m.json", "r.json")));
+        Assert.That((o.Solver.Name, s.LearningRate, s.Epochs, s.BatchSize, s.Seed), Is.EqualTo(("sgd", (double?)0.5, 3,
+            8, (ulong?)4)));
+        Assert.That((s.FitIntercept, s.Standardize, s.Summation, o.ModelPath, o.ReportPath), Is.EqualTo((false, true,
+            Summation.Plain, "m.json", "r.json")));
     }
 
     [TestCase(new[] { "d.bin", "--learning-rate", "-1" }, "must be positive")]

@@ -13,7 +13,8 @@ public class ConverterTests
     [TearDown]
     public void TearDown() => Directory.Delete(_dir, recursive: true);
 
-    private (DataShard Shard, DataFileHeader Header) Csv(string text, string? label = null, string? separator = null, bool header = true, bool bom = false)
+    private (DataShard Shard, DataFileHeader Header) Csv(string text, string? label = null, string? separator = null,
+        bool header = true, bool bom = false)
     {
         var input = Path.Combine(_dir, "in.csv");
         File.WriteAllText(input, text, new UTF8Encoding(bom));
@@ -26,7 +27,8 @@ public class ConverterTests
     {
         var input = Path.Combine(_dir, "bad.csv");
         File.WriteAllText(input, text);
-        return Assert.Throws<InputFileException>(() => new CsvConverter(input, label, null, true).Convert(Path.Combine(_dir, "bad.bin")))!.Message;
+        return Assert.Throws<InputFileException>(() => new CsvConverter(input, label, null,
+            true).Convert(Path.Combine(_dir, "bad.bin")))!.Message;
     }
 
     [Test]
@@ -56,13 +58,16 @@ public class ConverterTests
     }
 
     [Test]
-    public void Convert_RaggedRow_NamesLine() => Assert.That(CsvError("a,b,c\n1,2,3\n1,2\n"), Does.Contain("line 3").And.Contain("2 fields"));
+    public void Convert_RaggedRow_NamesLine() => Assert.That(CsvError("a,b,c\n1,2,3\n1,2\n"),
+        Does.Contain("line 3").And.Contain("2 fields"));
 
     [Test]
-    public void Convert_NonNumericCell_NamesLineAndColumn() => Assert.That(CsvError("a,b,c\n1,x2,3\n"), Does.Contain("line 2, column 'b'").And.Contain("not a number"));
+    public void Convert_NonNumericCell_NamesLineAndColumn() => Assert.That(CsvError("a,b,c\n1,x2,3\n"),
+        Does.Contain("line 2, column 'b'").And.Contain("not a number"));
 
     [Test]
-    public void Convert_MissingLabelColumn_ListsColumns() => Assert.That(CsvError("a,b,c\n1,2,3\n", label: "price"), Does.Contain("'price' not found").And.Contain("a, b, c"));
+    public void Convert_MissingLabelColumn_ListsColumns() => Assert.That(CsvError("a,b,c\n1,2,3\n", label: "price"),
+        Does.Contain("'price' not found").And.Contain("a, b, c"));
 
     [Test]
     public void Convert_HeaderOnly_SaysNoRows() => Assert.That(CsvError("a,b\n"), Does.Contain("no data rows"));
@@ -93,7 +98,8 @@ public class ConverterTests
     [TestCase("1 1:zz\n", "feature 1 'zz'")]
     public void Convert_LibSvmMalformed_NamesProblem(string text, string expected)
     {
-        var e = Assert.Throws<InputFileException>(() => new LibSvmConverter(Svm(text), null).Convert(Path.Combine(_dir, "o.bin")))!;
+        var e = Assert.Throws<InputFileException>(() => new LibSvmConverter(Svm(text), null).Convert(Path.Combine(_dir,
+            "o.bin")))!;
         Assert.That(e.Message, Does.Contain("line 1").And.Contain(expected));
     }
 
@@ -118,7 +124,8 @@ public class ConverterTests
     {
         var input = Path.Combine(_dir, "big.csv");
         File.WriteAllText(input, "a,y\n1,2\n5e38,1\n");
-        var e = Assert.Throws<InputFileException>(() => new CsvConverter(input, null, null, true, elementType: ElementType.Float32).Convert(Path.Combine(_dir, "big.bin")))!;
+        var e = Assert.Throws<InputFileException>(() => new CsvConverter(input, null, null, true,
+            elementType: ElementType.Float32).Convert(Path.Combine(_dir, "big.bin")))!;
         Assert.That(e.Message, Does.Contain("line 3, column 'a'").And.Contain("float32"));
         Assert.That(File.Exists(Path.Combine(_dir, "big.bin")), Is.False);
     }
@@ -126,7 +133,8 @@ public class ConverterTests
     [Test]
     public void Convert_LibSvmFloat32BeyondRange_NamesLine()
     {
-        var e = Assert.Throws<InputFileException>(() => new LibSvmConverter(Svm("1 1:1\n1 1:-1e39\n"), null, ElementType.Float32).Convert(Path.Combine(_dir, "o.bin")))!;
+        var e = Assert.Throws<InputFileException>(() => new LibSvmConverter(Svm("1 1:1\n1 1:-1e39\n"), null,
+            ElementType.Float32).Convert(Path.Combine(_dir, "o.bin")))!;
         Assert.That(e.Message, Does.Contain("line 2").And.Contain("float32"));
     }
 }

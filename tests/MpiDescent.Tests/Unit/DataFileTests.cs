@@ -60,10 +60,12 @@ public class DataFileTests
         return TestData.WriteDataFile(_dir, x, y, 2);
     }
 
-    private static string ReadError(string path) => Assert.Throws<InputFileException>(() => DataFileHeader.Read(path))!.Message;
+    private static string ReadError(string path) => Assert.Throws<InputFileException>(() =>
+        DataFileHeader.Read(path))!.Message;
 
     [Test]
-    public void Read_MissingFile_SaysNotFound() => Assert.That(ReadError(Path.Combine(_dir, "none.bin")), Does.Contain("none.bin").And.Contain("not found"));
+    public void Read_MissingFile_SaysNotFound() => Assert.That(ReadError(Path.Combine(_dir, "none.bin")),
+        Does.Contain("none.bin").And.Contain("not found"));
 
     [Test]
     public void Read_Directory_SaysDirectory() => Assert.That(ReadError(_dir), Does.Contain("directory"));

@@ -5,11 +5,11 @@ namespace MpiDescent.Tests.Unit;
 
 public class DenseKernelsTests
 {
-    /// <summary>The blocked linear pass (sub-blocks of 8 or 32 rows by width, gradient chunks held in registers) against
-    /// the plain row-by-row definition with the same operations in the same order: margin by <see cref="DenseKernels.Dot"/>,
-    /// loss and derivative per row, sums over the rows in order, each gradient element a chain of fused multiply-adds
-    /// over the rows in order. Equal bit for bit, so neither the sub-block size, the register blocking nor float32 storage
-    /// (widened as loaded) changes results.</summary>
+    /// <summary>The blocked linear pass (sub-blocks of 8 or 32 rows by width, gradient chunks held in registers)
+    /// against the plain row-by-row definition with the same operations in the same order: margin by <see
+    /// cref="DenseKernels.Dot"/>, loss and derivative per row, sums over the rows in order, each gradient element a
+    /// chain of fused multiply-adds over the rows in order. Equal bit for bit, so neither the sub-block size, the
+    /// register blocking nor float32 storage (widened as loaded) changes results.</summary>
     [Test]
     public void Run_AnyWidth_BitwiseEqualsRowByRowDefinition([Values(1, 7, 8, 16, 33, 64, 70, 128, 200, 300)] int d,
         [Values(1, 9, 100, 1024)] int rows, [Values] bool hinge, [Values] bool single)
@@ -31,7 +31,8 @@ public class DenseKernelsTests
         for (int i = 0; i < rows; i++)
         {
             double z = DenseKernels.Dot(x.AsSpan(i * d, d), w) + 0.25;
-            var (value, derivative) = hinge ? default(SquaredHingeLoss).Evaluate(z, y[i]) : default(SquaredLoss).Evaluate(z, y[i]);
+            var (value, derivative) = hinge ? default(SquaredHingeLoss).Evaluate(z, y[i])
+                : default(SquaredLoss).Evaluate(z, y[i]);
             value *= t[i];
             derivative *= t[i];
             expectedLoss += value;
@@ -44,13 +45,15 @@ public class DenseKernelsTests
     }
 
     /// <summary>The generic pass with the intercept 0.25, returning Σ tℓ and the intercept's gradient Σ tℓ′.</summary>
-    private static (double Loss, double DerivativeSum) Pass<TRows>(TRows rows, double[] y, double[] w, Span<double> gradW,
+    private static (double Loss, double DerivativeSum) Pass<TRows>(TRows rows, double[] y, double[] w,
+        Span<double> gradW,
         double[] t, bool hinge, bool logistic = false) where TRows : IRowBlock, allows ref struct
     {
         var gradB = new double[1];
         var workspace = new PassWorkspace(1);
         double[] b = [0.25];
-        double loss = logistic ? LinearPass.Run(default(LogisticLoss), rows, y, w, b, gradW, gradB, workspace, t).SumLoss
+        double loss = logistic ? LinearPass.Run(default(LogisticLoss), rows, y, w, b, gradW, gradB, workspace,
+            t).SumLoss
             : hinge ? LinearPass.Run(default(SquaredHingeLoss), rows, y, w, b, gradW, gradB, workspace, t).SumLoss
             : LinearPass.Run(default(SquaredLoss), rows, y, w, b, gradW, gradB, workspace, t).SumLoss;
         return (loss, gradB[0]);
@@ -60,7 +63,8 @@ public class DenseKernelsTests
     /// (logistic) and the row-by-row (squared) loss paths, float64 and float32 rows, and at the end of the data (where
     /// the prefetched addresses lie past the buffer).</summary>
     [Test]
-    public void Run_PrefetchOnOrOff_BitwiseSameResults([Values(3, 64, 300)] int d, [Values] bool logistic, [Values] bool single)
+    public void Run_PrefetchOnOrOff_BitwiseSameResults([Values(3, 64, 300)] int d, [Values] bool logistic,
+        [Values] bool single)
     {
         const int rows = 333;
         var random = new Random(d);
@@ -95,7 +99,8 @@ public class DenseKernelsTests
     [TestCase("1", "AuthenticAMD", true)]
     [TestCase(" 1 ", "", true)]
     [TestCase("yes", "AuthenticAMD", false)]
-    public void SoftwarePrefetchDefault_SettingAndVendor_OnForIntelUnlessOverridden(string? setting, string vendor, bool expected)
+    public void SoftwarePrefetchDefault_SettingAndVendor_OnForIntelUnlessOverridden(string? setting, string vendor,
+        bool expected)
     {
         Assume.That(System.Runtime.Intrinsics.X86.Sse.IsSupported, "software prefetch needs x86 SSE");
         Assert.That(SoftwarePrefetch.Default(setting, vendor), Is.EqualTo(expected));

@@ -2,8 +2,8 @@ using MpiDescent.Numerics;
 
 namespace MpiDescent.Tests.Unit;
 
-/// <summary>The solver loop's divergence contract, for every method: when an evaluation overflows, the result is the last
-/// iterate whose loss was finite, with that iterate's recorded loss (issue 12).</summary>
+/// <summary>The solver loop's divergence contract, for every method: when an evaluation overflows, the result is the
+/// last iterate whose loss was finite, with that iterate's recorded loss (issue 12).</summary>
 public class DivergenceUnitTests
 {
     /// <summary>f(x) = ½‖x − 1‖², whose evaluations from the (<paramref name="finite"/> + 1)-th on overflow.</summary>
@@ -68,7 +68,8 @@ public class DivergenceUnitTests
     public void Run_LbfgsTrialsOverflow_KeepsTheLastFinitePoint()
     {
         var objective = new OverflowingQuadratic(3, finite: 1);
-        var result = SolverLoop.Minimize(new Lbfgs(objective), objective, new TerminationCriteria(100, 0), new double[3]);
+        var result = SolverLoop.Minimize(new Lbfgs(objective), objective, new TerminationCriteria(100, 0),
+            new double[3]);
         Assert.That(result.Point, Is.EqualTo(new double[3]));
         Assert.That(result.Value, Is.EqualTo(1.5));
         Assert.That(result.ExitReason, Does.Contain("no further decrease"));
@@ -78,7 +79,8 @@ public class DivergenceUnitTests
     public void Run_FirstEvaluationOverflows_SaysThereIsNoFiniteModel()
     {
         var objective = new OverflowingQuadratic(3, finite: 0);
-        var result = SolverLoop.Minimize(new GradientDescent(objective, 0.1), objective, new TerminationCriteria(100, 0),
+        var result = SolverLoop.Minimize(new GradientDescent(objective, 0.1), objective, new TerminationCriteria(100,
+            0),
             new double[3]);
         Assert.That(result.Exit, Is.EqualTo(ExitCondition.Diverged));
         Assert.That(result.Point, Is.Empty);

@@ -8,7 +8,8 @@ public class DocumentationTests
     {
         var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "MpiDescent.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new DirectoryNotFoundException("repository root not found above the test directory");
+        return dir?.FullName ?? throw new DirectoryNotFoundException("repository root not found above the test " +
+            "directory");
     }
 
     private static IEnumerable<string> HelpTexts() =>

@@ -6,7 +6,8 @@ namespace MpiDescent.Tests.Unit;
 
 public class ExactVectorSumTests
 {
-    /// <summary>Independent reference: the exact sum as a big integer in units of 2^-1074, rounded half-to-even to a double.</summary>
+    /// <summary>Independent reference: the exact sum as a big integer in units of 2^-1074, rounded half-to-even to a
+    /// double.</summary>
     private static double ExactlyRoundedSum(IEnumerable<double> values)
     {
         BigInteger total = BigInteger.Zero;
@@ -60,12 +61,13 @@ public class ExactVectorSumTests
         var random = new Random(seed);
         var values = Enumerable.Range(0, 5000)
             .Select(_ => (random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-30, 30))).ToArray();
-        Assert.That(BitConverter.DoubleToInt64Bits(Sum(values)), Is.EqualTo(BitConverter.DoubleToInt64Bits(ExactlyRoundedSum(values))));
+        Assert.That(BitConverter.DoubleToInt64Bits(Sum(values)),
+            Is.EqualTo(BitConverter.DoubleToInt64Bits(ExactlyRoundedSum(values))));
     }
 
-    /// <summary>The vector deposit (four elements at once when they share a limb) against the reference, on vectors mixing
-    /// groups it takes (similar magnitudes, zeros, either sign) and groups it must leave to the scalar path (mixed
-    /// magnitudes, subnormals, values below the window).</summary>
+    /// <summary>The vector deposit (four elements at once when they share a limb) against the reference, on vectors
+    /// mixing groups it takes (similar magnitudes, zeros, either sign) and groups it must leave to the scalar path
+    /// (mixed magnitudes, subnormals, values below the window).</summary>
     [TestCase(1)]
     [TestCase(2)]
     public void AddVector_MixedGroups_EachElementEqualsCorrectlyRoundedReference(int seed)
@@ -89,8 +91,10 @@ public class ExactVectorSumTests
         for (int i = 0; i < length; i++)
         {
             var column = added.Select(v => v[i]).ToArray();
-            double expected = i / 4 % 5 == 3 ? Sum(column) : ExactlyRoundedSum(column); // below the window: the scalar path's truncation
-            Assert.That(BitConverter.DoubleToInt64Bits(result[i]), Is.EqualTo(BitConverter.DoubleToInt64Bits(expected)), $"element {i}");
+            double expected = i / 4 % 5 == 3 ? Sum(column)
+                : ExactlyRoundedSum(column); // below the window: the scalar path's truncation
+            Assert.That(BitConverter.DoubleToInt64Bits(result[i]),
+                Is.EqualTo(BitConverter.DoubleToInt64Bits(expected)), $"element {i}");
         }
     }
 
@@ -100,7 +104,8 @@ public class ExactVectorSumTests
         double[] values = [double.Epsilon, -0.0, 0.0, 3 * double.Epsilon, -1e-300, 2.5e-310, -7.25];
         Assert.That(Sum(values), Is.EqualTo(-7.25));
         double[] small = [1e-70, -3e-75, 2e-72];
-        Assert.That(Sum(small), Is.EqualTo(ExactlyRoundedSum(small)), "inside the window (above 2^-267) sums are exact");
+        Assert.That(Sum(small), Is.EqualTo(ExactlyRoundedSum(small)),
+            "inside the window (above 2^-267) sums are exact");
     }
 
     [Test]
@@ -115,7 +120,8 @@ public class ExactVectorSumTests
     public void Reduce_AnyOrderAndRankSplit_GivesTheSameBits()
     {
         var random = new Random(7);
-        var values = Enumerable.Range(0, 2000).Select(_ => (random.NextDouble() - 0.5) * Math.Pow(2, random.Next(-60, 60))).ToArray();
+        var values = Enumerable.Range(0, 2000).Select(_ => (random.NextDouble() - 0.5) * Math.Pow(2, random.Next(-60,
+            60))).ToArray();
         long reference = BitConverter.DoubleToInt64Bits(Sum(values));
         foreach (int ranks in new[] { 2, 3, 7 })
         {

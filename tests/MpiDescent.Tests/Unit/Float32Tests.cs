@@ -6,8 +6,8 @@ using MpiDescent.Training;
 
 namespace MpiDescent.Tests.Unit;
 
-/// <summary>float32 storage: what is stored is the float-rounded value, and every computation on it equals, bit for bit,
-/// the same computation on float64 rows holding those rounded values.</summary>
+/// <summary>float32 storage: what is stored is the float-rounded value, and every computation on it equals, bit for
+/// bit, the same computation on float64 rows holding those rounded values.</summary>
 public class Float32Tests
 {
     private string _dir = "";
@@ -21,7 +21,8 @@ public class Float32Tests
     private static double[] Rounded(double[] values) => values.Select(v => (double)(float)v).ToArray();
 
     private static DataShard Float32Shard(double[] x, double[] y, int features, long start = 0) =>
-        DataShard.FromArrays(new DataFileHeader(y.Length, features, ElementType.Float32, DataFileHeader.DefaultChecksumBlockRows, [], 0),
+        DataShard.FromArrays(new DataFileHeader(y.Length, features, ElementType.Float32,
+            DataFileHeader.DefaultChecksumBlockRows, [], 0),
             start, x.Select(v => (float)v).ToArray(), y);
 
     [Test]
@@ -70,10 +71,12 @@ public class Float32Tests
         Assert.That(e!.Message, Does.Contain("row 1").And.Contain("feature 'b'"));
     }
 
-    /// <summary>Features chosen so that every loop of the kernels runs: full 8-vector chunks, single vectors, scalar tails.</summary>
+    /// <summary>Features chosen so that every loop of the kernels runs: full 8-vector chunks, single vectors, scalar
+    /// tails.</summary>
     [Test]
     public void Evaluate_Float32Shard_BitwiseEqualsFloat64ShardOfTheRoundedValues(
-        [Values(LossKind.Squared, LossKind.Logistic, LossKind.SquaredHinge, LossKind.Softmax)] LossKind loss, [Values(7, 70)] int features)
+        [Values(LossKind.Squared, LossKind.Logistic, LossKind.SquaredHinge,
+            LossKind.Softmax)] LossKind loss, [Values(7, 70)] int features)
     {
         var (x, y) = TestData.Synthetic(rows: 1500, features: features, seed: 5);
         int classes = loss == LossKind.Softmax ? 3 : 1;
@@ -106,13 +109,16 @@ public class Float32Tests
         {
             var partition = new RowPartition(y.Length, comm.Size);
             var (start, end) = partition.RowsOf(comm.Rank);
-            var shard = Float32Shard(x[(int)(start * features)..(int)(end * features)], y[(int)start..(int)end], features, start);
+            var shard = Float32Shard(x[(int)(start * features)..(int)(end * features)], y[(int)start..(int)end],
+                features, start);
             var gradient = new double[features + 1];
-            new LinearObjective(shard, partition, comm, new ObjectiveSettings(FitIntercept: true)).Evaluate(point, gradient);
+            new LinearObjective(shard, partition, comm, new ObjectiveSettings(FitIntercept: true)).Evaluate(point,
+                gradient);
             return gradient;
         }
         var reference = Gradient(new SingleProcessCommunicator());
-        foreach (var gradient in ThreadedCommunicator.Run(ranks, Gradient)) Assert.That(gradient, Is.EqualTo(reference));
+        foreach (var gradient in ThreadedCommunicator.Run(ranks, Gradient)) Assert.That(gradient,
+            Is.EqualTo(reference));
     }
 
     [Test]
@@ -126,13 +132,15 @@ public class Float32Tests
         var (reference, _) = Shards.For(comm, Rounded(x), y, features);
         var scaling = FeatureScaling.Compute(single, y.Length, comm, center: true, Summation.Reproducible);
         var expected = FeatureScaling.Compute(reference, y.Length, comm, center: true, Summation.Reproducible);
-        Assert.That(scaling.Means, Is.EqualTo(expected.Means), "statistics are computed in double from the same values");
+        Assert.That(scaling.Means, Is.EqualTo(expected.Means),
+            "statistics are computed in double from the same values");
         Assert.That(scaling.Scales, Is.EqualTo(expected.Scales));
         scaling.Apply(single);
         expected.Apply(reference);
         var standardized = single.Features.Singles();
         var referenceValues = reference.Features.Doubles();
-        for (int k = 0; k < standardized.Length; k++) Assert.That(standardized[k], Is.EqualTo((float)referenceValues[k]));
+        for (int k = 0; k < standardized.Length; k++) Assert.That(standardized[k],
+            Is.EqualTo((float)referenceValues[k]));
     }
 
     [Test]
@@ -142,7 +150,8 @@ public class Float32Tests
         var (x, y) = TestData.Synthetic(rows: 2000, features: features, seed: 9);
         var comm = new SingleProcessCommunicator();
         var shard = Float32Shard(x, y, features);
-        var theta = NormalEquations.Solve(shard, new RowPartition(y.Length, 1), comm, fitIntercept: true, Summation.Reproducible);
+        var theta = NormalEquations.Solve(shard, new RowPartition(y.Length, 1), comm, fitIntercept: true,
+            Summation.Reproducible);
         var expected = Shards.QrSolution(Rounded(x), y, features);
         for (int k = 0; k < expected.Length; k++) Assert.That(theta[k], Is.EqualTo(expected[k]).Within(1e-10));
     }

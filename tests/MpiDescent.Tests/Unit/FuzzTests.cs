@@ -54,25 +54,30 @@ public class FuzzTests
         {
             case 0: // flip bytes anywhere, the header most often
                 for (int k = random.Next(1, 4); k > 0; k--)
-                    bytes[random.Next(2) == 0 ? random.Next(128) : random.Next(bytes.Length)] ^= (byte)random.Next(1, 256);
+                    bytes[random.Next(2) == 0 ? random.Next(128) : random.Next(bytes.Length)] ^= (byte)random.Next(1,
+                        256);
                 return bytes;
             case 1: // truncate
                 return bytes[..random.Next(bytes.Length)];
             case 2: // append garbage
-                return bytes.Concat(Enumerable.Range(0, random.Next(1, 64)).Select(_ => (byte)random.Next(256))).ToArray();
+                return bytes.Concat(Enumerable.Range(0, random.Next(1, 64)).Select(_ =>
+                    (byte)random.Next(256))).ToArray();
             default: // overwrite a header field with an extreme value, keeping the header checksum consistent
                 int[] fields = [16, 24, 32, 36];
                 int at = fields[random.Next(fields.Length)];
                 long[] extremes = [0, -1, 1, int.MaxValue, long.MaxValue, long.MinValue, 1L << 40];
-                BitConverter.GetBytes(extremes[random.Next(extremes.Length)]).AsSpan(0, at == 16 ? 8 : 4).CopyTo(bytes.AsSpan(at));
+                BitConverter.GetBytes(extremes[random.Next(extremes.Length)]).AsSpan(0, at == 16 ? 8
+                    : 4).CopyTo(bytes.AsSpan(at));
                 Array.Clear(bytes, 48, 8);
                 int names = Math.Clamp(BitConverter.ToInt32(bytes, 36), 0, Math.Max(0, bytes.Length - 128));
-                BitConverter.GetBytes(System.IO.Hashing.XxHash3.HashToUInt64(bytes.AsSpan(0, 128 + names))).CopyTo(bytes, 48);
+                BitConverter.GetBytes(System.IO.Hashing.XxHash3.HashToUInt64(bytes.AsSpan(0, 128
+                    + names))).CopyTo(bytes, 48);
                 return bytes;
         }
     }
 
-    private static readonly string[] Tokens = ["1", "-2.5", "1e308", "1e999", "nan", "NaN", "inf", ",", ";", "\t", " ", "\"", "\"\"", "a", "label", "\r\n", "\n",
+    private static readonly string[] Tokens = ["1", "-2.5", "1e308", "1e999", "nan", "NaN", "inf", ",", ";", "\t", " ",
+        "\"", "\"\"", "a", "label", "\r\n", "\n",
         "\n\n", ":", "0:1", "3:2", "2:", ":5", "#", "\uFEFF", "x", "1,2,3", "é", "\0"];
 
     private static string RandomText(Random random) =>
@@ -91,7 +96,8 @@ public class FuzzTests
             {
                 var header = new CsvConverter(input, null, null, random.Next(2) == 0).Convert(output);
                 var shard = ShardLoader.Load(output, header, 0, header.Rows, 0);
-                Assert.That(shard.Features.Doubles().All(double.IsFinite) && shard.Labels.All(double.IsFinite), Is.True);
+                Assert.That(shard.Features.Doubles().All(double.IsFinite) && shard.Labels.All(double.IsFinite),
+                    Is.True);
             }, $"seed {seed}, trial {trial}");
         }
     }

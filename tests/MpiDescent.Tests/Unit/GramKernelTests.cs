@@ -7,7 +7,8 @@ public class GramKernelTests
     /// <summary>The packed, tiled kernel against the plain triple loop with the same per-entry operations (fused
     /// multiply-add of the rows in order): equal bit for bit, for widths that leave partial tiles and strips.</summary>
     [Test]
-    public void Accumulate_AnyShape_BitwiseEqualsTheUnblockedLoop([Values(1, 3, 5, 12, 13, 64, 100)] int d, [Values(1, 7, 300, 1024)] int rows,
+    public void Accumulate_AnyShape_BitwiseEqualsTheUnblockedLoop([Values(1, 3, 5, 12, 13, 64, 100)] int d, [Values(1,
+        7, 300, 1024)] int rows,
         [Values] bool float32)
     {
         var random = new Random(d * 1000 + rows);
@@ -15,7 +16,8 @@ public class GramKernelTests
         if (float32) values = values.Select(v => (double)(float)v).ToArray();
         var singles = values.Select(v => (float)v).ToArray();
         var kernel = new GramKernel(d);
-        kernel.Compute(new DenseRows<double>(Enumerable.Repeat(9.0, d).ToArray(), d)); // left over from an earlier block
+        kernel.Compute(new DenseRows<double>(Enumerable.Repeat(9.0, d).ToArray(),
+            d)); // left over from an earlier block
         // Two calls: the second continues each entry's chain from the first's result.
         int half = rows / 2;
         if (float32)
@@ -35,10 +37,12 @@ public class GramKernelTests
             for (int k = j; k < d; k++)
             {
                 double expected = 0;
-                for (int i = 0; i < rows; i++) expected = Math.FusedMultiplyAdd(values[i * d + j], values[i * d + k], expected);
+                for (int i = 0; i < rows; i++) expected = Math.FusedMultiplyAdd(values[i * d + j], values[i * d + k],
+                    expected);
                 Assert.That(kernel.Entry(j, k), Is.EqualTo(expected), $"entry ({j}, {k})");
                 Assert.That(kernel.EntryOf(tiles, j, k), Is.EqualTo(expected));
             }
-        Assert.That(tiles.Length, Is.LessThan(1.5 * d * (d + 1) / 2 + 256), "only the tiles on or above the diagonal are kept");
+        Assert.That(tiles.Length, Is.LessThan(1.5 * d * (d + 1) / 2 + 256),
+            "only the tiles on or above the diagonal are kept");
     }
 }

@@ -34,7 +34,8 @@ public class L1Tests
             for (int j = 0; j < d; j++)
             {
                 double rho = 0, norm = 0;
-                for (int i = 0; i < m; i++) { rho += x[i * d + j] * (r[i] - x[i * d + j] * w[j]); norm += x[i * d + j] * x[i * d + j]; }
+                for (int i = 0; i < m; i++) { rho += x[i * d + j] * (r[i] - x[i * d + j] * w[j]); norm += x[i * d
+                    + j] * x[i * d + j]; }
                 rho = -rho / m; norm /= m;
                 double updated = Math.Sign(rho) * Math.Max(Math.Abs(rho) - l1, 0) / (norm + l2);
                 double delta = updated - w[j];
@@ -65,11 +66,15 @@ public class L1Tests
             var objective = new LinearObjective(shard, partition, comm, new ObjectiveSettings(L2: l2));
             var penalty = new L1Penalty(l1, d);
             var termination = new TerminationCriteria(50_000, 1e-11);
-            if (solver == "owlqn") return SolverLoop.Minimize(new OwlQn(objective, penalty), objective, termination, new double[d + 1]);
-            double step = 1 / (StepSizeEstimator.LargestCurvature(new LinearObjective(shard, partition, comm, new ObjectiveSettings())) + l2);
-            return SolverLoop.Minimize(new GradientDescent(objective, step, solver.EndsWith("line-search"), penalty), objective, termination, new double[d + 1]);
+            if (solver == "owlqn") return SolverLoop.Minimize(new OwlQn(objective, penalty), objective, termination,
+                new double[d + 1]);
+            double step = 1 / (StepSizeEstimator.LargestCurvature(new LinearObjective(shard, partition, comm,
+                new ObjectiveSettings())) + l2);
+            return SolverLoop.Minimize(new GradientDescent(objective, step, solver.EndsWith("line-search"), penalty),
+                objective, termination, new double[d + 1]);
         });
-        Assert.That((results[0].Value - optimum) / optimum, Is.LessThan(1e-10).And.GreaterThan(-1e-12), results[0].ExitReason);
+        Assert.That((results[0].Value - optimum) / optimum, Is.LessThan(1e-10).And.GreaterThan(-1e-12),
+            results[0].ExitReason);
         Assert.That(results[0].Point.Take(d).Count(w => w == 0), Is.GreaterThan(0), "L1 produces exact zeros");
         foreach (var r in results) Assert.That(r.Point, Is.EqualTo(results[0].Point));
     }
@@ -80,7 +85,8 @@ public class L1Tests
         var penalty = new L1Penalty(1.0, 3);
         var result = new double[4];
         penalty.PseudoGradient([2.0, -1.0, 0.0, 0.0], [0.5, 0.5, 0.5, 0.5], result);
-        Assert.That(result, Is.EqualTo(new[] { 1.5, -0.5, 0.0, 0.5 }), "at 0 with |g| ≤ λ the subgradient contains 0; the intercept is not penalized");
+        Assert.That(result, Is.EqualTo(new[] { 1.5, -0.5, 0.0, 0.5 }),
+            "at 0 with |g| ≤ λ the subgradient contains 0; the intercept is not penalized");
         penalty.PseudoGradient([0.0, 0.0, 0.0, 0.0], [3.0, -3.0, 0.0, 0.0], result);
         Assert.That(result, Is.EqualTo(new[] { 2.0, -2.0, 0.0, 0.0 }));
     }
@@ -92,7 +98,8 @@ public class L1Tests
         Assert.That((o.Settings.L1, o.Settings.L2), Is.EqualTo((0.5, 1.5)));
         Assert.Throws<UsageException>(() => TrainOptions.Parse(["d.bin", "--solver", "adam", "--l1", "1"]));
         Assert.Throws<UsageException>(() => TrainOptions.Parse(["d.bin", "--elastic-net", "0.5"]));
-        Assert.Throws<UsageException>(() => TrainOptions.Parse(["d.bin", "--elastic-net", "0.5", "--regularization", "1", "--l2", "1"]));
+        Assert.Throws<UsageException>(() => TrainOptions.Parse(["d.bin", "--elastic-net", "0.5", "--regularization",
+            "1", "--l2", "1"]));
     }
 
     [Test]
@@ -107,7 +114,8 @@ public class L1Tests
     public void TerminationCriteria_RelativeLossChange_Stops()
     {
         var criteria = new TerminationCriteria(100, 0, RelativeLossTolerance: 1e-6);
-        Assert.That(criteria.Check(5, 1.0, 2.0, 1, 1, previousLoss: 1.0000005)?.Exit, Is.EqualTo(ExitCondition.Converged));
+        Assert.That(criteria.Check(5, 1.0, 2.0, 1, 1, previousLoss: 1.0000005)?.Exit,
+            Is.EqualTo(ExitCondition.Converged));
         Assert.That(criteria.Check(5, 1.0, 2.0, 1, 1, previousLoss: 1.1), Is.Null);
     }
 }

@@ -14,7 +14,8 @@ public class LinearObjectiveTests
     private static double[] Gradient(ICommunicator comm, Summation summation, out double value)
     {
         var (shard, partition) = Shards.For(comm, Data.X, Data.Y, Features);
-        var objective = new LinearObjective(shard, partition, comm, new ObjectiveSettings(FitIntercept: true, Summation: summation));
+        var objective = new LinearObjective(shard, partition, comm, new ObjectiveSettings(FitIntercept: true,
+            Summation: summation));
         var gradient = new double[objective.Dimension];
         value = objective.Evaluate(Point, gradient);
         return gradient;
@@ -28,7 +29,8 @@ public class LinearObjectiveTests
         var r = a * Vector<double>.Build.Dense(Point) - Vector<double>.Build.Dense(Data.Y);
         var expected = (a.TransposeThisAndMultiply(r) / Data.Y.Length).ToArray();
         Assert.That(value, Is.EqualTo(r.DotProduct(r) / (2.0 * Data.Y.Length)).Within(1e-13).Percent);
-        for (int k = 0; k < expected.Length; k++) Assert.That(gradient[k], Is.EqualTo(expected[k]).Within(1e-12 * VectorMath.Norm(expected)));
+        for (int k = 0; k < expected.Length; k++) Assert.That(gradient[k],
+            Is.EqualTo(expected[k]).Within(1e-12 * VectorMath.Norm(expected)));
     }
 
     [Test]
@@ -36,7 +38,8 @@ public class LinearObjectiveTests
     {
         var comm = new SingleProcessCommunicator();
         var (shard, partition) = Shards.For(comm, Data.X, Data.Y, Features);
-        var objective = new LinearObjective(shard, partition, comm, new ObjectiveSettings(FitIntercept: true, Summation: Summation.Reproducible));
+        var objective = new LinearObjective(shard, partition, comm, new ObjectiveSettings(FitIntercept: true,
+            Summation: Summation.Reproducible));
         var gradient = new double[objective.Dimension];
         objective.Evaluate(Point, gradient);
         var scratch = new double[objective.Dimension];
@@ -48,7 +51,8 @@ public class LinearObjectiveTests
             plus[k] += h;
             minus[k] -= h;
             double numeric = (objective.Evaluate(plus, scratch) - objective.Evaluate(minus, scratch)) / (2 * h);
-            Assert.That(gradient[k], Is.EqualTo(numeric).Within(1e-7 * Math.Max(1, Math.Abs(numeric))), $"component {k}");
+            Assert.That(gradient[k], Is.EqualTo(numeric).Within(1e-7 * Math.Max(1, Math.Abs(numeric))),
+                $"component {k}");
         }
     }
 
@@ -56,7 +60,8 @@ public class LinearObjectiveTests
     public void Evaluate_ReproducibleAtAnyRankCount_BitwiseEqualToSingleProcess([Values(2, 3, 7)] int ranks)
     {
         var reference = Gradient(new SingleProcessCommunicator(), Summation.Reproducible, out double value);
-        var results = ThreadedCommunicator.Run(ranks, comm => (Gradient(comm, Summation.Reproducible, out double v), v));
+        var results = ThreadedCommunicator.Run(ranks, comm => (Gradient(comm, Summation.Reproducible, out double v),
+            v));
         foreach (var (gradient, v) in results)
         {
             Assert.That(gradient, Is.EqualTo(reference));
@@ -71,7 +76,8 @@ public class LinearObjectiveTests
         var results = ThreadedCommunicator.Run(ranks, comm => Gradient(comm, Summation.Plain, out _));
         double scale = VectorMath.Norm(reference);
         foreach (var gradient in results)
-            for (int k = 0; k < reference.Length; k++) Assert.That(gradient[k], Is.EqualTo(reference[k]).Within(1e-12 * scale));
+            for (int k = 0; k < reference.Length; k++) Assert.That(gradient[k],
+                Is.EqualTo(reference[k]).Within(1e-12 * scale));
     }
 
     [Test]
@@ -81,7 +87,8 @@ public class LinearObjectiveTests
         double[] Sample(ICommunicator comm)
         {
             var (shard, partition) = Shards.For(comm, Data.X, Data.Y, Features);
-            var objective = new LinearObjective(shard, partition, comm, new ObjectiveSettings(FitIntercept: true, Summation: Summation.Reproducible));
+            var objective = new LinearObjective(shard, partition, comm, new ObjectiveSettings(FitIntercept: true,
+                Summation: Summation.Reproducible));
             var g = new double[objective.Dimension];
             objective.EvaluateSample(Point, rows, g);
             return g;
@@ -94,7 +101,8 @@ public class LinearObjectiveTests
             for (int k = 0; k < Point.Length; k++) expected[k] += r * x[(int)row, k] / rows.Length;
         }
         foreach (var g in ThreadedCommunicator.Run(ranks, Sample))
-            for (int k = 0; k < Point.Length; k++) Assert.That(g[k], Is.EqualTo(expected[k]).Within(1e-12 * VectorMath.Norm(expected)));
+            for (int k = 0; k < Point.Length; k++) Assert.That(g[k],
+                Is.EqualTo(expected[k]).Within(1e-12 * VectorMath.Norm(expected)));
     }
 
     [Test]
@@ -105,7 +113,8 @@ public class LinearObjectiveTests
         var results = ThreadedCommunicator.Run(3, comm =>
         {
             var (shard, partition) = Shards.For(comm, x, Data.Y, Features);
-            var objective = new LinearObjective(shard, partition, comm, new ObjectiveSettings(FitIntercept: true, Summation: Summation.Reproducible));
+            var objective = new LinearObjective(shard, partition, comm, new ObjectiveSettings(FitIntercept: true,
+                Summation: Summation.Reproducible));
             try { objective.Evaluate(Point, new double[objective.Dimension]); return false; }
             catch (NonFiniteValueException) { return true; }
         });

@@ -18,7 +18,8 @@ public class RowPartitionTests
                 var (start, end) = partition.RowsOf(r);
                 Assert.That(start, Is.EqualTo(expectedStart), $"rows {rows}, rank {r}");
                 Assert.That(end, Is.GreaterThanOrEqualTo(start));
-                Assert.That(start % partition.BlockRows == 0 || start == rows, Is.True, "slices start on block boundaries");
+                Assert.That(start % partition.BlockRows == 0 || start == rows, Is.True,
+                    "slices start on block boundaries");
                 expectedStart = end;
             }
             Assert.That(expectedStart, Is.EqualTo(rows));
@@ -31,7 +32,8 @@ public class RowPartitionTests
         foreach (long rows in RowCounts)
         {
             var partition = new RowPartition(rows, ranks);
-            var sizes = Enumerable.Range(0, ranks).Select(r => partition.BlocksOf(r)).Select(b => b.End - b.Start).ToArray();
+            var sizes = Enumerable.Range(0, ranks).Select(r => partition.BlocksOf(r)).Select(b =>
+                b.End - b.Start).ToArray();
             Assert.That(sizes.Max() - sizes.Min(), Is.LessThanOrEqualTo(1), $"rows {rows}");
         }
     }

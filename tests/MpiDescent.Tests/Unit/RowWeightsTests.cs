@@ -11,7 +11,8 @@ public class RowWeightsTests
 {
     private const int D = 3;
 
-    private static DataShard ShardWithWeights(ICommunicator comm, double[] x, double[] y, double[]? weights, out RowPartition partition)
+    private static DataShard ShardWithWeights(ICommunicator comm, double[] x, double[] y, double[]? weights,
+        out RowPartition partition)
     {
         var dir = TestData.TempDirectory();
         var path = Path.Combine(dir, "w.bin");
@@ -42,7 +43,8 @@ public class RowWeightsTests
         var weighted = ThreadedCommunicator.Run(3, comm =>
         {
             var shard = ShardWithWeights(comm, x, y, weights, out var partition);
-            var objective = new LinearObjective(shard, partition, comm, settings, weights: RowWeights.Build(shard, settings, 0, comm));
+            var objective = new LinearObjective(shard, partition, comm, settings, weights: RowWeights.Build(shard,
+                settings, 0, comm));
             var g = new double[4];
             return (objective.Evaluate(point, g), g);
         })[0];
@@ -52,7 +54,8 @@ public class RowWeightsTests
         var gDup = new double[4];
         double value = duplicated.Evaluate(point, gDup);
         Assert.That(weighted.Item1, Is.EqualTo(value).Within(1e-12).Percent);
-        for (int k = 0; k < 4; k++) Assert.That(weighted.g[k], Is.EqualTo(gDup[k]).Within(1e-12 * (1 + Math.Abs(gDup[k]))));
+        for (int k = 0; k < 4; k++) Assert.That(weighted.g[k], Is.EqualTo(gDup[k]).Within(1e-12 * (1
+            + Math.Abs(gDup[k]))));
     }
 
     [Test]
@@ -63,9 +66,11 @@ public class RowWeightsTests
         const double fraction = 0.25;
         var held = Enumerable.Range(0, 1000).Where(i => RowWeights.IsValidationRow(i, fraction)).ToArray();
         Assert.That(held.Length, Is.InRange(200, 300), "about a quarter held out");
-        double expected = held.Average(i => 0.5 * Math.Pow(x[i * D] * point[0] + x[i * D + 1] * point[1] + x[i * D + 2] * point[2] + point[3] - y[i], 2));
+        double expected = held.Average(i => 0.5 * Math.Pow(x[i * D] * point[0] + x[i * D + 1] * point[1] + x[i * D
+            + 2] * point[2] + point[3] - y[i], 2));
         var trainRows = Enumerable.Range(0, 1000).Except(held).ToArray();
-        double expectedTrain = trainRows.Average(i => 0.5 * Math.Pow(x[i * D] * point[0] + x[i * D + 1] * point[1] + x[i * D + 2] * point[2] + point[3] - y[i], 2));
+        double expectedTrain = trainRows.Average(i => 0.5 * Math.Pow(x[i * D] * point[0] + x[i * D + 1] * point[1]
+            + x[i * D + 2] * point[2] + point[3] - y[i], 2));
         var results = ThreadedCommunicator.Run(ranks, comm =>
         {
             var (shard, partition) = Shards.For(comm, x, y, D);
@@ -79,7 +84,8 @@ public class RowWeightsTests
         {
             Assert.That(rows, Is.EqualTo(held.Length));
             Assert.That(validation, Is.EqualTo(expected).Within(1e-12).Percent);
-            Assert.That(train, Is.EqualTo(expectedTrain).Within(1e-12).Percent, "held-out rows do not enter the training loss");
+            Assert.That(train, Is.EqualTo(expectedTrain).Within(1e-12).Percent,
+                "held-out rows do not enter the training loss");
         }
     }
 
@@ -109,12 +115,14 @@ public class RowWeightsTests
             weighted += c * Math.Log(1 + Math.Exp(-y[i] * z));
             total += c;
         }
-        double expected = weighted / total + 0.5 * l2 * (point[0] * point[0] + point[1] * point[1] + point[2] * point[2]);
+        double expected = weighted / total + 0.5 * l2 * (point[0] * point[0] + point[1] * point[1]
+            + point[2] * point[2]);
         var values = ThreadedCommunicator.Run(ranks, comm =>
         {
             var (shard, partition) = Shards.For(comm, x, y, D);
             var objective = new LinearObjective(shard, partition, comm,
-                new ObjectiveSettings(LossKind.Logistic, true, l2, NegativeClassWeight: negative, PositiveClassWeight: positive));
+                new ObjectiveSettings(LossKind.Logistic, true, l2, NegativeClassWeight: negative,
+                    PositiveClassWeight: positive));
             return objective.Evaluate(point, new double[4]);
         });
         foreach (var v in values) Assert.That(v, Is.EqualTo(expected).Within(1e-12).Percent);

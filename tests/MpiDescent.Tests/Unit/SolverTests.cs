@@ -7,14 +7,17 @@ namespace MpiDescent.Tests.Unit;
 public class SolverTests
 {
     private const int Features = 5;
-    private static readonly (double[] X, double[] Y) Data = TestData.Synthetic(rows: 3001, features: Features, seed: 11);
+    private static readonly (double[] X, double[] Y) Data = TestData.Synthetic(rows: 3001, features: Features,
+        seed: 11);
     private static readonly double[] Optimum = Shards.QrSolution(Data.X, Data.Y, Features);
     private static readonly double OptimalLoss = Shards.Loss(Data.X, Data.Y, Features, Optimum);
 
-    private static LinearObjective Objective(ICommunicator comm, double[]? x = null, double[]? y = null, int features = Features)
+    private static LinearObjective Objective(ICommunicator comm, double[]? x = null, double[]? y = null,
+        int features = Features)
     {
         var (shard, partition) = Shards.For(comm, x ?? Data.X, y ?? Data.Y, features);
-        return new LinearObjective(shard, partition, comm, new ObjectiveSettings(FitIntercept: true, Summation: Summation.Reproducible));
+        return new LinearObjective(shard, partition, comm, new ObjectiveSettings(FitIntercept: true,
+            Summation: Summation.Reproducible));
     }
 
     [Test]
@@ -26,7 +29,8 @@ public class SolverTests
             return NormalEquations.Solve(shard, partition, comm, true, Summation.Reproducible);
         });
         foreach (var solution in solutions)
-            for (int k = 0; k < Optimum.Length; k++) Assert.That(solution[k], Is.EqualTo(Optimum[k]).Within(1e-10 * VectorMath.Norm(Optimum)));
+            for (int k = 0; k < Optimum.Length; k++) Assert.That(solution[k],
+                Is.EqualTo(Optimum[k]).Within(1e-10 * VectorMath.Norm(Optimum)));
     }
 
     [Test]
@@ -36,7 +40,8 @@ public class SolverTests
         var y = Enumerable.Range(0, 100).Select(i => i * 1.0).ToArray();
         var comm = new SingleProcessCommunicator();
         var (shard, partition) = Shards.For(comm, x, y, 2);
-        var e = Assert.Throws<MpiDescentException>(() => NormalEquations.Solve(shard, partition, comm, true, Summation.Reproducible))!;
+        var e = Assert.Throws<MpiDescentException>(() => NormalEquations.Solve(shard, partition, comm, true,
+            Summation.Reproducible))!;
         Assert.That(e.Message, Does.Contain("singular"));
     }
 
@@ -47,13 +52,15 @@ public class SolverTests
         {
             var objective = Objective(comm);
             double step = 1.0 / StepSizeEstimator.LargestCurvature(objective);
-            return SolverLoop.Minimize(new GradientDescent(objective, step), objective, new TerminationCriteria(5000, 1e-10), new double[Features + 1]);
+            return SolverLoop.Minimize(new GradientDescent(objective, step), objective, new TerminationCriteria(5000,
+                1e-10), new double[Features + 1]);
         });
         foreach (var result in results)
         {
             Assert.That(result.Exit, Is.EqualTo(ExitCondition.Converged));
             Assert.That(result.Value, Is.EqualTo(OptimalLoss).Within(1e-9).Percent);
-            for (int k = 0; k < Optimum.Length; k++) Assert.That(result.Point[k], Is.EqualTo(Optimum[k]).Within(1e-7 * VectorMath.Norm(Optimum)));
+            for (int k = 0; k < Optimum.Length; k++) Assert.That(result.Point[k],
+                Is.EqualTo(Optimum[k]).Within(1e-7 * VectorMath.Norm(Optimum)));
             Assert.That(result.Point, Is.EqualTo(results[0].Point), "identical on every rank");
         }
     }
@@ -64,7 +71,8 @@ public class SolverTests
         var a = Shards.Design(Data.X, Data.Y.Length, Features);
         var hessian = a.TransposeThisAndMultiply(a) / Data.Y.Length;
         double largest = hessian.Evd().EigenValues.Select(c => c.Real).Max();
-        double estimate = StepSizeEstimator.LargestCurvature(Objective(new SingleProcessCommunicator()), relativeTolerance: 1e-9, maxIterations: 500);
+        double estimate = StepSizeEstimator.LargestCurvature(Objective(new SingleProcessCommunicator()),
+            relativeTolerance: 1e-9, maxIterations: 500);
         Assert.That(estimate, Is.EqualTo(largest).Within(1e-4).Percent);
     }
 
@@ -73,7 +81,8 @@ public class SolverTests
     {
         var objective = Objective(new SingleProcessCommunicator());
         double step = 5.0 / StepSizeEstimator.LargestCurvature(objective);
-        var result = SolverLoop.Minimize(new GradientDescent(objective, step), objective, new TerminationCriteria(100_000, 1e-12), new double[Features + 1]);
+        var result = SolverLoop.Minimize(new GradientDescent(objective, step), objective,
+            new TerminationCriteria(100_000, 1e-12), new double[Features + 1]);
         Assert.That(result.Exit, Is.EqualTo(ExitCondition.Diverged));
         Assert.That(result.Point.All(double.IsFinite), Is.True);
         Assert.That(result.ExitReason, Does.Contain("smaller --learning-rate"));
@@ -86,7 +95,8 @@ public class SolverTests
         {
             var objective = Objective(comm);
             double step = 0.5 / StepSizeEstimator.LargestCurvature(objective);
-            return SolverLoop.Minimize(new MiniBatchSgd(objective, step, 32, 42), objective, new TerminationCriteria(10, 0), new double[Features + 1]);
+            return SolverLoop.Minimize(new MiniBatchSgd(objective, step, 32, 42), objective,
+                new TerminationCriteria(10, 0), new double[Features + 1]);
         }
         var single = Run(new SingleProcessCommunicator());
         double initial = single.History[0].Loss;
@@ -113,8 +123,10 @@ public class SolverTests
         var original = scaling.ToOriginalScale(scaled, new MpiDescent.Model.ParameterLayout(Features));
         for (int i = 0; i < shard.Rows; i += 100)
         {
-            double a = DenseKernels.Dot(standardized.AsSpan(i * Features, Features), scaled.AsSpan(0, Features)) + scaled[Features];
-            double b = DenseKernels.Dot(raw.AsSpan(i * Features, Features), original.AsSpan(0, Features)) + original[Features];
+            double a = DenseKernels.Dot(standardized.AsSpan(i * Features, Features), scaled.AsSpan(0, Features))
+                + scaled[Features];
+            double b = DenseKernels.Dot(raw.AsSpan(i * Features, Features), original.AsSpan(0, Features))
+                + original[Features];
             Assert.That(b, Is.EqualTo(a).Within(1e-10 * Math.Max(1, Math.Abs(a))));
         }
     }

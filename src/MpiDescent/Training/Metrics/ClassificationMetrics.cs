@@ -5,22 +5,24 @@ namespace MpiDescent.Training.Metrics;
 
 /// <summary>
 /// Binary classification metrics over all ranks' rows from the scores z = x·w + b (positive class when z &gt; 0):
-/// accuracy, precision, recall, F1, log loss (logistic models) and ROC AUC. The AUC comes from a histogram of the scores
-/// in 4096 equal bins over their global range, reduced exactly; pairs of opposite classes within one bin count one half,
-/// so the AUC is exact up to the stated bound Σ_b pos_b·neg_b / (2PN).
-/// </summary>
-public sealed record ClassificationMetrics(long Rows, double Accuracy, double Precision, double Recall, double F1, double? LogLoss,
+/// accuracy, precision, recall, F1, log loss (logistic models) and ROC AUC. The AUC comes from a histogram of the
+/// scores in 4096 equal bins over their global range, reduced exactly; pairs of opposite classes within one bin count
+/// one half, so the AUC is exact up to the stated bound Σ_b pos_b·neg_b / (2PN). </summary>
+public sealed record ClassificationMetrics(long Rows, double Accuracy, double Precision, double Recall, double F1,
+    double? LogLoss,
     double RocAuc, double RocAucErrorBound)
 {
     private const int Bins = 4096;
 
     /// <summary>Computes the metrics (collective). Labels are ≤ 0 for the negative class.</summary>
-    public static ClassificationMetrics Compute(ReadOnlySpan<double> scores, ReadOnlySpan<double> labels, bool logistic, ICommunicator comm)
+    public static ClassificationMetrics Compute(ReadOnlySpan<double> scores, ReadOnlySpan<double> labels,
+        bool logistic, ICommunicator comm)
     {
         double min = double.PositiveInfinity, max = double.NegativeInfinity;
         foreach (var z in scores) { min = Math.Min(min, z); max = Math.Max(max, z); }
         var extremes = comm.AllGather([min, -max]);
-        for (int r = 0; r < comm.Size; r++) { min = Math.Min(min, extremes[2 * r]); max = Math.Max(max, -extremes[2 * r + 1]); }
+        for (int r = 0; r < comm.Size; r++) { min = Math.Min(min, extremes[2 * r]); max = Math.Max(max, -extremes[2 * r
+            + 1]); }
         double width = max > min ? (max - min) / Bins : 1;
 
         var counts = new long[4 + 2 * Bins]; // tp, fp, tn, fn, then positives and negatives per bin
@@ -50,6 +52,7 @@ public sealed record ClassificationMetrics(long Rows, double Accuracy, double Pr
         double precision = tp + fp > 0 ? (double)tp / (tp + fp) : 0, recall = positives > 0 ? tp / positives : 0;
         return new ClassificationMetrics(rows, (double)(tp + tn) / rows, precision, recall,
             precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0,
-            logistic ? logLossTotal[0] / rows : null, pairs > 0 ? auc / pairs : double.NaN, pairs > 0 ? bound / pairs : double.NaN);
+            logistic ? logLossTotal[0] / rows : null, pairs > 0 ? auc / pairs : double.NaN, pairs > 0 ? bound / pairs
+                : double.NaN);
     }
 }

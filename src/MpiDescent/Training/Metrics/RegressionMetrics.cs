@@ -8,7 +8,8 @@ namespace MpiDescent.Training.Metrics;
 public sealed record RegressionMetrics(double Mse, double Rmse, double Mae, double R2)
 {
     /// <summary>Computes the metrics (collective).</summary>
-    public static RegressionMetrics Compute(ReadOnlySpan<double> predictions, ReadOnlySpan<double> labels, long totalRows, ICommunicator comm)
+    public static RegressionMetrics Compute(ReadOnlySpan<double> predictions, ReadOnlySpan<double> labels,
+        long totalRows, ICommunicator comm)
     {
         var first = new ExactVectorSum(3);
         for (int i = 0; i < labels.Length; i++)
@@ -24,6 +25,7 @@ public sealed record RegressionMetrics(double Mse, double Rmse, double Mae, doub
         var total = new double[1];
         second.Allreduce(comm, total);
         double mse = sums[0] / totalRows;
-        return new RegressionMetrics(mse, Math.Sqrt(mse), sums[1] / totalRows, total[0] > 0 ? 1 - sums[0] / total[0] : double.NaN);
+        return new RegressionMetrics(mse, Math.Sqrt(mse), sums[1] / totalRows, total[0] > 0 ? 1 - sums[0] / total[0]
+            : double.NaN);
     }
 }

@@ -10,13 +10,16 @@ public interface IObjective
     /// <summary>Number of parameters.</summary>
     int Dimension { get; }
 
-    /// <summary>Computes the objective at <paramref name="point"/>, writes its gradient, and returns its value.</summary>
-    /// <exception cref="Numerics.NonFiniteValueException">The value or gradient is not finite (agreed by all ranks).</exception>
+    /// <summary>Computes the objective at <paramref name="point"/>, writes its gradient, and returns its
+    /// value.</summary>
+    /// <exception cref="Numerics.NonFiniteValueException">The value or gradient is not finite (agreed by all
+    /// ranks).</exception>
     double Evaluate(ReadOnlySpan<double> point, Span<double> gradient);
 
     /// <summary>Full passes over the data so far.</summary>
     long Evaluations { get; }
 
-    /// <summary>The loss on held-out validation rows at the last evaluated point (NaN without a validation split).</summary>
+    /// <summary>The loss on held-out validation rows at the last evaluated point (NaN without a validation
+    /// split).</summary>
     double ValidationLoss => double.NaN;
 }

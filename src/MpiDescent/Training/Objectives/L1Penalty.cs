@@ -1,10 +1,9 @@
 namespace MpiDescent.Training.Objectives;
 
 /// <summary>
-/// The L1 penalty λ₁‖w‖₁ on the first <c>weights</c> parameters (the intercept, if any, follows and is never penalized):
-/// its value, the soft-thresholding proximal step, and the pseudo-gradient, the minimum-norm subgradient of
-/// f + λ₁‖w‖₁, whose norm measures stationarity and whose sign choice OWL-QN follows.
-/// </summary>
+/// The L1 penalty λ₁‖w‖₁ on the first <c>weights</c> parameters (the intercept, if any, follows and is never
+/// penalized): its value, the soft-thresholding proximal step, and the pseudo-gradient, the minimum-norm subgradient of
+/// f + λ₁‖w‖₁, whose norm measures stationarity and whose sign choice OWL-QN follows. </summary>
 public sealed class L1Penalty(double strength, int weights)
 {
     /// <summary>λ₁.</summary>

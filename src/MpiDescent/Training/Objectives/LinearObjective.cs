@@ -9,11 +9,11 @@ namespace MpiDescent.Training.Objectives;
 
 /// <summary>
 /// J(θ) = (1/W) Σᵢ cᵢ ℓ(xᵢ·w + b, yᵢ) + (λ₂/2)‖w‖² over all rows of all ranks, with θ = (w, b) (b only with an
-/// intercept, never penalized), class weights cᵢ and W = Σ cᵢ (W = m without class weights). For the squared loss this is
-/// 1/(2m) Σ (x·w + b − y)². Each rank sums its fixed row blocks; one reduction carries the gradient sums, the loss sum, a
-/// count of non-finite block results and the run-control slots, so every rank sees the same totals and takes the same
-/// decisions. The penalty is added once, after the reduction. Uneven slices stay exact: sums are divided by the global W.
-/// </summary>
+/// intercept, never penalized), class weights cᵢ and W = Σ cᵢ (W = m without class weights). For the squared loss this
+/// is 1/(2m) Σ (x·w + b − y)². Each rank sums its fixed row blocks; one reduction carries the gradient sums, the loss
+/// sum, a count of non-finite block results and the run-control slots, so every rank sees the same totals and takes the
+/// same decisions. The penalty is added once, after the reduction. Uneven slices stay exact: sums are divided by the
+/// global W. </summary>
 public sealed class LinearObjective : IStochasticObjective
 {
     private readonly DataShard _shard;
@@ -38,13 +38,15 @@ public sealed class LinearObjective : IStochasticObjective
     /// <paramref name="partition"/> (collective). Binary losses expect labels −1/+1 (see <see cref="LabelCheck"/>).
     /// <paramref name="weights"/> carries a validation split; without it, row weights come from the settings' class
     /// weights and the file's example weights.</summary>
-    public LinearObjective(DataShard shard, RowPartition partition, ICommunicator communicator, ObjectiveSettings settings, RunControl? control = null,
+    public LinearObjective(DataShard shard, RowPartition partition, ICommunicator communicator,
+        ObjectiveSettings settings, RunControl? control = null,
         RowWeights? weights = null)
     {
         // Class weights and weights stored in the file act through per-row weights; build them when not given
         // (collective, like the constructor's callers; null, without communication, when every weight is 1).
         _weightsPerRow = weights ?? RowWeights.Build(shard, settings, 0, communicator);
-        if (shard.RowStart % partition.BlockRows != 0) throw new ArgumentException("the shard must start on a block boundary");
+        if (shard.RowStart % partition.BlockRows != 0) throw new ArgumentException("the shard must start on a " +
+            "block boundary");
         _shard = shard;
         _communicator = communicator;
         _blockRows = partition.BlockRows;
@@ -89,8 +91,8 @@ public sealed class LinearObjective : IStochasticObjective
     /// <inheritdoc />
     public long Evaluations { get; private set; }
 
-    /// <summary>Adds passes over these rows made by another objective (the step-size estimate), so that the counts in the
-    /// history and report are the whole run's.</summary>
+    /// <summary>Adds passes over these rows made by another objective (the step-size estimate), so that the counts in
+    /// the history and report are the whole run's.</summary>
     public void CountPasses(long passes) => Evaluations += passes;
 
     /// <summary>Adds work done over these rows by another solver (the exact solve's pass and reduction) to
@@ -119,13 +121,14 @@ public sealed class LinearObjective : IStochasticObjective
         }
         Evaluations++;
         double value = Reduce(start, nonFinite, TotalWeight, point, gradient);
-        if (_weightsPerRow?.Validation is not null) ValidationLoss = _totals[Dimension + 1] / _weightsPerRow.ValidationTotal;
+        if (_weightsPerRow?.Validation is not null) ValidationLoss = _totals[Dimension
+            + 1] / _weightsPerRow.ValidationTotal;
         return value;
     }
 
     /// <inheritdoc />
-    /// <remarks>Each sampled row goes through the same block pass as a block of one row. With class weights the batch is
-    /// scaled by m/(W·|B|), an unbiased estimate of the full gradient that needs no reduction of the batch's weights
+    /// <remarks>Each sampled row goes through the same block pass as a block of one row. With class weights the batch
+    /// is scaled by m/(W·|B|), an unbiased estimate of the full gradient that needs no reduction of the batch's weights
     /// (whose labels only their owning ranks know).</remarks>
     public double EvaluateSample(ReadOnlySpan<double> point, ReadOnlySpan<long> rows, Span<double> gradient)
     {
@@ -146,7 +149,8 @@ public sealed class LinearObjective : IStochasticObjective
         return Reduce(start, nonFinite, TotalWeight * rows.Length / Rows, point, gradient);
     }
 
-    /// <summary>Copies the weights into the aligned buffer and the intercepts out of <paramref name="point"/>.</summary>
+    /// <summary>Copies the weights into the aligned buffer and the intercepts out of <paramref
+    /// name="point"/>.</summary>
     private void LoadPoint(ReadOnlySpan<double> point)
     {
         _layout.Weights(point).CopyTo(_weights.Span);
@@ -173,7 +177,8 @@ public sealed class LinearObjective : IStochasticObjective
         var (loss, validationLoss) = Settings.Loss switch
         {
             LossKind.Squared => LinearPass.Run(default(SquaredLoss), x, y, w, b, gradW, gradB, work, train, validation),
-            LossKind.Logistic => LinearPass.Run(default(LogisticLoss), x, y, w, b, gradW, gradB, work, train, validation),
+            LossKind.Logistic => LinearPass.Run(default(LogisticLoss), x, y, w, b, gradW, gradB, work, train,
+                validation),
             LossKind.Hinge => LinearPass.Run(default(HingeLoss), x, y, w, b, gradW, gradB, work, train, validation),
             LossKind.SquaredHinge =>
                 LinearPass.Run(default(SquaredHingeLoss), x, y, w, b, gradW, gradB, work, train, validation),
@@ -185,8 +190,8 @@ public sealed class LinearObjective : IStochasticObjective
         _block[Dimension + 1] = validationLoss;
     }
 
-    /// <summary>The one reduction of an evaluation: sums, control slots, timing, the agreed non-finite check, division by
-    /// the weight, and the L2 penalty on the weights (never the intercept).</summary>
+    /// <summary>The one reduction of an evaluation: sums, control slots, timing, the agreed non-finite check, division
+    /// by the weight, and the L2 penalty on the weights (never the intercept).</summary>
     private double Reduce(long start, long nonFinite, double divisor, ReadOnlySpan<double> point, Span<double> gradient)
     {
         _sum.Add(Dimension + 2, nonFinite);
@@ -201,7 +206,8 @@ public sealed class LinearObjective : IStochasticObjective
         ComputeSeconds += Stopwatch.GetElapsedTime(start, reduceStart).TotalSeconds;
         CommunicationSeconds += Stopwatch.GetElapsedTime(reduceStart).TotalSeconds;
         if (_totals[Dimension + 2] != 0)
-            throw new NonFiniteValueException($"the loss or gradient overflowed (in {_totals[Dimension + 2]} row blocks or rows)");
+            throw new NonFiniteValueException($"the loss or gradient overflowed (in {_totals[Dimension + 2]} row " +
+                $"blocks or rows)");
         for (int k = 0; k < Dimension; k++) gradient[k] = _totals[k] / divisor;
         double value = _totals[Dimension] / divisor;
         double l2 = Settings.L2;

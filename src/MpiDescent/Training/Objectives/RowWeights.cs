@@ -6,14 +6,15 @@ using MpiDescent.Numerics;
 namespace MpiDescent.Training.Objectives;
 
 /// <summary>
-/// Per-row weights of one rank's slice: the training weight tᵢ = (weight stored in the data file, else 1) × (class weight
-/// of the row's label) × (0 when the row is held out for validation, else 1), and the validation weight vᵢ of held-out
-/// rows. A row is held out when a hash of its global index falls below the validation fraction, so the split does not
-/// depend on the rank count. The totals W = Σ tᵢ and V = Σ vᵢ over all ranks come from one exact reduction.
+/// Per-row weights of one rank's slice: the training weight tᵢ = (weight stored in the data file, else 1) × (class
+/// weight of the row's label) × (0 when the row is held out for validation, else 1), and the validation weight vᵢ of
+/// held-out rows. A row is held out when a hash of its global index falls below the validation fraction, so the split
+/// does not depend on the rank count. The totals W = Σ tᵢ and V = Σ vᵢ over all ranks come from one exact reduction.
 /// </summary>
 public sealed class RowWeights
 {
-    private RowWeights(double[] train, double[]? validation, double trainTotal, double validationTotal, long validationRows)
+    private RowWeights(double[] train, double[]? validation, double trainTotal, double validationTotal,
+        long validationRows)
     {
         Train = train;
         Validation = validation;
@@ -33,14 +34,19 @@ public sealed class RowWeights
     /// <summary>Rows held out over all ranks.</summary>
     public long ValidationRows { get; }
 
-    /// <summary>Whether row <paramref name="globalRow"/> is held out for validation at fraction <paramref name="fraction"/>.</summary>
+    /// <summary>Whether row <paramref name="globalRow"/> is held out for validation at fraction <paramref
+    /// name="fraction"/>.</summary>
     public static bool IsValidationRow(long globalRow, double fraction) =>
-        fraction > 0 && (SplitMix64.Mix((ulong)globalRow ^ 0x5DEE_CE66_DA3A_7F4BUL) >> 11) * (1.0 / (1UL << 53)) < fraction;
+        fraction > 0
+        && (SplitMix64.Mix((ulong)globalRow ^ 0x5DEE_CE66_DA3A_7F4BUL) >> 11) * (1.0 / (1UL << 53)) < fraction;
 
-    /// <summary>Builds the weights (collective); null when every weight is 1 and nothing is held out (the fast path).</summary>
-    public static RowWeights? Build(DataShard shard, ObjectiveSettings settings, double validationFraction, ICommunicator comm)
+    /// <summary>Builds the weights (collective); null when every weight is 1 and nothing is held out (the fast
+    /// path).</summary>
+    public static RowWeights? Build(DataShard shard, ObjectiveSettings settings, double validationFraction,
+        ICommunicator comm)
     {
-        bool classWeights = settings.Loss.IsBinary() && (settings.NegativeClassWeight != 1 || settings.PositiveClassWeight != 1);
+        bool classWeights = settings.Loss.IsBinary() && (settings.NegativeClassWeight != 1
+            || settings.PositiveClassWeight != 1);
         if (shard.RowWeights is null && !classWeights && validationFraction <= 0) return null;
         var train = new double[shard.Rows];
         var validation = validationFraction > 0 ? new double[shard.Rows] : null;
@@ -56,9 +62,11 @@ public sealed class RowWeights
         }
         var totals = new double[3];
         sums.Allreduce(comm, totals);
-        if (!(totals[0] > 0)) throw new InputFileException(shard.Path, "the total training weight is zero (all weights zero, or every row held out)");
+        if (!(totals[0] > 0)) throw new InputFileException(shard.Path,
+            "the total training weight is zero (all weights zero, or every row held out)");
         if (validation is not null && !(totals[1] > 0))
-            throw new UsageException($"--validation-fraction {validationFraction} holds out no rows of weight > 0; use a larger fraction");
+            throw new UsageException($"--validation-fraction {validationFraction} holds out no rows of weight > 0; " +
+                $"use a larger fraction");
         return new RowWeights(train, validation, totals[0], totals[1], (long)totals[2]);
     }
 }

@@ -3,9 +3,8 @@ namespace MpiDescent.Training.Objectives;
 /// <summary>
 /// Requests that must reach every rank in the same iteration: a stop (preemption signal on any rank) and a time-based
 /// checkpoint (rank 0's clock). The objective carries them in two extra slots of its one reduction per evaluation, so
-/// no extra collective is needed; after each evaluation <see cref="StopAgreed"/> and <see cref="CheckpointAgreed"/> hold
-/// the same values on every rank.
-/// </summary>
+/// no extra collective is needed; after each evaluation <see cref="StopAgreed"/> and <see cref="CheckpointAgreed"/>
+/// hold the same values on every rank. </summary>
 public sealed class RunControl
 {
     private volatile bool _stopRequested;

@@ -5,10 +5,10 @@ namespace MpiDescent.Training.Preparation;
 
 /// <summary>
 /// Test hooks for failure handling, unset in normal use. <c>MPIDESCENT_FAULT=RANK:ITERATION</c> makes that rank throw
-/// an unexpected exception when it reports that iteration, as a bug or a node fault would (tests prove the whole job then
-/// ends promptly through MPI_Abort). <c>MPIDESCENT_SIGNAL=RANK:ITERATION</c> makes that rank send itself SIGTERM at that
-/// iteration, a real signal at a known point (tests prove the interrupted and resumed run is bitwise the uninterrupted one).
-/// </summary>
+/// an unexpected exception when it reports that iteration, as a bug or a node fault would (tests prove the whole job
+/// then ends promptly through MPI_Abort). <c>MPIDESCENT_SIGNAL=RANK:ITERATION</c> makes that rank send itself SIGTERM
+/// at that iteration, a real signal at a known point (tests prove the interrupted and resumed run is bitwise the
+/// uninterrupted one). </summary>
 public static class FaultInjection
 {
     /// <summary>The exception hook's variable.</summary>

@@ -26,7 +26,8 @@ public sealed class FeatureScaling
     public double[] Scales { get; }
 
     /// <summary>Computes the statistics over all ranks' rows.</summary>
-    public static FeatureScaling Compute(DataShard shard, long totalRows, ICommunicator communicator, bool center, Summation summation)
+    public static FeatureScaling Compute(DataShard shard, long totalRows, ICommunicator communicator, bool center,
+        Summation summation)
     {
         int d = shard.FeatureCount;
         var means = new double[d];
@@ -54,7 +55,8 @@ public sealed class FeatureScaling
                 int j = 0;
                 for (; j <= d - lanes; j += lanes)
                 {
-                    var centered = new System.Numerics.Vector<double>(row, j) - new System.Numerics.Vector<double>(means, j);
+                    var centered = new System.Numerics.Vector<double>(row,
+                        j) - new System.Numerics.Vector<double>(means, j);
                     (centered * centered).CopyTo(row, j);
                 }
                 for (; j < d; j++) row[j] = (row[j] - means[j]) * (row[j] - means[j]);

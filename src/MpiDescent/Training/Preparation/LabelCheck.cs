@@ -5,13 +5,13 @@ using MpiDescent.Losses;
 namespace MpiDescent.Training.Preparation;
 
 /// <summary>
-/// Labels of the classification losses, in two steps that must stay apart: <see cref="CheckSlice"/> is local (it may fail
-/// on one rank only, and is agreed on its own), the reductions (<see cref="Normalize"/>, <see cref="MultiClassCounts"/>)
-/// are collective and fail only on reduced values, alike on every rank.
-/// </summary>
+/// Labels of the classification losses, in two steps that must stay apart: <see cref="CheckSlice"/> is local (it may
+/// fail on one rank only, and is agreed on its own), the reductions (<see cref="Normalize"/>, <see
+/// cref="MultiClassCounts"/>) are collective and fail only on reduced values, alike on every rank. </summary>
 public static class LabelCheck
 {
-    /// <summary>What a rank's slice holds: 0 and −1 labels (binary), the largest class (softmax; −1 when empty).</summary>
+    /// <summary>What a rank's slice holds: 0 and −1 labels (binary), the largest class (softmax; −1 when
+    /// empty).</summary>
     public sealed record SliceLabels(bool HasZero, bool HasMinusOne, int MaxClass);
 
     /// <summary>The reduced binary outcome.</summary>
@@ -19,7 +19,8 @@ public static class LabelCheck
 
     private const int ClassLimit = 100_000;
 
-    /// <summary>Checks this rank's labels for the loss (local, no communication); throws naming the first bad row.</summary>
+    /// <summary>Checks this rank's labels for the loss (local, no communication); throws naming the first bad
+    /// row.</summary>
     public static SliceLabels CheckSlice(DataShard shard, LossKind loss)
     {
         bool zero = false, minusOne = false;
@@ -30,13 +31,15 @@ public static class LabelCheck
             if (loss == LossKind.Softmax)
             {
                 if (y < 0 || y >= ClassLimit || y != Math.Floor(y))
-                    throw new InputFileException(shard.Path, $"row {shard.RowStart + i} has label {y}; the softmax loss needs class labels 0, 1, ..., K-1");
+                    throw new InputFileException(shard.Path,
+                        $"row {shard.RowStart + i} has label {y}; the softmax loss needs class labels 0, 1, ..., K-1");
                 maxClass = Math.Max(maxClass, (int)y);
             }
             else if (y == 0) zero = true;
             else if (y == -1) minusOne = true;
             else if (y != 1)
-                throw new InputFileException(shard.Path, $"row {shard.RowStart + i} has label {y}; the {loss.Name()} loss needs labels 0/1 or -1/+1");
+                throw new InputFileException(shard.Path,
+                    $"row {shard.RowStart + i} has label {y}; the {loss.Name()} loss needs labels 0/1 or -1/+1");
         }
         return new SliceLabels(zero, minusOne, maxClass);
     }
@@ -59,9 +62,11 @@ public static class LabelCheck
         totals[4 + comm.Rank] = shard.Rows > 0 && (negative == 0 || positive == 0) ? 1 : 0;
         comm.AllreduceSum(totals);
         if (totals[0] > 0 && totals[1] > 0)
-            throw new InputFileException(shard.Path, "labels mix 0 and -1: use either 0/1 or -1/+1 for the two classes");
+            throw new InputFileException(shard.Path,
+                "labels mix 0 and -1: use either 0/1 or -1/+1 for the two classes");
         if (totals[2] == 0 || totals[3] == 0)
-            throw new InputFileException(shard.Path, $"all {totals[2] + totals[3]} rows are in one class; a binary loss needs both");
+            throw new InputFileException(shard.Path,
+                $"all {totals[2] + totals[3]} rows are in one class; a binary loss needs both");
         var single = Enumerable.Range(0, comm.Size).Where(r => totals[4 + r] != 0).ToArray();
         return new ClassCounts(totals[2], totals[3], single, totals[0] > 0 ? 0 : -1);
     }
@@ -73,7 +78,8 @@ public static class LabelCheck
         var counts = new long[Math.Max(classes, 1)];
         for (int i = 0; i < shard.Rows; i++) counts[(int)shard.Labels[i]]++;
         comm.AllreduceSum(counts);
-        if (classes < 2) throw new InputFileException(shard.Path, "all rows are in class 0; softmax needs at least two classes");
+        if (classes < 2) throw new InputFileException(shard.Path,
+            "all rows are in class 0; softmax needs at least two classes");
         return counts;
     }
 }

@@ -5,11 +5,10 @@ namespace MpiDescent.Training.Preparation;
 
 /// <summary>
 /// The default learning rate 1/L. For least squares L is the largest eigenvalue of the Hessian X̃ᵀX̃/m; for the other
-/// losses L = (bound on ℓ″)·λ_max(X̃ᵀX̃/m)·(largest class weight)·m/W + λ₂ (<see cref="Losses.LossKinds.CurvatureBound"/>). λ_max is
-/// estimated by power iteration on Hessian-vector products H·v = ∇J(v) − ∇J(0) of a least-squares objective over the same
-/// rows (exact for a quadratic).
-/// Power iteration approaches L from below, and gradient descent is stable for steps below 2/L.
-/// </summary>
+/// losses L = (bound on ℓ″)·λ_max(X̃ᵀX̃/m)·(largest class weight)·m/W + λ₂ (<see
+/// cref="Losses.LossKinds.CurvatureBound"/>). λ_max is estimated by power iteration on Hessian-vector products H·v =
+/// ∇J(v) − ∇J(0) of a least-squares objective over the same rows (exact for a quadratic). Power iteration approaches L
+/// from below, and gradient descent is stable for steps below 2/L. </summary>
 public static class StepSizeEstimator
 {
     /// <summary>Estimates L (collective: each iteration is one pass over the data).</summary>

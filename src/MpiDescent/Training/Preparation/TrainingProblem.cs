@@ -17,9 +17,8 @@ public sealed record ResumedChoices(double LearningRate, string LearningRateSour
 /// together: the partition of rows, this rank's shard, the labels checked and mapped (0/1 to −1/+1), class counts and
 /// weights, standardization, row weights and the validation split, the distributed objective, the seed (from rank 0)
 /// and the learning rate (1/L from a power iteration unless given). Every step that can fail on some ranks only is
-/// agreed (<see cref="Collective"/>), so a failure ends every rank with one message. The command line only parses, calls
-/// this and prints; a library caller can train the same way.
-/// </summary>
+/// agreed (<see cref="Collective"/>), so a failure ends every rank with one message. The command line only parses,
+/// calls this and prints; a library caller can train the same way. </summary>
 public sealed class TrainingProblem
 {
     private TrainingProblem(TrainingSettings settings, DataShard shard, RowPartition partition, ICommunicator comm,
@@ -69,7 +68,8 @@ public sealed class TrainingProblem
     {
         get
         {
-            var sizes = Enumerable.Range(0, Partition.Ranks).Select(Partition.RowsOf).Select(x => x.End - x.Start).ToArray();
+            var sizes = Enumerable.Range(0, Partition.Ranks).Select(Partition.RowsOf).Select(x =>
+                x.End - x.Start).ToArray();
             return (sizes.Min(), sizes.Max());
         }
     }
@@ -110,7 +110,8 @@ public sealed class TrainingProblem
                 + $"{settings.ValidationFraction.ToString(CultureInfo.InvariantCulture)}, by row index), patience "
                 + $"{settings.Patience}");
         var objective = new LinearObjective(shard, partition, comm, objectiveSettings, control, rowWeights);
-        var problem = new TrainingProblem(settings, shard, partition, comm, objective, scaling, classCounts, negativeLabel,
+        var problem = new TrainingProblem(settings, shard, partition, comm, objective, scaling, classCounts,
+            negativeLabel,
             seed);
         (problem.LearningRate, problem.LearningRateSource) = Collective.Agree(comm, errors,
             () => problem.ChooseLearningRate(rowWeights, resumed));
@@ -128,7 +129,8 @@ public sealed class TrainingProblem
         IIterativeMethod method = s.Solver.Kind switch
         {
             SolverKind.GradientDescent => new GradientDescent(Objective, rate, s.LineSearch, l1),
-            SolverKind.Sgd => new MiniBatchSgd(Objective, rate, s.BatchSize, Seed, l1, new LearningRateSchedule(s.Schedule)),
+            SolverKind.Sgd => new MiniBatchSgd(Objective, rate, s.BatchSize, Seed, l1,
+                new LearningRateSchedule(s.Schedule)),
             SolverKind.Lbfgs => l1 is null ? new Lbfgs(Objective) : new OwlQn(Objective, l1),
             SolverKind.Momentum => new MomentumDescent(Objective, rate, s.Momentum, nesterov: false),
             SolverKind.Nesterov => new MomentumDescent(Objective, rate, s.Momentum, nesterov: true),
@@ -142,13 +144,15 @@ public sealed class TrainingProblem
     public double[] ModelParameters(double[] point) => Scaling?.ToOriginalScale(point, Layout) ?? point;
 
     /// <summary>J* for the plot's suboptimality when it can be had exactly and cheaply: least squares (with any L2, no
-    /// L1) and up to 2000 features, by the normal equations (collective; null otherwise or when they are singular).</summary>
+    /// L1) and up to 2000 features, by the normal equations (collective; null otherwise or when they are
+    /// singular).</summary>
     public double? KnownOptimum()
     {
         if (Settings.Loss != LossKind.Squared || Settings.L1 > 0 || Shard.FeatureCount > 2000) return null;
         try
         {
-            var solution = NormalEquations.Solve(Shard, Partition, Communicator, Settings.FitIntercept, Settings.Summation,
+            var solution = NormalEquations.Solve(Shard, Partition, Communicator, Settings.FitIntercept,
+                Settings.Summation,
                 Settings.L2);
             return Objective.Evaluate(solution, new double[solution.Length]);
         }

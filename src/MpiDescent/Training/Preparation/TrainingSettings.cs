@@ -67,16 +67,19 @@ public sealed record TrainingSettings
             throw new UsageException(Solver.Kind == SolverKind.Lbfgs
                 ? "--learning-rate does not apply to lbfgs (it uses a Wolfe line search)"
                 : $"--learning-rate does not apply to --solver {solver} (a direct solve)");
-        if (LineSearch && Solver.Kind != SolverKind.GradientDescent) throw new UsageException("--line-search applies to --solver gd");
+        if (LineSearch && Solver.Kind != SolverKind.GradientDescent) throw new UsageException("--line-search " +
+            "applies to --solver gd");
         if (ClassWeights.Any && !Loss.IsBinary())
             throw new UsageException("--class-weight applies to the binary losses (logistic, hinge, squared-hinge)");
         if (Patience > 0 && ValidationFraction <= 0) throw new UsageException("--patience needs --validation-fraction");
         if (ValidationFraction > 0 && !Solver.Iterative)
             throw new UsageException("--validation-fraction needs an iterative solver");
-        if (Schedule != "constant" && !Solver.Stochastic) throw new UsageException("--schedule applies to --solver sgd");
+        if (Schedule != "constant"
+            && !Solver.Stochastic) throw new UsageException("--schedule applies to --solver sgd");
         if (L1 > 0 && !Solver.SupportsL1)
             throw new UsageException("an L1 penalty needs --solver "
-                + string.Join(", ", SolverCatalog.All.Where(s => s.SupportsL1).Select(s => s.Name)) + $", not {solver}");
+                + string.Join(", ", SolverCatalog.All.Where(s => s.SupportsL1).Select(s => s.Name))
+                    + $", not {solver}");
         if (Seed is not null && !Solver.Iterative)
             throw new UsageException($"--seed does not apply to --solver {solver} (a direct solve)");
     }

@@ -5,8 +5,8 @@ using MpiDescent.Training.Objectives;
 
 namespace MpiDescent.Training.Solvers;
 
-/// <summary>The exact least-squares solve (<see cref="NormalEquations"/>) as a method of the solver loop: its start is the
-/// solution, then one evaluation there gives the reported loss and gradient norm.</summary>
+/// <summary>The exact least-squares solve (<see cref="NormalEquations"/>) as a method of the solver loop: its start is
+/// the solution, then one evaluation there gives the reported loss and gradient norm.</summary>
 public sealed class ExactSolve(LinearObjective objective, DataShard shard, RowPartition partition, ICommunicator comm)
     : IIterativeMethod
 {

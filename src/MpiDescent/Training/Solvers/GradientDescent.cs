@@ -12,7 +12,8 @@ namespace MpiDescent.Training.Solvers;
 /// pseudo-gradient. Checkpoints hold θ before the update (and the last accepted step), so a resumed run recomputes the
 /// same gradient and continues bit for bit.
 /// </summary>
-public sealed class GradientDescent(IObjective objective, double learningRate, bool lineSearch = false, L1Penalty? l1 = null)
+public sealed class GradientDescent(IObjective objective, double learningRate, bool lineSearch = false,
+    L1Penalty? l1 = null)
     : IIterativeMethod
 {
     private double[] _point = [];
@@ -76,7 +77,7 @@ public sealed class GradientDescent(IObjective objective, double learningRate, b
             TakeStep(_previous, _gradient, _step, _point);
             double trial;
             try { trial = objective.Evaluate(_point, _trialGradient); }
-            catch (NonFiniteValueException) { trial = double.PositiveInfinity; } // agreed on every rank: a rejected trial
+            catch (NonFiniteValueException) { trial = double.PositiveInfinity; } // agreed on every rank: rejected
             if (trial <= Bound(_smooth, _previous, _gradient, _point, _step))
             {
                 _smooth = trial;

@@ -38,17 +38,19 @@ public interface IIterativeMethod
     /// <summary>Which solver this is (its unit, its advice on divergence).</summary>
     SolverInfo Solver { get; }
 
-    /// <summary>Sets up at <paramref name="point"/> (a fresh start) or at <paramref name="resume"/>'s state, and evaluates
-    /// what <see cref="Loss"/> and <see cref="Stationarity"/> report (collective).</summary>
+    /// <summary>Sets up at <paramref name="point"/> (a fresh start) or at <paramref name="resume"/>'s state, and
+    /// evaluates what <see cref="Loss"/> and <see cref="Stationarity"/> report (collective).</summary>
     void Start(ReadOnlySpan<double> point, SolverState? resume);
 
     /// <summary>The current point θ.</summary>
     double[] Point { get; }
 
-    /// <summary>The objective at <see cref="Point"/>, with the L1 penalty when there is one (NaN mid-iteration).</summary>
+    /// <summary>The objective at <see cref="Point"/>, with the L1 penalty when there is one (NaN
+    /// mid-iteration).</summary>
     double Loss { get; }
 
-    /// <summary>The gradient at <see cref="Point"/>, or with L1 the pseudo-gradient: its norm measures stationarity.</summary>
+    /// <summary>The gradient at <see cref="Point"/>, or with L1 the pseudo-gradient: its norm measures
+    /// stationarity.</summary>
     ReadOnlySpan<double> Stationarity { get; }
 
     /// <summary>The step size of the update that led to <see cref="Point"/> (NaN when there is none).</summary>
@@ -57,7 +59,8 @@ public interface IIterativeMethod
     /// <summary>Mini-batch methods: the next row position within the current epoch (0 at an epoch boundary).</summary>
     long Position => 0;
 
-    /// <summary>Full passes over the data so far (evaluations, plus the mini-batch sweeps of stochastic methods).</summary>
+    /// <summary>Full passes over the data so far (evaluations, plus the mini-batch sweeps of stochastic
+    /// methods).</summary>
     long DataPasses { get; }
 
     /// <summary>Whether the method is a direct solve: <see cref="Start"/> reaches the solution and there is no
@@ -66,8 +69,8 @@ public interface IIterativeMethod
 
     /// <summary>Makes iteration (or epoch) <paramref name="iteration"/>: from the current point to the next
     /// (collective).</summary>
-    /// <exception cref="Numerics.NonFiniteValueException">The loss or gradient overflowed (agreed by all ranks): the loop
-    /// keeps the last finite point.</exception>
+    /// <exception cref="Numerics.NonFiniteValueException">The loss or gradient overflowed (agreed by all ranks): the
+    /// loop keeps the last finite point.</exception>
     StepResult Step(int iteration, IStepMonitor monitor);
 
     /// <summary>The vectors a checkpoint must keep to continue bit for bit (curvature pairs, velocity, moments), or

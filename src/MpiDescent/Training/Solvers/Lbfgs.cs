@@ -5,10 +5,9 @@ namespace MpiDescent.Training.Solvers;
 
 /// <summary>
 /// Limited-memory BFGS (two-loop recursion over the last <c>memory</c> pairs of steps and gradient changes) with a
-/// strong Wolfe line search. Each iteration costs one Allreduce per line-search trial, usually one. Its state (the pairs)
-/// travels in checkpoints, so a resumed run continues bit for bit. Once <c>memory</c> pairs are kept, an iteration
-/// allocates no vectors: a new pair reuses the arrays of the one it evicts.
-/// </summary>
+/// strong Wolfe line search. Each iteration costs one Allreduce per line-search trial, usually one. Its state (the
+/// pairs) travels in checkpoints, so a resumed run continues bit for bit. Once <c>memory</c> pairs are kept, an
+/// iteration allocates no vectors: a new pair reuses the arrays of the one it evicts. </summary>
 public sealed class Lbfgs(IObjective objective, int memory = 10) : IIterativeMethod
 {
     private readonly WolfeLineSearch _lineSearch = new();
@@ -22,7 +21,8 @@ public sealed class Lbfgs(IObjective objective, int memory = 10) : IIterativeMet
     {
         int n = point.Length;
         _x = point.ToArray();
-        (_g, _xNew, _gNew, _direction, _q) = (new double[n], new double[n], new double[n], new double[n], new double[n]);
+        (_g, _xNew, _gNew, _direction, _q) = (new double[n], new double[n], new double[n], new double[n],
+            new double[n]);
         _spare = (new double[n], new double[n]);
         _pairs = RestorePairs(resume);
         _alpha = new double[Math.Max(memory, _pairs.Count)];
@@ -61,7 +61,8 @@ public sealed class Lbfgs(IObjective objective, int memory = 10) : IIterativeMet
             step = _lineSearch.Search(objective, _x, _f, _g, _direction, Math.Min(1.0, 1.0 / Math.Max(norm, 1e-300)),
                 _xNew, _gNew);
         }
-        if (step is null) return new StepResult(StepOutcome.NoProgress, "no further decrease possible at double precision");
+        if (step is null) return new StepResult(StepOutcome.NoProgress,
+            "no further decrease possible at double precision");
         _spare = Remember(_pairs, _x, _xNew, _g, _gNew, memory, _spare);
         _xNew.CopyTo(_x, 0);
         _gNew.CopyTo(_g, 0);
@@ -73,10 +74,12 @@ public sealed class Lbfgs(IObjective objective, int memory = 10) : IIterativeMet
     /// <inheritdoc />
     public double[][]? SaveState() => SavePairs(_pairs);
 
-    /// <summary>Adds the pair s = x⁺ − x, y = g⁺ − g, written into the <paramref name="spare"/> arrays, when it has positive
-    /// curvature (sᵀy &gt; 10⁻¹²‖s‖‖y‖), keeping the last <paramref name="memory"/> pairs. Returns the arrays to write the
-    /// next pair into: those of the evicted pair, new ones while the memory fills, or the unused spare.</summary>
-    internal static (double[] S, double[] Y) Remember(List<(double[] S, double[] Y)> pairs, double[] x, double[] xNew, double[] g,
+    /// <summary>Adds the pair s = x⁺ − x, y = g⁺ − g, written into the <paramref name="spare"/> arrays, when it has
+    /// positive curvature (sᵀy &gt; 10⁻¹²‖s‖‖y‖), keeping the last <paramref name="memory"/> pairs. Returns the arrays
+    /// to write the next pair into: those of the evicted pair, new ones while the memory fills, or the unused
+    /// spare.</summary>
+    internal static (double[] S, double[] Y) Remember(List<(double[] S, double[] Y)> pairs, double[] x, double[] xNew,
+        double[] g,
         double[] gNew, int memory, (double[] S, double[] Y) spare)
     {
         var (s, y) = spare;
@@ -99,11 +102,14 @@ public sealed class Lbfgs(IObjective objective, int memory = 10) : IIterativeMet
     }
 
     /// <summary>The pairs in checkpoint form.</summary>
-    internal static double[][] SavePairs(List<(double[] S, double[] Y)> pairs) => pairs.SelectMany(p => new[] { p.S.ToArray(), p.Y.ToArray() }).ToArray();
+    internal static double[][] SavePairs(List<(double[] S, double[] Y)> pairs) => pairs.SelectMany(p =>
+        new[] { p.S.ToArray(), p.Y.ToArray() }).ToArray();
 
     /// <summary>direction = −H·g with H the L-BFGS inverse-Hessian approximation (Nocedal and Wright, algorithm 7.4);
-    /// <paramref name="q"/> (length of g) and <paramref name="alpha"/> (at least the pairs' count) are workspace.</summary>
-    internal static void TwoLoop(double[] g, List<(double[] S, double[] Y)> pairs, double[] direction, double[] q, double[] alpha)
+    /// <paramref name="q"/> (length of g) and <paramref name="alpha"/> (at least the pairs' count) are
+    /// workspace.</summary>
+    internal static void TwoLoop(double[] g, List<(double[] S, double[] Y)> pairs, double[] direction, double[] q,
+        double[] alpha)
     {
         int m = pairs.Count;
         g.CopyTo(q, 0);
@@ -113,7 +119,8 @@ public sealed class Lbfgs(IObjective objective, int memory = 10) : IIterativeMet
             alpha[i] = DenseKernels.Dot(s, q) / DenseKernels.Dot(y, s);
             DenseKernels.Axpy(-alpha[i], y, q);
         }
-        double gamma = m == 0 ? 1.0 : DenseKernels.Dot(pairs[m - 1].S, pairs[m - 1].Y) / DenseKernels.Dot(pairs[m - 1].Y, pairs[m - 1].Y);
+        double gamma = m == 0 ? 1.0 : DenseKernels.Dot(pairs[m - 1].S,
+            pairs[m - 1].Y) / DenseKernels.Dot(pairs[m - 1].Y, pairs[m - 1].Y);
         for (int k = 0; k < q.Length; k++) q[k] *= gamma;
         for (int i = 0; i < m; i++)
         {

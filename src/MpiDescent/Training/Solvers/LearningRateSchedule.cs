@@ -1,9 +1,8 @@
 namespace MpiDescent.Training.Solvers;
 
 /// <summary>
-/// The sgd learning rate by epoch e (0-based): constant η; inverse-scaling η/√(e + 1); or step, η·γ^⌊e/k⌋. A function of
-/// the epoch only, so it is the same at any rank count and after a resume.
-/// </summary>
+/// The sgd learning rate by epoch e (0-based): constant η; inverse-scaling η/√(e + 1); or step, η·γ^⌊e/k⌋. A function
+/// of the epoch only, so it is the same at any rank count and after a resume. </summary>
 public sealed record LearningRateSchedule(string Kind, int StepEpochs = 10, double StepFactor = 0.5)
 {
     /// <summary>The constant schedule.</summary>

@@ -4,9 +4,8 @@ namespace MpiDescent.Training.Solvers;
 
 /// <summary>
 /// Gradient descent with momentum μ: heavy ball v ← μv − α∇J(θ), θ ← θ + v; or Nesterov's accelerated form, which takes
-/// the gradient at the look-ahead point θ + μv (the point reported and saved is the look-ahead point, where the loss was
-/// measured). The velocity travels in checkpoints.
-/// </summary>
+/// the gradient at the look-ahead point θ + μv (the point reported and saved is the look-ahead point, where the loss
+/// was measured). The velocity travels in checkpoints. </summary>
 public sealed class MomentumDescent(IObjective objective, double learningRate, double momentum, bool nesterov)
     : IIterativeMethod
 {

@@ -18,9 +18,12 @@ public static class NormalEquations
     }
 
     /// <summary>Returns the minimizer θ = (w, b) of 1/(2m)‖X̃θ − y‖² + (λ₂/2)‖w‖², i.e. the solution of
-    /// (X̃ᵀX̃ + mλ₂D)θ = X̃ᵀy with D the identity on the weights and 0 on the intercept (ridge when λ₂ &gt; 0).</summary>
-    /// <exception cref="MpiDescentException">X̃ᵀX̃ is singular (linearly dependent features, or fewer rows than parameters).</exception>
-    public static double[] Solve(DataShard shard, RowPartition partition, ICommunicator communicator, bool fitIntercept, Summation summation, double l2 = 0)
+    /// (X̃ᵀX̃ + mλ₂D)θ = X̃ᵀy with D the identity on the weights and 0 on the intercept (ridge when λ₂ &gt;
+    /// 0).</summary>
+    /// <exception cref="MpiDescentException">X̃ᵀX̃ is singular (linearly dependent features, or fewer rows than
+    /// parameters).</exception>
+    public static double[] Solve(DataShard shard, RowPartition partition, ICommunicator communicator,
+        bool fitIntercept, Summation summation, double l2 = 0)
     {
         int d = shard.FeatureCount, n = d + (fitIntercept ? 1 : 0);
         var kernel = new GramKernel(d);
@@ -66,7 +69,9 @@ public static class NormalEquations
             if (solution.All(double.IsFinite)) return solution;
         }
         catch (ArgumentException) { }
-        throw new MpiDescentException($"the normal equations XᵀX θ = Xᵀy are singular: {partition.Rows} rows for {n} parameters, "
-            + "or linearly dependent (e.g. constant or duplicated) features; remove them or use an iterative solver", ExitCodes.BadInput);
+        throw new MpiDescentException($"the normal equations XᵀX θ = Xᵀy are singular: {partition.Rows} rows for " +
+            $"{n} parameters, "
+            + "or linearly dependent (e.g. constant or duplicated) features; remove them or use an iterative " +
+                "solver", ExitCodes.BadInput);
     }
 }

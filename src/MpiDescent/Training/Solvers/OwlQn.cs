@@ -5,10 +5,9 @@ namespace MpiDescent.Training.Solvers;
 
 /// <summary>
 /// OWL-QN (Andrew and Gao, "Scalable training of L1-regularized log-linear models", ICML 2007): L-BFGS on f + λ₁‖w‖₁.
-/// The quasi-Newton direction is taken from the pseudo-gradient and kept in its orthant, trial points are projected onto
-/// the orthant of the current point, and a backtracking line search asks F(x⁺) ≤ F(x) + 10⁻⁴·pg·(x⁺ − x). The curvature
-/// pairs use the smooth gradient only. The intercept is never penalized.
-/// </summary>
+/// The quasi-Newton direction is taken from the pseudo-gradient and kept in its orthant, trial points are projected
+/// onto the orthant of the current point, and a backtracking line search asks F(x⁺) ≤ F(x) + 10⁻⁴·pg·(x⁺ − x). The
+/// curvature pairs use the smooth gradient only. The intercept is never penalized. </summary>
 public sealed class OwlQn(IObjective objective, L1Penalty l1, int memory = 10) : IIterativeMethod
 {
     private double[] _x = [], _g = [], _pg = [], _xNew = [], _gNew = [], _direction = [], _q = [], _alphas = [];

@@ -7,21 +7,22 @@ namespace MpiDescent.Training.Solvers;
 
 /// <summary>
 /// The one loop every solver runs under. At the top of each iteration (or epoch) it records the history (not again for
-/// the iteration a resume starts at), tests termination, tracks early stopping on the validation loss, honours an agreed
-/// stop (checkpoint, then <see cref="ExitCondition.Interrupted"/>) and writes due checkpoints; then the method makes one
-/// step. Divergence is handled here the same way for every method: when the loss becomes non-finite or explodes, the
-/// result is the last iterate whose loss was finite, with <see cref="ExitCondition.Diverged"/> and a message that says
-/// so and what to change. All decisions use reduced values, so every rank stops at the same iteration.
-/// </summary>
+/// the iteration a resume starts at), tests termination, tracks early stopping on the validation loss, honours an
+/// agreed stop (checkpoint, then <see cref="ExitCondition.Interrupted"/>) and writes due checkpoints; then the method
+/// makes one step. Divergence is handled here the same way for every method: when the loss becomes non-finite or
+/// explodes, the result is the last iterate whose loss was finite, with <see cref="ExitCondition.Diverged"/> and a
+/// message that says so and what to change. All decisions use reduced values, so every rank stops at the same
+/// iteration. </summary>
 public sealed class SolverLoop(IObjective objective, TerminationCriteria termination, SolverHooks? hooks = null)
 {
     private readonly SolverHooks _hooks = hooks ?? SolverHooks.None;
     private readonly List<IterationRecord> _history = new(hooks?.ResumeFrom?.History ?? []);
     private SolverInfo _solver = SolverCatalog.Get(SolverKind.GradientDescent);
 
-    /// <summary>Runs <paramref name="method"/> on <paramref name="objective"/> from <paramref name="initial"/> under a new
-    /// loop.</summary>
-    public static OptimizationResult Minimize(IIterativeMethod method, IObjective objective, TerminationCriteria termination,
+    /// <summary>Runs <paramref name="method"/> on <paramref name="objective"/> from <paramref name="initial"/> under a
+    /// new loop.</summary>
+    public static OptimizationResult Minimize(IIterativeMethod method, IObjective objective,
+        TerminationCriteria termination,
         ReadOnlySpan<double> initial, SolverHooks? hooks = null) =>
         new SolverLoop(objective, termination, hooks).Run(method, initial);
 
@@ -38,7 +39,8 @@ public sealed class SolverLoop(IObjective objective, TerminationCriteria termina
         catch (NonFiniteValueException e)
         {
             return new OptimizationResult([], double.NaN, double.NaN, resume?.Iteration ?? 0, ExitCondition.Diverged,
-                $"the first evaluation already overflowed ({e.Message}), so there is no finite model: check the data for "
+                $"the first evaluation already overflowed ({e.Message}), so there is no finite model: check the " +
+                    $"data for "
                 + "huge values, and " + solver.DivergenceAdvice, _history);
         }
         double initialLoss = resume?.InitialLoss ?? method.Loss;
@@ -62,19 +64,24 @@ public sealed class SolverLoop(IObjective objective, TerminationCriteria termina
                     hooks.Progress?.Invoke(record);
                 }
                 if (method.IsDirect)
-                    return Result(method, ExitCondition.ExactSolution, "Cholesky solve of the normal equations", iteration);
+                    return Result(method, ExitCondition.ExactSolution, "Cholesky solve of the normal equations",
+                        iteration);
                 double previousLoss = _history.Count >= 2 && _history[^1].Iteration == iteration ? _history[^2].Loss
                     : double.NaN;
-                if (termination.Check(iteration, loss, initialLoss, norm, initialNorm, previousLoss) is var (exit, reason))
+                if (termination.Check(iteration, loss, initialLoss, norm, initialNorm, previousLoss) is var (exit,
+                    reason))
                     return exit == ExitCondition.Diverged
                         ? Diverged(previous, iteration, iteration - 1, reason, method.StepSize)
                         : Result(method, exit, reason, iteration);
-                if (best.Update(termination.Patience, objective.ValidationLoss, iteration, loss, method.Point) is { } kept)
-                    return new OptimizationResult(kept.Point, kept.Loss, double.NaN, iteration, ExitCondition.EarlyStopped,
+                if (best.Update(termination.Patience, objective.ValidationLoss, iteration, loss,
+                    method.Point) is { } kept)
+                    return new OptimizationResult(kept.Point, kept.Loss, double.NaN, iteration,
+                        ExitCondition.EarlyStopped,
                         $"the validation loss has not improved for {termination.Patience} {solver.Units}; kept "
                         + $"{solver.Unit} {kept.Iteration} (validation loss {kept.Validation:G8})", _history);
                 if (hooks.Control?.StopAgreed == true) return Interrupted(method, iteration);
-                if (hooks.CheckpointDueAfter(iteration)) hooks.Checkpoint!(State(method, iteration, initialLoss, initialNorm));
+                if (hooks.CheckpointDueAfter(iteration)) hooks.Checkpoint!(State(method, iteration, initialLoss,
+                    initialNorm));
                 method.Point.CopyTo(previous, 0);
             }
             midIteration = false;
@@ -87,7 +94,8 @@ public sealed class SolverLoop(IObjective objective, TerminationCriteria termina
             if (step.Outcome == StepOutcome.Interrupted) return Interrupted(method, iteration);
             if (step.Outcome == StepOutcome.NoProgress)
                 return Result(method, ExitCondition.Converged, step.Reason + string.Create(CultureInfo.InvariantCulture,
-                    $" (relative gradient norm {VectorMath.Norm(method.Stationarity) / Math.Max(initialNorm, 1e-300):G3})"),
+                    $" (relative gradient norm " +
+                        $"{VectorMath.Norm(method.Stationarity) / Math.Max(initialNorm, 1e-300):G3})"),
                     iteration);
         }
 
@@ -113,7 +121,8 @@ public sealed class SolverLoop(IObjective objective, TerminationCriteria termina
         var solver = _solver;
         string step = double.IsFinite(stepSize) && solver.NeedsLearningRate
             ? string.Create(CultureInfo.InvariantCulture, $" with learning rate {stepSize:G4}") : "";
-        return new OptimizationResult(lastGood, record?.Loss ?? double.NaN, record?.GradientNorm ?? double.NaN, iteration,
+        return new OptimizationResult(lastGood, record?.Loss ?? double.NaN, record?.GradientNorm ?? double.NaN,
+            iteration,
             ExitCondition.Diverged, $"diverged at {solver.Unit} {iteration} ({reason}){step}: "
             + $"{solver.DivergenceAdvice}. The model kept is the last finite iterate, of {solver.Unit} "
             + $"{Math.Max(goodIteration, 0)}", _history);

@@ -15,7 +15,8 @@ namespace MpiDescent.Training.Solvers;
 /// <param name="InitialGradientNorm">The gradient norm at the start (for the relative tolerance).</param>
 /// <param name="History">The iteration history so far.</param>
 /// <param name="Auxiliary">Solver-specific vectors: L-BFGS pairs, momentum velocity, Adam moments.</param>
-public sealed record SolverState(int Iteration, long Position, double[] Point, double InitialLoss, double InitialGradientNorm,
+public sealed record SolverState(int Iteration, long Position, double[] Point, double InitialLoss,
+    double InitialGradientNorm,
     IReadOnlyList<IterationRecord> History, double[][]? Auxiliary = null)
 {
     /// <summary>sgd: the epoch in progress.</summary>
@@ -24,16 +25,19 @@ public sealed record SolverState(int Iteration, long Position, double[] Point, d
 
 /// <summary>How a solver saves and continues: the state to resume from (or null), a callback that receives the state
 /// when a checkpoint is due, every-N-iterations checkpoints, and the agreed stop/checkpoint requests.</summary>
-public sealed record SolverHooks(SolverState? ResumeFrom = null, Action<SolverState>? Checkpoint = null, int CheckpointEvery = 0,
+public sealed record SolverHooks(SolverState? ResumeFrom = null, Action<SolverState>? Checkpoint = null,
+    int CheckpointEvery = 0,
     RunControl? Control = null, Action<IterationRecord>? Progress = null, long StartTimestamp = 0)
 {
-    /// <summary>When the run's solving began (<see cref="Stopwatch.GetTimestamp"/>; 0: when the solver starts), the origin
-    /// of the history's elapsed seconds, so that they include the first evaluation and any step-size estimation.</summary>
+    /// <summary>When the run's solving began (<see cref="Stopwatch.GetTimestamp"/>; 0: when the solver starts), the
+    /// origin of the history's elapsed seconds, so that they include the first evaluation and any step-size
+    /// estimation.</summary>
     internal long Origin => StartTimestamp != 0 ? StartTimestamp : Stopwatch.GetTimestamp();
 
     /// <summary>No resume, no checkpoints.</summary>
     public static readonly SolverHooks None = new();
 
     internal bool CheckpointDueAfter(int iteration) =>
-        Checkpoint is not null && ((CheckpointEvery > 0 && iteration > 0 && iteration % CheckpointEvery == 0) || Control?.CheckpointAgreed == true);
+        Checkpoint is not null && ((CheckpointEvery > 0 && iteration > 0 && iteration % CheckpointEvery == 0)
+            || Control?.CheckpointAgreed == true);
 }

@@ -10,21 +10,30 @@ namespace MpiDescent.Training.Solvers;
 /// <param name="RelativeLossTolerance">Stop when |J_k − J_(k−1)| ≤ tolerance·|J_k| (0: off).</param>
 /// <param name="Patience">With a validation split: stop when the validation loss has not improved for this many
 /// iterations, keeping the best point (0: off).</param>
-public sealed record TerminationCriteria(int MaxIterations, double RelativeGradientTolerance, double DivergenceFactor = 1e8, double RelativeLossTolerance = 0,
+public sealed record TerminationCriteria(int MaxIterations, double RelativeGradientTolerance,
+    double DivergenceFactor = 1e8, double RelativeLossTolerance = 0,
     int Patience = 0)
 {
     /// <summary>Returns why to stop after <paramref name="iteration"/> updates, or null to go on.</summary>
-    public (ExitCondition Exit, string Reason)? Check(int iteration, double loss, double initialLoss, double gradientNorm, double initialGradientNorm,
+    public (ExitCondition Exit, string Reason)? Check(int iteration, double loss, double initialLoss,
+        double gradientNorm, double initialGradientNorm,
         double previousLoss = double.NaN)
     {
         if (!double.IsFinite(loss) || loss > DivergenceFactor * Math.Max(initialLoss, double.Epsilon))
-            return (ExitCondition.Diverged, $"the loss grew from {initialLoss:G6} to {loss:G6} at iteration {iteration}");
+            return (ExitCondition.Diverged,
+                $"the loss grew from {initialLoss:G6} to {loss:G6} at iteration {iteration}");
         if (gradientNorm <= RelativeGradientTolerance * initialGradientNorm)
-            return (ExitCondition.Converged, $"relative gradient norm {Relative(gradientNorm, initialGradientNorm):G3} ≤ {RelativeGradientTolerance:G3}");
+            return (ExitCondition.Converged,
+                $"relative gradient norm {Relative(gradientNorm, initialGradientNorm):G3} ≤ " +
+                $"{RelativeGradientTolerance:G3}");
         if (RelativeLossTolerance > 0 && Math.Abs(previousLoss - loss) <= RelativeLossTolerance * Math.Abs(loss))
-            return (ExitCondition.Converged, $"relative loss change {Math.Abs(previousLoss - loss) / Math.Abs(loss):G3} ≤ {RelativeLossTolerance:G3}");
+            return (ExitCondition.Converged,
+                $"relative loss change {Math.Abs(previousLoss - loss) / Math.Abs(loss):G3} ≤ " +
+                $"{RelativeLossTolerance:G3}");
         if (iteration >= MaxIterations)
-            return (ExitCondition.MaxIterations, $"reached the limit of {MaxIterations} iterations (relative gradient norm {Relative(gradientNorm, initialGradientNorm):G3})");
+            return (ExitCondition.MaxIterations,
+                $"reached the limit of {MaxIterations} iterations (relative gradient norm " +
+                $"{Relative(gradientNorm, initialGradientNorm):G3})");
         return null;
     }
 

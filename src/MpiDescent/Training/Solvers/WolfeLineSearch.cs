@@ -4,19 +4,21 @@ namespace MpiDescent.Training.Solvers;
 /// <summary>
 /// A line search for the strong Wolfe conditions (Nocedal and Wright, Numerical Optimization, algorithms 3.5 and 3.6):
 /// sufficient decrease f(x + αp) ≤ f(x) + c₁α∇f·p and curvature |∇f(x + αp)·p| ≤ c₂|∇f·p|, by bracketing and zooming
-/// with safeguarded cubic interpolation. Every trial is one (collective) objective evaluation; all decisions use reduced
-/// values, so every rank takes the same steps.
-/// </summary>
+/// with safeguarded cubic interpolation. Every trial is one (collective) objective evaluation; all decisions use
+/// reduced values, so every rank takes the same steps. </summary>
 public sealed class WolfeLineSearch(double c1 = 1e-4, double c2 = 0.9, int maxEvaluations = 40)
 {
     /// <summary>The accepted step: α, the point, its value and gradient.</summary>
     public sealed record Step(double Alpha, double Value, int Evaluations);
 
-    /// <summary>Searches along <paramref name="direction"/> from <paramref name="x"/> (value <paramref name="f0"/>, gradient
-    /// <paramref name="g0"/>); on success <paramref name="xNew"/> and <paramref name="gNew"/> hold the accepted point.</summary>
+    /// <summary>Searches along <paramref name="direction"/> from <paramref name="x"/> (value <paramref name="f0"/>,
+    /// gradient
+    /// <paramref name="g0"/>); on success <paramref name="xNew"/> and <paramref name="gNew"/> hold the accepted
+    /// point.</summary>
     /// <returns>The step, or null when no acceptable step was found (the direction is not a descent direction, or
     /// the function cannot be decreased further at double precision).</returns>
-    public Step? Search(IObjective objective, double[] x, double f0, double[] g0, double[] direction, double initialAlpha,
+    public Step? Search(IObjective objective, double[] x, double f0, double[] g0, double[] direction,
+        double initialAlpha,
         double[] xNew, double[] gNew)
     {
         double slope0 = Dot(g0, direction);
@@ -28,7 +30,11 @@ public sealed class WolfeLineSearch(double c1 = 1e-4, double c2 = 0.9, int maxEv
             double f;
             evaluations++;
             try { f = objective.Evaluate(xNew, gNew); }
-            catch (Numerics.NonFiniteValueException) { slope = double.NaN; return double.PositiveInfinity; } // agreed: a rejected trial
+            catch (Numerics.NonFiniteValueException)
+            {
+                slope = double.NaN; // agreed on every rank: a rejected trial
+                return double.PositiveInfinity;
+            }
             slope = Dot(gNew, direction);
             return f;
         }
