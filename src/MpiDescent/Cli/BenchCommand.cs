@@ -82,9 +82,17 @@ public static class BenchCommand
         var exactSum = new ExactVectorSum(d + 4);
         var plainSum = new PlainVectorSum(d + 4);
         var sink2 = new double[d + 4];
-        var (allreduceExact, allreducePlain, _) = MedianPair(repeat, comm, () => { exactSum.Add(0,
-            1.0); exactSum.Allreduce(comm, sink2); },
-            () => { plainSum.Add(0, 1.0); plainSum.Allreduce(comm, sink2); });
+        void Exact()
+        {
+            exactSum.Add(0, 1.0);
+            exactSum.Allreduce(comm, sink2);
+        }
+        void Plain()
+        {
+            plainSum.Add(0, 1.0);
+            plainSum.Allreduce(comm, sink2);
+        }
+        var (allreduceExact, allreducePlain, _) = MedianPair(repeat, comm, Exact, Plain);
 
         // With --gram: the exact solver's pass (XᵀX and Xᵀy over all blocks, reduction, Cholesky) in both summation
         // modes, and the Gram kernel alone over the same blocks (no sums), each interleaved with the plain-summation

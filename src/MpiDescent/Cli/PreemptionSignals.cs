@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using MpiDescent.Training.Objectives;
-using MpiDescent.Training.Solvers;
 
 namespace MpiDescent.Cli;
 

@@ -4,7 +4,6 @@ using MpiDescent.Communication;
 using MpiDescent.Data;
 using MpiDescent.IO;
 using MpiDescent.Losses;
-using MpiDescent.Model;
 using MpiDescent.Output;
 using MpiDescent.Training.Metrics;
 using MpiDescent.Training.Preparation;

@@ -54,8 +54,13 @@ public static class TrainCommand
 
         var checkpoints = new CheckpointWriter(options, comm, output, errors, state => new CheckpointFile
         {
-            DataChecksum = header.ChecksumHex, Rows = header.Rows, Features = header.Features, Ranks = comm.Size,
-            SavedUtc = DateTime.UtcNow, Settings = recorded, State = state,
+            DataChecksum = header.ChecksumHex,
+            Rows = header.Rows,
+            Features = header.Features,
+            Ranks = comm.Size,
+            SavedUtc = DateTime.UtcNow,
+            Settings = recorded,
+            State = state,
         });
         checkpoints.Arm(control);
         int logEvery = options.Verbose ? 1 : options.LogEvery > 0 ? options.LogEvery

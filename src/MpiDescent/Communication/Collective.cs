@@ -17,8 +17,11 @@ public static class Collective
         try { step(); }
         catch (MpiDescentException e) { failure = e; }
         catch (IOException e) { failure = e; }
-        catch (OutOfMemoryException e) { failure = new MpiDescentException($"out of memory on rank " +
-            $"{communicator.Rank}: use more ranks or nodes", ExitCodes.InternalError, e); }
+        catch (OutOfMemoryException e)
+        {
+            failure = new MpiDescentException($"out of memory on rank {communicator.Rank}: use more ranks or nodes",
+                ExitCodes.InternalError, e);
+        }
         var failed = communicator.RanksWhere(failure is not null);
         if (failed.Length == 0) return;
         int code = failure is MpiDescentException m ? m.ExitCode : ExitCodes.InternalError;

@@ -14,8 +14,8 @@ public sealed unsafe class MpiCommunicator : ICommunicator, IDisposable
 {
     private const long Probe = 1, Reply = 2;
     private const int ProbeTag = 7301;
-    private int _comm;
-    private int _probeComm;
+    private readonly int _comm;
+    private readonly int _probeComm;
     private int _probeRequest;
     private readonly long[] _probeIn = GC.AllocateArray<long>(3, pinned: true);
     private readonly List<long[]> _sent = [];

@@ -1,6 +1,6 @@
-using MpiDescent.IO;
 using System.Globalization;
 using System.Text;
+using MpiDescent.IO;
 
 namespace MpiDescent.Data;
 
@@ -27,8 +27,8 @@ public sealed class CsvConverter(string inputPath, string? label, string? separa
             "no data: the file is empty or has only blank lines");
         char? sep = ParseSeparator(separator) ?? Detect(first);
         var firstFields = Split(first, sep, lineNumber);
-        string[] columns = hasHeader ? firstFields.Select(f => f.Trim()).ToArray() : firstFields.Select((_, i) =>
-            $"c{i}").ToArray();
+        string[] columns = hasHeader ? firstFields.Select(f => f.Trim()).ToArray()
+            : firstFields.Select((_, i) => $"c{i}").ToArray();
         if (columns.Length < 2) throw new InputFileException(inputPath,
             $"line {lineNumber}: only {columns.Length} column; need at least one feature and a label (separator " +
             $"'{Show(sep)}')");

@@ -1,7 +1,7 @@
-using MpiDescent.IO;
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Text;
+using MpiDescent.IO;
 
 namespace MpiDescent.Data;
 

@@ -1,6 +1,6 @@
-using MpiDescent.IO;
 using System.Buffers.Binary;
 using System.IO.Hashing;
+using MpiDescent.IO;
 
 namespace MpiDescent.Data;
 

@@ -1,5 +1,3 @@
-using MpiDescent.Numerics;
-
 namespace MpiDescent.Data;
 
 /// <summary>

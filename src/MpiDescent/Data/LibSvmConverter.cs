@@ -1,6 +1,6 @@
-using MpiDescent.IO;
 using System.Globalization;
 using System.Text;
+using MpiDescent.IO;
 
 namespace MpiDescent.Data;
 

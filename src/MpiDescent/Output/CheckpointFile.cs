@@ -1,5 +1,5 @@
-using MpiDescent.IO;
 using System.Text.Json;
+using MpiDescent.IO;
 using MpiDescent.Training.Solvers;
 
 namespace MpiDescent.Output;

@@ -1,6 +1,6 @@
 using MpiDescent.IO;
-using SkiaSharp;
 using MpiDescent.Training.Solvers;
+using SkiaSharp;
 
 namespace MpiDescent.Output;
 
@@ -54,8 +54,11 @@ public static class ConvergencePlot
         var line = plot.Add.Scatter(x, y);
         line.MarkerSize = x.Length > 200 ? 0 : 3;
         if (logScale)
-            plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = v =>
-                $"1e{v:0.#}" };
+            plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+            {
+                LabelFormatter = v =>
+                $"1e{v:0.#}"
+            };
         plot.XLabel(xLabel);
         plot.YLabel(yLabel);
         plot.Title(title);

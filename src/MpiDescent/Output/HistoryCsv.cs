@@ -1,6 +1,6 @@
-using MpiDescent.IO;
 using System.Globalization;
 using System.Text;
+using MpiDescent.IO;
 using MpiDescent.Training.Solvers;
 
 namespace MpiDescent.Output;

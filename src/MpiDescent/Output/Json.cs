@@ -1,6 +1,6 @@
-using MpiDescent.IO;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using MpiDescent.IO;
 
 namespace MpiDescent.Output;
 

@@ -1,5 +1,6 @@
 using MpiDescent.Losses;
 using MpiDescent.Training.Preparation;
+using MpiDescent.Training.Solvers;
 
 namespace MpiDescent.Output;
 
@@ -57,29 +58,28 @@ public sealed record RecordedSettings
     public static RecordedSettings Of(TrainingSettings settings, double learningRate, string learningRateSource,
         ulong seed,
         double negativeClassWeight, double positiveClassWeight) => new()
-    {
-        Solver = settings.Solver.Name,
-        LearningRate = learningRate,
-        LearningRateSource = learningRateSource,
-        MaxIterations = settings.MaxIterations,
-        Epochs = settings.Epochs,
-        BatchSize = settings.BatchSize,
-        Tolerance = settings.Tolerance,
-        Seed = seed,
-        FitIntercept = settings.FitIntercept,
-        Standardize = settings.Standardize,
-        Summation = settings.Summation.ToString().ToLowerInvariant(),
-        Loss = settings.Loss.Name(),
-        L2 = settings.L2,
-        NegativeClassWeight = negativeClassWeight,
-        PositiveClassWeight = positiveClassWeight,
-        LineSearch = settings.LineSearch,
-        Momentum = settings.Solver.Kind is Training.Solvers.SolverKind.Momentum or Training.Solvers.SolverKind.Nesterov
-            ? settings.Momentum : 0,
-        L1 = settings.L1,
-        Schedule = settings.Schedule,
-        LossTolerance = settings.LossTolerance,
-        ValidationFraction = settings.ValidationFraction,
-        Patience = settings.Patience,
-    };
+        {
+            Solver = settings.Solver.Name,
+            LearningRate = learningRate,
+            LearningRateSource = learningRateSource,
+            MaxIterations = settings.MaxIterations,
+            Epochs = settings.Epochs,
+            BatchSize = settings.BatchSize,
+            Tolerance = settings.Tolerance,
+            Seed = seed,
+            FitIntercept = settings.FitIntercept,
+            Standardize = settings.Standardize,
+            Summation = settings.Summation.ToString().ToLowerInvariant(),
+            Loss = settings.Loss.Name(),
+            L2 = settings.L2,
+            NegativeClassWeight = negativeClassWeight,
+            PositiveClassWeight = positiveClassWeight,
+            LineSearch = settings.LineSearch,
+            Momentum = settings.Solver.Kind is SolverKind.Momentum or SolverKind.Nesterov ? settings.Momentum : 0,
+            L1 = settings.L1,
+            Schedule = settings.Schedule,
+            LossTolerance = settings.LossTolerance,
+            ValidationFraction = settings.ValidationFraction,
+            Patience = settings.Patience,
+        };
 }

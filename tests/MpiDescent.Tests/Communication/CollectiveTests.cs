@@ -31,7 +31,8 @@ public class CollectiveTests
     public void SelfTest_MpiCommunicatorInPieces_AllChecksPass([Values(1, 2, 3, 7)] int ranks)
     {
         var outcome = MpiJob.Run(ranks, ["selftest", "--no-timing"], new Dictionary<string,
-            string> { ["MPIDESCENT_MAX_MESSAGE_BYTES"] = "4096" },
+            string>
+        { ["MPIDESCENT_MAX_MESSAGE_BYTES"] = "4096" },
             timeoutSeconds: 300);
         Assert.That(outcome.ExitCode, Is.EqualTo(0), outcome.ToString());
         Assert.That(outcome.Output, Does.Contain($"checks passed on {ranks} rank").And.Contain("(MpiCommunicator)"));

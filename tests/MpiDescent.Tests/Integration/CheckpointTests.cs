@@ -100,7 +100,7 @@ public class CheckpointTests
         string[] common = ["train", data, "--learning-rate", "0.0001", "--tolerance", "0", "--quiet"];
         var start = new ProcessStartInfo("timeout", ["60", "mpiexec.mpich", "-n", "2", MpiJob.Executable, .. common,
             "--max-iterations", "100000000", "--model", model, "--checkpoint", checkpoint, "--checkpoint-every", "200"])
-            { RedirectStandardOutput = true, RedirectStandardError = true };
+        { RedirectStandardOutput = true, RedirectStandardError = true };
         using var job = Process.Start(start)!;
         var output = job.StandardOutput.ReadToEndAsync();
         var errors = job.StandardError.ReadToEndAsync();

@@ -2,8 +2,6 @@ using System.Text.Json;
 using MpiDescent.Communication;
 using MpiDescent.Data;
 using MpiDescent.Numerics;
-using MpiDescent.Tests.Unit;
-using MpiDescent.Training;
 
 namespace MpiDescent.Tests.Integration;
 
@@ -192,8 +190,13 @@ public class DistributedTrainingTests
         "1", "--batch-size", "50", "--seed", "2")]
     public void Train_RankCounts1To7_BitwiseIdenticalModels(string dataSet, string solver, params string[] options)
     {
-        var data = dataSet switch { "diabetes" => _data, "cancer" => _cancer, "digits" => _digitsTrain, _ =>
-            _synthetic };
+        var data = dataSet switch
+        {
+            "diabetes" => _data,
+            "cancer" => _cancer,
+            "digits" => _digitsTrain,
+            _ => _synthetic,
+        };
         var models = new[] { 1, 2, 3, 4, 7 }.Select(n => TrainOn(data, n, $"repro-{dataSet}-{solver}-{n}.json",
             new[] { "--solver", solver, "--quiet" }.Concat(options).ToArray())).ToArray();
         foreach (var model in models[1..])
@@ -202,7 +205,18 @@ public class DistributedTrainingTests
             Assert.That(model.Intercept, Is.EqualTo(models[0].Intercept));
             Assert.That(model.Loss, Is.EqualTo(models[0].Loss));
         }
+        // The whole model file (softmax's weight matrix included) but for the fields that name the rank count and a
+        // drawn seed, as scripts/check-rank-invariance.sh compares them.
+        var reference = WithoutRanksAndSeed(Path.Combine(_dir, $"repro-{dataSet}-{solver}-1.json"));
+        foreach (int n in new[] { 2, 3, 4, 7 })
+            Assert.That(WithoutRanksAndSeed(Path.Combine(_dir, $"repro-{dataSet}-{solver}-{n}.json")),
+                Is.EqualTo(reference), $"the model file at {n} ranks");
     }
+
+    /// <summary>A model file's text without its "ranks" and "seed" fields.</summary>
+    private static string WithoutRanksAndSeed(string path) =>
+        string.Join("\n", File.ReadAllLines(path).Where(l => !l.TrimStart().StartsWith("\"ranks\":")
+            && !l.TrimStart().StartsWith("\"seed\":")));
 
     [Test]
     public void PredictAndEvaluate_ThreeRanks_MatchInProcessComputation()

@@ -60,12 +60,18 @@ public class FailureTests
     {
         var data = Path.Combine(_dir, "d.bin");
         Assert.That(MpiJob.Run(0, "generate", data, "--rows", "50", "--features", "2").ExitCode, Is.EqualTo(0));
-        var wrongSize = MpiJob.Run(0, ["train", data], new Dictionary<string, string> { ["PMI_SIZE"] = "4",
-            ["PMI_RANK"] = "0" });
+        var wrongSize = MpiJob.Run(0, ["train", data], new Dictionary<string, string>
+        {
+            ["PMI_SIZE"] = "4",
+            ["PMI_RANK"] = "0"
+        });
         Assert.That(wrongSize.ExitCode, Is.EqualTo(ExitCodes.MpiSetup), wrongSize.ToString());
         Assert.That(wrongSize.Errors, Does.Contain("started 4 processes"));
-        var openMpi = MpiJob.Run(0, ["train", data], new Dictionary<string, string> { ["OMPI_COMM_WORLD_SIZE"] = "2",
-            ["OMPI_COMM_WORLD_RANK"] = "0" });
+        var openMpi = MpiJob.Run(0, ["train", data], new Dictionary<string, string>
+        {
+            ["OMPI_COMM_WORLD_SIZE"] = "2",
+            ["OMPI_COMM_WORLD_RANK"] = "0"
+        });
         Assert.That(openMpi.ExitCode, Is.EqualTo(ExitCodes.MpiSetup), openMpi.ToString());
         Assert.That(openMpi.Errors, Does.Contain("Open MPI"));
     }

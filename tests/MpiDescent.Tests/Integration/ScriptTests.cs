@@ -27,8 +27,11 @@ public class ScriptTests
         while (repo is not null && !File.Exists(Path.Combine(repo.FullName, "MpiDescent.sln"))) repo = repo.Parent;
         Assert.That(repo, Is.Not.Null, "the repository root (MpiDescent.sln) above the test directory");
         var outcome = MpiJob.RunCommand(new[] { "bash", Path.Combine(repo!.FullName, "scripts", script) }.Concat(args),
-            new Dictionary<string, string> { ["MPIDESCENT"] = MpiJob.Executable,
-                ["OPTIONS"] = options }, timeoutSeconds: 300);
+            new Dictionary<string, string>
+            {
+                ["MPIDESCENT"] = MpiJob.Executable,
+                ["OPTIONS"] = options
+            }, timeoutSeconds: 300);
         return (outcome.ExitCode, outcome.Output + outcome.Errors);
     }
 }

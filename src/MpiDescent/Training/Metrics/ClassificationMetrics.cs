@@ -21,8 +21,11 @@ public sealed record ClassificationMetrics(long Rows, double Accuracy, double Pr
         double min = double.PositiveInfinity, max = double.NegativeInfinity;
         foreach (var z in scores) { min = Math.Min(min, z); max = Math.Max(max, z); }
         var extremes = comm.AllGather([min, -max]);
-        for (int r = 0; r < comm.Size; r++) { min = Math.Min(min, extremes[2 * r]); max = Math.Max(max, -extremes[2 * r
-            + 1]); }
+        for (int r = 0; r < comm.Size; r++)
+        {
+            min = Math.Min(min, extremes[2 * r]); max = Math.Max(max, -extremes[2 * r
+            + 1]);
+        }
         double width = max > min ? (max - min) / Bins : 1;
 
         var counts = new long[4 + 2 * Bins]; // tp, fp, tn, fn, then positives and negatives per bin

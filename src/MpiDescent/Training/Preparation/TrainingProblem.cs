@@ -68,8 +68,8 @@ public sealed class TrainingProblem
     {
         get
         {
-            var sizes = Enumerable.Range(0, Partition.Ranks).Select(Partition.RowsOf).Select(x =>
-                x.End - x.Start).ToArray();
+            var sizes = Enumerable.Range(0, Partition.Ranks).Select(Partition.RowsOf)
+                .Select(x => x.End - x.Start).ToArray();
             return (sizes.Min(), sizes.Max());
         }
     }

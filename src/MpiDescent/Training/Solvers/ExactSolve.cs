@@ -1,6 +1,5 @@
 using MpiDescent.Communication;
 using MpiDescent.Data;
-using MpiDescent.Numerics;
 using MpiDescent.Training.Objectives;
 
 namespace MpiDescent.Training.Solvers;

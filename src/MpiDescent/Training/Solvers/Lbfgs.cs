@@ -102,8 +102,8 @@ public sealed class Lbfgs(IObjective objective, int memory = 10) : IIterativeMet
     }
 
     /// <summary>The pairs in checkpoint form.</summary>
-    internal static double[][] SavePairs(List<(double[] S, double[] Y)> pairs) => pairs.SelectMany(p =>
-        new[] { p.S.ToArray(), p.Y.ToArray() }).ToArray();
+    internal static double[][] SavePairs(List<(double[] S, double[] Y)> pairs) =>
+        pairs.SelectMany(p => new[] { p.S.ToArray(), p.Y.ToArray() }).ToArray();
 
     /// <summary>direction = −H·g with H the L-BFGS inverse-Hessian approximation (Nocedal and Wright, algorithm 7.4);
     /// <paramref name="q"/> (length of g) and <paramref name="alpha"/> (at least the pairs' count) are

@@ -2,9 +2,8 @@ using MpiDescent.Communication;
 using MpiDescent.Data;
 using MpiDescent.Losses;
 using MpiDescent.Numerics;
-using MpiDescent.Training;
 
-namespace MpiDescent.Tests.Unit;
+namespace MpiDescent.Tests.Data;
 
 /// <summary>float32 storage: what is stored is the float-rounded value, and every computation on it equals, bit for
 /// bit, the same computation on float64 rows holding those rounded values.</summary>

@@ -1,10 +1,7 @@
-using MathNet.Numerics.LinearAlgebra;
 using MpiDescent.Communication;
 using MpiDescent.Losses;
-using MpiDescent.Numerics;
-using MpiDescent.Training;
 
-namespace MpiDescent.Tests.Unit;
+namespace MpiDescent.Tests.Losses;
 
 public class LossTests
 {

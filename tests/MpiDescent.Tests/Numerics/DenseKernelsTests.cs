@@ -1,7 +1,7 @@
 using MpiDescent.Losses;
 using MpiDescent.Numerics;
 
-namespace MpiDescent.Tests.Unit;
+namespace MpiDescent.Tests.Numerics;
 
 public class DenseKernelsTests
 {

@@ -1,6 +1,6 @@
 using MpiDescent.Numerics;
 
-namespace MpiDescent.Tests.Unit;
+namespace MpiDescent.Tests.Training;
 
 /// <summary>The solver loop's divergence contract, for every method: when an evaluation overflows, the result is the
 /// last iterate whose loss was finite, with that iterate's recorded loss (issue 12).</summary>

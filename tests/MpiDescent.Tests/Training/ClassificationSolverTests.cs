@@ -3,9 +3,8 @@ using MpiDescent.Communication;
 using MpiDescent.Data;
 using MpiDescent.Losses;
 using MpiDescent.Numerics;
-using MpiDescent.Training;
 
-namespace MpiDescent.Tests.Unit;
+namespace MpiDescent.Tests.Training;
 
 /// <summary>L2 logistic regression on scikit-learn's breast_cancer data against an independent Newton solve.</summary>
 public class ClassificationSolverTests
@@ -42,8 +41,11 @@ public class ClassificationSolverTests
         {
             var z = a * t;
             double sum = 0;
-            for (int i = 0; i < m; i++) { double margin = y[i] * z[i]; sum += Math.Max(-margin, 0) + Math.Log(1
-                + Math.Exp(-Math.Abs(margin))); }
+            for (int i = 0; i < m; i++)
+            {
+                double margin = y[i] * z[i]; sum += Math.Max(-margin, 0) + Math.Log(1
+                + Math.Exp(-Math.Abs(margin)));
+            }
             return sum / m + 0.5 * lambda * t.SubVector(0, d).DotProduct(t.SubVector(0, d));
         }
         for (int iteration = 0; iteration < 50; iteration++)

@@ -1,8 +1,7 @@
 using MpiDescent.Communication;
 using MpiDescent.Numerics;
-using MpiDescent.Training;
 
-namespace MpiDescent.Tests.Unit;
+namespace MpiDescent.Tests.Training;
 
 public class SolverTests
 {

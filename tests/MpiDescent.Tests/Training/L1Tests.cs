@@ -1,9 +1,7 @@
 using MpiDescent.Cli;
 using MpiDescent.Communication;
-using MpiDescent.Numerics;
-using MpiDescent.Training;
 
-namespace MpiDescent.Tests.Unit;
+namespace MpiDescent.Tests.Training;
 
 /// <summary>L1 and elastic net against an independent cyclic coordinate-descent Lasso written here.</summary>
 public class L1Tests
@@ -34,8 +32,11 @@ public class L1Tests
             for (int j = 0; j < d; j++)
             {
                 double rho = 0, norm = 0;
-                for (int i = 0; i < m; i++) { rho += x[i * d + j] * (r[i] - x[i * d + j] * w[j]); norm += x[i * d
-                    + j] * x[i * d + j]; }
+                for (int i = 0; i < m; i++)
+                {
+                    rho += x[i * d + j] * (r[i] - x[i * d + j] * w[j]); norm += x[i * d
+                    + j] * x[i * d + j];
+                }
                 rho = -rho / m; norm /= m;
                 double updated = Math.Sign(rho) * Math.Max(Math.Abs(rho) - l1, 0) / (norm + l2);
                 double delta = updated - w[j];

@@ -1,6 +1,6 @@
 using MpiDescent.Numerics;
 
-namespace MpiDescent.Tests.Unit;
+namespace MpiDescent.Tests.Numerics;
 
 public class GramKernelTests
 {

@@ -1,10 +1,8 @@
 using MpiDescent.Communication;
 using MpiDescent.Data;
 using MpiDescent.Losses;
-using MpiDescent.Numerics;
-using MpiDescent.Training;
 
-namespace MpiDescent.Tests.Unit;
+namespace MpiDescent.Tests.Training;
 
 /// <summary>Example weights and the validation split.</summary>
 public class RowWeightsTests

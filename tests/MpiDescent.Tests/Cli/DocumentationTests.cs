@@ -1,6 +1,6 @@
 using MpiDescent.Cli;
 
-namespace MpiDescent.Tests.Unit;
+namespace MpiDescent.Tests.Cli;
 
 public class DocumentationTests
 {

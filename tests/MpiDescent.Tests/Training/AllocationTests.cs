@@ -1,9 +1,8 @@
 using MpiDescent.Communication;
 using MpiDescent.Losses;
 using MpiDescent.Numerics;
-using MpiDescent.Training;
 
-namespace MpiDescent.Tests.Unit;
+namespace MpiDescent.Tests.Training;
 
 /// <summary>The per-iteration hot path allocates nothing: evaluations reuse preallocated buffers (issue 5).</summary>
 public class AllocationTests
@@ -30,12 +29,18 @@ public class AllocationTests
         var point = Enumerable.Range(0, objective.Dimension).Select(k => 0.01 * k).ToArray();
         var gradient = new double[objective.Dimension];
         long[] sample = [3, 17, 4000, 4999];
-        for (int i = 0; i < 5; i++) { objective.Evaluate(point, gradient); objective.EvaluateSample(point, sample,
-            gradient); }
+        for (int i = 0; i < 5; i++)
+        {
+            objective.Evaluate(point, gradient); objective.EvaluateSample(point, sample,
+            gradient);
+        }
 
         long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 50; i++) { objective.Evaluate(point, gradient); objective.EvaluateSample(point, sample,
-            gradient); }
+        for (int i = 0; i < 50; i++)
+        {
+            objective.Evaluate(point, gradient); objective.EvaluateSample(point, sample,
+            gradient);
+        }
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.That(allocated, Is.EqualTo(0), $"{allocated} bytes allocated in 100 evaluations");
     }

@@ -1,9 +1,8 @@
 using MathNet.Numerics.LinearAlgebra;
 using MpiDescent.Communication;
 using MpiDescent.Numerics;
-using MpiDescent.Training;
 
-namespace MpiDescent.Tests.Unit;
+namespace MpiDescent.Tests.Training;
 
 public class LinearObjectiveTests
 {

@@ -2,7 +2,7 @@ using MpiDescent.Cli;
 using MpiDescent.Communication;
 using MpiDescent.Numerics;
 
-namespace MpiDescent.Tests.Unit;
+namespace MpiDescent.Tests.Cli;
 
 public class CommandLineTests
 {

@@ -1,7 +1,7 @@
 using System.Text;
 using MpiDescent.Data;
 
-namespace MpiDescent.Tests.Unit;
+namespace MpiDescent.Tests.Data;
 
 /// <summary>Property tests in the manner of a fuzzer, seeded so that failures reproduce: mutated data files and random
 /// text inputs must yield a valid result or the documented <see cref="InputFileException"/>, never another exception

@@ -1,6 +1,6 @@
 using MpiDescent.Data;
 
-namespace MpiDescent.Tests.Unit;
+namespace MpiDescent.Tests.Data;
 
 public class DataFileTests
 {

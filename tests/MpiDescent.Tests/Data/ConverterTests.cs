@@ -1,7 +1,7 @@
 using System.Text;
 using MpiDescent.Data;
 
-namespace MpiDescent.Tests.Unit;
+namespace MpiDescent.Tests.Data;
 
 public class ConverterTests
 {
@@ -109,7 +109,7 @@ public class ConverterTests
         var input = Path.Combine(_dir, "in.csv");
         File.WriteAllText(input, "a,b,y\n0.1,2,3.3\n4,1e-3,6\n");
         var output = new StringWriter();
-        Cli.ConvertCommand.Run([input, Path.Combine(_dir, "f.bin"), "--dtype", "float32"], output);
+        MpiDescent.Cli.ConvertCommand.Run([input, Path.Combine(_dir, "f.bin"), "--dtype", "float32"], output);
         var header = DataFileHeader.Read(Path.Combine(_dir, "f.bin"));
         var shard = ShardLoader.Load(Path.Combine(_dir, "f.bin"), header, 0, header.Rows, 0);
         Assert.That(header.ElementType, Is.EqualTo(ElementType.Float32));

@@ -1,8 +1,8 @@
+using MathNet.Numerics.LinearAlgebra;
 using MpiDescent.Communication;
 using MpiDescent.Data;
-using MathNet.Numerics.LinearAlgebra;
 
-namespace MpiDescent.Tests.Unit;
+namespace MpiDescent.Tests;
 
 /// <summary>Builds in-memory shards as the loader would, and the independent references the tests compare
 /// against.</summary>

@@ -2,7 +2,7 @@ using System.Numerics;
 using MpiDescent.Communication;
 using MpiDescent.Numerics;
 
-namespace MpiDescent.Tests.Unit;
+namespace MpiDescent.Tests.Numerics;
 
 public class ExactVectorSumTests
 {
