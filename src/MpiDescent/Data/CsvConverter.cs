@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using MpiDescent.IO;
 
@@ -17,6 +18,7 @@ public sealed class CsvConverter(string inputPath, string? label, string? separa
     public string LabelName { get; private set; } = "";
 
     /// <summary>Converts to <paramref name="outputPath"/>; returns the written header.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public DataFileHeader Convert(string outputPath)
     {
         using var stream = InputFile.OpenRead(inputPath);
@@ -86,6 +88,7 @@ public sealed class CsvConverter(string inputPath, string? label, string? separa
             $"{role} column '{label}' not found; columns are: {string.Join(", ", columns)}");
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private double ParseCell(string cell, long line, string column)
     {
         var text = cell.Trim();
@@ -121,6 +124,7 @@ public sealed class CsvConverter(string inputPath, string? label, string? separa
         header.Contains(',') ? ',' : header.Contains(';') ? ';' : header.Contains('\t') ? '\t' : ' ';
 
     /// <summary>Splits one line; ' ' means runs of whitespace. Double quotes enclose fields ("" is a quote).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private string[] Split(string line, char? separator, long lineNumber)
     {
         if (separator == ' ') return line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);

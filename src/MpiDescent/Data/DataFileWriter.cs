@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
+using System.Runtime.CompilerServices;
 using MpiDescent.IO;
 
 namespace MpiDescent.Data;
@@ -52,6 +53,7 @@ public sealed class DataFileWriter : IDisposable
     /// rounded to the nearest float32.</summary>
     /// <exception cref="OverflowException">A finite value is beyond float32's range (±3.4e38) in a float32
     /// file.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void WriteRow(ReadOnlySpan<double> features, double label, double weight = 1)
     {
         if (features.Length != _features) throw new ArgumentException($"row has {features.Length} features, the " +
@@ -82,6 +84,7 @@ public sealed class DataFileWriter : IDisposable
         return header;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Put(int index, double value)
     {
         if (_elementType == ElementType.Float64)

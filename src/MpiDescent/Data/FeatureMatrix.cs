@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using MpiDescent.Numerics;
 
 namespace MpiDescent.Data;
@@ -94,6 +95,7 @@ public sealed class DenseFeatureMatrix<T> : FeatureMatrix where T : unmanaged, I
     public override double PlainRead() => StreamingRead.Sum<T>(_values.Span);
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Standardize(ReadOnlySpan<double> shift, ReadOnlySpan<double> scale)
     {
         int d = Features;

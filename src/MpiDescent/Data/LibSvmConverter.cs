@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using MpiDescent.IO;
 
@@ -11,6 +12,7 @@ namespace MpiDescent.Data;
 public sealed class LibSvmConverter(string inputPath, int? features, ElementType elementType = ElementType.Float64)
 {
     /// <summary>Converts to <paramref name="outputPath"/>; returns the written header.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public DataFileHeader Convert(string outputPath)
     {
         int d = features ?? Scan(null);
@@ -32,6 +34,7 @@ public sealed class LibSvmConverter(string inputPath, int? features, ElementType
     }
 
     /// <summary>Parses every line, passing each row to <paramref name="onRow"/>; returns the largest index.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Scan(Action<double, List<(int, double)>>? onRow)
     {
         using var stream = InputFile.OpenRead(inputPath);

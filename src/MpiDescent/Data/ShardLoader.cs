@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using MpiDescent.IO;
 using MpiDescent.Numerics;
@@ -60,6 +61,7 @@ public static class ShardLoader
     /// <summary>Reads the slice's checksum blocks one at a time, verifies each, and copies the slice's records out of
     /// them: features into <paramref name="features"/> (T is the file's element type), labels and weights as
     /// doubles.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Read<T>(DataFile file, long rowStart, long rowEnd, int rank, Span<T> features, double[] labels,
         double[]? weights) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -131,6 +133,7 @@ public static class ShardLoader
     }
 
     /// <summary>Whether every value is finite (x − x is 0 for finite x, NaN for NaN and ±∞), vectorized.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool AllFinite<T>(ReadOnlySpan<T> values) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int w = Vector<T>.Count, k = 0;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace MpiDescent.Data;
 
 /// <summary>Synthetic data with a known truth, written row by row (any size, constant memory): x, w, b, e standard
@@ -7,6 +8,7 @@ namespace MpiDescent.Data;
 public static class SyntheticData
 {
     /// <summary>Writes the data file and returns the true weights and intercept.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (double[] Weights, double Intercept, DataFileHeader Header) Write(string path, long rows,
         int features, double noise, int seed,
         bool logistic = false, ElementType elementType = ElementType.Float64)

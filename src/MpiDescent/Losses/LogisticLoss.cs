@@ -24,6 +24,7 @@ public readonly struct LogisticLoss : IScalarLoss
     /// <remarks>Vectorized: e^(−|m|) and log(1 + e^(−|m|)) by <see cref="VectorFunctions"/>, about 1 ulp from the
     /// scalar path (a scalar Math.Exp and Math.Log per row made the pass compute-bound); the tail rows use <see
     /// cref="Evaluate"/>.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void EvaluateMany(ReadOnlySpan<double> z, ReadOnlySpan<double> y, Span<double> values,
         Span<double> derivatives)
     {

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace MpiDescent.Losses;
 
@@ -12,6 +13,7 @@ public static class VectorFunctions
 
     /// <summary>eˣ for x ≤ 0: x = k·ln 2 + r with |r| ≤ ln2/2 (Cody-Waite), eʳ by its Taylor polynomial to r¹³/13!,
     /// times 2ᵏ. Below −708 the result is 0 (where eˣ is subnormal or zero).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<double> ExpNonPositive(Vector<double> x)
     {
         var tiny = Vector.LessThan(x, new Vector<double>(-708.0));
@@ -37,6 +39,7 @@ public static class VectorFunctions
     }
 
     /// <summary>log(1 + e) for 0 ≤ e ≤ 1: 2·atanh(s) with s = e/(2 + e) ≤ 1/3, by its series to s³³/33.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<double> Log1pUnit(Vector<double> e)
     {
         var s = e / (new Vector<double>(2.0) + e);
@@ -48,6 +51,7 @@ public static class VectorFunctions
 
     /// <summary>log(1 + e) for 0 ≤ e ≤ 1, scalar, by the same series as the vector overload: accurate where
     /// Math.Log(1 + e) is not (forming 1 + e rounds away e's low digits; below e ≈ 1e-16 it gives 0 or 2⁻⁵²).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double Log1pUnit(double e)
     {
         double s = e / (2.0 + e), s2 = s * s, p = 1.0 / 33;

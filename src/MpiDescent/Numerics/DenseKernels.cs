@@ -84,6 +84,7 @@ public static class DenseKernels
 
     /// <summary>g[j] += Σᵢ r[i]·rows[i, j] for the rows of one sub-block, in row order per element, with column chunks
     /// of up to eight vectors accumulated in registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void AddTransposeProduct<T>(ReadOnlySpan<T> rows, ReadOnlySpan<double> r, int d, Span<double> g)
         where T : unmanaged
     {

@@ -68,6 +68,7 @@ public sealed class ExactVectorSum : IVectorSum
         element / GroupElements * GroupWords + digit * GroupElements + element % GroupElements;
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add(ReadOnlySpan<double> values, int offset = 0)
     {
         int i = 0;
@@ -128,6 +129,7 @@ public sealed class ExactVectorSum : IVectorSum
     }
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void AddScaled(double scale, ReadOnlySpan<double> values, int offset)
     {
         for (int i = 0; i < values.Length; i++) Deposit(offset + i, scale * values[i]);
@@ -138,6 +140,7 @@ public sealed class ExactVectorSum : IVectorSum
 
     /// <summary>Rounds the totals of elements [<paramref name="start"/>, <paramref name="start"/> + result.Length) from
     /// <paramref name="limbs"/>, the limbs of <see cref="LimbRange"/> of those elements (summed over ranks).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Round(ReadOnlySpan<long> limbs, int start, Span<double> result)
     {
         Span<long> element = stackalloc long[LimbsPerValue];
@@ -150,6 +153,7 @@ public sealed class ExactVectorSum : IVectorSum
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Deposit(int index, double value)
     {
         long bits = BitConverter.DoubleToInt64Bits(value);
@@ -178,6 +182,7 @@ public sealed class ExactVectorSum : IVectorSum
     }
 
     /// <summary>Rounds the exact value held by one element's limbs to the nearest double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static double Round(ReadOnlySpan<long> limbs)
     {
         Span<ulong> digits = stackalloc ulong[LimbsPerValue + 2];

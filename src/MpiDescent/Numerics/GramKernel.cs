@@ -81,6 +81,7 @@ public sealed class GramKernel
             + k % _columnTile;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Accumulate<TRows>(TRows rows, bool add) where TRows : IRowBlock, allows ref struct
     {
         if (rows.Features != _features)
@@ -101,6 +102,7 @@ public sealed class GramKernel
 
     /// <summary>Copies n rows of x into strips of <paramref name="width"/> columns: strip s holds, row after row,
     /// columns s·width … s·width + width − 1 (zero beyond d).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Pack(ReadOnlySpan<double> x, int n, int width, Span<double> packed)
     {
         int d = _features, strips = (d + width - 1) / width;
@@ -122,6 +124,7 @@ public sealed class GramKernel
         offset) : Vector<double>.Zero;
 
     /// <summary>Every 8 × 2-vector tile of C on or above the diagonal, over the n packed rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Multiply(int n, bool add)
     {
         int w = Vector<double>.Count, d = _features, tile = RowTile * _columnTile;

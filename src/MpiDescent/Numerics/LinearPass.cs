@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MpiDescent.Losses;
 
 namespace MpiDescent.Numerics;
@@ -25,6 +26,7 @@ public static class LinearPass
 {
     /// <summary>Runs the pass; writes the gradient sums into <paramref name="gradW"/> (K·d) and <paramref
     /// name="gradB"/> (K), and returns Σ tᵢℓᵢ and Σ vᵢℓᵢ.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (double SumLoss, double ValidationLoss) Run<TLoss, TRows>(in TLoss loss, TRows x,
         ReadOnlySpan<double> y,
         ReadOnlySpan<double> w, ReadOnlySpan<double> b, Span<double> gradW, Span<double> gradB, PassWorkspace workspace,
@@ -74,6 +76,7 @@ public static class LinearPass
     }
 
     /// <summary>Scores of every row of the block: scores[i·K + k] = x_i·w_k + b_k.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Scores<TRows>(TRows x, ReadOnlySpan<double> w, ReadOnlySpan<double> b, int outputs,
         Span<double> scores)
         where TRows : IRowBlock, allows ref struct

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace MpiDescent.Numerics;
 
 /// <summary>Ordinary floating-point accumulation and an MPI_SUM of doubles: fastest, but the last bits
@@ -13,6 +14,7 @@ public sealed class PlainVectorSum(int length) : IVectorSum
     public void Clear() => Array.Clear(_sum);
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add(ReadOnlySpan<double> values, int offset = 0)
     {
         var sum = _sum.AsSpan(offset, values.Length);
@@ -24,6 +26,7 @@ public sealed class PlainVectorSum(int length) : IVectorSum
     }
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void AddScaled(double scale, ReadOnlySpan<double> values, int offset)
     {
         for (int i = 0; i < values.Length; i++) _sum[offset + i] += scale * values[i];

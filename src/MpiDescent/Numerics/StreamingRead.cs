@@ -13,6 +13,7 @@ public static class StreamingRead
 
     /// <summary>Σ values as stored (float64 or float32; float32 is summed in float: a bandwidth reference, not an
     /// accurate sum).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Sum<T>(ReadOnlySpan<T> values) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int w = Vector<T>.Count, k = 0, n = values.Length;

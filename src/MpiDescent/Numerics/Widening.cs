@@ -36,6 +36,7 @@ public static class Widening
             : Unsafe.As<T, float>(ref Unsafe.Add(ref x, index));
 
     /// <summary>destination[k] = source[k] as double (exact), vectorized for float.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Widen<T>(ReadOnlySpan<T> source, Span<double> destination) where T : unmanaged
     {
         if (destination.Length < source.Length) throw new ArgumentException("destination too short",

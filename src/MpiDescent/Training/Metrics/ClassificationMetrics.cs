@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MpiDescent.Communication;
 using MpiDescent.Numerics;
 
@@ -15,6 +16,7 @@ public sealed record ClassificationMetrics(long Rows, double Accuracy, double Pr
     private const int Bins = 4096;
 
     /// <summary>Computes the metrics (collective). Labels are ≤ 0 for the negative class.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ClassificationMetrics Compute(ReadOnlySpan<double> scores, ReadOnlySpan<double> labels,
         bool logistic, ICommunicator comm)
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MpiDescent.Communication;
 using MpiDescent.Numerics;
 
@@ -9,6 +10,7 @@ public sealed record MultiClassMetrics(long Rows, int Classes, double Accuracy, 
 {
     /// <summary>Computes the metrics (collective) from each local row's predicted class, class probabilities
     /// (K per row) and label.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static MultiClassMetrics Compute(ReadOnlySpan<double> predicted, ReadOnlySpan<double> probabilities,
         ReadOnlySpan<double> labels, int classes, long totalRows, ICommunicator comm)
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MpiDescent.Communication;
 using MpiDescent.Numerics;
 
@@ -8,6 +9,7 @@ namespace MpiDescent.Training.Metrics;
 public sealed record RegressionMetrics(double Mse, double Rmse, double Mae, double R2)
 {
     /// <summary>Computes the metrics (collective).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RegressionMetrics Compute(ReadOnlySpan<double> predictions, ReadOnlySpan<double> labels,
         long totalRows, ICommunicator comm)
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace MpiDescent.Training.Objectives;
 
 /// <summary>
@@ -13,6 +14,7 @@ public sealed class L1Penalty(double strength, int weights)
     public int Weights { get; } = weights;
 
     /// <summary>λ₁‖w‖₁.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double Value(ReadOnlySpan<double> point)
     {
         double sum = 0;
@@ -21,6 +23,7 @@ public sealed class L1Penalty(double strength, int weights)
     }
 
     /// <summary>The proximal step of α·λ₁‖w‖₁: w ← sign(w)·max(|w| − αλ₁, 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void SoftThreshold(Span<double> point, double alpha)
     {
         double t = alpha * Strength;
@@ -28,6 +31,7 @@ public sealed class L1Penalty(double strength, int weights)
     }
 
     /// <summary>The pseudo-gradient of f + λ₁‖w‖₁ at <paramref name="point"/> from the smooth gradient.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void PseudoGradient(ReadOnlySpan<double> point, ReadOnlySpan<double> gradient, Span<double> result)
     {
         gradient.CopyTo(result);

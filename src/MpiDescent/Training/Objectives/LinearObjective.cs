@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using MpiDescent.Communication;
 using MpiDescent.Data;
 using MpiDescent.Losses;
@@ -106,6 +107,7 @@ public sealed class LinearObjective : IStochasticObjective
     public double CommunicationSeconds { get; private set; }
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double Evaluate(ReadOnlySpan<double> point, Span<double> gradient)
     {
         long start = Stopwatch.GetTimestamp();
@@ -130,6 +132,7 @@ public sealed class LinearObjective : IStochasticObjective
     /// <remarks>Each sampled row goes through the same block pass as a block of one row. With class weights the batch
     /// is scaled by m/(W·|B|), an unbiased estimate of the full gradient that needs no reduction of the batch's weights
     /// (whose labels only their owning ranks know).</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double EvaluateSample(ReadOnlySpan<double> point, ReadOnlySpan<long> rows, Span<double> gradient)
     {
         long start = Stopwatch.GetTimestamp();
@@ -165,6 +168,7 @@ public sealed class LinearObjective : IStochasticObjective
 
     /// <summary>One block's partial sums into <see cref="_block"/>: weight gradients, intercept gradients, loss,
     /// validation loss. <paramref name="first"/> locates the rows for their labels and weights.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void BlockInto<TRows>(TRows x, int first) where TRows : IRowBlock, allows ref struct
     {
         int count = x.Count;
@@ -192,6 +196,7 @@ public sealed class LinearObjective : IStochasticObjective
 
     /// <summary>The one reduction of an evaluation: sums, control slots, timing, the agreed non-finite check, division
     /// by the weight, and the L2 penalty on the weights (never the intercept).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private double Reduce(long start, long nonFinite, double divisor, ReadOnlySpan<double> point, Span<double> gradient)
     {
         _sum.Add(Dimension + 2, nonFinite);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MpiDescent.Communication;
 using MpiDescent.Data;
 using MpiDescent.Losses;
@@ -42,6 +43,7 @@ public sealed class RowWeights
 
     /// <summary>Builds the weights (collective); null when every weight is 1 and nothing is held out (the fast
     /// path).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RowWeights? Build(DataShard shard, ObjectiveSettings settings, double validationFraction,
         ICommunicator comm)
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MpiDescent.Communication;
 using MpiDescent.Data;
 using MpiDescent.Model;
@@ -40,6 +41,7 @@ public sealed class FeatureScaling
 
     /// <summary>result[j] = Σᵢ xᵢⱼ / totalRows, or with <paramref name="means"/> Σᵢ (xᵢⱼ − μⱼ)² / totalRows; each row's
     /// terms are deposited as one vector (exact sums: in any order, the same result).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ColumnSums(DataShard shard, ICommunicator communicator, Summation summation, double[] result,
         double[]? means, long totalRows)
     {

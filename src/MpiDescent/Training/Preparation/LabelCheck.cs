@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MpiDescent.Communication;
 using MpiDescent.Data;
 using MpiDescent.Losses;
@@ -21,6 +22,7 @@ public static class LabelCheck
 
     /// <summary>Checks this rank's labels for the loss (local, no communication); throws naming the first bad
     /// row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static SliceLabels CheckSlice(DataShard shard, LossKind loss)
     {
         bool zero = false, minusOne = false;
@@ -45,6 +47,7 @@ public static class LabelCheck
     }
 
     /// <summary>Binary: agrees on the label convention, maps 0 to −1, and counts the classes (collective).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ClassCounts Normalize(DataShard shard, SliceLabels local, ICommunicator comm)
     {
         long positive = 0;
@@ -72,6 +75,7 @@ public static class LabelCheck
     }
 
     /// <summary>Softmax: K = the largest label + 1 over all ranks, and the count of each class (collective).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static long[] MultiClassCounts(DataShard shard, SliceLabels local, ICommunicator comm)
     {
         int classes = (int)comm.AllGather([local.MaxClass]).Max() + 1;

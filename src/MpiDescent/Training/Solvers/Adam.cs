@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MpiDescent.Training.Objectives;
 
 namespace MpiDescent.Training.Solvers;
@@ -44,6 +45,7 @@ public sealed class Adam(IObjective objective, double learningRate, double beta1
     public long DataPasses => objective.Evaluations;
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public StepResult Step(int iteration, IStepMonitor monitor)
     {
         int t = iteration + 1;

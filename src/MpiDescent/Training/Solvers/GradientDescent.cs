@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MpiDescent.Numerics;
 using MpiDescent.Training.Objectives;
 
@@ -63,6 +64,7 @@ public sealed class GradientDescent(IObjective objective, double learningRate, b
     public long DataPasses => objective.Evaluations;
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public StepResult Step(int iteration, IStepMonitor monitor)
     {
         _point.CopyTo(_previous, 0);
@@ -97,6 +99,7 @@ public sealed class GradientDescent(IObjective objective, double learningRate, b
     public double[][]? SaveState() => [[_step]];
 
     /// <summary>point = prox(from − α·gradient).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void TakeStep(double[] from, double[] gradient, double alpha, double[] point)
     {
         for (int k = 0; k < point.Length; k++) point[k] = from[k] - alpha * gradient[k];
@@ -104,6 +107,7 @@ public sealed class GradientDescent(IObjective objective, double learningRate, b
     }
 
     /// <summary>The sufficient-decrease bound a trial's smooth value must meet.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private double Bound(double f, double[] from, double[] gradient, double[] trial, double alpha)
     {
         if (l1 is null) return f - 1e-4 * alpha * DenseKernels.Dot(gradient, gradient);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MpiDescent.Numerics;
 using MpiDescent.Training.Objectives;
 
@@ -48,6 +49,7 @@ public sealed class Lbfgs(IObjective objective, int memory = 10) : IIterativeMet
     public long DataPasses => objective.Evaluations;
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public StepResult Step(int iteration, IStepMonitor monitor)
     {
         double norm = VectorMath.Norm(_g);
@@ -78,6 +80,7 @@ public sealed class Lbfgs(IObjective objective, int memory = 10) : IIterativeMet
     /// positive curvature (sᵀy &gt; 10⁻¹²‖s‖‖y‖), keeping the last <paramref name="memory"/> pairs. Returns the arrays
     /// to write the next pair into: those of the evicted pair, new ones while the memory fills, or the unused
     /// spare.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static (double[] S, double[] Y) Remember(List<(double[] S, double[] Y)> pairs, double[] x, double[] xNew,
         double[] g,
         double[] gNew, int memory, (double[] S, double[] Y) spare)
@@ -108,6 +111,7 @@ public sealed class Lbfgs(IObjective objective, int memory = 10) : IIterativeMet
     /// <summary>direction = −H·g with H the L-BFGS inverse-Hessian approximation (Nocedal and Wright, algorithm 7.4);
     /// <paramref name="q"/> (length of g) and <paramref name="alpha"/> (at least the pairs' count) are
     /// workspace.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void TwoLoop(double[] g, List<(double[] S, double[] Y)> pairs, double[] direction, double[] q,
         double[] alpha)
     {

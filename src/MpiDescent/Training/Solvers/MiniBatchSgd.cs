@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MpiDescent.Numerics;
 using MpiDescent.Training.Objectives;
 
@@ -66,6 +67,7 @@ public sealed class MiniBatchSgd(IStochasticObjective objective, double learning
     public long DataPasses => objective.Evaluations + _epochsDone;
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public StepResult Step(int epoch, IStepMonitor monitor)
     {
         _smooth = double.NaN;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MpiDescent.Training.Objectives;
 
 namespace MpiDescent.Training.Solvers;
@@ -42,6 +43,7 @@ public sealed class MomentumDescent(IObjective objective, double learningRate, d
     public long DataPasses => objective.Evaluations;
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public StepResult Step(int iteration, IStepMonitor monitor)
     {
         for (int k = 0; k < _point.Length; k++)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MathNet.Numerics.LinearAlgebra;
 using MpiDescent.Communication;
 using MpiDescent.Data;
@@ -22,6 +23,7 @@ public static class NormalEquations
     /// 0).</summary>
     /// <exception cref="MpiDescentException">X̃ᵀX̃ is singular (linearly dependent features, or fewer rows than
     /// parameters).</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double[] Solve(DataShard shard, RowPartition partition, ICommunicator communicator,
         bool fitIntercept, Summation summation, double l2 = 0)
     {

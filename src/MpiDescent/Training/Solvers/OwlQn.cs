@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MpiDescent.Numerics;
 using MpiDescent.Training.Objectives;
 
@@ -49,6 +50,7 @@ public sealed class OwlQn(IObjective objective, L1Penalty l1, int memory = 10) :
     public long DataPasses => objective.Evaluations;
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public StepResult Step(int iteration, IStepMonitor monitor)
     {
         int n = _x.Length;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace MpiDescent.Training.Solvers;
 
 /// <summary>
@@ -24,6 +25,7 @@ public sealed class ShuffledRowOrder
     }
 
     /// <summary>The row at <paramref name="position"/> of epoch <paramref name="epoch"/>'s order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public long RowAt(int epoch, long position)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(position);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MpiDescent.Training.Objectives;
 namespace MpiDescent.Training.Solvers;
 
@@ -17,6 +18,7 @@ public sealed class WolfeLineSearch(double c1 = 1e-4, double c2 = 0.9, int maxEv
     /// point.</summary>
     /// <returns>The step, or null when no acceptable step was found (the direction is not a descent direction, or
     /// the function cannot be decreased further at double precision).</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Step? Search(IObjective objective, double[] x, double f0, double[] g0, double[] direction,
         double initialAlpha,
         double[] xNew, double[] gNew)
