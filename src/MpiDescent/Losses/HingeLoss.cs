@@ -3,10 +3,13 @@ using System.Runtime.CompilerServices;
 namespace MpiDescent.Losses;
 
 /// <summary>max(0, 1 − yz); subgradient −y where 1 − yz &gt; 0, else 0.</summary>
-public readonly struct HingeLoss : IScalarLoss
+public readonly struct HingeLoss : ILoss
 {
     /// <inheritdoc />
     public int Outputs => 1;
+
+    /// <inheritdoc />
+    public bool Batched => false;
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

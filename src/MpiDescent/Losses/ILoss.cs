@@ -10,16 +10,17 @@ public interface ILoss
     /// <summary>Margins per row: 1, or K for softmax.</summary>
     int Outputs { get; }
 
+    /// <summary>Whether the pass should evaluate a sub-block of rows at once with <see cref="EvaluateMany"/> (a
+    /// vectorized or multi-output loss) rather than row by row with <see cref="Evaluate"/>; a constant per loss, so the
+    /// JIT keeps only one path of the pass.</summary>
+    bool Batched { get; }
+
+    /// <summary>ℓ(z, y) and ∂ℓ/∂z of one row with one margin (losses with <see cref="Outputs"/> = 1).</summary>
+    (double Value, double Derivative) Evaluate(double z, double y);
+
     /// <summary>The losses and derivatives of n = <paramref name="y"/>.Length rows at once: <paramref name="z"/> holds
     /// the margins output-major (z[k·n + i] is margin k of row i), <paramref name="values"/>[i] receives ℓ(z_i, y_i)
     /// and
     /// <paramref name="derivatives"/>[k·n + i] receives ∂ℓ/∂z_k of row i.</summary>
     void EvaluateMany(ReadOnlySpan<double> z, ReadOnlySpan<double> y, Span<double> values, Span<double> derivatives);
-}
-
-/// <summary>A loss of one margin per row, also evaluated one row at a time.</summary>
-public interface IScalarLoss : ILoss
-{
-    /// <summary>ℓ(z, y) and ∂ℓ/∂z at the same point.</summary>
-    (double Value, double Derivative) Evaluate(double z, double y);
 }

@@ -4,10 +4,13 @@ using System.Runtime.CompilerServices;
 namespace MpiDescent.Losses;
 
 /// <summary>log(1 + e^(−m)) with the margin m = yz, computed without overflow for any m; derivative −y·σ(−m).</summary>
-public readonly struct LogisticLoss : IScalarLoss
+public readonly struct LogisticLoss : ILoss
 {
     /// <inheritdoc />
     public int Outputs => 1;
+
+    /// <inheritdoc />
+    public bool Batched => true;
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

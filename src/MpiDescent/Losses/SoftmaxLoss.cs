@@ -32,6 +32,15 @@ public readonly struct SoftmaxLoss : ILoss
     public int Outputs => Classes;
 
     /// <inheritdoc />
+    public bool Batched => true;
+
+    /// <inheritdoc />
+    /// <exception cref="NotSupportedException">Always: a row has K margins (the pass calls <see cref="EvaluateMany"/>).
+    /// </exception>
+    public (double Value, double Derivative) Evaluate(double z, double y) =>
+        throw new NotSupportedException("softmax has K margins per row; use EvaluateMany");
+
+    /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void EvaluateMany(ReadOnlySpan<double> z, ReadOnlySpan<double> y, Span<double> values,
         Span<double> derivatives)

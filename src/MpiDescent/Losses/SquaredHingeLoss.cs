@@ -3,10 +3,13 @@ using System.Runtime.CompilerServices;
 namespace MpiDescent.Losses;
 
 /// <summary>max(0, 1 − yz)²; derivative −2y·max(0, 1 − yz).</summary>
-public readonly struct SquaredHingeLoss : IScalarLoss
+public readonly struct SquaredHingeLoss : ILoss
 {
     /// <inheritdoc />
     public int Outputs => 1;
+
+    /// <inheritdoc />
+    public bool Batched => false;
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

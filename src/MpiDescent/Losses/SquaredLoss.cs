@@ -3,10 +3,13 @@ using System.Runtime.CompilerServices;
 namespace MpiDescent.Losses;
 
 /// <summary>½(z − y)²; derivative z − y.</summary>
-public readonly struct SquaredLoss : IScalarLoss
+public readonly struct SquaredLoss : ILoss
 {
     /// <inheritdoc />
     public int Outputs => 1;
+
+    /// <inheritdoc />
+    public bool Batched => false;
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

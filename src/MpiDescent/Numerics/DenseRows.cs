@@ -44,6 +44,10 @@ public readonly ref struct DenseRows<T> : IRowBlock where T : unmanaged
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public double Margin(int row, ReadOnlySpan<double> w) => DenseKernels.RowDot(Row(row), w, _prefetch);
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Margins(int first, ReadOnlySpan<double> w, Span<double> z)
     {
         for (int i = 0; i < z.Length; i++) z[i] = DenseKernels.RowDot(Row(first + i), w, _prefetch);

@@ -20,6 +20,9 @@ public interface IRowBlock
     /// and the transposed product.</summary>
     int SubBlockRows { get; }
 
+    /// <summary>x_row·w.</summary>
+    double Margin(int row, ReadOnlySpan<double> w);
+
     /// <summary>z[i] = x_(first + i)·w for i &lt; z.Length.</summary>
     void Margins(int first, ReadOnlySpan<double> w, Span<double> z);
 

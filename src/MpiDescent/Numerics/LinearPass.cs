@@ -44,6 +44,29 @@ public static class LinearPass
         for (int first = 0; first < x.Count; first += subBlock)
         {
             int n = Math.Min(subBlock, x.Count - first);
+            if (!loss.Batched)
+            {
+                // One margin per row, evaluated row by row in the same loop as its margin: for the cheap losses the
+                // extra passes over a sub-block's margins would cost more than the loss itself.
+                double sumDerivative = gradB[0];
+                for (int i = 0; i < n; i++)
+                {
+                    var (value, derivative) = loss.Evaluate(x.Margin(first + i, w) + b[0], y[first + i]);
+                    if (validating) validation += validationWeights[first + i] * value;
+                    if (weighted)
+                    {
+                        double t = trainWeights[first + i];
+                        value *= t;
+                        derivative *= t;
+                    }
+                    r[i] = derivative;
+                    sumLoss += value;
+                    sumDerivative += derivative;
+                }
+                gradB[0] = sumDerivative;
+                x.AddTransposeProduct(first, r[..n], gradW);
+                continue;
+            }
             for (int k = 0; k < outputs; k++)
             {
                 var zk = z.Slice(k * n, n);
