@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using MpiDescent.Communication;
 using MpiDescent.Data;
 using MpiDescent.Numerics;
@@ -164,6 +165,7 @@ public static class BenchCommand
     {
         public double SumLoss;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Visit<TRows>(TRows rows) where TRows : IRowBlock, allows ref struct =>
             SumLoss = LinearPass.Run(default(Losses.SquaredLoss), rows, labels.AsSpan(first, rows.Count), w.Span, b,
                 gradW.Span, gradB, workspace).SumLoss;

@@ -85,6 +85,7 @@ public sealed class DenseFeatureMatrix<T> : FeatureMatrix where T : unmanaged, I
     public DenseRows<T> AllRows => new(_values.Span, Features);
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Accept<TVisitor>(ref TVisitor visitor, int first, int count) =>
         visitor.Visit(AllRows.Slice(first, count));
 

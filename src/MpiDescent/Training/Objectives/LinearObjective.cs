@@ -163,6 +163,7 @@ public sealed class LinearObjective : IStochasticObjective
     /// <summary>Hands a block of rows, in its storage layout, to <see cref="BlockInto{TRows}"/>.</summary>
     private readonly struct BlockVisitor(LinearObjective owner, int first) : IRowBlockVisitor
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Visit<TRows>(TRows rows) where TRows : IRowBlock, allows ref struct => owner.BlockInto(rows, first);
     }
 
