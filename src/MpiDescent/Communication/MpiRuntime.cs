@@ -36,7 +36,11 @@ public sealed class MpiRuntime : IDisposable
                 "cannot use "
                 + "(Open MPI's handles are pointers). Use an MPICH-ABI MPI: 'mpiexec.mpich -n N MpiDescent ...' " +
                     "(Debian/Ubuntu package 'mpich').");
-        if (!OperatingSystem.IsWindows()) InstallResolver();
+        if (!OperatingSystem.IsWindows())
+        {
+            KeepSignalsForTheRuntime();
+            InstallResolver();
+        }
         var environment = new MPI.Environment(ref args);
         MpiNative.Load(OperatingSystem.IsWindows() ? NativeLibrary.Load("msmpi.dll") : _library);
         var communicator = new MpiCommunicator();
@@ -50,6 +54,25 @@ public sealed class MpiRuntime : IDisposable
     }
 
     private static IntPtr _library;
+
+    /// <summary>The UCX transport of MPICH installs its own SIGSEGV and SIGBUS handlers in MPI_Init, unless
+    /// <c>UCX_ERROR_SIGNALS</c> is empty; the .NET runtime raises NullReferenceException from a SIGSEGV, so under UCX a
+    /// managed null dereference became a native abort with a backtrace (exit 134) instead of the agreed error path.
+    /// The variable must be in the native environment before MPI_Init: .NET's Environment.SetEnvironmentVariable
+    /// changes only the runtime's copy on Linux, so libc's setenv is called (never overriding a value the user
+    /// set).</summary>
+    private static void KeepSignalsForTheRuntime()
+    {
+        const string Variable = "UCX_ERROR_SIGNALS";
+        if (getenv(Variable) == IntPtr.Zero) _ = setenv(Variable, "", 0);
+    }
+
+    [DllImport("libc", EntryPoint = "getenv")]
+    private static extern IntPtr getenv([MarshalAs(UnmanagedType.LPUTF8Str)] string name);
+
+    [DllImport("libc", EntryPoint = "setenv")]
+    private static extern int setenv([MarshalAs(UnmanagedType.LPUTF8Str)] string name,
+        [MarshalAs(UnmanagedType.LPUTF8Str)] string value, int overwrite);
 
     private static void InstallResolver()
     {

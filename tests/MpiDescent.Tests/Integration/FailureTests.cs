@@ -114,6 +114,29 @@ public class RankFaultTests
     }
 }
 
+/// <summary>A NullReferenceException on a rank under mpiexec takes the managed error path (UCX's SIGSEGV handler would
+/// otherwise abort the process natively with exit 134: issue 16, point 9).</summary>
+[NonParallelizable]
+public class NullReferenceUnderMpiTests
+{
+    [Test]
+    public void Train_NullDereferenceOnRankOne_ManagedErrorNotNativeCrash()
+    {
+        var dir = TestData.TempDirectory();
+        try
+        {
+            var data = Path.Combine(dir, "d.bin");
+            Assert.That(MpiJob.Run(0, "generate", data, "--rows", "2000", "--features", "4").ExitCode, Is.EqualTo(0));
+            var outcome = MpiJob.Run(2, ["train", data, "--max-iterations", "100", "--tolerance", "0", "--quiet"],
+                new Dictionary<string, string> { ["MPIDESCENT_FAULT"] = "1:3:null" }, timeoutSeconds: 60);
+            Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.InternalError), outcome.ToString());
+            Assert.That(outcome.Errors, Does.Contain("rank 1 of 2: internal error: System.NullReferenceException"));
+            Assert.That(outcome.Errors, Does.Not.Contain("Caught signal").And.Not.Contain("Fatal error"));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+}
+
 [NonParallelizable]
 public class InputEdgeTests
 {

@@ -6,7 +6,9 @@ namespace MpiDescent.Training.Preparation;
 /// <summary>
 /// Test hooks for failure handling, unset in normal use. <c>MPIDESCENT_FAULT=RANK:ITERATION</c> makes that rank throw
 /// an unexpected exception when it reports that iteration, as a bug or a node fault would (tests prove the whole job
-/// then ends promptly through MPI_Abort). <c>MPIDESCENT_SIGNAL=RANK:ITERATION</c> makes that rank send itself SIGTERM
+/// then ends promptly through MPI_Abort); <c>RANK:ITERATION:null</c> dereferences a null reference instead (a
+/// NullReferenceException, which the runtime raises from a SIGSEGV: tests prove MPI's transport does not turn it into a
+/// native crash), and <c>RANK:ITERATION:stall</c> makes that rank stop answering (tests of the stall watchdog). <c>MPIDESCENT_SIGNAL=RANK:ITERATION</c> makes that rank send itself SIGTERM
 /// at that iteration, a real signal at a known point (tests prove the interrupted and resumed run is bitwise the
 /// uninterrupted one). </summary>
 public static class FaultInjection
@@ -20,16 +22,16 @@ public static class FaultInjection
     /// <summary>Wraps <paramref name="progress"/> with the configured hooks for <paramref name="rank"/>.</summary>
     public static Action<IterationRecord> Wrap(Action<IterationRecord> progress, int rank, Action raiseSignal)
     {
-        if (Target(Variable, rank) is int faultAt)
+        if (Target(Variable, rank, out string kind) is int faultAt)
         {
             var inner = progress;
             progress = record =>
             {
-                if (record.Iteration == faultAt) throw new InvalidOperationException($"injected fault ({Variable})");
+                if (record.Iteration == faultAt) Fault(kind);
                 inner(record);
             };
         }
-        if (Target(SignalVariable, rank) is int signalAt)
+        if (Target(SignalVariable, rank, out _) is int signalAt)
         {
             var inner = progress;
             progress = record =>
@@ -41,14 +43,32 @@ public static class FaultInjection
         return progress;
     }
 
-    private static int? Target(string variable, int rank)
+    private static void Fault(string kind)
     {
-        var text = System.Environment.GetEnvironmentVariable(variable);
+        switch (kind)
+        {
+            case "null":
+                object? nothing = Environment.GetEnvironmentVariable("MPIDESCENT_NO_SUCH_VARIABLE_EVER");
+                _ = nothing!.GetHashCode(); // a NullReferenceException, raised by the runtime from a SIGSEGV
+                break;
+            case "stall":
+                Thread.Sleep(Timeout.Infinite);
+                break;
+            default: throw new InvalidOperationException($"injected fault ({Variable})");
+        }
+    }
+
+    private static int? Target(string variable, int rank, out string kind)
+    {
+        kind = "throw";
+        var text = Environment.GetEnvironmentVariable(variable);
         if (string.IsNullOrEmpty(text)) return null;
         var parts = text.Split(':');
-        if (parts.Length != 2 || !int.TryParse(parts[0], CultureInfo.InvariantCulture, out int targetRank)
-            || !int.TryParse(parts[1], CultureInfo.InvariantCulture, out int iteration))
-            throw new UsageException($"{variable} must be RANK:ITERATION, got '{text}'");
+        if (parts.Length is not (2 or 3) || !int.TryParse(parts[0], CultureInfo.InvariantCulture, out int targetRank)
+            || !int.TryParse(parts[1], CultureInfo.InvariantCulture, out int iteration)
+            || (parts.Length == 3 && parts[2] is not ("throw" or "null" or "stall")))
+            throw new UsageException($"{variable} must be RANK:ITERATION or RANK:ITERATION:throw|null|stall, got '{text}'");
+        if (parts.Length == 3) kind = parts[2];
         return targetRank == rank ? iteration : null;
     }
 }
