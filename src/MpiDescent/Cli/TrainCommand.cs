@@ -22,6 +22,11 @@ public static class TrainCommand
         var solver = settings.Solver;
         var control = new RunControl { IsRoot = root };
         using var signals = new PreemptionSignals(control);
+        if (comm.Watchdog is { } watchdog)
+        {
+            if (options.StallTimeout is double seconds) watchdog.StallTimeout = TimeSpan.FromSeconds(seconds);
+            watchdog.StopRequested = () => control.StopRequested;
+        }
         Collective.Agree(comm, errors, () => { if (root) options.CheckPaths(); });
         using var file = Collective.Agree(comm, errors, () => DataFile.Open(options.DataPath));
         Collective.Agree(comm, errors, () => DataAgreement.Check(comm, file));

@@ -39,6 +39,9 @@ public sealed record TrainOptions
     /// <summary>A checkpoint to continue from.</summary>
     public string? ResumePath { get; init; }
 
+    /// <summary>Seconds a collective may wait for another rank before the job ends as stalled (null: the default).</summary>
+    public double? StallTimeout { get; init; }
+
     /// <summary>The solver.</summary>
     public SolverInfo Solver => Settings.Solver;
 
@@ -120,6 +123,7 @@ public sealed record TrainOptions
             Verbose = line.Has("verbose"),
             HistoryPath = line.Text("history"),
             PlotPath = line.Text("plot"),
+            StallTimeout = line.Has("stall-timeout") ? line.Double("stall-timeout", 0) : null,
         };
     }
 

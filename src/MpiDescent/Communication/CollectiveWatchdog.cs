@@ -16,7 +16,7 @@ public sealed class CollectiveWatchdog
 
     /// <summary>The shortest wait after a stop request before a collective that does not complete ends the
     /// job.</summary>
-    public static readonly TimeSpan MinimumSignalGrace = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan MinimumSignalGrace = TimeSpan.FromSeconds(10);
 
     /// <summary>How long the diagnosis listens for the other ranks' answers.</summary>
     public static readonly TimeSpan DiagnosisWindow = TimeSpan.FromSeconds(3);

@@ -50,4 +50,7 @@ public interface ICommunicator
     /// <summary>Ends the whole job at once with <paramref name="exitCode"/>; used only when ranks can no longer
     /// agree.</summary>
     void Abort(int exitCode);
+
+    /// <summary>The stall watchdog of the collectives, where there is one (MPI; null for one process or threads).</summary>
+    CollectiveWatchdog? Watchdog => null;
 }

@@ -34,6 +34,9 @@ public sealed unsafe class MpiCommunicator : ICommunicator, IDisposable
         MpiNative.Check(MpiNative.CommSize(comm, &size), "MPI_Comm_size");
         (_comm, _probeComm, Rank, Size) = (comm, probe, rank, size);
         PostProbeReceive();
+        var stall = Environment.GetEnvironmentVariable("MPIDESCENT_STALL_TIMEOUT");
+        if (double.TryParse(stall, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) && seconds >= 0)
+            Watchdog.StallTimeout = TimeSpan.FromSeconds(seconds);
         var limit = Environment.GetEnvironmentVariable("MPIDESCENT_MAX_MESSAGE_BYTES");
         if (long.TryParse(limit, NumberStyles.Integer, CultureInfo.InvariantCulture, out long bytes) && bytes >= 64)
             MaxMessageBytes = bytes;
@@ -43,7 +46,8 @@ public sealed unsafe class MpiCommunicator : ICommunicator, IDisposable
     /// <c>MPIDESCENT_MAX_MESSAGE_BYTES</c>, which the tests set small to exercise the pieces).</summary>
     public long MaxMessageBytes { get; } = 1L << 30;
 
-    /// <summary>Stall detection for every collective.</summary>
+    /// <summary>Stall detection for every collective (the environment variable <c>MPIDESCENT_STALL_TIMEOUT</c>, in
+    /// seconds, sets its timeout for any command; <c>train --stall-timeout</c> too).</summary>
     public CollectiveWatchdog Watchdog { get; } = new();
 
     /// <inheritdoc />
