@@ -16,6 +16,9 @@ public sealed class CheckpointWriter(TrainOptions options, ICommunicator comm, T
     /// <summary>Where checkpoints go.</summary>
     public string Path => options.CheckpointPath;
 
+    /// <summary>Whether this run has written a checkpoint.</summary>
+    public bool Written { get; private set; }
+
     /// <summary>Makes <paramref name="control"/> ask for a checkpoint when the interval has passed on rank 0.</summary>
     public void Arm(RunControl control)
     {
@@ -35,5 +38,17 @@ public sealed class CheckpointWriter(TrainOptions options, ICommunicator comm, T
             if (!options.Quiet) output.WriteLine($"checkpoint: {where} saved to {options.CheckpointPath}");
         });
         _sinceLast.Restart();
+        Written = true;
+    }
+
+    /// <summary>After a run that ended (completed or diverged): renames the checkpoint this run wrote or resumed from
+    /// to <c>CHECKPOINT.completed</c>, so that resubmitting the same job starts afresh instead of resuming a finished
+    /// run (rank 0; returns the new name, or null when there was nothing to retire).</summary>
+    public string? Retire(bool resumedFromIt)
+    {
+        if (comm.Rank != 0 || !(Written || resumedFromIt) || !File.Exists(Path)) return null;
+        var retired = Path + ".completed";
+        File.Move(Path, retired, overwrite: true);
+        return retired;
     }
 }

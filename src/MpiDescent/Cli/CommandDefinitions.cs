@@ -96,6 +96,9 @@ public static class CommandDefinitions
             new("checkpoint-interval", "S", "checkpoint when S seconds passed since the last one (rank 0's clock, "
                 + "agreed)"),
             new("resume", "PATH", "continue from a checkpoint (same data; any rank count); bitwise the same result"),
+            new("status", "PATH", "the run's status file: running, then completed, diverged, interrupted (with the "
+                + "checkpoint to resume from), stalled or failed, and the exit code (default: MODEL with " +
+                    ".status.json)"),
             new("stall-timeout", "S", "end the job (exit 7, naming the ranks that did not arrive) when a collective "
                 + "waits more than S seconds for another rank (default 900; 0: never)"),
         ]);

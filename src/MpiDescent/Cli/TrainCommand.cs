@@ -16,18 +16,43 @@ public static class TrainCommand
     /// <summary>Runs training; returns the exit code.</summary>
     public static int Run(TrainOptions options, ICommunicator comm, TextWriter output, TextWriter errors)
     {
-        var clock = Stopwatch.StartNew();
         bool root = comm.Rank == 0;
-        var settings = options.Settings;
-        var solver = settings.Solver;
         var control = new RunControl { IsRoot = root };
         using var signals = new PreemptionSignals(control);
+        var status = new StatusWriter(options, comm);
         if (comm.Watchdog is { } watchdog)
         {
             if (options.StallTimeout is double seconds) watchdog.StallTimeout = TimeSpan.FromSeconds(seconds);
             watchdog.StopRequested = () => control.StopRequested;
+            watchdog.BeforeAbort = message => status.Write(RunState.Stalled, ExitCodes.Stalled, message);
         }
-        Collective.Agree(comm, errors, () => { if (root) options.CheckPaths(); });
+        Collective.Agree(comm, errors, () =>
+        {
+            if (!root) return;
+            options.CheckPaths();
+            status.Write(RunState.Running, null, "started");
+        });
+        try { return Train(options, comm, output, errors, control, status); }
+        catch (AgreedFailureException e)
+        {
+            status.Write(e.ExitCode == ExitCodes.Interrupted ? RunState.Interrupted : RunState.Failed, e.ExitCode,
+                "ended by an error on every rank (see the job's error output)");
+            throw;
+        }
+        catch (Exception e)
+        {
+            status.Write(RunState.Failed, e is MpiDescentException m ? m.ExitCode : ExitCodes.InternalError, e.Message);
+            throw;
+        }
+    }
+
+    private static int Train(TrainOptions options, ICommunicator comm, TextWriter output, TextWriter errors,
+        RunControl control, StatusWriter status)
+    {
+        var clock = Stopwatch.StartNew();
+        bool root = comm.Rank == 0;
+        var settings = options.Settings;
+        var solver = settings.Solver;
         using var file = Collective.Agree(comm, errors, () => DataFile.Open(options.DataPath));
         Collective.Agree(comm, errors, () => DataAgreement.Check(comm, file));
         var header = file.Header;
@@ -37,6 +62,7 @@ public static class TrainCommand
         var resumed = resume is null ? null
             : new ResumedChoices(resume.Settings.LearningRate, resume.Settings.LearningRateSource,
                 resume.Settings.Seed);
+        if (FaultInjection.SignalBeforeLoad(comm.Rank)) PreemptionSignals.RaiseTerminate(control);
         var problem = TrainingProblem.Build(file, settings, comm, log, control, resumed);
         double loadSeconds = clock.Elapsed.TotalSeconds;
         long solvingStarted = Stopwatch.GetTimestamp(); // the history's time origin: step-size estimation counts
@@ -102,11 +128,52 @@ public static class TrainCommand
                     $"{solver.Name}, {recorded.Loss} loss, {Path.GetFileName(options.DataPath)}");
         });
         if (root) TrainingOutputs.PrintSummary(output, options, result, timing, comm.Size);
-        return result.Exit switch
+        int code = result.Exit switch
         {
             ExitCondition.Diverged => ExitCodes.Diverged,
             ExitCondition.Interrupted => ExitCodes.Interrupted,
             _ => ExitCodes.Success,
         };
+        string? retired = null;
+        if (!interrupted)
+            retired = Collective.Agree(comm, errors, () =>
+                checkpoints.Retire(resumedFromIt: options.ResumePath is string r
+                && Path.GetFullPath(r) == Path.GetFullPath(options.CheckpointPath)));
+        if (root && retired is not null)
+            output.WriteLine($"checkpoint {options.CheckpointPath} retired as {retired}: the run is complete, so "
+                + "submitting the same job again starts afresh");
+        var state = interrupted ? RunState.Interrupted : noModel || result.Exit == ExitCondition.Diverged
+            ? (noModel ? RunState.Failed : RunState.Diverged) : RunState.Completed;
+        status.Write(state, code, result.ExitReason, model: interrupted || noModel ? null : options.ModelPath,
+            checkpoint: interrupted ? options.CheckpointPath : null);
+        return code;
+    }
+
+    /// <summary>Writes the run's status file on rank 0 (atomically; a failure to write it is reported, never fatal: the
+    /// exit code still says what happened).</summary>
+    private sealed class StatusWriter(TrainOptions options, ICommunicator comm)
+    {
+        public void Write(RunState state, int? exitCode, string message, string? model = null,
+            string? checkpoint = null)
+        {
+            if (comm.Rank != 0) return;
+            try
+            {
+                RunStatus.Write(options.StatusPath, new RunStatus
+                {
+                    State = state,
+                    ExitCode = exitCode,
+                    Message = message,
+                    Model = model is null ? null : Path.GetFullPath(model),
+                    Checkpoint = checkpoint is null ? null : Path.GetFullPath(checkpoint),
+                    Ranks = comm.Size,
+                });
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or MpiDescentException)
+            {
+                Console.Error.WriteLine($"MpiDescent: warning: cannot write the status file {options.StatusPath}: " +
+                    $"{e.Message}");
+            }
+        }
     }
 }

@@ -38,8 +38,11 @@ public sealed record TrainOptions
     public double CheckpointInterval { get; init; }
     /// <summary>A checkpoint to continue from.</summary>
     public string? ResumePath { get; init; }
+    /// <summary>Where the run's status file goes (beside the model by default).</summary>
+    public required string StatusPath { get; init; }
 
-    /// <summary>Seconds a collective may wait for another rank before the job ends as stalled (null: the default).</summary>
+    /// <summary>Seconds a collective may wait for another rank before the job ends as stalled (null: the
+    /// default).</summary>
     public double? StallTimeout { get; init; }
 
     /// <summary>The solver.</summary>
@@ -114,6 +117,7 @@ public sealed record TrainOptions
             Settings = settings,
             ModelPath = model,
             CheckpointPath = line.Text("checkpoint") ?? Path.ChangeExtension(model, ".checkpoint.json"),
+            StatusPath = line.Text("status") ?? Path.ChangeExtension(model, ".status.json"),
             CheckpointEvery = (int)line.Long("checkpoint-every", 0, 1, int.MaxValue),
             CheckpointInterval = line.Double("checkpoint-interval", 0, positive: line.Has("checkpoint-interval")),
             ResumePath = line.Text("resume"),
@@ -136,7 +140,7 @@ public sealed record TrainOptions
     public IReadOnlyList<NamedPath> OutputPaths =>
         new NamedPath?[]
         {
-            new("--model", ModelPath), new("--checkpoint", CheckpointPath),
+            new("--model", ModelPath), new("--checkpoint", CheckpointPath), new("--status", StatusPath),
             ReportPath is null ? null : new("--report", ReportPath),
             HistoryPath is null ? null : new("--history", HistoryPath),
             PlotPath is null ? null : new("--plot", PlotPath),

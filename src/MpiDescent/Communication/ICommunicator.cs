@@ -51,6 +51,7 @@ public interface ICommunicator
     /// agree.</summary>
     void Abort(int exitCode);
 
-    /// <summary>The stall watchdog of the collectives, where there is one (MPI; null for one process or threads).</summary>
+    /// <summary>The stall watchdog of the collectives, where there is one (MPI; null for one process or
+    /// threads).</summary>
     CollectiveWatchdog? Watchdog => null;
 }

@@ -35,7 +35,8 @@ public sealed unsafe class MpiCommunicator : ICommunicator, IDisposable
         (_comm, _probeComm, Rank, Size) = (comm, probe, rank, size);
         PostProbeReceive();
         var stall = Environment.GetEnvironmentVariable("MPIDESCENT_STALL_TIMEOUT");
-        if (double.TryParse(stall, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) && seconds >= 0)
+        if (double.TryParse(stall, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds)
+            && seconds >= 0)
             Watchdog.StallTimeout = TimeSpan.FromSeconds(seconds);
         var limit = Environment.GetEnvironmentVariable("MPIDESCENT_MAX_MESSAGE_BYTES");
         if (long.TryParse(limit, NumberStyles.Integer, CultureInfo.InvariantCulture, out long bytes) && bytes >= 64)

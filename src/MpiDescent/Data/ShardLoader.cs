@@ -31,7 +31,9 @@ public static class ShardLoader
     /// <paramref name="file"/>.</summary>
     /// <exception cref="InputFileException">Checksum mismatch, non-finite value, or an I/O error; names the
     /// rank.</exception>
-    public static DataShard Load(DataFile file, long rowStart, long rowEnd, int rank)
+    /// <param name="stopRequested">Polled between checksum blocks: when it returns true (a preemption signal arrived
+    /// before training started), loading ends with <see cref="ExitCodes.Interrupted"/>.</param>
+    public static DataShard Load(DataFile file, long rowStart, long rowEnd, int rank, Func<bool>? stopRequested = null)
     {
         var header = file.Header;
         long count = rowEnd - rowStart;
@@ -46,13 +48,13 @@ public static class ShardLoader
         if (header.ElementType == ElementType.Float32)
         {
             var singles = new AlignedBuffer<float>(count * d, zeroed: false); // every element is written below
-            Read(file, rowStart, rowEnd, rank, singles.Span, labels, weights);
+            Read(file, rowStart, rowEnd, rank, singles.Span, labels, weights, stopRequested);
             features = new DenseFeatureMatrix<float>(singles, (int)count, d);
         }
         else
         {
             var doubles = new AlignedBuffer<double>(count * d, zeroed: false);
-            Read(file, rowStart, rowEnd, rank, doubles.Span, labels, weights);
+            Read(file, rowStart, rowEnd, rank, doubles.Span, labels, weights, stopRequested);
             features = new DenseFeatureMatrix<double>(doubles, (int)count, d);
         }
         return new DataShard(file.Path, header, rowStart, features, labels, weights);
@@ -63,7 +65,7 @@ public static class ShardLoader
     /// doubles.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Read<T>(DataFile file, long rowStart, long rowEnd, int rank, Span<T> features, double[] labels,
-        double[]? weights) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        double[]? weights, Func<bool>? stopRequested) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         if (rowEnd == rowStart) return;
         var (path, header, handle) = (file.Path, file.Header, file.Handle);
@@ -76,6 +78,9 @@ public static class ShardLoader
         var parsed = BitConverter.IsLittleEndian ? null : new T[values];
         for (long block = firstBlock; block <= lastBlock; block++)
         {
+            if (stopRequested?.Invoke() == true)
+                throw new MpiDescentException($"rank {rank}: interrupted by a signal while loading {path}, before the "
+                    + "first iteration: there is no checkpoint yet; run the same command again", ExitCodes.Interrupted);
             long blockStart = block * blockRows;
             int rowsInBlock = (int)Math.Min(blockRows, header.Rows - blockStart);
             var bytes = buffer.AsSpan(0, rowsInBlock * record);

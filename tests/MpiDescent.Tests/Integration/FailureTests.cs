@@ -259,3 +259,32 @@ public class DivergenceTests
         finally { Directory.Delete(dir, recursive: true); }
     }
 }
+
+/// <summary>Every rank trains on the same file (issue 16, point 4): a rank that opened another file (here given by
+/// MPMD launch syntax, as a data file replaced while the ranks open it would do) ends the job naming it.</summary>
+[NonParallelizable]
+public class DataAgreementTests
+{
+    [Test]
+    public void Train_RanksOpenDifferentFiles_BadInputNamingTheRank()
+    {
+        var dir = TestData.TempDirectory();
+        try
+        {
+            var a = Path.Combine(dir, "a.bin");
+            var b = Path.Combine(dir, "b.bin");
+            Assert.That(MpiJob.Run(0, "generate", a, "--rows", "300", "--features", "3", "--seed", "1").ExitCode,
+                Is.EqualTo(0));
+            Assert.That(MpiJob.Run(0, "generate", b, "--rows", "300", "--features", "3", "--seed", "2").ExitCode,
+                Is.EqualTo(0));
+            var model = Path.Combine(dir, "m.json");
+            var outcome = MpiJob.RunCommand(["mpiexec.mpich", "-n", "1", MpiJob.Executable, "train", a, "--model",
+                model,
+                ":", "-n", "1", MpiJob.Executable, "train", b, "--model", model], timeoutSeconds: 60);
+            Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.BadInput), outcome.ToString());
+            Assert.That(outcome.Errors, Does.Contain("rank 1 opened a different file than rank 0"), outcome.ToString());
+            Assert.That(File.Exists(model), Is.False);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+}

@@ -49,7 +49,8 @@ public static class MpiJob
 
     public static Outcome Run(int ranks, params string[] args) => Run(ranks, (IEnumerable<string>)args);
 
-    /// <summary>A job running in the background: its process (mpiexec.mpich under timeout) and its output so far.</summary>
+    /// <summary>A job running in the background: its process (mpiexec.mpich under timeout) and its output so
+    /// far.</summary>
     public sealed class Running(Process process, Task<string> output, Task<string> errors)
     {
         public Process Process { get; } = process;
@@ -100,9 +101,11 @@ public static class MpiJob
         return new Running(process, process.StandardOutput.ReadToEndAsync(), process.StandardError.ReadToEndAsync());
     }
 
-    /// <summary>Sends <paramref name="signal"/> (a name such as TERM or STOP) to process <paramref name="pid"/>.</summary>
+    /// <summary>Sends <paramref name="signal"/> (a name such as TERM or STOP) to process <paramref
+    /// name="pid"/>.</summary>
     public static void Signal(int pid, string signal) =>
-        Assert.That(RunCommand(["kill", "-" + signal, pid.ToString()]).ExitCode, Is.EqualTo(0), $"kill -{signal} {pid}");
+        Assert.That(RunCommand(["kill", "-" + signal, pid.ToString()]).ExitCode, Is.EqualTo(0),
+            $"kill -{signal} {pid}");
 
     private static bool SearchPath(string name) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(dir => File.Exists(Path.Combine(dir, name)));

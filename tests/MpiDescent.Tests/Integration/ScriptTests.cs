@@ -21,17 +21,28 @@ public class ScriptTests
         Assert.That(output, Does.Contain("DIFFERENT across 1 3 ranks: gd --max-iterations 30 --summation plain"));
     }
 
-    private static (int ExitCode, string Output) RunScript(string script, string[] args, string options)
+    /// <summary>scripts/slurm.sbatch under a real one-node SLURM cluster started here (scripts/slurm-check.sh, as root:
+    /// it installs slurm-wlm and munge when missing): preemption by SIGUSR1 and SIGTERM, SIGUSR1 to the batch shell
+    /// too, a time limit with --signal, a failing job, and a resubmission after completion (issue 16). The script
+    /// builds the Release binary, whose iterations the cases' timings assume.</summary>
+    [Test]
+    public void SlurmTemplate_UnderARealOneNodeCluster_EveryCaseEndsAsDocumented()
+    {
+        var (exitCode, output) = RunScript("slurm-check.sh", [], "", binary: null, timeoutSeconds: 900);
+        Assert.That(exitCode, Is.EqualTo(0), output);
+        Assert.That(output, Does.Contain("SLURM check: 6 passed, 0 failed"), output);
+    }
+
+    private static (int ExitCode, string Output) RunScript(string script, string[] args, string options,
+        string? binary = "", int timeoutSeconds = 300)
     {
         var repo = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
         while (repo is not null && !File.Exists(Path.Combine(repo.FullName, "MpiDescent.sln"))) repo = repo.Parent;
         Assert.That(repo, Is.Not.Null, "the repository root (MpiDescent.sln) above the test directory");
+        var environment = new Dictionary<string, string> { ["OPTIONS"] = options };
+        if (binary is not null) environment["MPIDESCENT"] = binary.Length == 0 ? MpiJob.Executable : binary;
         var outcome = MpiJob.RunCommand(new[] { "bash", Path.Combine(repo!.FullName, "scripts", script) }.Concat(args),
-            new Dictionary<string, string>
-            {
-                ["MPIDESCENT"] = MpiJob.Executable,
-                ["OPTIONS"] = options
-            }, timeoutSeconds: 300);
+            environment, timeoutSeconds);
         return (outcome.ExitCode, outcome.Output + outcome.Errors);
     }
 }

@@ -63,7 +63,8 @@ public class StallTests
         var outcome = job.Wait(60);
         Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)), "ended by the watchdog, not a kill");
         Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.Stalled), outcome.ToString());
-        Assert.That(outcome.Errors, Does.Contain("rank 2 did not arrive").And.Contain("a stop was requested by a signal"),
+        Assert.That(outcome.Errors,
+            Does.Contain("rank 2 did not arrive").And.Contain("a stop was requested by a signal"),
             outcome.ToString());
     }
 }

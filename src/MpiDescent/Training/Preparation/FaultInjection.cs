@@ -8,9 +8,10 @@ namespace MpiDescent.Training.Preparation;
 /// an unexpected exception when it reports that iteration, as a bug or a node fault would (tests prove the whole job
 /// then ends promptly through MPI_Abort); <c>RANK:ITERATION:null</c> dereferences a null reference instead (a
 /// NullReferenceException, which the runtime raises from a SIGSEGV: tests prove MPI's transport does not turn it into a
-/// native crash), and <c>RANK:ITERATION:stall</c> makes that rank stop answering (tests of the stall watchdog). <c>MPIDESCENT_SIGNAL=RANK:ITERATION</c> makes that rank send itself SIGTERM
-/// at that iteration, a real signal at a known point (tests prove the interrupted and resumed run is bitwise the
-/// uninterrupted one). </summary>
+/// native crash), and <c>RANK:ITERATION:stall</c> makes that rank stop answering (tests of the stall watchdog).
+/// <c>MPIDESCENT_SIGNAL=RANK:load</c> sends the signal before the rank loads its slice.
+/// <c>MPIDESCENT_SIGNAL=RANK:ITERATION</c> makes that rank send itself SIGTERM at that iteration, a real signal at a
+/// known point (tests prove the interrupted and resumed run is bitwise the uninterrupted one). </summary>
 public static class FaultInjection
 {
     /// <summary>The exception hook's variable.</summary>
@@ -43,6 +44,11 @@ public static class FaultInjection
         return progress;
     }
 
+    /// <summary>Whether <paramref name="rank"/> is to send itself SIGTERM before it loads its slice
+    /// (<c>MPIDESCENT_SIGNAL=RANK:load</c>).</summary>
+    public static bool SignalBeforeLoad(int rank) =>
+        Environment.GetEnvironmentVariable(SignalVariable) is string text && text == $"{rank}:load";
+
     private static void Fault(string kind)
     {
         switch (kind)
@@ -62,12 +68,13 @@ public static class FaultInjection
     {
         kind = "throw";
         var text = Environment.GetEnvironmentVariable(variable);
-        if (string.IsNullOrEmpty(text)) return null;
+        if (string.IsNullOrEmpty(text) || text.EndsWith(":load", StringComparison.Ordinal)) return null;
         var parts = text.Split(':');
         if (parts.Length is not (2 or 3) || !int.TryParse(parts[0], CultureInfo.InvariantCulture, out int targetRank)
             || !int.TryParse(parts[1], CultureInfo.InvariantCulture, out int iteration)
             || (parts.Length == 3 && parts[2] is not ("throw" or "null" or "stall")))
-            throw new UsageException($"{variable} must be RANK:ITERATION or RANK:ITERATION:throw|null|stall, got '{text}'");
+            throw new UsageException($"{variable} must be RANK:ITERATION or RANK:ITERATION:throw|null|stall, got " +
+                $"'{text}'");
         if (parts.Length == 3) kind = parts[2];
         return targetRank == rank ? iteration : null;
     }

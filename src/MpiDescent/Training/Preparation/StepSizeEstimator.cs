@@ -12,7 +12,13 @@ namespace MpiDescent.Training.Preparation;
 public static class StepSizeEstimator
 {
     /// <summary>Estimates L (collective: each iteration is one pass over the data).</summary>
-    public static double LargestCurvature(IObjective objective, int maxIterations = 50, double relativeTolerance = 1e-3)
+    /// <param name="objective">A least-squares objective.</param>
+    /// <param name="maxIterations">The most passes.</param>
+    /// <param name="relativeTolerance">Stop when successive estimates agree to this.</param>
+    /// <param name="stop">Polled after each pass (an agreed value, the same on every rank): true ends the estimate
+    /// early.</param>
+    public static double LargestCurvature(IObjective objective, int maxIterations = 50, double relativeTolerance = 1e-3,
+        Func<bool>? stop = null)
     {
         int n = objective.Dimension;
         var origin = new double[n];
@@ -24,6 +30,7 @@ public static class StepSizeEstimator
         for (int iteration = 0; iteration < maxIterations; iteration++)
         {
             objective.Evaluate(v, hv);
+            if (stop?.Invoke() == true) break;
             for (int k = 0; k < n; k++) hv[k] -= gradientAtOrigin[k];
             double norm = VectorMath.Norm(hv);
             if (norm == 0) break;

@@ -35,6 +35,8 @@ public sealed class TrainingProblem
         Seed = seed;
     }
 
+    private readonly RunControl? _control;
+
     /// <summary>What was asked for.</summary>
     public TrainingSettings Settings { get; }
     /// <summary>This rank's rows.</summary>
@@ -89,7 +91,8 @@ public sealed class TrainingProblem
         Collective.Agree(comm, errors, () => CheckAgainstData(file.Path, header, settings));
         var partition = new RowPartition(header.Rows, comm.Size);
         var (rowStart, rowEnd) = partition.RowsOf(comm.Rank);
-        var shard = Collective.Agree(comm, errors, () => ShardLoader.Load(file, rowStart, rowEnd, comm.Rank));
+        var shard = Collective.Agree(comm, errors,
+            () => ShardLoader.Load(file, rowStart, rowEnd, comm.Rank, () => control?.StopRequested == true));
         ulong seed = resumed is not null && settings.Seed is null ? resumed.Seed
             : comm.BroadcastFromRoot(settings.Seed ?? (ulong)Random.Shared.NextInt64());
         // Local label checks are agreed on their own: a step inside Agree must not enter a collective after a local
@@ -202,13 +205,16 @@ public sealed class TrainingProblem
     {
         if (!Settings.Solver.NeedsLearningRate) return (0, "none");
         if (Settings.LearningRate is double given) return (given, "given");
-        if (resumed is not null) return (resumed.LearningRate, resumed.LearningRateSource);
+        if (resumed is not null && double.IsFinite(resumed.LearningRate) && resumed.LearningRate > 0)
+            return (resumed.LearningRate, resumed.LearningRateSource);
         if (Settings.Solver.Kind == SolverKind.Adam) return (0.01, "auto: 0.01 for adam");
         // λ_max of X̃ᵀX̃/m from a least-squares objective over the same rows, then the loss's curvature bound.
+        // The estimate's passes carry the agreed stop requests too, so that a signal during it ends the run promptly.
         var gram = new LinearObjective(Shard, Partition, Communicator,
-            new ObjectiveSettings(FitIntercept: Settings.FitIntercept, Summation: Settings.Summation));
-        double largest = StepSizeEstimator.LargestCurvature(gram);
+            new ObjectiveSettings(FitIntercept: Settings.FitIntercept, Summation: Settings.Summation), _control);
+        double largest = StepSizeEstimator.LargestCurvature(gram, stop: () => _control?.StopAgreed == true);
         Objective.CountPasses(gram.Evaluations);
+        if (_control?.StopAgreed == true) return (double.NaN, "auto: not estimated (stopped by a signal)");
         var s = Objective.Settings;
         // The data term's curvature scales with (largest row weight)·m/W; the weights are per rank, so take the
         // maximum over ranks.
