@@ -12,6 +12,7 @@ public sealed class CheckpointWriter(TrainOptions options, ICommunicator comm, T
     Func<SolverState, CheckpointFile> describe)
 {
     private readonly Stopwatch _sinceLast = Stopwatch.StartNew();
+    private readonly CheckpointHistory _history = new(CheckpointHistory.BesideCheckpoint(options.CheckpointPath));
 
     /// <summary>Where checkpoints go.</summary>
     public string Path => options.CheckpointPath;
@@ -32,7 +33,14 @@ public sealed class CheckpointWriter(TrainOptions options, ICommunicator comm, T
         Collective.Agree(comm, errors, () =>
         {
             if (comm.Rank != 0) return;
-            Json.Write(options.CheckpointPath, describe(state));
+            // The whole history goes to the file beside; the checkpoint keeps the last two records, what resuming
+            // needs.
+            _history.Update(state.History);
+            var tail = state.History.Skip(Math.Max(0, state.History.Count - 2)).ToArray();
+            CheckpointFile.Write(options.CheckpointPath, describe(state with { History = tail }) with
+            {
+                HistoryFile = System.IO.Path.GetFileName(_history.Path),
+            });
             string where = options.Solver.Stochastic ? $"epoch {state.Epoch}, position {state.Position}"
                 : $"iteration {state.Iteration}";
             if (!options.Quiet) output.WriteLine($"checkpoint: {where} saved to {options.CheckpointPath}");
@@ -49,6 +57,7 @@ public sealed class CheckpointWriter(TrainOptions options, ICommunicator comm, T
         if (comm.Rank != 0 || !(Written || resumedFromIt) || !File.Exists(Path)) return null;
         var retired = Path + ".completed";
         File.Move(Path, retired, overwrite: true);
+        if (File.Exists(_history.Path)) File.Move(_history.Path, _history.Path + ".completed", overwrite: true);
         return retired;
     }
 }

@@ -58,6 +58,7 @@ public static class TrainCommand
         var header = file.Header;
         var resume = options.ResumePath is null ? null
             : Collective.Agree(comm, errors, () => CheckpointFile.Read(options.ResumePath));
+        var resumeState = resume is null ? null : WithWholeHistory(options.ResumePath!, resume, comm, errors);
         var log = new TrainingLog(comm, output, errors, options.Quiet);
         var resumed = resume is null ? null
             : new ResumedChoices(resume.Settings.LearningRate, resume.Settings.LearningRateSource,
@@ -66,6 +67,8 @@ public static class TrainCommand
         var problem = TrainingProblem.Build(file, settings, comm, log, control, resumed);
         double loadSeconds = clock.Elapsed.TotalSeconds;
         long solvingStarted = Stopwatch.GetTimestamp(); // the history's time origin: step-size estimation counts
+        if (resume is not null)
+            Collective.Agree(comm, errors, () => resume.CheckState(options.ResumePath!, problem.Objective.Dimension));
         var (negativeWeight, positiveWeight) = problem.ClassWeights;
         var recorded = RecordedSettings.Of(settings, problem.LearningRate, problem.LearningRateSource, problem.Seed,
             negativeWeight, positiveWeight);
@@ -100,7 +103,7 @@ public static class TrainCommand
         var reporter = new ProgressReporter(output, root && !options.Quiet, logEvery, solver.Stochastic ? "epoch"
             : "iter",
             terminal, settings.Limit);
-        var hooks = new SolverHooks(resume?.State, checkpoints.Write, options.CheckpointEvery, control,
+        var hooks = new SolverHooks(resumeState, checkpoints.Write, options.CheckpointEvery, control,
             FaultInjection.Wrap(reporter.Report, comm.Rank, () => PreemptionSignals.RaiseTerminate(control)),
             solvingStarted);
         var result = Collective.Agree(comm, errors, () => problem.Solve(hooks));
@@ -147,6 +150,21 @@ public static class TrainCommand
         status.Write(state, code, result.ExitReason, model: interrupted || noModel ? null : options.ModelPath,
             checkpoint: interrupted ? options.CheckpointPath : null);
         return code;
+    }
+
+    /// <summary>The checkpoint's state with the whole history read back from the file beside it (rank 0 reads it and
+    /// tells the others; a missing or mismatched file leaves the checkpoint's last records, with a warning).</summary>
+    private static SolverState WithWholeHistory(string path, CheckpointFile checkpoint, ICommunicator comm,
+        TextWriter errors)
+    {
+        var historyPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!,
+            checkpoint.HistoryFile ?? Path.GetFileName(CheckpointHistory.BesideCheckpoint(path)));
+        var records = comm.Rank == 0 ? CheckpointHistory.Read(historyPath, checkpoint.State) : null;
+        if (comm.Rank == 0 && records is null)
+            errors.WriteLine($"MpiDescent: warning: {historyPath} is missing or does not match {path}: the history of "
+                + "the iterations before the checkpoint is not in this run's report");
+        // Only rank 0 prints and reports the history; the other ranks need the records the loop reads.
+        return records is null ? checkpoint.State : checkpoint.State with { History = records };
     }
 
     /// <summary>Writes the run's status file on rank 0 (atomically; a failure to write it is reported, never fatal: the

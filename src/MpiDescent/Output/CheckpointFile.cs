@@ -1,11 +1,20 @@
+using System.Globalization;
+using System.IO.Hashing;
+using System.Text;
 using System.Text.Json;
 using MpiDescent.IO;
+using MpiDescent.Losses;
 using MpiDescent.Training.Solvers;
 
 namespace MpiDescent.Output;
 
-/// <summary>A training checkpoint: the solver state plus what it was made from (data checksum, settings), so that a
-/// resume can refuse another data file or incompatible settings. Written by rank 0, atomically.</summary>
+/// <summary>
+/// A training checkpoint: the solver state plus what it was made from (data checksum, settings), so that a resume can
+/// refuse another data file or incompatible settings. Written by rank 0, atomically, with a checksum over its bytes
+/// (XXH3-64 of the file with the checksum's own value zeroed) that a resume verifies, and every field is checked when
+/// it is read: a damaged or crafted checkpoint is refused with exit 3 naming the file and the field. The state keeps
+/// only the last two history records (what resuming needs); the whole history is appended to <see cref="HistoryFile"/>
+/// beside it (<see cref="CheckpointHistory"/>), so writing a checkpoint costs the same at any iteration. </summary>
 public sealed record CheckpointFile
 {
     /// <summary>The format tag.</summary>
@@ -14,7 +23,9 @@ public sealed record CheckpointFile
     /// <summary>Always <see cref="FormatName"/>.</summary>
     public string Format { get; init; } = FormatName;
     /// <summary>Checkpoint format version.</summary>
-    public int Version { get; init; } = 1;
+    public int Version { get; init; } = CurrentVersion;
+    /// <summary>XXH3-64 of the file's bytes with this field's 16 digits set to '0', in hexadecimal.</summary>
+    public string Checksum { get; init; } = ZeroChecksum;
     /// <summary>Content checksum of the data file.</summary>
     public required string DataChecksum { get; init; }
     /// <summary>Rows of the data file.</summary>
@@ -29,19 +40,157 @@ public sealed record CheckpointFile
     public required RecordedSettings Settings { get; init; }
     /// <summary>The solver state.</summary>
     public required SolverState State { get; init; }
+    /// <summary>The file beside the checkpoint that holds the whole history (its name), or null.</summary>
+    public string? HistoryFile { get; init; }
 
-    /// <summary>Reads and checks a checkpoint file.</summary>
+    /// <summary>The version this program writes and reads.</summary>
+    public const int CurrentVersion = 2;
+    private const string ZeroChecksum = "0000000000000000";
+    private static readonly byte[] ChecksumField = Encoding.UTF8.GetBytes("\"checksum\": \"");
+
+    /// <summary>Writes <paramref name="checkpoint"/> to <paramref name="path"/> atomically, with its
+    /// checksum.</summary>
+    public static void Write(string path, CheckpointFile checkpoint)
+    {
+        var bytes = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(checkpoint with { Checksum = ZeroChecksum },
+            Json.Options) + "\n");
+        int at = bytes.AsSpan().IndexOf(ChecksumField) + ChecksumField.Length;
+        var hash = Encoding.ASCII.GetBytes(XxHash3.HashToUInt64(bytes).ToString("x16", CultureInfo.InvariantCulture));
+        hash.CopyTo(bytes, at);
+        AtomicFile.WriteAllBytes(path, bytes);
+    }
+    /// <summary>Reads a checkpoint file, verifies its checksum and checks every field that does not depend on the
+    /// data (<see cref="CheckState"/> checks the rest once the problem is built).</summary>
+    /// <exception cref="InputFileException">Unreadable, damaged (checksum), malformed or out-of-range content; the
+    /// message names the field.</exception>
     public static CheckpointFile Read(string path)
     {
-        using var stream = InputFile.OpenRead(path);
+        byte[] bytes;
+        using (var stream = InputFile.OpenRead(path))
+        {
+            bytes = new byte[stream.Length];
+            stream.ReadExactly(bytes);
+        }
+        int at = bytes.AsSpan().IndexOf(ChecksumField);
+        if (at < 0 || at + ChecksumField.Length + 17 > bytes.Length || bytes[at + ChecksumField.Length
+            + 16] != (byte)'"')
+            throw new InputFileException(path, bytes.AsSpan().IndexOf("mpidescent-checkpoint"u8) < 0
+                ? $"not a MpiDescent checkpoint (format is not '{FormatName}')"
+                : "has no checksum: a checkpoint of an older version, or damaged; start the run afresh");
+        at += ChecksumField.Length;
+        string stored = Encoding.ASCII.GetString(bytes, at, 16);
+        ZeroChecksum.Select(c => (byte)c).ToArray().CopyTo(bytes, at);
+        string actual = XxHash3.HashToUInt64(bytes).ToString("x16", CultureInfo.InvariantCulture);
+        if (stored != actual)
+            throw new InputFileException(path, $"checksum mismatch (stored {stored}, content {actual}): the checkpoint "
+                + "was changed or damaged after it was written; resume from an intact one or start afresh");
         CheckpointFile? checkpoint;
-        try { checkpoint = JsonSerializer.Deserialize<CheckpointFile>(stream, Json.Options); }
-        catch (JsonException e) { throw new InputFileException(path, $"not a valid checkpoint: {e.Message}", e); }
-        if (checkpoint?.Format != FormatName || checkpoint.State?.Point is null)
+        try { checkpoint = JsonSerializer.Deserialize<CheckpointFile>(bytes, Json.Options); }
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or OverflowException
+                                      or NotSupportedException)
+        {
+            throw new InputFileException(path, $"not a valid checkpoint: {e.Message}", e);
+        }
+        if (checkpoint?.Format != FormatName)
             throw new InputFileException(path, $"not a MpiDescent checkpoint (format is not '{FormatName}')");
-        if (checkpoint.Version != 1) throw new InputFileException(path,
-            $"checkpoint version {checkpoint.Version} is not supported");
+        if (checkpoint.Version != CurrentVersion)
+            throw new InputFileException(path,
+                $"checkpoint version {checkpoint.Version} is not supported (this program "
+                + $"reads version {CurrentVersion})");
+        checkpoint.Validate(path);
         return checkpoint;
+    }
+
+    /// <summary>The data-independent checks: every field present and in range.</summary>
+    private void Validate(string path)
+    {
+        void Fail(string field, string problem) => throw new InputFileException(path, $"field {field}: {problem}");
+        static bool Hex16(string? s) => s is { Length: 16 } && s.All(char.IsAsciiHexDigitLower);
+        if (!Hex16(DataChecksum)) Fail("dataChecksum", "must be 16 lowercase hexadecimal digits");
+        if (Rows < 1) Fail("rows", $"{Rows} is not a row count");
+        if (Features < 1) Fail("features", $"{Features} is not a feature count");
+        if (Ranks < 1) Fail("ranks", $"{Ranks} is not a rank count");
+        if (Settings is null) Fail("settings", "missing");
+        var s = Settings!;
+        if (s.Solver is null || !SolverCatalog.Names.Contains(s.Solver)) Fail("settings.solver",
+            $"unknown solver '{s.Solver}'");
+        if (s.Loss is null || !LossKinds.All.Any(k => k.Name() == s.Loss)) Fail("settings.loss",
+            $"unknown loss '{s.Loss}'");
+        if (!(double.IsNaN(s.LearningRate) || (double.IsFinite(s.LearningRate) && s.LearningRate >= 0)))
+            Fail("settings.learningRate", $"{s.LearningRate} is not a learning rate (finite, not negative)");
+        if (s.MaxIterations < 0) Fail("settings.maxIterations", $"{s.MaxIterations} is negative");
+        if (s.Epochs < 1) Fail("settings.epochs", $"{s.Epochs} is below 1");
+        if (s.BatchSize < 1) Fail("settings.batchSize", $"{s.BatchSize} is below 1");
+        foreach (var (name, value, max) in new[] { ("tolerance", s.Tolerance, 1.0), ("l1", s.L1, double.MaxValue),
+                     ("l2", s.L2, double.MaxValue), ("momentum", s.Momentum, 1.0), ("lossTolerance", s.LossTolerance,
+                         1.0),
+                     ("validationFraction", s.ValidationFraction, 0.9) })
+            if (!(value >= 0 && value <= max)) Fail($"settings.{name}", $"{value} is out of range [0, {max:G}]");
+        foreach (var (name, value) in new[] { ("negativeClassWeight", s.NegativeClassWeight),
+                     ("positiveClassWeight", s.PositiveClassWeight) })
+            if (!(value > 0 && double.IsFinite(value))) Fail($"settings.{name}", $"{value} is not a positive weight");
+        if (s.Summation is not ("reproducible" or "plain")) Fail("settings.summation", $"unknown '{s.Summation}'");
+        if (s.Schedule is not ("constant" or "inverse-scaling" or "step")) Fail("settings.schedule",
+            $"unknown '{s.Schedule}'");
+        if (s.Patience < 0) Fail("settings.patience", $"{s.Patience} is negative");
+        if (State is null) Fail("state", "missing");
+        var state = State!;
+        if (state.Iteration < 0) Fail("state.iteration", $"{state.Iteration} is negative");
+        if (state.Position < 0 || state.Position >= Rows)
+            Fail("state.position", $"{state.Position} is not a row position of a file of {Rows} rows");
+        if (state.Position != 0 && !SolverCatalog.Get(s.Solver!).Stochastic)
+            Fail("state.position", $"{state.Position}: only mini-batch solvers stop inside an iteration");
+        if (state.Point is null || state.Point.Length == 0) Fail("state.point", "missing");
+        if (Array.FindIndex(state.Point!, v => !double.IsFinite(v)) is int bad and >= 0)
+            Fail($"state.point[{bad}]", "is not a finite number");
+        if (!double.IsFinite(state.InitialLoss)) Fail("state.initialLoss", "is not a finite number");
+        if (!(double.IsFinite(state.InitialGradientNorm) && state.InitialGradientNorm >= 0))
+            Fail("state.initialGradientNorm", "is not a finite, non-negative number");
+        if (state.History is null) Fail("state.history", "missing");
+        for (int k = 0; k < state.History!.Count; k++)
+        {
+            var record = state.History[k];
+            if (record is null || record.Iteration < 0 || record.Iteration > state.Iteration
+                || !double.IsFinite(record.Loss)
+                || (k > 0 && record.Iteration <= state.History[k - 1].Iteration))
+                Fail($"state.history[{k}]", "is not a record of an iteration up to state.iteration, in order");
+        }
+        if (state.Auxiliary is { } auxiliary)
+            for (int k = 0; k < auxiliary.Length; k++)
+                if (auxiliary[k] is null || Array.FindIndex(auxiliary[k], v => !double.IsFinite(v)) >= 0)
+                    Fail($"state.auxiliary[{k}]", "is missing or holds a value that is not a finite number");
+    }
+
+    /// <summary>The checks that need the problem: the point's length is the model's dimension, and the solver's own
+    /// vectors are the ones its solver keeps, of that length (collective callers run it on every rank alike).</summary>
+    /// <exception cref="InputFileException">A length or value does not fit.</exception>
+    public void CheckState(string path, int dimension)
+    {
+        void Fail(string field, string problem) => throw new InputFileException(path, $"field {field}: {problem}");
+        var state = State;
+        if (state.Point.Length != dimension)
+            Fail("state.point", $"has {state.Point.Length} values, but the model has {dimension} parameters");
+        var solver = SolverCatalog.Get(Settings.Solver);
+        var auxiliary = state.Auxiliary ?? [];
+        (int Min, int Max, int Length) expected = solver.Kind switch
+        {
+            SolverKind.GradientDescent => (1, 1, 1),
+            SolverKind.Momentum or SolverKind.Nesterov => (1, 1, dimension),
+            SolverKind.Adam => (2, 2, dimension),
+            SolverKind.Lbfgs => (0, 2 * Lbfgs.DefaultMemory, dimension),
+            _ => (0, 0, 0),
+        };
+        if (auxiliary.Length < expected.Min || auxiliary.Length > expected.Max
+            || (solver.Kind == SolverKind.Lbfgs && auxiliary.Length % 2 != 0))
+            Fail("state.auxiliary", $"has {auxiliary.Length} vectors; the {solver.Name} solver keeps " + (expected.Min
+                == expected.Max ? $"{expected.Min}" : $"an even number up to {expected.Max}"));
+        for (int k = 0; k < auxiliary.Length; k++)
+            if (auxiliary[k].Length != expected.Length)
+                Fail($"state.auxiliary[{k}]", $"has {auxiliary[k].Length} values, not {expected.Length}");
+        if (solver.Kind == SolverKind.GradientDescent && !(auxiliary[0][0] > 0))
+            Fail("state.auxiliary[0]", $"the step size {auxiliary[0][0]} is not positive");
+        if (solver.Kind == SolverKind.Adam && auxiliary[1].Any(v => v < 0))
+            Fail("state.auxiliary[1]", "Adam's second moments cannot be negative");
     }
 
     /// <summary>Throws when this checkpoint cannot continue a run with <paramref name="settings"/> on data with

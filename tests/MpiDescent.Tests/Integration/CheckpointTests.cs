@@ -66,12 +66,59 @@ public class CheckpointTests
         var run = Train(2, "every-model.json", ["--max-iterations", "100", "--checkpoint", checkpoint,
             "--checkpoint-every", "30", "--quiet"]);
         Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
-        using (var json = JsonDocument.Parse(File.ReadAllText(checkpoint)))
+        // The run completed, so its last checkpoint was retired (renamed): still a checkpoint to resume from by name.
+        var retired = checkpoint + ".completed";
+        using (var json = JsonDocument.Parse(File.ReadAllText(retired)))
             Assert.That(json.RootElement.GetProperty("state").GetProperty("iteration").GetInt32(), Is.EqualTo(90));
-        var resumed = Train(1, "every-resumed.json", ["--max-iterations", "100", "--resume", checkpoint, "--quiet"]);
+        var resumed = Train(1, "every-resumed.json", ["--max-iterations", "100", "--resume", retired, "--quiet"]);
         Assert.That(resumed.ExitCode, Is.EqualTo(0), resumed.ToString());
         Assert.That(Weights(Path.Combine(_dir, "every-resumed.json")), Is.EqualTo(Weights(Path.Combine(_dir,
             "every-model.json"))));
+    }
+
+    /// <summary>Checkpoints keep only what resuming needs, the history goes to an append-only file beside them (issue
+    /// 16, point 15): the checkpoint's size does not grow with the run, and a resumed run still reports every
+    /// iteration.</summary>
+    [Test]
+    public void Train_ManyCheckpoints_CheckpointStaysSmallAndTheWholeHistoryIsReported()
+    {
+        var checkpoint = Path.Combine(_dir, "long-run.json");
+        var report = Path.Combine(_dir, "long-run-report.json");
+        string[] common = ["--max-iterations", "3000", "--checkpoint", checkpoint, "--checkpoint-every", "100",
+            "--quiet"];
+        var stopped = Train(2, "long-run-model.json", common, new Dictionary<string, string>
+        {
+            ["MPIDESCENT_SIGNAL"] = "0:2950",
+        });
+        Assert.That(stopped.ExitCode, Is.EqualTo(ExitCodes.Interrupted), stopped.ToString());
+        Assert.That(new FileInfo(checkpoint).Length, Is.LessThan(8000), "two history records, not 2,950");
+        var history = Path.ChangeExtension(checkpoint, ".history.csv");
+        int stoppedAt;
+        using (var state = JsonDocument.Parse(File.ReadAllText(checkpoint)))
+            stoppedAt = state.RootElement.GetProperty("state").GetProperty("iteration").GetInt32();
+        Assert.That(stoppedAt, Is.InRange(2950, 2952), "the stop agreed after the signal");
+        Assert.That(File.ReadAllLines(history).Length, Is.EqualTo(1 + stoppedAt + 1), "a header and every iteration");
+        var resumed = Train(3, "long-run-model.json", [.. common, "--resume", checkpoint, "--report", report]);
+        Assert.That(resumed.ExitCode, Is.EqualTo(0), resumed.ToString());
+        using var json = JsonDocument.Parse(File.ReadAllText(report));
+        var iterations = json.RootElement.GetProperty("history").EnumerateArray()
+            .Select(r => r.GetProperty("iteration").GetInt32()).ToArray();
+        Assert.That(iterations, Is.EqualTo(Enumerable.Range(0, 3001).ToArray()));
+    }
+
+    [Test]
+    public void Train_TamperedCheckpoint_BadInputNamingTheFileNoStackTrace()
+    {
+        var checkpoint = Path.Combine(_dir, "tampered.json");
+        var stopped = Train(1, "tampered-model.json", ["--max-iterations", "50", "--checkpoint", checkpoint, "--quiet"],
+            new Dictionary<string, string> { ["MPIDESCENT_SIGNAL"] = "0:20" });
+        Assert.That(stopped.ExitCode, Is.EqualTo(ExitCodes.Interrupted), stopped.ToString());
+        var text = File.ReadAllText(checkpoint);
+        File.WriteAllText(checkpoint, text.Replace("\"learningRate\": ", "\"learningRate\": -"));
+        var resumed = Train(2, "tampered-model.json", ["--max-iterations", "50", "--resume", checkpoint]);
+        Assert.That(resumed.ExitCode, Is.EqualTo(ExitCodes.BadInput), resumed.ToString());
+        Assert.That(resumed.Errors, Does.Contain(checkpoint).And.Contain("checksum mismatch")
+            .And.Not.Contain("   at "));
     }
 
     [Test]
@@ -82,6 +129,7 @@ public class CheckpointTests
             "--checkpoint-every", "5", "--quiet"]).ExitCode, Is.EqualTo(0));
         var other = Path.Combine(_dir, "other.bin");
         Assert.That(MpiJob.Run(0, "generate", other, "--rows", "100", "--features", "10").ExitCode, Is.EqualTo(0));
+        checkpoint += ".completed"; // the run completed and retired its checkpoint
         var wrongData = MpiJob.Run(2, "train", other, "--standardize", "--resume", checkpoint);
         Assert.That(wrongData.ExitCode, Is.EqualTo(ExitCodes.BadInput), wrongData.ToString());
         Assert.That(wrongData.Errors, Does.Contain("was made from data with checksum"));

@@ -252,7 +252,7 @@ public class DivergenceTests
             Assert.That(outcome.Output, Does.Contain("diverged").And.Contain("last finite iterate"),
                 outcome.ToString());
             Assert.That(File.Exists(model), Is.True, "the last finite model is written");
-            var written = Output.ModelFile.Read(model);
+            var written = MpiDescent.Output.ModelFile.Read(model);
             Assert.That(written.Exit, Is.EqualTo("Diverged"));
             Assert.That(written.Weights.All(double.IsFinite) && double.IsFinite(written.FinalLoss), Is.True);
         }

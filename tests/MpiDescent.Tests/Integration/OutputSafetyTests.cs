@@ -67,9 +67,10 @@ public class OutputSafetyTests
     public void Train_CheckpointSameAsResume_Allowed()
     {
         var checkpoint = Path.Combine(_dir, "c.json");
-        var first = MpiJob.Run(0, "train", _data, "--checkpoint", checkpoint, "--checkpoint-every", "2",
-            "--max-iterations", "4", "--tolerance", "0", "--quiet");
-        Assert.That(first.ExitCode, Is.EqualTo(0), first.ToString());
+        var first = MpiJob.Run(0, ["train", _data, "--checkpoint", checkpoint, "--max-iterations", "4", "--tolerance",
+            "0",
+            "--quiet"], new Dictionary<string, string> { ["MPIDESCENT_SIGNAL"] = "0:2" });
+        Assert.That(first.ExitCode, Is.EqualTo(ExitCodes.Interrupted), first.ToString());
         var second = MpiJob.Run(0, "train", _data, "--checkpoint", checkpoint, "--resume", checkpoint,
             "--max-iterations", "6", "--tolerance", "0", "--quiet");
         Assert.That(second.ExitCode, Is.EqualTo(0), second.ToString());

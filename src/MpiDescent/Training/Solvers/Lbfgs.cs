@@ -9,8 +9,11 @@ namespace MpiDescent.Training.Solvers;
 /// strong Wolfe line search. Each iteration costs one Allreduce per line-search trial, usually one. Its state (the
 /// pairs) travels in checkpoints, so a resumed run continues bit for bit. Once <c>memory</c> pairs are kept, an
 /// iteration allocates no vectors: a new pair reuses the arrays of the one it evicts. </summary>
-public sealed class Lbfgs(IObjective objective, int memory = 10) : IIterativeMethod
+public sealed class Lbfgs(IObjective objective, int memory = Lbfgs.DefaultMemory) : IIterativeMethod
 {
+    /// <summary>The curvature pairs kept by default.</summary>
+    public const int DefaultMemory = 10;
+
     private readonly WolfeLineSearch _lineSearch = new();
     private double[] _x = [], _g = [], _xNew = [], _gNew = [], _direction = [], _q = [], _alpha = [];
     private (double[] S, double[] Y) _spare;
