@@ -23,28 +23,31 @@ public static class ScoringCommand
                 OutputPaths.Check([new("the model", options.ModelPath), new("the data file", options.DataPath)],
                     [new("--output", options.OutputPath)]);
         });
-        var file = Collective.Agree(comm, errors, () =>
+        // Rank 0 reads and checks the model; the others receive only θ and its layout (a model file with millions of
+        // feature names is read once, not once per rank).
+        var read = Collective.Agree(comm, errors, () =>
         {
-            var model = ModelFile.Read(options.ModelPath);
-            if (options.Probabilities && !LossKinds.Parse(model.Loss).HasProbabilities())
+            if (!root) return null;
+            var file = ModelFile.Read(options.ModelPath);
+            if (options.Probabilities && !LossKinds.Parse(file.Loss).HasProbabilities())
                 throw new UsageException($"--proba needs a logistic or softmax model; {options.ModelPath} has the "
-                    + $"{model.Loss} loss");
-            return model;
+                    + $"{file.Loss} loss");
+            return file.ToLinearModel();
         });
+        var model = ModelBroadcast.Share(comm, read);
         using var data = Collective.Agree(comm, errors, () =>
         {
             var opened = DataFile.Open(options.DataPath);
-            if (opened.Header.Features == file.FeatureCount) return opened;
+            if (opened.Header.Features == model.Layout.Features) return opened;
             opened.Dispose();
             throw new InputFileException(options.DataPath, $"has {opened.Header.Features} features but the model "
-                + $"{options.ModelPath} has {file.FeatureCount}");
+                + $"{options.ModelPath} has {model.Layout.Features}");
         });
         Collective.Agree(comm, errors, () => DataAgreement.Check(comm, data));
         var header = data.Header;
         var partition = new RowPartition(header.Rows, comm.Size);
         var (start, end) = partition.RowsOf(comm.Rank);
         var shard = Collective.Agree(comm, errors, () => ShardLoader.Load(data, start, end, comm.Rank));
-        var model = file.ToLinearModel();
         int outputs = model.Outputs;
         var scores = ModelScores.Compute(model, shard);
         var predicted = new double[shard.Rows];

@@ -31,6 +31,10 @@ public static class ShardLoader
     /// <paramref name="file"/>.</summary>
     /// <exception cref="InputFileException">Checksum mismatch, non-finite value, or an I/O error; names the
     /// rank.</exception>
+    /// <param name="file">The open data file.</param>
+    /// <param name="rowStart">The first row of the slice.</param>
+    /// <param name="rowEnd">One past its last row.</param>
+    /// <param name="rank">This rank, for messages.</param>
     /// <param name="stopRequested">Polled between checksum blocks: when it returns true (a preemption signal arrived
     /// before training started), loading ends with <see cref="ExitCodes.Interrupted"/>.</param>
     public static DataShard Load(DataFile file, long rowStart, long rowEnd, int rank, Func<bool>? stopRequested = null)

@@ -86,8 +86,8 @@ public sealed record CheckpointFile
                 + "was changed or damaged after it was written; resume from an intact one or start afresh");
         CheckpointFile? checkpoint;
         try { checkpoint = JsonSerializer.Deserialize<CheckpointFile>(bytes, Json.Options); }
-        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or OverflowException
-                                      or NotSupportedException)
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException
+                                      or OverflowException or NotSupportedException)
         {
             throw new InputFileException(path, $"not a valid checkpoint: {e.Message}", e);
         }

@@ -1,5 +1,7 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using MpiDescent.IO;
+using MpiDescent.Losses;
 
 namespace MpiDescent.Output;
 
@@ -10,8 +12,10 @@ public sealed record ModelFile
     public const string FormatName = "mpidescent-model";
 
     /// <summary>Always <see cref="FormatName"/>.</summary>
+    [JsonRequired]
     public string Format { get; init; } = FormatName;
     /// <summary>Model format version.</summary>
+    [JsonRequired]
     public int Version { get; init; } = 1;
     /// <summary>The loss: squared, logistic, hinge or squared-hinge.</summary>
     public string Loss { get; init; } = "squared";
@@ -67,31 +71,59 @@ public sealed record ModelFile
         return new Model.LinearModel(loss, layout, layout.Compose([Weights], [Intercept]), ClassLabels);
     }
 
-    /// <summary>Reads and checks a model file.</summary>
-    /// <exception cref="InputFileException">Missing, not JSON, or not a MpiDescent model.</exception>
+    /// <summary>Reads a model file and checks every field scoring uses, in one place.</summary>
+    /// <exception cref="InputFileException">Missing, not JSON, not a MpiDescent model, or a field that is missing or
+    /// out of range; the message names the file and the field.</exception>
     public static ModelFile Read(string path)
     {
         using var stream = InputFile.OpenRead(path);
         ModelFile? model;
         try { model = JsonSerializer.Deserialize<ModelFile>(stream, Json.Options); }
-        catch (JsonException e) { throw new InputFileException(path, $"not a valid model file: {e.Message}", e); }
-        if (model is null || model.Format != FormatName) throw new InputFileException(path,
-            $"not a MpiDescent model (format is not '{FormatName}')");
-        if (model.WeightMatrix is { } matrix)
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException
+                                      or OverflowException or NotSupportedException)
         {
-            if (matrix.Length < 2 || matrix.Any(row => row.Length != model.FeatureNames.Length)
-                || model.Intercepts?.Length != matrix.Length)
-                throw new InputFileException(path,
-                    "softmax model: weightMatrix must be K x features with K intercepts, K >= 2");
-            if (!matrix.All(row => row.All(double.IsFinite))
-                || !model.Intercepts.All(double.IsFinite)) throw new InputFileException(path,
-                "model has non-finite weights");
-            return model;
+            throw new InputFileException(path, $"not a valid model file: {e.Message}", e);
         }
-        if (model.Weights.Length != model.FeatureNames.Length) throw new InputFileException(path,
-            "model has different numbers of weights and feature names");
-        if (!model.Weights.All(double.IsFinite)
-            || !double.IsFinite(model.Intercept)) throw new InputFileException(path, "model has non-finite weights");
+        if (model is null) throw new InputFileException(path, "not a valid model file: it is empty (null)");
+        model.Validate(path);
         return model;
+    }
+
+    private void Validate(string path)
+    {
+        void Fail(string field, string problem) => throw new InputFileException(path, $"field {field}: {problem}");
+        if (Format != FormatName) Fail("format", $"'{Format}' is not '{FormatName}': not a MpiDescent model");
+        if (Version != 1) Fail("version", $"{Version} is not supported (this program reads version 1)");
+        if (Loss is null || !LossKinds.All.Any(k => k.Name() == Loss))
+            Fail("loss", $"unknown loss '{Loss}' (one of {string.Join(", ", LossKinds.All.Select(k => k.Name()))})");
+        var loss = LossKinds.Parse(Loss!);
+        if (FeatureNames is null || FeatureNames.Length == 0) Fail("featureNames", "missing or empty");
+        if (FeatureNames!.Any(n => n is null)) Fail("featureNames", "holds a null name");
+        int d = FeatureNames!.Length;
+        if (loss.IsMultiClass())
+        {
+            if (WeightMatrix is null) Fail("weightMatrix", "missing: a softmax model has one weight vector per class");
+            if (WeightMatrix!.Length < 2) Fail("weightMatrix",
+                $"{WeightMatrix.Length} classes; softmax needs two or more");
+            for (int k = 0; k < WeightMatrix.Length; k++)
+            {
+                if (WeightMatrix[k] is null) Fail($"weightMatrix[{k}]", "missing");
+                if (WeightMatrix[k].Length != d) Fail($"weightMatrix[{k}]",
+                    $"{WeightMatrix[k].Length} weights for {d} features");
+                if (!WeightMatrix[k].All(double.IsFinite)) Fail($"weightMatrix[{k}]",
+                    "holds a value that is not finite");
+            }
+            if (Intercepts is null || Intercepts.Length != WeightMatrix.Length)
+                Fail("intercepts", $"must hold one intercept per class ({WeightMatrix.Length})");
+            if (!Intercepts!.All(double.IsFinite)) Fail("intercepts", "holds a value that is not finite");
+            return;
+        }
+        if (Weights is null) Fail("weights", "missing");
+        if (Weights!.Length != d) Fail("weights", $"{Weights.Length} weights for {d} feature names");
+        if (!Weights.All(double.IsFinite)) Fail("weights", "holds a value that is not finite");
+        if (!double.IsFinite(Intercept)) Fail("intercept", $"{Intercept} is not finite");
+        if (loss.IsBinary()
+            && (ClassLabels is not { Length: 2 } labels || labels[0] is not (0 or -1) || labels[1] != 1))
+            Fail("classLabels", "a binary model names its two classes as in the data: [0, 1] or [-1, 1]");
     }
 }

@@ -36,7 +36,8 @@ public sealed class LinearObjective : IStochasticObjective
     private readonly double[] _controlSlots = new double[RunControl.Slots];
 
     /// <summary>Creates the objective over <paramref name="shard"/>, whose rows start on a block boundary of
-    /// <paramref name="partition"/> (collective). Binary losses expect labels −1/+1 (see <see cref="LabelCheck"/>).
+    /// <paramref name="partition"/> (collective). Binary losses expect labels −1/+1 (see <see
+    /// cref="Preparation.LabelCheck"/>).
     /// <paramref name="weights"/> carries a validation split; without it, row weights come from the settings' class
     /// weights and the file's example weights.</summary>
     public LinearObjective(DataShard shard, RowPartition partition, ICommunicator communicator,

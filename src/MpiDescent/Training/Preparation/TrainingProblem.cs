@@ -22,8 +22,10 @@ public sealed record ResumedChoices(double LearningRate, string LearningRateSour
 public sealed class TrainingProblem
 {
     private TrainingProblem(TrainingSettings settings, DataShard shard, RowPartition partition, ICommunicator comm,
-        LinearObjective objective, FeatureScaling? scaling, long[]? classCounts, double negativeLabel, ulong seed)
+        LinearObjective objective, FeatureScaling? scaling, long[]? classCounts, double negativeLabel, ulong seed,
+        RunControl? control)
     {
+        _control = control;
         Settings = settings;
         Shard = shard;
         Partition = partition;
@@ -114,8 +116,7 @@ public sealed class TrainingProblem
                 + $"{settings.Patience}");
         var objective = new LinearObjective(shard, partition, comm, objectiveSettings, control, rowWeights);
         var problem = new TrainingProblem(settings, shard, partition, comm, objective, scaling, classCounts,
-            negativeLabel,
-            seed);
+            negativeLabel, seed, control);
         (problem.LearningRate, problem.LearningRateSource) = Collective.Agree(comm, errors,
             () => problem.ChooseLearningRate(rowWeights, resumed));
         return problem;
