@@ -99,8 +99,10 @@ public class ModelFileTests
                 File.WriteAllText(path, new string(chars));
                 try { ModelFile.Read(path).ToLinearModel(); }
                 catch (InputFileException) { }
-                catch (Exception e) { Assert.Fail($"trial {trial}: {e.GetType().Name}: " +
-                    $"{e.Message}\n{new string(chars)}"); }
+                catch (Exception e)
+                {
+                    Assert.Fail($"trial {trial}: {e.GetType().Name}: {e.Message}\n{new string(chars)}");
+                }
             }
         }
     }
