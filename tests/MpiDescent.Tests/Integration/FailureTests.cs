@@ -258,6 +258,28 @@ public class DivergenceTests
         }
         finally { Directory.Delete(dir, recursive: true); }
     }
+
+    /// <summary>Issue 16, point 12: a finite but huge label overflows the first evaluation. The message names the file,
+    /// the 1-based row and the rank that read it, and says that no model is written.</summary>
+    [TestCase("gd")]
+    [TestCase("lbfgs")]
+    public void Train_HugeLabel_DivergedNamingFileRowAndRank(string solver)
+    {
+        var dir = TestData.TempDirectory();
+        try
+        {
+            var (x, y) = TestData.Synthetic(300, 3, seed: 4);
+            y[200] = 1e300;
+            var data = TestData.WriteDataFile(dir, x, y, 3);
+            var model = Path.Combine(dir, "m.json");
+            var outcome = MpiJob.Run(2, "train", data, "--model", model, "--max-iterations", "5", "--solver", solver);
+            Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.Diverged), outcome.ToString());
+            Assert.That(outcome.Output + outcome.Errors, Does.Contain($"row 201 of {data} (read by rank 1; label 1E+300")
+                .And.Contain("no finite model and none is written"), outcome.ToString());
+            Assert.That(File.Exists(model), Is.False);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
 }
 
 /// <summary>Every rank trains on the same file (issue 16, point 4): a rank that opened another file (here given by

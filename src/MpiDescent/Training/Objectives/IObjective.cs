@@ -22,4 +22,8 @@ public interface IObjective
     /// <summary>The loss on held-out validation rows at the last evaluated point (NaN without a validation
     /// split).</summary>
     double ValidationLoss => double.NaN;
+
+    /// <summary>Collective, after every rank caught the same overflow: names what overflowed at the last point whose
+    /// evaluation did (the file, row and rank), or is empty when the objective cannot tell.</summary>
+    string DescribeNonFinite() => "";
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using MpiDescent.Communication;
 using MpiDescent.Data;
@@ -34,6 +35,8 @@ public sealed class LinearObjective : IStochasticObjective
     private readonly double[] _gradientB;
     private readonly RunControl? _control;
     private readonly double[] _controlSlots = new double[RunControl.Slots];
+    private int _nonFiniteFirst = -1, _nonFiniteCount; // this rank's first non-finite block of the last evaluation
+    private double[]? _nonFinitePoint; // the point of the last evaluation that overflowed
 
     /// <summary>Creates the objective over <paramref name="shard"/>, whose rows start on a block boundary of
     /// <paramref name="partition"/> (collective). Binary losses expect labels −1/+1 (see <see
@@ -115,11 +118,13 @@ public sealed class LinearObjective : IStochasticObjective
         LoadPoint(point);
         _sum.Clear();
         long nonFinite = 0;
+        _nonFiniteFirst = -1;
         for (int first = 0; first < _shard.Rows; first += _blockRows)
         {
             var block = new BlockVisitor(this, first);
-            _shard.Features.Accept(ref block, first, Math.Min(_blockRows, _shard.Rows - first));
-            if (!AllFinite(_block)) { nonFinite++; continue; }
+            int count = Math.Min(_blockRows, _shard.Rows - first);
+            _shard.Features.Accept(ref block, first, count);
+            if (!AllFinite(_block)) { NoteNonFinite(first, count, ref nonFinite); continue; }
             _sum.Add(_block);
         }
         Evaluations++;
@@ -140,6 +145,7 @@ public sealed class LinearObjective : IStochasticObjective
         LoadPoint(point);
         _sum.Clear();
         long nonFinite = 0;
+        _nonFiniteFirst = -1;
         foreach (long row in rows)
         {
             long local = row - _shard.RowStart;
@@ -147,7 +153,7 @@ public sealed class LinearObjective : IStochasticObjective
             var block = new BlockVisitor(this, (int)local);
             _shard.Features.Accept(ref block, (int)local, 1);
             _block[Dimension + 1] = 0; // the validation loss is measured by full evaluations only
-            if (!AllFinite(_block)) { nonFinite++; continue; }
+            if (!AllFinite(_block)) { NoteNonFinite((int)local, 1, ref nonFinite); continue; }
             _sum.Add(_block);
         }
         return Reduce(start, nonFinite, TotalWeight * rows.Length / Rows, point, gradient);
@@ -213,8 +219,12 @@ public sealed class LinearObjective : IStochasticObjective
         ComputeSeconds += Stopwatch.GetElapsedTime(start, reduceStart).TotalSeconds;
         CommunicationSeconds += Stopwatch.GetElapsedTime(reduceStart).TotalSeconds;
         if (_totals[Dimension + 2] != 0)
+        {
+            _nonFinitePoint ??= new double[Dimension];
+            point.CopyTo(_nonFinitePoint);
             throw new NonFiniteValueException($"the loss or gradient overflowed (in {_totals[Dimension + 2]} row " +
                 $"blocks or rows)");
+        }
         for (int k = 0; k < Dimension; k++) gradient[k] = _totals[k] / divisor;
         double value = _totals[Dimension] / divisor;
         double l2 = Settings.L2;
@@ -225,6 +235,64 @@ public sealed class LinearObjective : IStochasticObjective
             value += 0.5 * l2 * DenseKernels.Dot(w, w);
         }
         return value;
+    }
+
+    private void NoteNonFinite(int first, int count, ref long nonFinite)
+    {
+        if (nonFinite++ == 0) (_nonFiniteFirst, _nonFiniteCount) = (first, count);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Re-evaluates, one row at a time, each rank's first block that overflowed at the last such point, and
+    /// agrees on the first row of all: three small reductions, made only when a run ends on an overflow.</remarks>
+    public string DescribeNonFinite()
+    {
+        if (_nonFinitePoint is null) return "";
+        foreach (var v in _nonFinitePoint)
+            if (!double.IsFinite(v)) return "the weights themselves are not finite";
+        long local = long.MaxValue;
+        bool wholeBlock = false;
+        if (_nonFiniteFirst >= 0)
+        {
+            LoadPoint(_nonFinitePoint);
+            for (int row = _nonFiniteFirst; row < _nonFiniteFirst + _nonFiniteCount && local == long.MaxValue; row++)
+            {
+                var block = new BlockVisitor(this, row);
+                _shard.Features.Accept(ref block, row, 1);
+                if (!AllFinite(_block)) local = row;
+            }
+            if (local == long.MaxValue) (local, wholeBlock) = (_nonFiniteFirst, true);
+        }
+        long mine = local == long.MaxValue ? long.MaxValue : _shard.RowStart + local;
+        Span<long> first = [mine];
+        _communicator.Allreduce(first, ReduceOperation.Min);
+        if (first[0] == long.MaxValue) return "";
+        bool owner = mine == first[0];
+        Span<int> rank = [owner ? _communicator.Rank : int.MaxValue];
+        _communicator.Allreduce(rank, ReduceOperation.Min);
+        owner &= rank[0] == _communicator.Rank;
+        Span<double> facts = [0, 0, 0];
+        if (owner)
+        {
+            var x = new double[_features];
+            int at = (int)local;
+            var copy = new RowCopier(x);
+            _shard.Features.Accept(ref copy, at, 1);
+            facts[0] = _shard.Labels[at];
+            foreach (var v in x) facts[1] = Math.Max(facts[1], Math.Abs(v));
+            facts[2] = wholeBlock ? 1 : 0;
+        }
+        _communicator.Allreduce(facts, ReduceOperation.Sum);
+        string what = facts[2] != 0 ? $"the sum over the block of rows starting at row {first[0] + 1}"
+            : $"row {first[0] + 1}";
+        return string.Create(CultureInfo.InvariantCulture, $"{what} of {_shard.Path} (read by rank {rank[0]}; label " +
+            $"{facts[0]:G6}, largest |feature| {facts[1]:G6}) is the first whose loss or gradient is not finite");
+    }
+
+    /// <summary>Copies the first row of a block into a dense buffer.</summary>
+    private readonly struct RowCopier(double[] destination) : IRowBlockVisitor
+    {
+        public void Visit<TRows>(TRows rows) where TRows : IRowBlock, allows ref struct => rows.CopyRow(0, destination);
     }
 
     /// <summary>2^200: block results beyond it count as overflow (the exact sum's window ends at 2^244).</summary>

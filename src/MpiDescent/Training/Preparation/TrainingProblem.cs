@@ -3,6 +3,7 @@ using MpiDescent.Communication;
 using MpiDescent.Data;
 using MpiDescent.Losses;
 using MpiDescent.Model;
+using MpiDescent.Numerics;
 using MpiDescent.Training.Objectives;
 using MpiDescent.Training.Solvers;
 
@@ -213,7 +214,16 @@ public sealed class TrainingProblem
         // The estimate's passes carry the agreed stop requests too, so that a signal during it ends the run promptly.
         var gram = new LinearObjective(Shard, Partition, Communicator,
             new ObjectiveSettings(FitIntercept: Settings.FitIntercept, Summation: Settings.Summation), _control);
-        double largest = StepSizeEstimator.LargestCurvature(gram, stop: () => _control?.StopAgreed == true);
+        double largest;
+        try { largest = StepSizeEstimator.LargestCurvature(gram, stop: () => _control?.StopAgreed == true); }
+        catch (NonFiniteValueException e)
+        {
+            // Agreed on every rank, so the description's collectives are safe here.
+            string cause = gram.DescribeNonFinite();
+            throw new NonFiniteValueException($"estimating the learning rate, {e.Message}" +
+                (cause.Length > 0 ? $": {cause}" : "") + "; there is no finite model and none is written: check the " +
+                "data for huge values");
+        }
         Objective.CountPasses(gram.Evaluations);
         if (_control?.StopAgreed == true) return (double.NaN, "auto: not estimated (stopped by a signal)");
         var s = Objective.Settings;

@@ -38,10 +38,10 @@ public sealed class SolverLoop(IObjective objective, TerminationCriteria termina
         try { method.Start(resume?.Point ?? initial, resume); }
         catch (NonFiniteValueException e)
         {
+            string start = resume is null ? "the first evaluation" : "the first evaluation after resuming";
             return new OptimizationResult([], double.NaN, double.NaN, resume?.Iteration ?? 0, ExitCondition.Diverged,
-                $"the first evaluation already overflowed ({e.Message}), so there is no finite model: check the " +
-                    $"data for "
-                + "huge values, and " + solver.DivergenceAdvice, _history);
+                $"{start} already overflowed ({Described(e)}), so there is no finite model and none is written: " +
+                "check the data for huge values, and " + solver.DivergenceAdvice, _history);
         }
         double initialLoss = resume?.InitialLoss ?? method.Loss;
         double initialNorm = resume?.InitialGradientNorm ?? VectorMath.Norm(method.Stationarity);
@@ -89,7 +89,7 @@ public sealed class SolverLoop(IObjective objective, TerminationCriteria termina
             try { step = method.Step(iteration, monitor); }
             catch (NonFiniteValueException e)
             {
-                return Diverged(previous, iteration + 1, iteration, e.Message, method.StepSize);
+                return Diverged(previous, iteration + 1, iteration, Described(e), method.StepSize);
             }
             if (step.Outcome == StepOutcome.Interrupted) return Interrupted(method, iteration);
             if (step.Outcome == StepOutcome.NoProgress)
@@ -107,6 +107,14 @@ public sealed class SolverLoop(IObjective objective, TerminationCriteria termina
             return new OptimizationResult(m.Point, _history.LastOrDefault()?.Loss ?? double.NaN, double.NaN, iteration,
                 ExitCondition.Interrupted, $"stop requested by a signal {where}", _history);
         }
+    }
+
+    /// <summary>The overflow's message with what the objective can name of its cause (collective: every rank caught
+    /// the same agreed overflow).</summary>
+    private string Described(NonFiniteValueException e)
+    {
+        string cause = objective.DescribeNonFinite();
+        return cause.Length == 0 ? e.Message : $"{e.Message}: {cause}";
     }
 
     private OptimizationResult Result(IIterativeMethod method, ExitCondition exit, string reason, int iteration) =>
