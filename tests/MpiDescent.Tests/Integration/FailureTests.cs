@@ -274,7 +274,8 @@ public class DivergenceTests
             var model = Path.Combine(dir, "m.json");
             var outcome = MpiJob.Run(2, "train", data, "--model", model, "--max-iterations", "5", "--solver", solver);
             Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.Diverged), outcome.ToString());
-            Assert.That(outcome.Output + outcome.Errors, Does.Contain($"row 201 of {data} (read by rank 1; label 1E+300")
+            string named = $"row 201 of {data} (read by rank 1; label 1E+300";
+            Assert.That(outcome.Output + outcome.Errors, Does.Contain(named)
                 .And.Contain("no finite model and none is written"), outcome.ToString());
             Assert.That(File.Exists(model), Is.False);
         }
