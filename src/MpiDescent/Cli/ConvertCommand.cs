@@ -28,7 +28,7 @@ public static class ConvertCommand
             var converter = new CsvConverter(input, line.Text("label"), line.Text("separator"), !line.Has("no-header"),
                 line.Text("weight"), elementType);
             header = converter.Convert(target);
-            labelNote = $", label '{converter.LabelName}'";
+            labelNote = $", label '{PrintableText.Escape(converter.LabelName)}'";
         }
         else
         {

@@ -15,14 +15,15 @@ public static class InspectCommand
         line.RequirePositionals();
         var path = line.Positionals[0];
         var header = DataFileHeader.Read(path);
-        output.WriteLine($"file:        {path}");
+        output.WriteLine($"file:        {PrintableText.Escape(path)}");
         output.WriteLine($"format:      MpiDescent data, version {DataFileHeader.CurrentVersion}, " +
             $"{header.ElementType.Name()}, dense rows");
         output.WriteLine($"rows:        {header.Rows}");
         output.WriteLine($"features:    {header.Features}");
         output.WriteLine($"weights:     {(header.HasWeights ? "yes, one per row after the label" : "no")}");
         string names = header.FeatureNames.Count == 0 ? "(none)"
-            : string.Join(", ", header.FeatureNames.Take(20)) + (header.Features > 20 ? ", ..." : "");
+            : string.Join(", ", header.FeatureNames.Take(20).Select(n => PrintableText.Escape(n)))
+                + (header.Features > 20 ? ", ..." : "");
         output.WriteLine($"names:       {names}");
         output.WriteLine($"checksum:    {header.ChecksumHex} (XXH3-64 over {header.ChecksumBlocks} blocks of " +
             $"{header.ChecksumBlockRows} rows)");

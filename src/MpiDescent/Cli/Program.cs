@@ -1,4 +1,5 @@
 using MpiDescent.Communication;
+using MpiDescent.IO;
 
 namespace MpiDescent.Cli;
 
@@ -13,7 +14,7 @@ public static class Program
         try { runtime = MpiRuntime.Start(ref args); }
         catch (MpiDescentException e)
         {
-            Console.Error.WriteLine($"MpiDescent: error: {e.Message}");
+            Console.Error.WriteLine($"MpiDescent: error: {PrintableText.Escape(e.Message, true)}");
             return e.ExitCode;
         }
         var communicator = runtime.Communicator;
@@ -32,7 +33,8 @@ public static class Program
             code = e is MpiDescentException known ? known.ExitCode : ExitCodes.InternalError;
             Console.Out.Flush();
             Console.Error.WriteLine($"MpiDescent: rank {communicator.Rank} of {communicator.Size}: "
-                + (e is MpiDescentException ? $"error: {e.Message}" : $"internal error: {e}"));
+                + (e is MpiDescentException ? $"error: {PrintableText.Escape(e.Message, true)}"
+                    : $"internal error: {PrintableText.Escape(e.ToString(), true)}"));
             Console.Error.Flush();
             if (communicator.Size > 1)
             {

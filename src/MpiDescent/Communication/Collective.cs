@@ -1,3 +1,5 @@
+using MpiDescent.IO;
+
 namespace MpiDescent.Communication;
 
 /// <summary>
@@ -28,7 +30,7 @@ public static class Collective
         if (failure is not null && (failed.Length < communicator.Size || communicator.Rank == 0))
         {
             string who = failed.Length < communicator.Size ? $"rank {communicator.Rank}: " : "";
-            errors.WriteLine($"MpiDescent: {who}error: {failure.Message}");
+            errors.WriteLine($"MpiDescent: {who}error: {PrintableText.Escape(failure.Message, true)}");
             errors.Flush();
         }
         var codes = communicator.AllGather<int>([code]);

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using System.Numerics;
+using MpiDescent.IO;
 
 namespace MpiDescent.Communication;
 
@@ -295,7 +296,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator, IDisposable
             + ". The last checkpoint, if any, is intact; resume from it once the node is healthy";
         if (lowestProber > Rank)
         {
-            Console.Error.WriteLine($"MpiDescent: error: {message}");
+            Console.Error.WriteLine($"MpiDescent: error: {PrintableText.Escape(message, true)}");
             Console.Error.Flush();
         }
         try { Watchdog.BeforeAbort?.Invoke(message); }

@@ -34,6 +34,7 @@ public sealed class CsvConverter(string inputPath, string? label, string? separa
         if (columns.Length < 2) throw new InputFileException(inputPath,
             $"line {lineNumber}: only {columns.Length} column; need at least one feature and a label (separator " +
             $"'{Show(sep)}')");
+        if (hasHeader) RefuseDuplicateNames(columns, lineNumber);
         int labelIndex = LabelIndex(columns);
         LabelName = columns[labelIndex];
         int weightIndex = weight is null ? -1 : ColumnIndex(columns, weight, "weight");
@@ -70,6 +71,15 @@ public sealed class CsvConverter(string inputPath, string? label, string? separa
         }
         if (writer.Rows == 0) throw new InputFileException(inputPath, "no data rows after the header");
         return writer.Complete();
+    }
+
+    private void RefuseDuplicateNames(string[] columns, long lineNumber)
+    {
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int c = 0; c < columns.Length; c++)
+            if (!seen.TryAdd(columns[c], c))
+                throw new InputFileException(inputPath, $"line {lineNumber}: columns {seen[columns[c]] + 1} and " +
+                    $"{c + 1} are both named '{columns[c]}'; column names must be unique");
     }
 
     private int LabelIndex(string[] columns) => label is null ? columns.Length - 1 : ColumnIndex(columns, label,

@@ -70,6 +70,10 @@ public class ConverterTests
         Does.Contain("'price' not found").And.Contain("a, b, c"));
 
     [Test]
+    public void Convert_DuplicateColumnNames_NamesBothColumns() => Assert.That(CsvError("a,b,a,y\n1,2,3,4\n"),
+        Does.Contain("line 1: columns 1 and 3 are both named 'a'"));
+
+    [Test]
     public void Convert_HeaderOnly_SaysNoRows() => Assert.That(CsvError("a,b\n"), Does.Contain("no data rows"));
 
     private string Svm(string text, int? features = null)

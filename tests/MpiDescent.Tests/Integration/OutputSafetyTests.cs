@@ -120,7 +120,7 @@ public class OutputSafetyTests
         var outcome = MpiJob.Run(0, "train", _data, "--report", "/dev/null", "--max-iterations", "2");
         Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.Usage), outcome.ToString());
         Assert.That(outcome.Errors, Does.Contain("/dev/null is a character device"), outcome.ToString());
-        Assert.That(IO.FileStatus.Of("/dev/null").Kind, Is.EqualTo(IO.FileKind.CharacterDevice));
+        Assert.That(MpiDescent.IO.FileStatus.Of("/dev/null").Kind, Is.EqualTo(MpiDescent.IO.FileKind.CharacterDevice));
     }
 
     [Test]

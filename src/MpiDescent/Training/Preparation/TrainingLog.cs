@@ -1,4 +1,5 @@
 using MpiDescent.Communication;
+using MpiDescent.IO;
 
 namespace MpiDescent.Training.Preparation;
 
@@ -21,6 +22,6 @@ public sealed class TrainingLog(ICommunicator comm, TextWriter output, TextWrite
     /// <summary>Prints a warning on rank 0 unless quiet.</summary>
     public void Warning(string line)
     {
-        if (comm.Rank == 0 && !quiet) errors.WriteLine($"MpiDescent: warning: {line}");
+        if (comm.Rank == 0 && !quiet) errors.WriteLine($"MpiDescent: warning: {PrintableText.Escape(line, true)}");
     }
 }
