@@ -1,4 +1,5 @@
 using MpiDescent.Communication;
+using MpiDescent.IO;
 
 namespace MpiDescent.Cli;
 
@@ -42,10 +43,12 @@ public static class Commands
                 return SelfTestCommand.Run(rest, comm, output, errors);
             case "predict":
             case "evaluate":
+                AtomicFile.DeleteUnfinishedOnSignals();
                 var scoring = Collective.Agree(comm, errors, () => ScoringOptions.Parse(spec, rest));
                 return ScoringCommand.Run(scoring, comm, output, errors);
             default:
                 // File utilities run on rank 0; the other ranks wait for its outcome.
+                AtomicFile.DeleteUnfinishedOnSignals();
                 Collective.Agree(comm, errors, () =>
                 {
                     if (!root) return;

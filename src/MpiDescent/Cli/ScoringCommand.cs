@@ -38,6 +38,11 @@ public static class ScoringCommand
         using var data = Collective.Agree(comm, errors, () =>
         {
             var opened = DataFile.Open(options.DataPath);
+            if (opened.Header.Rows == 0 && options.Command == "evaluate")
+            {
+                opened.Dispose();
+                throw new InputFileException(options.DataPath, "has no rows: there is nothing to evaluate");
+            }
             if (opened.Header.Features == model.Layout.Features) return opened;
             opened.Dispose();
             throw new InputFileException(options.DataPath, $"has {opened.Header.Features} features but the model "

@@ -117,6 +117,11 @@ public sealed record DataFileHeader(long Rows, int Features, ElementType Element
         BinaryPrimitives.WriteUInt64LittleEndian(all.AsSpan(48), 0);
         if (XxHash3.HashToUInt64(all) != headerChecksum)
             throw new InputFileException(path, "header checksum mismatch: the header is corrupt");
+        int reserved = span[12..16].IndexOfAnyExcept((byte)0) is int low and >= 0 ? 12 + low
+            : span[56..].IndexOfAnyExcept((byte)0) is int high and >= 0 ? 56 + high : -1;
+        if (reserved >= 0)
+            throw new InputFileException(path, $"reserved header byte {reserved} is not zero: the file was written " +
+                "by a newer version of MpiDescent or is corrupt");
         if (elementType is not ((byte)ElementType.Float64 or (byte)ElementType.Float32))
             throw new InputFileException(path,
                 $"element type {elementType} is not supported (1 = float64, 2 = float32)");

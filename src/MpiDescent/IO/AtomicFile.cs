@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -9,11 +10,37 @@ namespace MpiDescent.IO;
 /// only visible step. The temporary name is unique (process id and a random part), so concurrent jobs writing one path
 /// never share a temporary file: the last rename wins whole. A symbolic link is written through (its target is
 /// replaced, the link stays), and a target that exists but is not a regular file (a device, a FIFO) is refused.
-/// Disposing without committing deletes the temporary file, even when disposing itself fails (a full disk).
+/// Disposing without committing deletes the temporary file, even when disposing itself fails (a full disk). A
+/// command that does not handle signals itself calls <see cref="DeleteUnfinishedOnSignals"/>, so that SIGTERM, SIGINT
+/// or SIGHUP also deletes every temporary file still being written before the process ends. Only SIGKILL leaves one.
 /// </summary>
 public sealed class AtomicFile : IDisposable
 {
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> Unfinished = new();
     private bool _committed;
+
+    private static readonly List<PosixSignalRegistration> Registrations = [];
+
+    /// <summary>Makes SIGTERM, SIGINT and SIGHUP delete the temporary files of every unfinished write, then end the
+    /// process as the signal would (for commands without their own signal handling: convert, generate, predict,
+    /// evaluate; train checkpoints on these signals instead).</summary>
+    public static void DeleteUnfinishedOnSignals()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        lock (Registrations)
+        {
+            if (Registrations.Count > 0) return;
+            foreach (var signal in new[] { PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGHUP })
+                Registrations.Add(PosixSignalRegistration.Create(signal, _ =>
+                {
+                    foreach (var path in Unfinished.Keys)
+                    {
+                        try { File.Delete(path); }
+                        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+                    }
+                }));
+        }
+    }
 
     /// <summary>Starts writing <paramref name="path"/>.</summary>
     /// <exception cref="InputFileException">The directory is missing or unwritable, or the target is not a regular
@@ -30,7 +57,9 @@ public sealed class AtomicFile : IDisposable
         TempPath = TemporaryPath(TargetPath, "tmp");
         try
         {
-            Stream = new FileStream(TempPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16);
+            _file = new FileStream(TempPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16);
+            Unfinished[TempPath] = 0;
+            Stream = new WriteFailureStream(_file, this);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -44,8 +73,15 @@ public sealed class AtomicFile : IDisposable
     /// <summary>The temporary file being written.</summary>
     public string TempPath { get; }
 
-    /// <summary>The stream to write to.</summary>
-    public FileStream Stream { get; }
+    /// <summary>The stream to write to: a failed write (a full disk, a quota, an I/O error) is an <see
+    /// cref="InputFileException"/> naming <see cref="TargetPath"/>.</summary>
+    public Stream Stream { get; }
+
+    private readonly FileStream _file;
+
+    /// <summary>The failure of a write to the temporary file, told as a failure to write the target.</summary>
+    private InputFileException WriteFailure(IOException e) =>
+        new(TargetPath, $"cannot write: {e.Message.Replace($" : '{TempPath}'", "")} (nothing was replaced)", e);
 
     /// <summary>A fresh name beside <paramref name="target"/>: <c>.NAME.PID.RANDOM.SUFFIX</c>.</summary>
     public static string TemporaryPath(string target, string suffix)
@@ -59,20 +95,26 @@ public sealed class AtomicFile : IDisposable
     /// <summary>Flushes the data to disk and renames the temporary file over the target.</summary>
     public void Commit()
     {
-        Stream.Flush(flushToDisk: true);
-        Stream.Dispose();
+        try
+        {
+            _file.Flush(flushToDisk: true);
+            _file.Dispose();
+        }
+        catch (IOException e) { throw WriteFailure(e); }
         File.Move(TempPath, TargetPath, overwrite: true);
         _committed = true;
+        Unfinished.TryRemove(TempPath, out _);
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
-        try { Stream.Dispose(); }
+        try { _file.Dispose(); }
         catch (IOException) when (!_committed) { } // a full disk fails the final flush too; the file goes anyway
         finally
         {
             if (!_committed) File.Delete(TempPath);
+            Unfinished.TryRemove(TempPath, out _);
         }
     }
 
@@ -91,6 +133,44 @@ public sealed class AtomicFile : IDisposable
         catch (IOException e)
         {
             throw new InputFileException(path, $"cannot write: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The temporary file's stream, whose write failures name the target (see <see cref="Stream"/>).</summary>
+    private sealed class WriteFailureStream(FileStream inner, AtomicFile owner) : Stream
+    {
+        public override bool CanRead => inner.CanRead;
+        public override bool CanSeek => inner.CanSeek;
+        public override bool CanWrite => inner.CanWrite;
+        public override long Length => inner.Length;
+
+        public override long Position
+        {
+            get => inner.Position;
+            set => inner.Position = value;
+        }
+
+        public override void Flush()
+        {
+            try { inner.Flush(); }
+            catch (IOException e) { throw owner.WriteFailure(e); }
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+        public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
+
+        public override void SetLength(long value)
+        {
+            try { inner.SetLength(value); }
+            catch (IOException e) { throw owner.WriteFailure(e); }
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            try { inner.Write(buffer); }
+            catch (IOException e) { throw owner.WriteFailure(e); }
         }
     }
 }

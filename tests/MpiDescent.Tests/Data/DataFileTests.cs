@@ -106,6 +106,23 @@ public class DataFileTests
         Assert.That(ReadError(path), Does.Contain("header checksum"));
     }
 
+    /// <summary>Issue 16, point 16: reserved header bytes must be zero, even under a valid header checksum (a newer
+    /// writer's field, or a crafted file).</summary>
+    [TestCase(12)]
+    [TestCase(100)]
+    public void Read_ReservedByteSetUnderValidChecksum_SaysReserved(int at)
+    {
+        var path = ValidFile();
+        var bytes = File.ReadAllBytes(path);
+        bytes[at] = 7;
+        int names = BitConverter.ToInt32(bytes, 36);
+        Array.Clear(bytes, 48, 8);
+        ulong checksum = System.IO.Hashing.XxHash3.HashToUInt64(bytes.AsSpan(0, DataFileHeader.FixedBytes + names));
+        BitConverter.GetBytes(checksum).CopyTo(bytes, 48);
+        File.WriteAllBytes(path, bytes);
+        Assert.That(ReadError(path), Does.Contain($"reserved header byte {at} is not zero"));
+    }
+
     [Test]
     public void Read_TruncatedPayload_SaysTruncated()
     {
@@ -153,5 +170,26 @@ public class DataFileEdgeTests
         using (var writer = new DataFileWriter(path, 4)) writer.Complete();
         Assert.That(DataFileHeader.Read(path).Rows, Is.EqualTo(0));
         Directory.Delete(dir, true);
+    }
+
+    /// <summary>Issue 16, point 16: evaluating on a file without rows is bad input, not NaN metrics with exit 0.</summary>
+    [Test]
+    public void Evaluate_ZeroRowFile_BadInput()
+    {
+        var dir = TestData.TempDirectory();
+        try
+        {
+            var data = Path.Combine(dir, "d.bin");
+            Assert.That(Integration.MpiJob.Run(0, "generate", data, "--rows", "50", "--features", "4").ExitCode,
+                Is.EqualTo(0));
+            var model = Path.Combine(dir, "m.json");
+            Assert.That(Integration.MpiJob.Run(0, "train", data, "--model", model, "--quiet").ExitCode, Is.EqualTo(0));
+            var zero = Path.Combine(dir, "zero.bin");
+            using (var writer = new DataFileWriter(zero, 4)) writer.Complete();
+            var outcome = Integration.MpiJob.Run(0, "evaluate", model, zero);
+            Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.BadInput), outcome.ToString());
+            Assert.That(outcome.Errors, Does.Contain($"{zero}: has no rows: there is nothing to evaluate"));
+        }
+        finally { Directory.Delete(dir, true); }
     }
 }

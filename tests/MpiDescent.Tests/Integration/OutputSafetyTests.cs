@@ -166,4 +166,58 @@ public class OutputSafetyTests
             Assert.That(LeftoverTemporaries(), Is.Empty);
         }
     }
+
+    /// <summary>Issue 16, point 16: a file utility ended by SIGTERM, SIGINT or SIGHUP in the middle of writing deletes
+    /// its temporary output (only SIGKILL cannot be handled).</summary>
+    [TestCase("TERM")]
+    [TestCase("INT")]
+    [TestCase("HUP")]
+    public void Generate_SignalWhileWriting_TemporaryFileDeleted(string signal)
+    {
+        var target = Path.Combine(_dir, "big.bin");
+        var start = new System.Diagnostics.ProcessStartInfo(MpiJob.Executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var a in new[] { "generate", target, "--rows", "8000000", "--features", "10" })
+            start.ArgumentList.Add(a);
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (LeftoverTemporaries().Length == 0 && !process.HasExited && clock.Elapsed.TotalSeconds < 30)
+            Thread.Sleep(5);
+        Assert.That(process.HasExited, Is.False, "the generation ended before it could be signalled");
+        MpiJob.Signal(process.Id, signal);
+        Assert.That(process.WaitForExit(30_000), Is.True, "the signal ended the process");
+        Assert.That(process.ExitCode, Is.Not.EqualTo(0));
+        Assert.That(LeftoverTemporaries(), Is.Empty);
+        Assert.That(File.Exists(target), Is.False);
+    }
+
+    /// <summary>Issue 16, point 16: a full file system fails the write with exit 3 naming the target, and leaves no
+    /// temporary file (a 64 KiB tmpfs mounted for the test; needs root, as CI runs).</summary>
+    [Test]
+    public void GenerateAndTrain_FullFileSystem_BadInputNamingTheTargetAndNoTemporaryFile()
+    {
+        if (Environment.UserName != "root") Assert.Ignore("mounting a small tmpfs needs root");
+        var full = Path.Combine(_dir, "full");
+        Directory.CreateDirectory(full);
+        Assert.That(MpiJob.RunCommand(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", full]).ExitCode,
+            Is.EqualTo(0));
+        try
+        {
+            var big = Path.Combine(full, "g.bin");
+            var generate = MpiJob.Run(0, "generate", big, "--rows", "10000", "--features", "10");
+            Assert.That(generate.ExitCode, Is.EqualTo(ExitCodes.BadInput), generate.ToString());
+            Assert.That(generate.Errors, Does.Contain($"{big}: cannot write: No space left on device"));
+            Assert.That(Directory.GetFileSystemEntries(full), Is.Empty, "nothing left behind");
+            File.WriteAllBytes(Path.Combine(full, "fill"), new byte[64 * 1024]);
+            var model = Path.Combine(full, "m.json");
+            var train = MpiJob.Run(0, "train", _data, "--model", model, "--max-iterations", "3", "--quiet");
+            Assert.That(train.ExitCode, Is.EqualTo(ExitCodes.BadInput), train.ToString());
+            Assert.That(train.Errors, Does.Contain($"{model}: cannot write: No space left on device"));
+            Assert.That(Directory.GetFileSystemEntries(full).Select(Path.GetFileName), Is.EqualTo(new[] { "fill" }));
+        }
+        finally { MpiJob.RunCommand(["umount", full]); }
+    }
 }
