@@ -172,7 +172,8 @@ public class DataFileEdgeTests
         Directory.Delete(dir, true);
     }
 
-    /// <summary>Issue 16, point 16: evaluating on a file without rows is bad input, not NaN metrics with exit 0.</summary>
+    /// <summary>Issue 16, point 16: evaluating on a file without rows is bad input, not NaN metrics with exit
+    /// 0.</summary>
     [Test]
     public void Evaluate_ZeroRowFile_BadInput()
     {
