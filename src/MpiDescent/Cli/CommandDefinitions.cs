@@ -108,12 +108,17 @@ public static class CommandDefinitions
         "CSV or LIBSVM text to a data file",
         "Streams CSV or LIBSVM/svmlight text into a data file in constant memory.",
         [
-            new("format", "FORMAT", "csv|libsvm: input format (default: libsvm for .libsvm/.svm/.svmlight, else csv)"),
+            new("format", "FORMAT", "csv|libsvm: input format (default: libsvm for .libsvm/.svm/.svmlight, csv for "
+                + ".csv/.tsv/.txt, otherwise recognized from the content)"),
             new("label", "NAME|INDEX", "CSV label column by header name or 0-based index (default: the last column)"),
             new("weight", "NAME|INDEX", "CSV column of non-negative example weights (stored in the data file)"),
             new("separator", "C", "CSV separator: a character, 'tab' or 'space' (default: detected from the header)"),
             new("no-header", null, "the CSV has no header row (columns are named c0, c1, ...)"),
-            new("features", "D", "LIBSVM feature count (default: the largest index, found in a first pass)"),
+            new("features", "D", "LIBSVM feature count, at most 2147483647 (default: the largest index, found in a "
+                + "first pass)"),
+            new("zero-based", null, "LIBSVM indices start at 0 (default: at 1, as LIBSVM writes them)"),
+            new("layout", "LAYOUT", "auto|sparse|dense: how LIBSVM rows are stored (default auto: sparse at density "
+                + "0.5 or less); dense is refused when the file would exceed 1 GiB and 4 times the sparse file"),
             new("dtype", "TYPE", "float64|float32: storage of every value (default float64). float32 halves the " +
                 "file and the "
                 + "bytes each iteration reads (computation stays in double); values are rounded to 7 significant "

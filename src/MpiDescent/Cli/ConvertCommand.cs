@@ -14,12 +14,22 @@ public static class ConvertCommand
         string input = line.Positionals[0], target = line.Positionals[1];
         OutputPaths.Check([new("the input", input)], [new("the output", target)]);
         var extension = Path.GetExtension(input).ToLowerInvariant();
-        var format = line.Choice("format", extension is ".libsvm" or ".svm" or ".svmlight" ? "libsvm" : "csv", "csv",
-            "libsvm");
+        // Known extensions decide; otherwise the content does (the standard LIBSVM data sets have no extension).
+        string detected = extension is ".libsvm" or ".svm" or ".svmlight" ? "libsvm"
+            : extension is ".csv" or ".tsv" or ".txt" || line.Has("format") ? "csv"
+            : LibSvmConverter.LooksLikeLibSvm(input) ? "libsvm" : "csv";
+        var format = line.Choice("format", detected, "csv", "libsvm");
         if (format == "libsvm" && (line.Has("label") || line.Has("separator") || line.Has("no-header")
             || line.Has("weight")))
             throw line.Error("--label, --weight, --separator and --no-header apply to CSV input");
-        if (format == "csv" && line.Has("features")) throw line.Error("--features applies to LIBSVM input");
+        if (format == "csv" && (line.Has("features") || line.Has("zero-based") || line.Has("layout")))
+            throw line.Error("--features, --zero-based and --layout apply to LIBSVM input");
+        var layout = line.Choice("layout", "auto", "auto", "dense", "sparse") switch
+        {
+            "dense" => ConversionLayout.Dense,
+            "sparse" => ConversionLayout.Sparse,
+            _ => ConversionLayout.Auto,
+        };
         var elementType = ParseElementType(line);
         DataFileHeader header;
         string labelNote = "";
@@ -32,11 +42,14 @@ public static class ConvertCommand
         }
         else
         {
-            int? d = line.Has("features") ? (int)line.Long("features", 0, 1, 10_000_000) : null;
-            header = new LibSvmConverter(input, d, elementType).Convert(target);
+            int? d = line.Has("features") ? (int)line.Long("features", 0, 1, DataFileHeader.MaxSparseFeatures) : null;
+            header = new LibSvmConverter(input, d, elementType, layout, line.Has("zero-based")).Convert(target);
         }
+        string sparse = header.Layout == DataLayout.Sparse
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $", sparse: {header.Nonzeros} nonzeros, density {header.Density:G3}") : "";
         output.WriteLine($"wrote {target}: {header.Rows} rows x {header.Features} features " +
-            $"({header.ElementType.Name()}){labelNote}, checksum {header.ChecksumHex}");
+            $"({header.ElementType.Name()}{sparse}){labelNote}, checksum {header.ChecksumHex}");
     }
 
     /// <summary><c>--dtype float64|float32</c> (default float64).</summary>

@@ -7,10 +7,12 @@ namespace MpiDescent.Data;
 
 /// <summary>
 /// The fixed 128-byte header of a data file (docs/data-format.md), followed by optional feature names.
-/// Everything a rank needs to find its slice is here, so no rank reads more than the header and its own rows.
+/// Everything a rank needs to find its slice is here (for sparse files, with the block index at the end of the file),
+/// so no rank reads more than the header, its entries of the index and its own rows.
 /// </summary>
 public sealed record DataFileHeader(long Rows, int Features, ElementType ElementType, int ChecksumBlockRows,
-    IReadOnlyList<string> FeatureNames, ulong ContentChecksum, bool HasWeights = false)
+    IReadOnlyList<string> FeatureNames, ulong ContentChecksum, bool HasWeights = false,
+    DataLayout Layout = DataLayout.Dense, long Nonzeros = 0)
 {
     /// <summary>Flag bit 0: each row record ends with a non-negative example weight after the label.</summary>
     public const ushort WeightsFlag = 1;
@@ -20,8 +22,10 @@ public sealed record DataFileHeader(long Rows, int Features, ElementType Element
     public const int CurrentVersion = 1;
     /// <summary>Size of the fixed part of the header.</summary>
     public const int FixedBytes = 128;
-    /// <summary>The most features a file may have (keeps record sizes within 32-bit arithmetic).</summary>
+    /// <summary>The most features a dense file may have (keeps record sizes within 32-bit arithmetic).</summary>
     public const int MaxFeatures = 1 << 27;
+    /// <summary>The most features a sparse file may have (indices are int32).</summary>
+    public const int MaxSparseFeatures = int.MaxValue;
     /// <summary>Rows per checksummed block in files this program writes.</summary>
     public const int DefaultChecksumBlockRows = 4096;
 
@@ -35,10 +39,27 @@ public sealed record DataFileHeader(long Rows, int Features, ElementType Element
     public int RecordBytes => RecordValues * ElementBytes;
     /// <summary>Number of checksummed blocks.</summary>
     public long ChecksumBlocks => (Rows + ChecksumBlockRows - 1) / ChecksumBlockRows;
+    /// <summary>Sparse files: the bytes per row besides its entries (its nonzero count, label and weight).</summary>
+    public int SparseRowBytes => 4 + ElementBytes * (HasWeights ? 2 : 1);
+    /// <summary>Sparse files: the bytes per nonzero entry (an int32 index and a value).</summary>
+    public int SparseEntryBytes => 4 + ElementBytes;
+    /// <summary>Bytes of the row data.</summary>
+    public long DataBytes => Layout == DataLayout.Sparse ? Rows * SparseRowBytes + Nonzeros * SparseEntryBytes
+        : Rows * RecordBytes;
+    /// <summary>Byte offset of the tables that end the file: for sparse files the block byte offsets and nonzero
+    /// counts (each <see cref="ChecksumBlocks"/> + 1 int64), then for every layout the block checksums. The content
+    /// checksum covers them all.</summary>
+    public long TablesOffset => DataOffset + DataBytes;
+    /// <summary>Sparse files: byte offset of the table of block nonzero counts (prefix sums).</summary>
+    public long NonzeroTableOffset => TablesOffset + (ChecksumBlocks + 1) * 8;
     /// <summary>Byte offset of the block checksum table that ends the file.</summary>
-    public long ChecksumTableOffset => DataOffset + Rows * RecordBytes;
+    public long ChecksumTableOffset => Layout == DataLayout.Sparse ? TablesOffset + 2 * (ChecksumBlocks + 1) * 8
+        : TablesOffset;
     /// <summary>The exact size a well-formed file has.</summary>
     public long FileBytes => ChecksumTableOffset + ChecksumBlocks * 8;
+    /// <summary>Nonzeros over rows × features (1 for dense files).</summary>
+    public double Density => Layout == DataLayout.Dense ? 1
+        : Rows == 0 ? 0 : Nonzeros / ((double)Rows * Features);
     /// <summary>Content checksum as 16 hexadecimal digits, the form models and reports record.</summary>
     public string ChecksumHex => ContentChecksum.ToString("x16");
 
@@ -58,11 +79,12 @@ public sealed record DataFileHeader(long Rows, int Features, ElementType Element
         BinaryPrimitives.WriteInt64LittleEndian(span[16..], Rows);
         BinaryPrimitives.WriteInt32LittleEndian(span[24..], Features);
         span[28] = (byte)ElementType;
-        span[29] = 0; // layout: dense row records
+        span[29] = (byte)Layout;
         BinaryPrimitives.WriteUInt16LittleEndian(span[30..], HasWeights ? WeightsFlag : (ushort)0);
         BinaryPrimitives.WriteInt32LittleEndian(span[32..], ChecksumBlockRows);
         BinaryPrimitives.WriteInt32LittleEndian(span[36..], names.Length);
         BinaryPrimitives.WriteUInt64LittleEndian(span[40..], ContentChecksum);
+        if (Layout == DataLayout.Sparse) BinaryPrimitives.WriteInt64LittleEndian(span[56..], Nonzeros);
         names.CopyTo(span[FixedBytes..]);
         BinaryPrimitives.WriteUInt64LittleEndian(span[48..], XxHash3.HashToUInt64(bytes));
         return bytes;
@@ -107,6 +129,7 @@ public sealed record DataFileHeader(long Rows, int Features, ElementType Element
         int namesLength = BinaryPrimitives.ReadInt32LittleEndian(span[36..]);
         ulong content = BinaryPrimitives.ReadUInt64LittleEndian(span[40..]);
         ulong headerChecksum = BinaryPrimitives.ReadUInt64LittleEndian(span[48..]);
+        long nonzeros = layout == (byte)DataLayout.Sparse ? BinaryPrimitives.ReadInt64LittleEndian(span[56..]) : 0;
         if (namesLength < 0 || namesLength > length - FixedBytes)
             throw new InputFileException(path,
                 $"header is corrupt: feature-name section of {namesLength} bytes does not fit in the file");
@@ -118,7 +141,8 @@ public sealed record DataFileHeader(long Rows, int Features, ElementType Element
         if (XxHash3.HashToUInt64(all) != headerChecksum)
             throw new InputFileException(path, "header checksum mismatch: the header is corrupt");
         int reserved = span[12..16].IndexOfAnyExcept((byte)0) is int low and >= 0 ? 12 + low
-            : span[56..].IndexOfAnyExcept((byte)0) is int high and >= 0 ? 56 + high : -1;
+            : span[(layout == (byte)DataLayout.Sparse ? 64 : 56)..].IndexOfAnyExcept((byte)0) is int high and >= 0
+                ? (layout == (byte)DataLayout.Sparse ? 64 : 56) + high : -1;
         if (reserved >= 0)
             throw new InputFileException(path, $"reserved header byte {reserved} is not zero: the file was written " +
                 "by a newer version of MpiDescent or is corrupt");
@@ -126,7 +150,9 @@ public sealed record DataFileHeader(long Rows, int Features, ElementType Element
             throw new InputFileException(path,
                 $"element type {elementType} is not supported (1 = float64, 2 = float32)");
         int elementBytes = ((ElementType)elementType).Bytes();
-        if (layout != 0) throw new InputFileException(path, $"layout {layout} is not supported (0 = dense rows)");
+        if (layout > (byte)DataLayout.Sparse)
+            throw new InputFileException(path, $"layout {layout} is not supported (0 = dense rows, 1 = sparse rows)");
+        bool sparse = layout == (byte)DataLayout.Sparse;
         if ((flags & ~WeightsFlag) != 0) throw new InputFileException(path,
             $"unknown flags 0x{flags:x4} (this program knows 0x0001, example weights)");
         bool hasWeights = (flags & WeightsFlag) != 0;
@@ -136,15 +162,20 @@ public sealed record DataFileHeader(long Rows, int Features, ElementType Element
         // Bound the counts by the file's length before any multiplication, so a corrupt header cannot overflow the
         // sizes.
         long available = length - FixedBytes - namesLength;
-        if (features > MaxFeatures || rows > available / ((features + 1L + (hasWeights ? 1 : 0)) * elementBytes))
+        if (!sparse && features > MaxFeatures)
+            throw new InputFileException(path, $"a dense file may have at most {MaxFeatures} features; it has " +
+                $"{features} (store such data sparse: convert --layout sparse)");
+        long rowBytes = sparse ? 4 + elementBytes * (hasWeights ? 2 : 1)
+            : (features + 1L + (hasWeights ? 1 : 0)) * elementBytes;
+        if (rows > available / Math.Max(rowBytes, 1) || nonzeros < 0 || nonzeros > available / (4 + elementBytes))
             throw new InputFileException(path,
-                $"the header describes {rows} rows × {features} features, more than the file's {length} bytes can " +
-                $"hold: truncated or corrupt");
+                $"the header describes {rows} rows × {features} features" + (sparse ? $" with {nonzeros} nonzeros" : "")
+                + $", more than the file's {length} bytes can hold: truncated or corrupt");
         string[] names = namesLength == 0 ? [] : Encoding.UTF8.GetString(all, FixedBytes, namesLength).Split('\n');
         if (names.Length != 0 && names.Length != features)
             throw new InputFileException(path, $"header has {names.Length} feature names for {features} features");
         var header = new DataFileHeader(rows, features, (ElementType)elementType, blockRows, names, content,
-            hasWeights);
+            hasWeights, (DataLayout)layout, nonzeros);
         if (header.FileBytes != length)
             throw new InputFileException(path,
                 $"the header describes {rows} rows × {features} features ({header.FileBytes} bytes) but the file " +

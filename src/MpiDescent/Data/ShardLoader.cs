@@ -40,6 +40,10 @@ public static class ShardLoader
     public static DataShard Load(DataFile file, long rowStart, long rowEnd, int rank, Func<bool>? stopRequested = null)
     {
         var header = file.Header;
+        if (header.Layout == DataLayout.Sparse)
+            return header.ElementType == ElementType.Float32
+                ? SparseShardLoader.Load<float>(file, rowStart, rowEnd, rank, stopRequested)
+                : SparseShardLoader.Load<double>(file, rowStart, rowEnd, rank, stopRequested);
         long count = rowEnd - rowStart;
         int d = header.Features;
         if (count * d > Array.MaxLength)

@@ -61,6 +61,12 @@ public readonly ref struct DenseRows<T> : IRowBlock where T : unmanaged
     /// <inheritdoc />
     public void CopyRow(int row, Span<double> destination) => Widening.Widen(Row(row), destination);
 
+    /// <inheritdoc />
+    public bool IsSparse => false;
+
+    /// <inheritdoc />
+    public ReadOnlySpan<int> StoredIndices => default;
+
     /// <summary>The rows as doubles: the stored values themselves (float64), or widened into <paramref name="scratch"/>
     /// (float32; it needs <see cref="Count"/> × <see cref="Features"/> elements).</summary>
     public ReadOnlySpan<double> AsDoubles(Span<double> scratch)

@@ -32,6 +32,15 @@ public interface IRowBlock
 
     /// <summary>Row <paramref name="row"/> as d doubles (zeros where a sparse row has no entry).</summary>
     void CopyRow(int row, Span<double> destination);
+
+    /// <summary>Whether the block stores only its nonzero entries. Then <see cref="AddTransposeProduct"/> changes only
+    /// the elements of g listed in <see cref="StoredIndices"/>, and a pass costs the nonzeros, not rows × d: the pass
+    /// does not clear g (its caller keeps g zero outside the entries it has just read).</summary>
+    bool IsSparse { get; }
+
+    /// <summary>Sparse blocks: the feature index of every stored entry, row after row (an index may repeat across
+    /// rows); empty for dense blocks.</summary>
+    ReadOnlySpan<int> StoredIndices { get; }
 }
 
 /// <summary>

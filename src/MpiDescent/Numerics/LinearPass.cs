@@ -34,7 +34,7 @@ public static class LinearPass
         where TLoss : struct, ILoss where TRows : IRowBlock, allows ref struct
     {
         int outputs = loss.Outputs, d = x.Features, subBlock = x.SubBlockRows;
-        gradW.Clear();
+        if (!x.IsSparse) gradW.Clear(); // a sparse block's caller keeps gradW zero (see IRowBlock.IsSparse)
         gradB.Clear();
         var z = workspace.Margins.AsSpan();
         var r = workspace.Derivatives.AsSpan();

@@ -95,7 +95,7 @@ public class ConverterTests
     }
 
     [TestCase("1 0:1\n", "index 0")]
-    [TestCase("1 2:1 2:3\n", "must increase")]
+    [TestCase("1 2:1 2:3\n", "index 2 appears twice")]
     [TestCase("1 3:1 2:3\n", "must increase")]
     [TestCase("1 a:b\n", "not index:value")]
     [TestCase("x 1:1\n", "label 'x'")]

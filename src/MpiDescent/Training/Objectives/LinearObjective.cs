@@ -36,6 +36,7 @@ public sealed class LinearObjective : IStochasticObjective
     private readonly RunControl? _control;
     private readonly double[] _controlSlots = new double[RunControl.Slots];
     private int _nonFiniteFirst = -1, _nonFiniteCount; // this rank's first non-finite block of the last evaluation
+    private bool _blockFinite; // whether the last block's sums were finite (set by BlockInto)
     private double[]? _nonFinitePoint; // the point of the last evaluation that overflowed
 
     /// <summary>Creates the objective over <paramref name="shard"/>, whose rows start on a block boundary of
@@ -121,11 +122,10 @@ public sealed class LinearObjective : IStochasticObjective
         _nonFiniteFirst = -1;
         for (int first = 0; first < _shard.Rows; first += _blockRows)
         {
-            var block = new BlockVisitor(this, first);
+            var block = new BlockVisitor(this, first, BlockMode.Full);
             int count = Math.Min(_blockRows, _shard.Rows - first);
             _shard.Features.Accept(ref block, first, count);
-            if (!AllFinite(_block)) { NoteNonFinite(first, count, ref nonFinite); continue; }
-            _sum.Add(_block);
+            if (!_blockFinite) NoteNonFinite(first, count, ref nonFinite);
         }
         Evaluations++;
         double value = Reduce(start, nonFinite, TotalWeight, point, gradient);
@@ -150,11 +150,9 @@ public sealed class LinearObjective : IStochasticObjective
         {
             long local = row - _shard.RowStart;
             if (local < 0 || local >= _shard.Rows) continue;
-            var block = new BlockVisitor(this, (int)local);
+            var block = new BlockVisitor(this, (int)local, BlockMode.Sample);
             _shard.Features.Accept(ref block, (int)local, 1);
-            _block[Dimension + 1] = 0; // the validation loss is measured by full evaluations only
-            if (!AllFinite(_block)) { NoteNonFinite((int)local, 1, ref nonFinite); continue; }
-            _sum.Add(_block);
+            if (!_blockFinite) NoteNonFinite((int)local, 1, ref nonFinite);
         }
         return Reduce(start, nonFinite, TotalWeight * rows.Length / Rows, point, gradient);
     }
@@ -167,17 +165,24 @@ public sealed class LinearObjective : IStochasticObjective
         _layout.CopyIntercepts(point, _intercepts);
     }
 
+    /// <summary>What a block's partial sums are for: the sum of a full evaluation, that of a sample (without the
+    /// validation loss, which full evaluations measure), or only the finiteness check.</summary>
+    private enum BlockMode { Full, Sample, Probe }
+
     /// <summary>Hands a block of rows, in its storage layout, to <see cref="BlockInto{TRows}"/>.</summary>
-    private readonly struct BlockVisitor(LinearObjective owner, int first) : IRowBlockVisitor
+    private readonly struct BlockVisitor(LinearObjective owner, int first, BlockMode mode) : IRowBlockVisitor
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Visit<TRows>(TRows rows) where TRows : IRowBlock, allows ref struct => owner.BlockInto(rows, first);
+        public void Visit<TRows>(TRows rows) where TRows : IRowBlock, allows ref struct =>
+            owner.BlockInto(rows, first, mode);
     }
 
-    /// <summary>One block's partial sums into <see cref="_block"/>: weight gradients, intercept gradients, loss,
-    /// validation loss. <paramref name="first"/> locates the rows for their labels and weights.</summary>
+    /// <summary>One block's partial sums (weight gradients, intercept gradients, loss, validation loss) into the sum,
+    /// unless one is not finite (<see cref="_blockFinite"/> says which). <paramref name="first"/> locates the rows for
+    /// their labels and weights. A dense block's sums go in as one vector; a sparse block's only where its rows have
+    /// entries, which are then zeroed again, so that the pass costs the nonzeros.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void BlockInto<TRows>(TRows x, int first) where TRows : IRowBlock, allows ref struct
+    private void BlockInto<TRows>(TRows x, int first, BlockMode mode) where TRows : IRowBlock, allows ref struct
     {
         int count = x.Count;
         var y = _shard.Labels.AsSpan(first, count);
@@ -196,11 +201,57 @@ public sealed class LinearObjective : IStochasticObjective
                 LinearPass.Run(default(SquaredHingeLoss), x, y, w, b, gradW, gradB, work, train, validation),
             _ => LinearPass.Run(_softmax, x, y, w, b, gradW, gradB, work, train, validation),
         };
+        if (mode == BlockMode.Sample) validationLoss = 0;
+        if (x.IsSparse)
+        {
+            _blockFinite = DepositSparse(x.StoredIndices, loss, validationLoss, mode != BlockMode.Probe);
+            return;
+        }
         gradW.CopyTo(_block);
         if (Settings.FitIntercept) _gradientB.CopyTo(_block.AsSpan(_layout.WeightCount));
         _block[Dimension] = loss;
         _block[Dimension + 1] = validationLoss;
+        _blockFinite = AllFinite(_block);
+        if (_blockFinite && mode != BlockMode.Probe) _sum.Add(_block);
     }
+
+    /// <summary>A sparse block's sums: checks the entries its rows touched (for every output), deposits them when all
+    /// are finite and <paramref name="deposit"/>, and zeroes them in the gradient buffer either way.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private bool DepositSparse(ReadOnlySpan<int> touched, double loss, double validationLoss, bool deposit)
+    {
+        var g = _gradientW.Span;
+        int d = _features, outputs = _layout.Outputs;
+        bool finite = IsSummable(loss) && IsSummable(validationLoss);
+        foreach (var b in _gradientB) finite &= IsSummable(b);
+        for (int k = 0; k < outputs && finite; k++)
+        {
+            var gk = g.Slice(k * d, d);
+            foreach (int j in touched)
+                if (!IsSummable(gk[j])) { finite = false; break; }
+        }
+        deposit &= finite;
+        for (int k = 0; k < outputs; k++)
+        {
+            var gk = g.Slice(k * d, d);
+            int offset = k * d;
+            foreach (int j in touched)
+            {
+                double v = gk[j];
+                if (v == 0) continue; // zero, or already deposited for an earlier row with this feature
+                if (deposit) _sum.Add(offset + j, v);
+                gk[j] = 0;
+            }
+        }
+        if (!deposit) return finite;
+        if (Settings.FitIntercept)
+            for (int k = 0; k < outputs; k++) _sum.Add(_layout.WeightCount + k, _gradientB[k]);
+        _sum.Add(Dimension, loss);
+        _sum.Add(Dimension + 1, validationLoss);
+        return true;
+    }
+
+    private static bool IsSummable(double v) => double.IsFinite(v) && Math.Abs(v) < OverflowBound;
 
     /// <summary>The one reduction of an evaluation: sums, control slots, timing, the agreed non-finite check, division
     /// by the weight, and the L2 penalty on the weights (never the intercept).</summary>
@@ -257,9 +308,9 @@ public sealed class LinearObjective : IStochasticObjective
             LoadPoint(_nonFinitePoint);
             for (int row = _nonFiniteFirst; row < _nonFiniteFirst + _nonFiniteCount && local == long.MaxValue; row++)
             {
-                var block = new BlockVisitor(this, row);
+                var block = new BlockVisitor(this, row, BlockMode.Probe);
                 _shard.Features.Accept(ref block, row, 1);
-                if (!AllFinite(_block)) local = row;
+                if (!_blockFinite) local = row;
             }
             if (local == long.MaxValue) (local, wholeBlock) = (_nonFiniteFirst, true);
         }

@@ -9,9 +9,11 @@ namespace MpiDescent.Training.Preparation;
 /// <summary>
 /// Standardization (<c>--standardize</c>): x' = (x − μ)/σ with the mean and population standard deviation of each
 /// feature over all ranks (two reductions: the mean, then Σ(x − μ)², exact and without cancellation). Without an
-/// intercept features are only scaled, not centered. Solvers work on x'; <see cref="ToOriginalScale"/> maps the
-/// parameters back, so saved models predict from raw features (as Spark MLlib reports them).
-/// A constant feature keeps σ = 1.
+/// intercept features are only scaled, not centered. Sparse data are never centered (a shift would fill every row):
+/// each feature is divided by its standard deviation (around its mean, zeros included) and the intercept absorbs the
+/// rest, as in Spark MLlib; the statistics then cost one pass over the nonzeros. Solvers work on x';
+/// <see cref="ToOriginalScale"/> maps the parameters back, so saved models predict from raw features (as Spark MLlib
+/// reports them). A constant feature keeps σ = 1.
 /// </summary>
 public sealed class FeatureScaling
 {
@@ -31,12 +33,53 @@ public sealed class FeatureScaling
         Summation summation)
     {
         int d = shard.FeatureCount;
+        if (shard.Features is SparseFeatureMatrix<double> doubles)
+            return ComputeSparse(doubles, totalRows, communicator, summation);
+        if (shard.Features is SparseFeatureMatrix<float> singles)
+            return ComputeSparse(singles, totalRows, communicator, summation);
         var means = new double[d];
         if (center) ColumnSums(shard, communicator, summation, means, null, totalRows);
         var variances = new double[d];
         ColumnSums(shard, communicator, summation, variances, means, totalRows);
         var scales = variances.Select(v => v > 0 ? Math.Sqrt(v) : 1.0).ToArray();
         return new FeatureScaling(means, scales);
+    }
+
+    /// <summary>Scales only: σⱼ² = Σᵢ (xᵢⱼ − μⱼ)² / m over every row, zeros included, from sums over the nonzeros
+    /// (Σ over the entries of x and of (x − μ)², the entry counts, then (m − countⱼ)·μⱼ² for the zeros).</summary>
+    private static FeatureScaling ComputeSparse<T>(SparseFeatureMatrix<T> matrix, long totalRows,
+        ICommunicator communicator, Summation summation)
+        where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
+    {
+        int d = matrix.Features;
+        var first = VectorSums.Create(summation, 2 * d);
+        var second = VectorSums.Create(summation, d);
+        var indices = matrix.Indices;
+        var values = matrix.Values;
+        for (int k = 0; k < indices.Length; k++)
+        {
+            first.Add(indices[k], double.CreateTruncating(values[k]));
+            first.Add(d + indices[k], 1);
+        }
+        var totals = new double[2 * d];
+        first.Allreduce(communicator, totals);
+        double m = Math.Max(totalRows, 1);
+        var means = new double[d];
+        for (int j = 0; j < d; j++) means[j] = totals[j] / m;
+        for (int k = 0; k < indices.Length; k++)
+        {
+            double centered = double.CreateTruncating(values[k]) - means[indices[k]];
+            second.Add(indices[k], centered * centered);
+        }
+        var squares = new double[d];
+        second.Allreduce(communicator, squares);
+        var scales = new double[d];
+        for (int j = 0; j < d; j++)
+        {
+            double variance = (squares[j] + (totalRows - totals[d + j]) * means[j] * means[j]) / m;
+            scales[j] = variance > 0 ? Math.Sqrt(variance) : 1.0;
+        }
+        return new FeatureScaling(new double[d], scales);
     }
 
     /// <summary>result[j] = Σᵢ xᵢⱼ / totalRows, or with <paramref name="means"/> Σᵢ (xᵢⱼ − μⱼ)² / totalRows; each row's
