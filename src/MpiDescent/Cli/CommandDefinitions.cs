@@ -109,7 +109,7 @@ public static class CommandDefinitions
         "Streams CSV or LIBSVM/svmlight text into a data file in constant memory.",
         [
             new("format", "FORMAT", "csv|libsvm: input format (default: libsvm for .libsvm/.svm/.svmlight, csv for "
-                + ".csv/.tsv/.txt, otherwise recognized from the content)"),
+                + ".csv/.tsv, otherwise recognized from the content)"),
             new("label", "NAME|INDEX", "CSV label column by header name or 0-based index (default: the last column)"),
             new("weight", "NAME|INDEX", "CSV column of non-negative example weights (stored in the data file)"),
             new("separator", "C", "CSV separator: a character, 'tab' or 'space' (default: detected from the header)"),

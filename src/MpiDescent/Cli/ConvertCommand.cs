@@ -16,7 +16,7 @@ public static class ConvertCommand
         var extension = Path.GetExtension(input).ToLowerInvariant();
         // Known extensions decide; otherwise the content does (the standard LIBSVM data sets have no extension).
         string detected = extension is ".libsvm" or ".svm" or ".svmlight" ? "libsvm"
-            : extension is ".csv" or ".tsv" or ".txt" || line.Has("format") ? "csv"
+            : extension is ".csv" or ".tsv" || line.Has("format") ? "csv"
             : LibSvmConverter.LooksLikeLibSvm(input) ? "libsvm" : "csv";
         var format = line.Choice("format", detected, "csv", "libsvm");
         if (format == "libsvm" && (line.Has("label") || line.Has("separator") || line.Has("no-header")

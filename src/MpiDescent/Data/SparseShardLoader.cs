@@ -57,6 +57,9 @@ internal static class SparseShardLoader
                 || blockOffsets[b] < 0 || blockOffsets[b + 1] > header.DataBytes)
                 throw new InputFileException(path, $"rank {rank}: the block index is corrupt at block {block} (rows " +
                     $"{blockStart}..{blockStart + n - 1})");
+            if (bytes > Array.MaxLength)
+                throw new InputFileException(path, $"rank {rank}: block {block} claims {bytes} bytes, more than a " +
+                    "block may hold: the file is corrupt");
             if (buffer.Length < bytes) buffer = new byte[bytes];
             var span = buffer.AsSpan(0, (int)bytes);
             InputFile.ReadExactlyAt(handle, span, header.DataOffset + blockOffsets[b], path);

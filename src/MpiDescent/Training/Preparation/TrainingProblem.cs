@@ -164,10 +164,19 @@ public sealed class TrainingProblem
         catch (MpiDescentException) { return null; } // singular on every rank alike: plot the loss instead
     }
 
+    /// <summary>The most features <c>--solver exact</c> takes (its d × d matrix is 128 MB at 4096).</summary>
+    public const int MaxExactFeatures = 4096;
+
     private static void CheckAgainstData(string path, DataFileHeader header, TrainingSettings settings)
     {
         settings.Validate();
         if (header.Rows == 0) throw new InputFileException(path, "has no rows");
+        int d = header.Features;
+        if (settings.Solver.Kind == SolverKind.Exact && d > MaxExactFeatures)
+            throw new UsageException($"--solver exact forms the {d} × {d} normal equations, " +
+                $"{8.0 * (d + 1) * (d + 1) / 1e9:G3} GB on every rank and O(d³) work; it is limited to " +
+                $"{MaxExactFeatures} features{(header.Layout == DataLayout.Sparse ? " (this file is sparse)" : "")}: " +
+                "use --solver lbfgs");
         if (settings.Solver.Stochastic && settings.BatchSize > header.Rows)
             throw new UsageException($"--batch-size {settings.BatchSize} exceeds the {header.Rows} rows of {path}");
     }
