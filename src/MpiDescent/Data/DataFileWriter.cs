@@ -34,6 +34,9 @@ public sealed class DataFileWriter : IDisposable
         _weights = weights;
         _elementType = elementType;
         if (features < 1) throw new InputFileException(path, "cannot write a data file with no features");
+        if (features > DataFileHeader.MaxFeatures)
+            throw new InputFileException(path, $"a dense data file may have at most {DataFileHeader.MaxFeatures} " +
+                $"features, not {features} (readers refuse more); write it sparse");
         _features = features;
         _names = featureNames?.ToArray() ?? [];
         if (_names.Length != 0 && _names.Length != features)

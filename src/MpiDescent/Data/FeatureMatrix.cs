@@ -24,6 +24,10 @@ public abstract class FeatureMatrix
     /// <summary>Bytes of memory the stored values take.</summary>
     public abstract long Bytes { get; }
 
+    /// <summary>Whether only nonzeros are stored (then a pass costs the nonzeros, and sums take sparse
+    /// deposits).</summary>
+    public virtual bool IsSparse => false;
+
     /// <summary>Calls <paramref name="visitor"/> with rows [<paramref name="first"/>, <paramref name="first"/> +
     /// <paramref name="count"/>) as this layout's row block.</summary>
     public abstract void Accept<TVisitor>(ref TVisitor visitor, int first,

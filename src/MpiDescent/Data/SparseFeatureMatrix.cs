@@ -55,6 +55,9 @@ public sealed class SparseFeatureMatrix<T> : FeatureMatrix where T : unmanaged, 
     /// <inheritdoc />
     public override ElementType ElementType => typeof(T) == typeof(float) ? ElementType.Float32 : ElementType.Float64;
 
+    /// <inheritdoc />
+    public override bool IsSparse => true;
+
     /// <summary>Stored entries.</summary>
     public long Nonzeros => _offsets[^1];
 

@@ -24,6 +24,9 @@ public static class VectorReduction
                 comm.AllreduceSum(exact.Limbs);
                 ExactVectorSum.Round(exact.Limbs, 0, totals[..sum.Length]);
                 break;
+            case WindowedVectorSum windowed:
+                windowed.Allreduce(comm, totals[..sum.Length]);
+                break;
             default: throw new ArgumentException($"no reduction for {sum.GetType().Name}");
         }
     }

@@ -17,8 +17,8 @@ public class SparseDataFileTests
 
     private static string Data(string name) => Path.Combine(TestContext.CurrentContext.TestDirectory, "data", name);
 
-    /// <summary>Writes <paramref name="rows"/> rows of 50 features (row i has i mod 7 nonzeros) with weights, in checksum
-    /// blocks of 16 rows; returns the path and the dense rows.</summary>
+    /// <summary>Writes <paramref name="rows"/> rows of 50 features (row i has i mod 7 nonzeros) with weights, in
+    /// checksum blocks of 16 rows; returns the path and the dense rows.</summary>
     private (string Path, double[] Dense, double[] Labels, double[] Weights) Write(int rows,
         ElementType type = ElementType.Float64)
     {
@@ -194,7 +194,8 @@ public class SparseDataFileTests
         Assert.That(e.Message, Does.Contain("a dense file would take 8.08 GB").And.Contain("--layout sparse"));
         Assert.That(File.Exists(output), Is.False);
         var header = new LibSvmConverter(input, null).Convert(output);
-        Assert.That((header.Layout, header.Features, header.Nonzeros), Is.EqualTo((DataLayout.Sparse, 5_000_000, 202L)));
+        Assert.That((header.Layout, header.Features, header.Nonzeros),
+            Is.EqualTo((DataLayout.Sparse, 5_000_000, 202L)));
         Assert.That(new FileInfo(output).Length, Is.LessThan(10_000));
     }
 }

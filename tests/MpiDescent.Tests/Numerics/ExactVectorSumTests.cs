@@ -8,7 +8,7 @@ public class ExactVectorSumTests
 {
     /// <summary>Independent reference: the exact sum as a big integer in units of 2^-1074, rounded half-to-even to a
     /// double.</summary>
-    private static double ExactlyRoundedSum(IEnumerable<double> values)
+    internal static double ExactlyRoundedSum(IEnumerable<double> values)
     {
         BigInteger total = BigInteger.Zero;
         foreach (var v in values)

@@ -68,7 +68,8 @@ public class SparseObjectiveTests
                         elementType: type)))
                     {
                         Assert.That(result.Value, Is.EqualTo(single.Value), $"{loss}, {rows} rows, {ranks} ranks");
-                        Assert.That(result.Gradient, Is.EqualTo(single.Gradient), $"{loss}, {rows} rows, {ranks} ranks");
+                        Assert.That(result.Gradient, Is.EqualTo(single.Gradient),
+                            $"{loss}, {rows} rows, {ranks} ranks");
                     }
             }
         }

@@ -67,7 +67,8 @@ public sealed class LinearObjective : IStochasticObjective
         TotalWeight = _weightsPerRow?.TrainTotal ?? partition.Rows;
         Rows = partition.Rows;
         // Reduced layout: gradient sums, loss sum, validation loss sum, count of non-finite blocks, control slots.
-        _sum = VectorSums.Create(settings.Summation, Dimension + 3 + RunControl.Slots);
+        _sum = shard.Features.IsSparse ? VectorSums.CreateSparse(settings.Summation, Dimension + 3 + RunControl.Slots)
+            : VectorSums.Create(settings.Summation, Dimension + 3 + RunControl.Slots);
         _block = new double[Dimension + 2];
         _totals = new double[Dimension + 3 + RunControl.Slots];
         _gradientW = new AlignedBuffer<double>(_layout.WeightCount);

@@ -52,8 +52,8 @@ public sealed class FeatureScaling
         where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
     {
         int d = matrix.Features;
-        var first = VectorSums.Create(summation, 2 * d);
-        var second = VectorSums.Create(summation, d);
+        var first = VectorSums.CreateSparse(summation, 2 * d);
+        var second = VectorSums.CreateSparse(summation, d);
         var indices = matrix.Indices;
         var values = matrix.Values;
         for (int k = 0; k < indices.Length; k++)

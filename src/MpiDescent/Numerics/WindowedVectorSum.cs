@@ -1,0 +1,152 @@
+using System.Runtime.CompilerServices;
+using MpiDescent.Communication;
+
+namespace MpiDescent.Numerics;
+
+/// <summary>
+/// Order-independent sum of doubles in three 64-bit limbs per element: the sparse-data counterpart of
+/// <see cref="ExactVectorSum"/> (docs/reproducibility.md). Values are split into 32-bit digits at the same fixed
+/// binary positions as in the exact sum, but each element keeps only a window of three digits, the highest being the
+/// one that holds the leading bit of the largest value added to it. The window only moves up, and digits below it are
+/// dropped; since digits are never carried between limbs, what a limb holds is exactly the sum of every value's digit
+/// at its position, whatever the order. Across ranks, one max-reduction agrees on each element's window (the largest
+/// value's leading digit over all ranks), every rank drops what lies below it, and a sum-reduction adds the limbs:
+/// the totals are the same bits at any rank count. What is dropped is below 2^-64 of the largest value per added
+/// value, so the result is accurate to about n·2^-64 of it for n values (plain summation's bound is about n·2^-53 of
+/// the sum of magnitudes), and exact for integers. Memory and reduction traffic: 3 limbs and a window index per
+/// element (28 bytes), against 144 bytes for the exact sum; each added value costs O(1), so a sparse pass deposits only
+/// the entries its rows touch.
+/// </summary>
+public sealed class WindowedVectorSum : IVectorSum
+{
+    /// <summary>Limbs per element.</summary>
+    public const int LimbsPerValue = 3;
+    private const int LowestExponent = -320;
+    private const int MaxShift = (ExactVectorSum.LimbsPerValue - 2) * 32 - 1;
+    private const int Empty = -1;
+    private readonly long[] _limbs;
+    private readonly int[] _top;
+
+    /// <summary>Creates a sum of <paramref name="length"/> values.</summary>
+    public WindowedVectorSum(int length)
+    {
+        Length = length;
+        _limbs = new long[checked((long)length * LimbsPerValue)];
+        _top = new int[length];
+        Array.Fill(_top, Empty);
+    }
+
+    /// <inheritdoc />
+    public int Length { get; }
+
+    /// <summary>Bytes of state (and of the two reductions) per element.</summary>
+    public const int BytesPerElement = LimbsPerValue * 8 + 4;
+
+    /// <inheritdoc />
+    public void Clear()
+    {
+        Array.Clear(_limbs);
+        Array.Fill(_top, Empty);
+    }
+
+    /// <inheritdoc />
+    public void Add(ReadOnlySpan<double> values, int offset = 0)
+    {
+        for (int i = 0; i < values.Length; i++) Deposit(offset + i, values[i]);
+    }
+
+    /// <inheritdoc />
+    public void AddScaled(double scale, ReadOnlySpan<double> values, int offset)
+    {
+        for (int i = 0; i < values.Length; i++) Deposit(offset + i, scale * values[i]);
+    }
+
+    /// <inheritdoc />
+    public void Add(int index, double value) => Deposit(index, value);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Deposit(int index, double value)
+    {
+        long bits = BitConverter.DoubleToInt64Bits(value);
+        int biased = (int)((bits >> 52) & 0x7FF);
+        ulong mantissa = (ulong)bits & 0xF_FFFF_FFFF_FFFFUL;
+        if (biased == 0x7FF) throw new NonFiniteValueException($"non-finite value {value} in a sum");
+        if (biased == 0 && mantissa == 0) return;
+        int exponent = biased == 0 ? -1074 : biased - 1075;
+        if (biased != 0) mantissa |= 1UL << 52;
+        int shift = exponent - LowestExponent;
+        if (shift < 0)
+        {
+            if (shift <= -53) return;
+            mantissa >>= -shift;
+            shift = 0;
+        }
+        if (shift > MaxShift) throw new NonFiniteValueException($"value {value:R} is too large for the sum " +
+            $"(|x| ≥ 2^244)");
+        int low = shift >> 5, s = shift & 31;
+        int leading = (shift + 63 - (int)ulong.LeadingZeroCount(mantissa)) >> 5; // the digit of the leading bit
+        ulong lowBits = mantissa << s;
+        ulong highBits = s == 0 ? 0 : mantissa >> (64 - s);
+        long d0 = (long)(lowBits & 0xFFFF_FFFFUL), d1 = (long)(lowBits >> 32), d2 = (long)highBits;
+        if (bits < 0) (d0, d1, d2) = (-d0, -d1, -d2);
+        int top = Raise(index, leading);
+        ref long limbs = ref _limbs[index * LimbsPerValue];
+        int bottom = top - (LimbsPerValue - 1);
+        AddDigit(ref limbs, low - bottom, d0);
+        AddDigit(ref limbs, low + 1 - bottom, d1);
+        AddDigit(ref limbs, low + 2 - bottom, d2);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddDigit(ref long limbs, int position, long digit)
+    {
+        if ((uint)position < LimbsPerValue) Unsafe.Add(ref limbs, position) += digit;
+    }
+
+    /// <summary>Moves element <paramref name="index"/>'s window up so that its top digit is at least
+    /// <paramref name="digit"/>, dropping the limbs that fall below it; returns the top digit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Raise(int index, int digit)
+    {
+        int top = _top[index];
+        if (top >= digit) return top;
+        _top[index] = digit;
+        if (top != Empty) ShiftDown(_limbs.AsSpan(index * LimbsPerValue, LimbsPerValue), digit - top);
+        return digit;
+    }
+
+    private static void ShiftDown(Span<long> limbs, int by)
+    {
+        for (int k = 0; k < LimbsPerValue; k++) limbs[k] = k + by < LimbsPerValue ? limbs[k + by] : 0;
+    }
+
+    /// <summary>Sums over all ranks and writes every total to <paramref name="totals"/> (collective: a max-reduction
+    /// of the windows, then a sum-reduction of the limbs aligned to them).</summary>
+    public void Allreduce(ICommunicator comm, Span<double> totals)
+    {
+        if (comm.Size > 1)
+        {
+            var mine = (int[])_top.Clone();
+            comm.Allreduce<int>(_top, ReduceOperation.Max);
+            for (int e = 0; e < Length; e++)
+                if (mine[e] != _top[e])
+                {
+                    var limbs = _limbs.AsSpan(e * LimbsPerValue, LimbsPerValue);
+                    if (mine[e] == Empty) limbs.Clear();
+                    else ShiftDown(limbs, _top[e] - mine[e]);
+                }
+            comm.Allreduce<long>(_limbs, ReduceOperation.Sum);
+        }
+        Span<long> wide = stackalloc long[ExactVectorSum.LimbsPerValue];
+        for (int e = 0; e < Length; e++)
+        {
+            int top = _top[e];
+            if (top == Empty) { totals[e] = 0; continue; }
+            wide.Clear();
+            int bottom = top - (LimbsPerValue - 1);
+            for (int k = 0; k < LimbsPerValue; k++)
+                if (bottom + k >= 0) wide[bottom + k] = _limbs[e * LimbsPerValue + k];
+            totals[e] = ExactVectorSum.Round(wide);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+using MpiDescent.Communication;
+using MpiDescent.Numerics;
+
+namespace MpiDescent.Tests.Numerics;
+
+/// <summary>The windowed sum for sparse data (issue 13): order- and rank-count-independent to the bit, within
+/// n·2^-64 of the largest value of the exactly rounded sum (an independent big-integer reference), exact for
+/// integers.</summary>
+public class WindowedVectorSumTests
+{
+    private const int Elements = 40;
+
+    /// <summary>Deposits: (element, value) with magnitudes spread over 2^-70 … 2^70 and both signs.</summary>
+    private static (int Element, double Value)[] Deposits(int seed, int count = 3000)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, count).Select(_ => (random.Next(Elements),
+            (random.NextDouble() - 0.5) * Math.ScaleB(1.0, random.Next(-70, 71)))).ToArray();
+    }
+
+    private static double[] Reduce(ICommunicator comm, IEnumerable<(int Element, double Value)> deposits)
+    {
+        var sum = new WindowedVectorSum(Elements);
+        foreach (var (e, v) in deposits) sum.Add(e, v);
+        var totals = new double[Elements];
+        sum.Allreduce(comm, totals);
+        return totals;
+    }
+
+    [Test]
+    public void Allreduce_AnyOrderAndRankSplit_BitwiseEqual([Values(1, 2)] int seed)
+    {
+        var deposits = Deposits(seed);
+        var single = Reduce(new SingleProcessCommunicator(), deposits);
+        var reversed = Reduce(new SingleProcessCommunicator(), deposits.Reverse());
+        Assert.That(reversed, Is.EqualTo(single));
+        foreach (int ranks in new[] { 2, 3, 5 })
+        {
+            // Each rank takes a random subset, in a shuffled order.
+            var owner = deposits.Select((_, i) => (i * 7919 + seed) % ranks).ToArray();
+            var results = ThreadedCommunicator.Run(ranks, comm => Reduce(comm, deposits
+                .Where((_, i) => owner[i] == comm.Rank).OrderBy(d => d.Value.GetHashCode())));
+            foreach (var result in results) Assert.That(result, Is.EqualTo(single), $"{ranks} ranks");
+        }
+    }
+
+    [Test]
+    public void Allreduce_WideMagnitudes_WithinNTimes2ToMinus64OfTheLargest([Values(1, 2, 3)] int seed)
+    {
+        var deposits = Deposits(seed);
+        var totals = Reduce(new SingleProcessCommunicator(), deposits);
+        for (int e = 0; e < Elements; e++)
+        {
+            var values = deposits.Where(d => d.Element == e).Select(d => d.Value).ToArray();
+            double exact = ExactVectorSumTests.ExactlyRoundedSum(values);
+            double bound = values.Length * Math.ScaleB(values.Max(Math.Abs), -64) + Math.ScaleB(Math.Abs(exact), -52);
+            Assert.That(Math.Abs(totals[e] - exact), Is.LessThanOrEqualTo(bound), $"element {e}");
+        }
+    }
+
+    [Test]
+    public void Allreduce_IntegersAndWellScaledValues_ExactlyRounded()
+    {
+        var random = new Random(4);
+        var deposits = Enumerable.Range(0, 5000).Select(_ => (Element: random.Next(Elements), Value:
+            (double)random.NextInt64(-1L << 50, 1L << 50))).ToArray();
+        var totals = ThreadedCommunicator.Run(3, comm => Reduce(comm, deposits.Where((_, i) => i % 3 == comm.Rank)))[0];
+        for (int e = 0; e < Elements; e++)
+            Assert.That(totals[e], Is.EqualTo(ExactVectorSumTests.ExactlyRoundedSum(deposits.Where(d => d.Element == e)
+                .Select(d => d.Value))));
+    }
+
+    [Test]
+    public void Add_ValuesFarBelowTheLargest_DroppedBelowTheWindow()
+    {
+        var comm = new SingleProcessCommunicator();
+        // 2^-60 of the largest lies inside the window, 2^-100 below it; a window raised later drops it too.
+        Assert.That(Reduce(comm, [(0, 1.0), (0, Math.ScaleB(1, -60))])[0], Is.EqualTo(1 + Math.ScaleB(1, -60)));
+        Assert.That(Reduce(comm, [(0, Math.ScaleB(1, -100)), (0, 1.0), (0, -1.0)])[0], Is.EqualTo(0));
+        Assert.That(Reduce(comm, [(0, 0.0), (1, -2.5)]), Is.EqualTo(new[] { 0, -2.5 }.Concat(new double[38])));
+    }
+
+    [Test]
+    public void Add_NonFinite_Throws() =>
+        Assert.Throws<NonFiniteValueException>(() => new WindowedVectorSum(1).Add(0, double.NaN));
+}
