@@ -80,7 +80,7 @@ public static class BenchCommand
             () => sink += reproducible.Evaluate(theta, gradient), () => sink += plain.Evaluate(theta, gradient));
 
         // The reduction alone, as one evaluation does it: d + 4 values, exact (18 int64 each) or plain doubles.
-        var exactSum = new ExactVectorSum(d + 4);
+        IVectorSum exactSum = shard.Features.IsSparse ? new WindowedVectorSum(d + 4) : new ExactVectorSum(d + 4);
         var plainSum = new PlainVectorSum(d + 4);
         var sink2 = new double[d + 4];
         void Exact()
@@ -117,7 +117,9 @@ public static class BenchCommand
         }
 
         // Seconds are the slowest rank's; bytes are the whole job's.
-        double bytes = (double)header.Rows * d * header.ElementBytes;
+        // Sparse: the bytes of the indices and values that the pass and the plain read both stream.
+        double bytes = header.Layout == DataLayout.Sparse ? (double)header.Nonzeros * header.SparseEntryBytes
+            : (double)header.Rows * d * header.ElementBytes;
         var result = new BenchResult(header.Rows, d, comm.Size, repeat, Environment.ProcessorCount,
             System.Numerics.Vector<double>.Count * 64,
             bytes / read / 1e9, bytes / kernel / 1e9, readOverKernel, evalReproducible, evalPlain, ratio,
@@ -128,8 +130,10 @@ public static class BenchCommand
         if (comm.Rank == 0)
         {
             var c = CultureInfo.InvariantCulture;
+            string layout = header.Layout == DataLayout.Sparse ? $", sparse, {header.Nonzeros} nonzeros" : "";
             output.WriteLine(string.Create(c,
-                $"bench: {header.Rows} rows x {d} features ({result.ElementType}) on {comm.Size} rank(s), median " +
+                $"bench: {header.Rows} rows x {d} features ({result.ElementType}{layout}) on {comm.Size} rank(s), " +
+                $"median " +
                 $"of {repeat}, {result.VectorBits}-bit vectors"));
             output.WriteLine(string.Create(c, $"  plain read        {result.ReadGBps,8:F2} GB/s"));
             output.WriteLine(string.Create(c,
@@ -147,7 +151,8 @@ public static class BenchCommand
                 $"  evaluation, plain        {evalPlain * 1e3,8:F3} ms   reproducible/plain = " +
                 $"{result.ReproducibleOverPlain:F3} (median of interleaved pairs)"));
             output.WriteLine(string.Create(c,
-                $"  allreduce alone: exact {allreduceExact * 1e6,8:F1} us, plain {allreducePlain * 1e6,8:F1} us " +
+                $"  allreduce alone: {(shard.Features.IsSparse ? "windowed" : "exact")} {allreduceExact * 1e6,8:F1} " +
+                $"us, plain {allreducePlain * 1e6,8:F1} us " +
                 $"({d + 4} values)"));
             if (!double.IsNaN(gramKernel))
                 output.WriteLine(string.Create(c,

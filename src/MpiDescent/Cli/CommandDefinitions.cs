@@ -129,7 +129,8 @@ public static class CommandDefinitions
     public static readonly CommandSpec Generate = new("generate", ["OUTPUT.bin"], "synthetic data with known weights",
         """
         Writes y = x.w + b + S*e with x, w, b, e standard normal (seeded), and the true w and b to OUTPUT.truth.json;
-        with --labels logistic, y in {0, 1} with P(y = 1) = sigmoid((x.w + b) / sqrt(D)).
+        with --labels logistic, y in {0, 1} with P(y = 1) = sigmoid((x.w + b) / sqrt(D)). With --sparse, each row has
+        K features drawn with power-law frequencies (like words in text) and unit norm, and x.w is scaled by sqrt(K).
         """,
         [
             new("rows", "N", "rows (required)"),
@@ -138,6 +139,9 @@ public static class CommandDefinitions
             new("seed", "K", "random seed (default 1)"),
             new("labels", "KIND", "regression (default) or logistic (binary labels 0/1)"),
             new("dtype", "TYPE", "float64 (default) or float32 storage, as for convert"),
+            new("sparse", null, "write a sparse file (e.g. rcv1's shape: --rows 677399 --features 47236 "
+                + "--nonzeros-per-row 74)"),
+            new("nonzeros-per-row", "K", "with --sparse: features per row, at most D/2 (default min(D, 10))"),
         ]);
 
     /// <summary>inspect.</summary>

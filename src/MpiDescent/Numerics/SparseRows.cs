@@ -36,7 +36,7 @@ public readonly ref struct SparseRows<T> : IRowBlock where T : unmanaged
     public int Features { get; }
 
     /// <inheritdoc />
-    public int SubBlockRows => 64;
+    public int SubBlockRows => DenseKernels.MaxSubBlockRows;
 
     /// <inheritdoc />
     public bool IsSparse => true;

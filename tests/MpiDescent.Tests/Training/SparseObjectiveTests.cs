@@ -75,6 +75,23 @@ public class SparseObjectiveTests
         }
     }
 
+    /// <summary>70,000 rows make blocks of 256 rows, so that the pass takes several sub-blocks per block.</summary>
+    [TestCase(LossKind.Logistic)]
+    [TestCase(LossKind.Softmax)]
+    public void Evaluate_LargeBlocks_SparseSameAsDense(LossKind loss)
+    {
+        var (x, y) = Shards.SparseSynthetic(70_000, Features, 0.05, seed: 16, loss);
+        Assert.That(new RowPartition(y.Length, 2).BlockRows, Is.GreaterThan(DenseKernels.MaxSubBlockRows));
+        var dense = Evaluate(new SingleProcessCommunicator(), loss, false, x, y);
+        foreach (var sparse in ThreadedCommunicator.Run(2, c => Evaluate(c, loss, true, x, y)))
+        {
+            Assert.That(sparse.Value, Is.EqualTo(dense.Value).Within(1e-13 * Math.Abs(dense.Value)));
+            double scale = VectorMath.Norm(dense.Gradient);
+            for (int k = 0; k < dense.Gradient.Length; k++)
+                Assert.That(sparse.Gradient[k], Is.EqualTo(dense.Gradient[k]).Within(1e-13 * scale));
+        }
+    }
+
     [Test]
     public void Evaluate_SparsePlainSummation_Within1e12OfSingleProcess()
     {

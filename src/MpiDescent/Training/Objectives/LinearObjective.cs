@@ -37,6 +37,8 @@ public sealed class LinearObjective : IStochasticObjective
     private readonly double[] _controlSlots = new double[RunControl.Slots];
     private int _nonFiniteFirst = -1, _nonFiniteCount; // this rank's first non-finite block of the last evaluation
     private bool _blockFinite; // whether the last block's sums were finite (set by BlockInto)
+    private int[] _stashIndex = [];
+    private double[] _stashValue = []; // a sparse block's partial sums, feature by feature (DepositSparse)
     private double[]? _nonFinitePoint; // the point of the last evaluation that overflowed
 
     /// <summary>Creates the objective over <paramref name="shard"/>, whose rows start on a block boundary of
@@ -216,22 +218,23 @@ public sealed class LinearObjective : IStochasticObjective
         if (_blockFinite && mode != BlockMode.Probe) _sum.Add(_block);
     }
 
-    /// <summary>A sparse block's sums: checks the entries its rows touched (for every output), deposits them when all
-    /// are finite and <paramref name="deposit"/>, and zeroes them in the gradient buffer either way.</summary>
+    /// <summary>A sparse block's sums: one pass over the entries its rows touched (for every output) moves each
+    /// feature's partial sum out of the gradient buffer, which it leaves zero, into a compact list and checks it; the
+    /// list is deposited when all are finite and <paramref name="deposit"/>. A feature shared by several rows of the
+    /// block is deposited once.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool DepositSparse(ReadOnlySpan<int> touched, double loss, double validationLoss, bool deposit)
     {
         var g = _gradientW.Span;
         int d = _features, outputs = _layout.Outputs;
+        if (_stashIndex.Length < touched.Length * outputs)
+        {
+            _stashIndex = new int[Math.Max(touched.Length * outputs, 2 * _stashIndex.Length)];
+            _stashValue = new double[_stashIndex.Length];
+        }
         bool finite = IsSummable(loss) && IsSummable(validationLoss);
         foreach (var b in _gradientB) finite &= IsSummable(b);
-        for (int k = 0; k < outputs && finite; k++)
-        {
-            var gk = g.Slice(k * d, d);
-            foreach (int j in touched)
-                if (!IsSummable(gk[j])) { finite = false; break; }
-        }
-        deposit &= finite;
+        int count = 0;
         for (int k = 0; k < outputs; k++)
         {
             var gk = g.Slice(k * d, d);
@@ -239,12 +242,17 @@ public sealed class LinearObjective : IStochasticObjective
             foreach (int j in touched)
             {
                 double v = gk[j];
-                if (v == 0) continue; // zero, or already deposited for an earlier row with this feature
-                if (deposit) _sum.Add(offset + j, v);
+                if (v == 0) continue; // zero, or already taken for an earlier row with this feature
                 gk[j] = 0;
+                finite &= IsSummable(v);
+                _stashIndex[count] = offset + j;
+                _stashValue[count++] = v;
             }
         }
-        if (!deposit) return finite;
+        if (!(deposit && finite)) return finite;
+        if (_sum is WindowedVectorSum windowed)
+            windowed.AddMany(_stashIndex.AsSpan(0, count), _stashValue.AsSpan(0, count));
+        else for (int e = 0; e < count; e++) _sum.Add(_stashIndex[e], _stashValue[e]);
         if (Settings.FitIntercept)
             for (int k = 0; k < outputs; k++) _sum.Add(_layout.WeightCount + k, _gradientB[k]);
         _sum.Add(Dimension, loss);

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Sparse data, measured in one run (docs/performance.md, "Sparse data"): the sparse gradient pass against a plain read
+# of the same bytes, reproducible against plain summation (rcv1's shape and d = 2^20), and L2 logistic regression on
+# rcv1's shape against LIBLINEAR's train -s 0 (Debian's python3-liblinear, train() timed alone) at 1 and 2 ranks, at
+# the same objective (relative suboptimality printed). About 5 minutes.
+# Usage: scripts/bench-sparse.sh [ROWS]   (default 200000 rows of rcv1's 47,236 features and 74 nonzeros per row)
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+ensure_mpich
+if ! /usr/bin/python3 -c "import numpy, liblinearutil" 2>/dev/null; then
+  [ "$(id -u)" = 0 ] || { echo "need python3-numpy and python3-liblinear (apt-get install as root)" >&2; exit 6; }
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-numpy python3-liblinear >/dev/null
+fi
+cd "$REPO"
+dotnet build src/MpiDescent -c Release -o out/bin --nologo -v quiet
+ROWS="${1:-200000}"
+M=out/bin/MpiDescent
+$M generate out/rcv-shape.bin --sparse --rows "$ROWS" --features 47236 --nonzeros-per-row 74 --labels logistic --seed 3
+$M generate out/wide-2p20.bin --sparse --rows 200000 --features 1048576 --nonzeros-per-row 50 --labels logistic --seed 4
+for f in out/rcv-shape.bin out/wide-2p20.bin; do $M bench "$f" --repeat 15 | grep -E "bench|plain read|kernel |evaluation|allreduce"; done
+# The same rows as LIBSVM text for LIBLINEAR (read from the file by an independent Python reader), and converted back,
+# so that both programs train on the same values from the same text.
+/usr/bin/python3 bench/sparse_dump.py out/rcv-shape.bin > out/rcv-shape.libsvm
+$M convert out/rcv-shape.libsvm out/rcv-shape-text.bin > /dev/null
+LAMBDA=1e-5
+args=()
+for n in 1 2; do
+  start=$(date +%s.%N)
+  timeout 900 mpiexec.mpich -n $n $M train out/rcv-shape-text.bin --loss logistic --l2 $LAMBDA --no-intercept \
+    --solver lbfgs --tolerance 1e-7 --max-iterations 1000 --model out/rcv-$n.json --quiet 2> >(grep -v yaksa >&2)
+  end=$(date +%s.%N)
+  args+=("out/rcv-$n.json:$(echo "$end - $start" | bc)")
+done
+/usr/bin/python3 bench/sparse_peers.py out/rcv-shape.libsvm $LAMBDA "${args[@]}" | tee out/sparse-peers.json
