@@ -27,6 +27,8 @@ public sealed class WindowedVectorSum : IVectorSum
     private const int Empty = -1;
     private const int Stride = LimbsPerValue + 1; // per element: the window's top digit, then the limbs upward
     private readonly long[] _state;
+    private int[]? _reducedTop;
+    private long[]? _reducedLimbs;
 
     /// <summary>Creates a sum of <paramref name="length"/> values.</summary>
     public WindowedVectorSum(int length)
@@ -137,9 +139,12 @@ public sealed class WindowedVectorSum : IVectorSum
     /// of the windows, then a sum-reduction of the limbs aligned to them).</summary>
     public void Allreduce(ICommunicator comm, Span<double> totals)
     {
-        var top = new int[Length];
+        // Reduction buffers are kept: an evaluation per iteration would otherwise leave two large-object-heap arrays
+        // of garbage behind each time.
+        var top = _reducedTop ??= new int[Length];
+        var limbs = _reducedLimbs ??= new long[(long)Length * LimbsPerValue];
+        Array.Clear(limbs);
         for (int e = 0; e < Length; e++) top[e] = (int)_state[e * Stride];
-        var limbs = new long[(long)Length * LimbsPerValue];
         if (comm.Size > 1) comm.Allreduce<int>(top, ReduceOperation.Max);
         for (int e = 0; e < Length; e++)
         {

@@ -11,7 +11,10 @@ public class AllocationTests
     [TestCase(LossKind.Squared, Summation.Plain)]
     [TestCase(LossKind.Logistic, Summation.Reproducible)]
     [TestCase(LossKind.Softmax, Summation.Reproducible)]
-    public void Evaluate_AfterWarmUp_AllocatesNothing(LossKind loss, Summation summation)
+    [TestCase(LossKind.Logistic, Summation.Reproducible, true)]
+    [TestCase(LossKind.Softmax, Summation.Reproducible, true)]
+    [TestCase(LossKind.Squared, Summation.Plain, true)]
+    public void Evaluate_AfterWarmUp_AllocatesNothing(LossKind loss, Summation summation, bool sparse = false)
     {
         const int d = 16;
         var (x, yRaw) = TestData.Synthetic(rows: 5000, features: d, seed: 8);
@@ -22,7 +25,9 @@ public class AllocationTests
             _ => yRaw,
         };
         var comm = new SingleProcessCommunicator();
-        var (shard, partition) = Shards.For(comm, x, y, d);
+        // Sparse: the same rows with about half their entries zeroed (the windowed sum's reduction buffers are kept).
+        for (int k = 0; k < x.Length; k += 2) x[k] = sparse ? 0 : x[k];
+        var (shard, partition) = sparse ? Shards.SparseFor(comm, x, y, d) : Shards.For(comm, x, y, d);
         var objective = new LinearObjective(shard, partition, comm,
             new ObjectiveSettings(loss, true, L2: 0.1, Summation: summation, Classes: loss == LossKind.Softmax ? 4
                 : 1), new RunControl());
