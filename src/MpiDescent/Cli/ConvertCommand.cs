@@ -22,8 +22,11 @@ public static class ConvertCommand
         if (format == "libsvm" && (line.Has("label") || line.Has("separator") || line.Has("no-header")
             || line.Has("weight")))
             throw line.Error("--label, --weight, --separator and --no-header apply to CSV input");
-        if (format == "csv" && (line.Has("features") || line.Has("zero-based") || line.Has("layout")))
-            throw line.Error("--features, --zero-based and --layout apply to LIBSVM input");
+        if (format == "csv" && (line.Has("features") || line.Has("zero-based") || line.Has("layout")
+            || line.Has("hash-bits")))
+            throw line.Error("--features, --zero-based, --layout and --hash-bits apply to LIBSVM input");
+        if (line.Has("hash-bits") && line.Has("features"))
+            throw line.Error("--hash-bits sets the feature count (2^B); leave out --features");
         var layout = line.Choice("layout", "auto", "auto", "dense", "sparse") switch
         {
             "dense" => ConversionLayout.Dense,
@@ -43,7 +46,12 @@ public static class ConvertCommand
         else
         {
             int? d = line.Has("features") ? (int)line.Long("features", 0, 1, DataFileHeader.MaxSparseFeatures) : null;
-            header = new LibSvmConverter(input, d, elementType, layout, line.Has("zero-based")).Convert(target);
+            int? bits = line.Has("hash-bits") ? (int)line.Long("hash-bits", 0, 1, 30) : null;
+            var converter = new LibSvmConverter(input, d, elementType, layout, line.Has("zero-based"), bits);
+            header = converter.Convert(target);
+            if (bits is not null)
+                labelNote = $", hashed: {converter.DistinctInputs} distinct indices into 2^{bits} features, " +
+                    $"{converter.Collisions} of them share a feature with another";
         }
         string sparse = header.Layout == DataLayout.Sparse
             ? string.Create(System.Globalization.CultureInfo.InvariantCulture,

@@ -13,9 +13,17 @@ namespace MpiDescent.Data;
 /// stored in sparse files. Malformed pairs, duplicate or decreasing indices and indices beyond the feature count are
 /// <see cref="InputFileException"/>s naming the 1-based line.
 /// </summary>
+/// With <c>hashBits</c> the indices are hashed into 2^B features (<see cref="FeatureHash"/>) and
+/// <see cref="Collisions"/> counts the distinct indices that share a feature with another.
 public sealed class LibSvmConverter(string inputPath, int? features, ElementType elementType = ElementType.Float64,
-    ConversionLayout layout = ConversionLayout.Auto, bool zeroBased = false)
+    ConversionLayout layout = ConversionLayout.Auto, bool zeroBased = false, int? hashBits = null)
 {
+    /// <summary>With hashing: distinct input indices seen, once <see cref="Convert"/> has run.</summary>
+    public long DistinctInputs { get; private set; }
+
+    /// <summary>With hashing: distinct input indices whose feature another distinct index also maps to.</summary>
+    public long Collisions { get; private set; }
+
     /// <summary>Dense output is refused beyond this many bytes when it would also be more than
     /// <see cref="MaxDenseExpansion"/> times the sparse file (about 1 GiB).</summary>
     public const long MaxDenseBytes = 1L << 30;
@@ -36,7 +44,7 @@ public sealed class LibSvmConverter(string inputPath, int? features, ElementType
     {
         var scan = ReadAll(null, int.MaxValue);
         if (scan.Rows == 0) throw new InputFileException(inputPath, "no data rows");
-        int d = features ?? (zeroBased ? scan.MaxIndex + 1 : scan.MaxIndex);
+        int d = hashBits is int b ? 1 << b : features ?? (zeroBased ? scan.MaxIndex + 1 : scan.MaxIndex);
         if (d < 1) throw new InputFileException(inputPath, "no features in any row");
         long denseBytes = scan.Rows * ((long)d + 1) * elementType.Bytes();
         long sparseBytes = scan.Rows * (4L + elementType.Bytes()) + scan.Nonzeros * (4L + elementType.Bytes());
@@ -102,6 +110,8 @@ public sealed class LibSvmConverter(string inputPath, int? features, ElementType
         long lineNumber = 0, rows = 0, nonzeros = 0;
         var entries = new List<(int, double)>();
         int lowest = zeroBased ? 0 : 1;
+        var owners = hashBits is null || onRow is not null ? null : new Dictionary<int, int>();
+        var collided = owners is null ? null : new HashSet<int>();
         for (string? line = reader.ReadLine(); line is not null; line = reader.ReadLine())
         {
             lineNumber++;
@@ -129,19 +139,51 @@ public sealed class LibSvmConverter(string inputPath, int? features, ElementType
                     throw new InputFileException(inputPath,
                         $"line {lineNumber}: index {index} after {previous}; indices must increase");
                 int column = index - lowest;
-                if (column >= limit)
+                if (hashBits is int bits)
+                {
+                    column = FeatureHash.OfIndex(index, bits);
+                    if (owners is not null && !owners.TryAdd(column, index) && owners[column] != index)
+                    {
+                        collided!.Add(index);
+                        collided.Add(owners[column]);
+                    }
+                }
+                else if (column >= limit)
                     throw new InputFileException(inputPath, $"line {lineNumber}: feature index {index} exceeds " +
                         $"--features {limit}");
                 previous = index;
                 entries.Add((column, Number(token[(colon + 1)..], lineNumber, $"feature {index}")));
             }
             if (previous != int.MinValue) maxIndex = Math.Max(maxIndex, previous);
+            if (hashBits is not null) MergeHashed(entries);
             rows++;
             foreach (var (_, v) in entries) if (v != 0) nonzeros++;
             onRow?.Invoke(label, entries, lineNumber);
         }
         if (lineNumber == 0) throw new InputFileException(inputPath, "the file is empty");
+        if (owners is not null) (DistinctInputs, Collisions) = (CountDistinct(owners, collided!), collided!.Count);
         return new Scan(rows, nonzeros, zeroBased ? maxIndex : maxIndex);
+    }
+
+    /// <summary>Sorts a hashed row's entries by feature and adds the values that share one.</summary>
+    private static void MergeHashed(List<(int Feature, double Value)> entries)
+    {
+        entries.Sort((a, b) => a.Feature.CompareTo(b.Feature));
+        int kept = 0;
+        for (int k = 0; k < entries.Count; k++)
+        {
+            if (kept > 0 && entries[kept - 1].Feature == entries[k].Feature)
+                entries[kept - 1] = (entries[k].Feature, entries[kept - 1].Value + entries[k].Value);
+            else entries[kept++] = entries[k];
+        }
+        entries.RemoveRange(kept, entries.Count - kept);
+    }
+
+    /// <summary>Distinct inputs: one per owned feature, plus the colliding ones that do not own theirs.</summary>
+    private static long CountDistinct(Dictionary<int, int> owners, HashSet<int> collided)
+    {
+        var ownersSet = new HashSet<int>(owners.Values);
+        return owners.Count + collided.Count(i => !ownersSet.Contains(i));
     }
 
     private static string Truncate(string text) => text.Length <= 40 ? text : text[..40] + "...";
