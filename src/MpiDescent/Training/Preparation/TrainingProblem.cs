@@ -94,6 +94,8 @@ public sealed class TrainingProblem
         Collective.Agree(comm, errors, () => CheckAgainstData(file.Path, header, settings));
         var partition = new RowPartition(header.Rows, comm.Size);
         var (rowStart, rowEnd) = partition.RowsOf(comm.Rank);
+        Collective.Agree(comm, errors, () => MemoryEstimate.Check(file.Path, header, rowEnd - rowStart, comm.Rank,
+            comm.Size, settings, MemoryLimitForTests()));
         var shard = Collective.Agree(comm, errors,
             () => ShardLoader.Load(file, rowStart, rowEnd, comm.Rank, () => control?.StopRequested == true));
         ulong seed = resumed is not null && settings.Seed is null ? resumed.Seed
@@ -163,6 +165,12 @@ public sealed class TrainingProblem
         }
         catch (MpiDescentException) { return null; } // singular on every rank alike: plot the loss instead
     }
+
+    /// <summary><c>MPIDESCENT_MEMORY_BYTES</c>: the memory a node is taken to have, instead of what the runtime sees
+    /// (tests; a job whose nodes report more than the job may use).</summary>
+    private static long? MemoryLimitForTests() =>
+        long.TryParse(Environment.GetEnvironmentVariable("MPIDESCENT_MEMORY_BYTES"), NumberStyles.Integer,
+            CultureInfo.InvariantCulture, out long bytes) && bytes > 0 ? bytes : null;
 
     /// <summary>The most features <c>--solver exact</c> takes (its d × d matrix is 128 MB at 4096).</summary>
     public const int MaxExactFeatures = 4096;

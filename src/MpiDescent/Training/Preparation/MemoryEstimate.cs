@@ -1,0 +1,79 @@
+using System.Globalization;
+using MpiDescent.Data;
+using MpiDescent.Numerics;
+using MpiDescent.Training.Solvers;
+
+namespace MpiDescent.Training.Preparation;
+
+/// <summary>
+/// What one rank will need before it reads any data: its slice (from the header alone; a sparse slice's nonzeros
+/// estimated from its share of the rows), the solver's vectors, and the sums of a reduction, against the memory the
+/// runtime sees (the machine's, or a container's or job's limit) shared by the ranks on the node (MPICH's
+/// <c>MPI_LOCALNRANKS</c>, or SLURM's tasks per node). A run that cannot fit ends at once saying how much it needs,
+/// instead of after minutes of loading with an out-of-memory error. Softmax's K weight vectors are not known before
+/// the labels are read: the estimate takes one, so it is a lower bound there.
+/// </summary>
+public static class MemoryEstimate
+{
+    /// <summary>The parts of the estimate, in bytes.</summary>
+    public sealed record Parts(long Slice, long SolverVectors, long Sums)
+    {
+        /// <summary>All parts.</summary>
+        public long Total => Slice + SolverVectors + Sums;
+    }
+
+    /// <summary>The estimate for a rank holding <paramref name="rows"/> of the file's rows.</summary>
+    public static Parts For(DataFileHeader header, long rows, TrainingSettings settings)
+    {
+        long d = header.Features, dimension = d + 1;
+        double share = header.Rows == 0 ? 0 : rows / (double)header.Rows;
+        long perRow = 8 + (header.HasWeights ? 8 : 0) + 8; // label, weight, a row weight or offset
+        long slice = header.Layout == DataLayout.Sparse
+            ? (long)(header.Nonzeros * share) * (4 + header.ElementBytes) + rows * perRow
+            : rows * d * header.ElementBytes + rows * perRow;
+        int vectors = settings.Solver.Kind switch
+        {
+            SolverKind.Lbfgs => 2 * 10 + 8,
+            SolverKind.Adam => 8,
+            SolverKind.Momentum or SolverKind.Nesterov => 7,
+            _ => 6,
+        };
+        long solver = settings.Solver.Kind == SolverKind.Exact ? dimension * dimension * 8 * 2
+            : vectors * dimension * 8;
+        long perElement = settings.Summation == Summation.Plain ? 8
+            : header.Layout == DataLayout.Sparse ? WindowedVectorSum.BytesPerElement + 16
+            : ExactVectorSum.LimbsPerValue * 8;
+        return new Parts(slice, solver, perElement * dimension + 3 * dimension * 8);
+    }
+
+    /// <summary>Ranks sharing this node, from the launcher's environment (1 when it does not say).</summary>
+    public static int RanksOnThisNode()
+    {
+        foreach (var name in new[] { "MPI_LOCALNRANKS", "SLURM_NTASKS_PER_NODE", "OMPI_COMM_WORLD_LOCAL_SIZE" })
+            if (int.TryParse(Environment.GetEnvironmentVariable(name)?.Split('(')[0], NumberStyles.Integer,
+                CultureInfo.InvariantCulture, out int n) && n > 0)
+                return n;
+        return 1;
+    }
+
+    /// <summary>Refuses, before any data is read, a rank whose estimate exceeds its share of the available
+    /// memory.</summary>
+    /// <exception cref="MpiDescentException">It would not fit (exit 1, naming the sizes and what to do).</exception>
+    public static void Check(string path, DataFileHeader header, long rows, int rank, int ranks,
+        TrainingSettings settings, long? availableBytes = null)
+    {
+        var parts = For(header, rows, settings);
+        int local = RanksOnThisNode();
+        long available = availableBytes ?? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        long share = available / Math.Max(local, 1);
+        if (parts.Total <= share) return;
+        static string Gb(long bytes) => bytes >= 1e9
+            ? (bytes / 1e9).ToString("G3", CultureInfo.InvariantCulture) + " GB"
+            : (bytes / 1e6).ToString("G3", CultureInfo.InvariantCulture) + " MB";
+        throw new MpiDescentException($"rank {rank} of {ranks} would need about {Gb(parts.Total)} for {path} " +
+            $"(its slice {Gb(parts.Slice)}, the solver's vectors {Gb(parts.SolverVectors)}, the sums " +
+            $"{Gb(parts.Sums)}) but has {Gb(share)} ({Gb(available)} for {local} rank(s) on this node): run " +
+            "on more nodes or with more ranks, store the data as float32 (--dtype float32) or sparse (--layout " +
+            "sparse), or use --summation plain for a wide model", ExitCodes.InternalError);
+    }
+}

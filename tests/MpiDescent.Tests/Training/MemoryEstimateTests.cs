@@ -1,0 +1,43 @@
+using MpiDescent.Data;
+using MpiDescent.Numerics;
+using MpiDescent.Tests.Integration;
+
+namespace MpiDescent.Tests.Training;
+
+/// <summary>A run that cannot fit says so before reading data (issue 13: "when a rank cannot hold what the run needs,
+/// it says how much memory it would take before reading any data").</summary>
+public class MemoryEstimateTests
+{
+    [Test]
+    public void For_DenseAndSparseSlices_CountTheStoredBytes()
+    {
+        var settings = new TrainingSettings { Solver = SolverCatalog.Get(SolverKind.Lbfgs) };
+        var dense = new DataFileHeader(1000, 10, ElementType.Float64, 4096, [], 0);
+        Assert.That(MemoryEstimate.For(dense, 500, settings).Slice, Is.EqualTo(500 * 10 * 8 + 500 * 16));
+        var sparse = dense with { Layout = DataLayout.Sparse, Nonzeros = 3000, Features = 1 << 20 };
+        var parts = MemoryEstimate.For(sparse, 500, settings);
+        Assert.That(parts.Slice, Is.EqualTo(1500 * 12 + 500 * 16));
+        Assert.That(parts.SolverVectors, Is.EqualTo(28L * ((1 << 20) + 1) * 8), "L-BFGS's 10 pairs and workspace");
+        Assert.That(parts.Sums, Is.EqualTo((WindowedVectorSum.BytesPerElement + 16 + 24L) * ((1 << 20) + 1)));
+    }
+
+    [Test]
+    public void Train_NotEnoughMemoryForTheRun_EndsBeforeLoadingNamingTheSizes()
+    {
+        var dir = TestData.TempDirectory();
+        try
+        {
+            var data = Path.Combine(dir, "d.bin");
+            Assert.That(MpiJob.Run(0, "generate", data, "--rows", "2000", "--features", "50").ExitCode, Is.EqualTo(0));
+            var model = Path.Combine(dir, "m.json");
+            var outcome = MpiJob.Run(2, ["train", data, "--model", model],
+                new Dictionary<string, string> { ["MPIDESCENT_MEMORY_BYTES"] = "600000" });
+            Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.InternalError), outcome.ToString());
+            Assert.That(outcome.Errors, Does.Contain("rank 0 of 2 would need about 0.427 MB")
+                .And.Contain("its slice 0.416 MB").And.Contain("for 2 rank(s) on this node"), outcome.ToString());
+            Assert.That(outcome.Output, Does.Not.Contain("iter "), "nothing was trained");
+            Assert.That(File.Exists(model), Is.False);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+}
