@@ -40,9 +40,25 @@ for arg in sys.argv[3:]:
     w = np.asarray(ours["weights"], dtype=np.float64)
     result["ours"].append({"model": model_path, "seconds": float(seconds), "objective": objective(w),
                            "ranks": ours.get("ranks")})
-best = min([result["liblinearObjective"]] + [o["objective"] for o in result["ours"]])
+# scikit-learn's LogisticRegression on the same CSR matrix, at the same objective: C = 1/(lambda m), no intercept.
+try:
+    import scipy.sparse
+    from sklearn.linear_model import LogisticRegression
+    X = scipy.sparse.csr_matrix((val, idx, indptr), shape=(m, d))
+    result["sklearn"] = []
+    for solver in ("lbfgs", "liblinear"):
+        clf = LogisticRegression(C=C, fit_intercept=False, solver=solver, tol=1e-8, max_iter=5000)
+        start = time.perf_counter()
+        clf.fit(X, y)
+        seconds = time.perf_counter() - start
+        result["sklearn"].append({"solver": solver, "seconds": seconds, "objective": objective(clf.coef_.ravel())})
+except ImportError:
+    result["sklearn"] = []
+best = min([result["liblinearObjective"]] + [o["objective"] for o in result["sklearn"]] + [o["objective"] for o in result["ours"]])
 for o in result["ours"]:
     o["relativeSuboptimality"] = (o["objective"] - best) / best
     o["overLiblinear"] = o["seconds"] / peer_seconds
 result["liblinearRelativeSuboptimality"] = (result["liblinearObjective"] - best) / best
+for o in result["sklearn"]:
+    o["relativeSuboptimality"] = (o["objective"] - best) / best
 print(json.dumps(result))

@@ -2,13 +2,14 @@
 # Sparse data, measured in one run (docs/performance.md, "Sparse data"): the sparse gradient pass against a plain read
 # of the same bytes, reproducible against plain summation (rcv1's shape and d = 2^20), and L2 logistic regression on
 # rcv1's shape against LIBLINEAR's train -s 0 (Debian's python3-liblinear, train() timed alone) at 1 and 2 ranks, at
-# the same objective (relative suboptimality printed). About 5 minutes.
+# the same objective (relative suboptimality printed), and scikit-learn's LogisticRegression (lbfgs, liblinear) on the
+# same CSR matrix. About 5 minutes.
 # Usage: scripts/bench-sparse.sh [ROWS]   (default 200000 rows of rcv1's 47,236 features and 74 nonzeros per row)
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 ensure_mpich
-if ! /usr/bin/python3 -c "import numpy, liblinearutil" 2>/dev/null; then
-  [ "$(id -u)" = 0 ] || { echo "need python3-numpy and python3-liblinear (apt-get install as root)" >&2; exit 6; }
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-numpy python3-liblinear >/dev/null
+if ! /usr/bin/python3 -c "import numpy, scipy, sklearn, liblinearutil" 2>/dev/null; then
+  [ "$(id -u)" = 0 ] || { echo "need python3-numpy, python3-scipy, python3-sklearn and python3-liblinear (apt-get install as root)" >&2; exit 6; }
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-numpy python3-scipy python3-sklearn python3-liblinear >/dev/null
 fi
 cd "$REPO"
 dotnet build src/MpiDescent -c Release -o out/bin --nologo -v quiet
