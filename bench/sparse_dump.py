@@ -32,6 +32,7 @@ for b in range(blocks):
     lines = []
     for i in range(n):
         c = int(counts[i])
-        lines.append(("%.17g" % labels[i]) + "".join(" %d:%r" % (j + 1, float(v)) for j, v in zip(idx[k:k + c], val[k:k + c])))
+        pairs = zip(idx[k:k + c], val[k:k + c])
+        lines.append(("%.17g" % labels[i]) + "".join(" %d:%r" % (j + 1, float(v)) for j, v in pairs))
         k += c
     out.write("\n".join(lines) + "\n")

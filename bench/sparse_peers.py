@@ -54,7 +54,7 @@ try:
         result["sklearn"].append({"solver": solver, "seconds": seconds, "objective": objective(clf.coef_.ravel())})
 except ImportError:
     result["sklearn"] = []
-best = min([result["liblinearObjective"]] + [o["objective"] for o in result["sklearn"]] + [o["objective"] for o in result["ours"]])
+best = min([result["liblinearObjective"]] + [o["objective"] for o in result["sklearn"] + result["ours"]])
 for o in result["ours"]:
     o["relativeSuboptimality"] = (o["objective"] - best) / best
     o["overLiblinear"] = o["seconds"] / peer_seconds

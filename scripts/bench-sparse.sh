@@ -8,8 +8,9 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 ensure_mpich
 if ! /usr/bin/python3 -c "import numpy, scipy, sklearn, liblinearutil" 2>/dev/null; then
-  [ "$(id -u)" = 0 ] || { echo "need python3-numpy, python3-scipy, python3-sklearn and python3-liblinear (apt-get install as root)" >&2; exit 6; }
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-numpy python3-scipy python3-sklearn python3-liblinear >/dev/null
+  PEERS="python3-numpy python3-scipy python3-sklearn python3-liblinear"
+  [ "$(id -u)" = 0 ] || { echo "need $PEERS (apt-get install as root)" >&2; exit 6; }
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $PEERS >/dev/null
 fi
 cd "$REPO"
 dotnet build src/MpiDescent -c Release -o out/bin --nologo -v quiet
@@ -17,7 +18,9 @@ ROWS="${1:-200000}"
 M=out/bin/MpiDescent
 $M generate out/rcv-shape.bin --sparse --rows "$ROWS" --features 47236 --nonzeros-per-row 74 --labels logistic --seed 3
 $M generate out/wide-2p20.bin --sparse --rows 200000 --features 1048576 --nonzeros-per-row 50 --labels logistic --seed 4
-for f in out/rcv-shape.bin out/wide-2p20.bin; do $M bench "$f" --repeat 15 | grep -E "bench|plain read|kernel |evaluation|allreduce"; done
+for f in out/rcv-shape.bin out/wide-2p20.bin; do
+  $M bench "$f" --repeat 15 | grep -E "bench|plain read|kernel |evaluation|allreduce"
+done
 # The same rows as LIBSVM text for LIBLINEAR (read from the file by an independent Python reader), and converted back,
 # so that both programs train on the same values from the same text.
 /usr/bin/python3 bench/sparse_dump.py out/rcv-shape.bin > out/rcv-shape.libsvm

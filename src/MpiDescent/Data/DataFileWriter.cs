@@ -33,15 +33,11 @@ public sealed class DataFileWriter : IDisposable
     {
         _weights = weights;
         _elementType = elementType;
-        if (features < 1) throw new InputFileException(path, "cannot write a data file with no features");
         if (features > DataFileHeader.MaxFeatures)
             throw new InputFileException(path, $"a dense data file may have at most {DataFileHeader.MaxFeatures} " +
                 $"features, not {features} (readers refuse more); write it sparse");
         _features = features;
-        _names = featureNames?.ToArray() ?? [];
-        if (_names.Length != 0 && _names.Length != features)
-            throw new ArgumentException($"{_names.Length} names for {features} features");
-        if (_names.Any(n => n.Contains('\n'))) throw new ArgumentException("feature names cannot contain line breaks");
+        _names = CheckedNames(path, features, featureNames);
         _blockRows = checksumBlockRows;
         _record = new byte[(features + 1 + (weights ? 1 : 0)) * elementType.Bytes()];
         _file = new AtomicFile(path);
@@ -98,6 +94,18 @@ public sealed class DataFileWriter : IDisposable
         if (!Fits(value, ElementType.Float32)) throw new OverflowException($"{value} is beyond float32's range " +
             $"(±3.4e38)");
         BinaryPrimitives.WriteSingleLittleEndian(_record.AsSpan(index * 4), (float)value);
+    }
+
+    /// <summary>The names a writer of either layout stores: none, or exactly one per feature without line breaks; at
+    /// least one feature.</summary>
+    internal static string[] CheckedNames(string path, int features, IReadOnlyList<string>? featureNames)
+    {
+        if (features < 1) throw new InputFileException(path, "cannot write a data file with no features");
+        var names = featureNames?.ToArray() ?? [];
+        if (names.Length != 0 && names.Length != features)
+            throw new ArgumentException($"{names.Length} names for {features} features");
+        if (names.Any(n => n.Contains('\n'))) throw new ArgumentException("feature names cannot contain line breaks");
+        return names;
     }
 
     /// <summary>Whether <paramref name="value"/> can be stored as <paramref name="elementType"/>: a finite value must

@@ -87,8 +87,7 @@ public static class ShardLoader
         for (long block = firstBlock; block <= lastBlock; block++)
         {
             if (stopRequested?.Invoke() == true)
-                throw new MpiDescentException($"rank {rank}: interrupted by a signal while loading {path}, before the "
-                    + "first iteration: there is no checkpoint yet; run the same command again", ExitCodes.Interrupted);
+                throw ShardLoader.InterruptedWhileLoading(path, rank);
             long blockStart = block * blockRows;
             int rowsInBlock = (int)Math.Min(blockRows, header.Rows - blockStart);
             var bytes = buffer.AsSpan(0, rowsInBlock * record);
@@ -128,6 +127,12 @@ public static class ShardLoader
             }
         }
     }
+
+    /// <summary>The stop of a signal that arrived while loading, before the first iteration (nothing to
+    /// resume).</summary>
+    internal static MpiDescentException InterruptedWhileLoading(string path, int rank) =>
+        new($"rank {rank}: interrupted by a signal while loading {path}, before the first iteration: there is no " +
+            "checkpoint yet; run the same command again", ExitCodes.Interrupted);
 
     private static T ReadLittleEndian<T>(ReadOnlySpan<byte> bytes) where T : unmanaged,
         IBinaryFloatingPointIeee754<T> =>

@@ -34,12 +34,8 @@ public sealed class SparseDataFileWriter : IDisposable
         int checksumBlockRows = DataFileHeader.DefaultChecksumBlockRows, bool weights = false,
         ElementType elementType = ElementType.Float64)
     {
-        if (features < 1) throw new InputFileException(path, "cannot write a data file with no features");
         _features = features;
-        _names = featureNames?.ToArray() ?? [];
-        if (_names.Length != 0 && _names.Length != features)
-            throw new ArgumentException($"{_names.Length} names for {features} features");
-        if (_names.Any(n => n.Contains('\n'))) throw new ArgumentException("feature names cannot contain line breaks");
+        _names = DataFileWriter.CheckedNames(path, features, featureNames);
         _blockRows = checksumBlockRows;
         _weights = weights;
         _elementType = elementType;

@@ -48,8 +48,7 @@ internal static class SparseShardLoader
         {
             long block = firstBlock + b;
             if (stopRequested?.Invoke() == true)
-                throw new MpiDescentException($"rank {rank}: interrupted by a signal while loading {path}, before the "
-                    + "first iteration: there is no checkpoint yet; run the same command again", ExitCodes.Interrupted);
+                throw ShardLoader.InterruptedWhileLoading(path, rank);
             long blockStart = block * blockRows;
             int n = (int)Math.Min(blockRows, header.Rows - blockStart);
             long z = blockNonzeros[b + 1] - blockNonzeros[b], bytes = blockOffsets[b + 1] - blockOffsets[b];

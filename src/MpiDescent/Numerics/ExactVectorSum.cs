@@ -153,31 +153,47 @@ public sealed class ExactVectorSum : IVectorSum
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Deposit(int index, double value)
+    /// <summary>Splits <paramref name="value"/> into its three 32-bit digits at the window's fixed positions: digits
+    /// <paramref name="digit"/>, + 1 and + 2 (unsigned magnitudes; <paramref name="negative"/> gives the sign), and the
+    /// digit that holds its leading bit. Parts below 2^-320 are truncated. Returns false for zero (or a value wholly
+    /// below the window). Shared by <see cref="WindowedVectorSum"/>, so that both sums cut values alike.</summary>
+    /// <exception cref="NonFiniteValueException">NaN, ±∞, or |x| ≥ 2^244.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool Digits(double value, out int digit, out long d0, out long d1, out long d2, out int leading,
+        out bool negative)
     {
         long bits = BitConverter.DoubleToInt64Bits(value);
         int biased = (int)((bits >> 52) & 0x7FF);
         ulong mantissa = (ulong)bits & 0xF_FFFF_FFFF_FFFFUL;
+        (digit, d0, d1, d2, leading, negative) = (0, 0, 0, 0, 0, bits < 0);
         if (biased == 0x7FF) throw new NonFiniteValueException($"non-finite value {value} in a sum");
-        if (biased == 0 && mantissa == 0) return;
+        if (biased == 0 && mantissa == 0) return false;
         int exponent = biased == 0 ? -1074 : biased - 1075;
         if (biased != 0) mantissa |= 1UL << 52;
         int shift = exponent - LowestExponent;
         if (shift < 0)
         {
-            if (shift <= -53) return;
+            if (shift <= -53) return false;
             mantissa >>= -shift;
             shift = 0;
         }
         if (shift > MaxShift) throw new NonFiniteValueException($"value {value:R} is too large for the exact sum " +
             $"(|x| ≥ 2^244)");
-        int plane = GroupElements, limb = LimbIndex(index, shift >> 5);
+        digit = shift >> 5;
+        leading = (shift + 63 - (int)ulong.LeadingZeroCount(mantissa)) >> 5;
         int s = shift & 31;
         ulong low = mantissa << s;
         ulong high = s == 0 ? 0 : mantissa >> (64 - s);
-        long d0 = (long)(low & 0xFFFF_FFFFUL), d1 = (long)(low >> 32), d2 = (long)high;
-        if (bits < 0) { _limbs[limb] -= d0; _limbs[limb + plane] -= d1; _limbs[limb + 2 * plane] -= d2; }
+        (d0, d1, d2) = ((long)(low & 0xFFFF_FFFFUL), (long)(low >> 32), (long)high);
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Deposit(int index, double value)
+    {
+        if (!Digits(value, out int digit, out long d0, out long d1, out long d2, out _, out bool negative)) return;
+        int plane = GroupElements, limb = LimbIndex(index, digit);
+        if (negative) { _limbs[limb] -= d0; _limbs[limb + plane] -= d1; _limbs[limb + 2 * plane] -= d2; }
         else { _limbs[limb] += d0; _limbs[limb + plane] += d1; _limbs[limb + 2 * plane] += d2; }
     }
 

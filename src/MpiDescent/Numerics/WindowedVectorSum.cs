@@ -22,8 +22,6 @@ public sealed class WindowedVectorSum : IVectorSum
 {
     /// <summary>Limbs per element.</summary>
     public const int LimbsPerValue = 3;
-    private const int LowestExponent = -320;
-    private const int MaxShift = (ExactVectorSum.LimbsPerValue - 2) * 32 - 1;
     private const int Empty = -1;
     private const int Stride = LimbsPerValue + 1; // per element: the window's top digit, then the limbs upward
     private readonly long[] _state;
@@ -87,28 +85,9 @@ public sealed class WindowedVectorSum : IVectorSum
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Deposit(int index, double value)
     {
-        long bits = BitConverter.DoubleToInt64Bits(value);
-        int biased = (int)((bits >> 52) & 0x7FF);
-        ulong mantissa = (ulong)bits & 0xF_FFFF_FFFF_FFFFUL;
-        if (biased == 0x7FF) throw new NonFiniteValueException($"non-finite value {value} in a sum");
-        if (biased == 0 && mantissa == 0) return;
-        int exponent = biased == 0 ? -1074 : biased - 1075;
-        if (biased != 0) mantissa |= 1UL << 52;
-        int shift = exponent - LowestExponent;
-        if (shift < 0)
-        {
-            if (shift <= -53) return;
-            mantissa >>= -shift;
-            shift = 0;
-        }
-        if (shift > MaxShift) throw new NonFiniteValueException($"value {value:R} is too large for the sum " +
-            $"(|x| ≥ 2^244)");
-        int low = shift >> 5, s = shift & 31;
-        int leading = (shift + 63 - (int)ulong.LeadingZeroCount(mantissa)) >> 5; // the digit of the leading bit
-        ulong lowBits = mantissa << s;
-        ulong highBits = s == 0 ? 0 : mantissa >> (64 - s);
-        long d0 = (long)(lowBits & 0xFFFF_FFFFUL), d1 = (long)(lowBits >> 32), d2 = (long)highBits;
-        if (bits < 0) (d0, d1, d2) = (-d0, -d1, -d2);
+        if (!ExactVectorSum.Digits(value, out int low, out long d0, out long d1, out long d2, out int leading,
+            out bool negative)) return;
+        if (negative) (d0, d1, d2) = (-d0, -d1, -d2);
         ref long element = ref _state[index * Stride];
         int top = (int)element;
         if (top < leading)
