@@ -25,7 +25,7 @@ for candidate in python3 /usr/bin/python3; do
   if "$candidate" -c "import numpy, threadpoolctl" 2>/dev/null; then numpy=1; py="$candidate"; break; fi
 done
 for n in "${counts[@]}"; do
-  timeout 900 mpiexec.mpich -n "$n" "$bin" bench "$data" --repeat 10 --json "out/scaling-$n.json" >/dev/null 2> >(grep -v yaksa >&2)
+  timeout 900 mpiexec.mpich -n "$n" "$bin" bench "$data" --repeat 10 --json "out/scaling-$n.json" >/dev/null
   # OPENBLAS_CORETYPE/L2_SIZE (set on some machines for old OpenBLAS builds) slow a current one: unset for the peer only.
   [ "$numpy" = 0 ] || env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$py" bench/numpy_gradient.py "$data" "$n" 10 > "out/scaling-numpy-$n.json"
 done

@@ -33,6 +33,11 @@ internal static unsafe class MpiNative
     public static delegate* unmanaged<int, int*, int> CommRank;
     public static delegate* unmanaged<int, int*, int> CommSize;
     public static delegate* unmanaged<int, int, int> Abort;
+    public static delegate* unmanaged<int, int*, int*, int*, int*, int> TypeGetEnvelope;
+    public static delegate* unmanaged<int*, int> TypeFree;
+
+    /// <summary>MPI_COMBINER_NAMED: a predefined datatype (MPICH and MS-MPI).</summary>
+    public const int CombinerNamed = 1;
 
     /// <summary>Whether <see cref="Load"/> has run.</summary>
     public static bool Loaded { get; private set; }
@@ -58,6 +63,8 @@ internal static unsafe class MpiNative
         Wait = (delegate* unmanaged<int*, void*, int>)Get("MPI_Wait");
         CommDup = (delegate* unmanaged<int, int*, int>)Get("MPI_Comm_dup");
         CommFree = (delegate* unmanaged<int*, int>)Get("MPI_Comm_free");
+        TypeGetEnvelope = (delegate* unmanaged<int, int*, int*, int*, int*, int>)Get("MPI_Type_get_envelope");
+        TypeFree = (delegate* unmanaged<int*, int>)Get("MPI_Type_free");
         CommRank = (delegate* unmanaged<int, int*, int>)Get("MPI_Comm_rank");
         CommSize = (delegate* unmanaged<int, int*, int>)Get("MPI_Comm_size");
         Abort = (delegate* unmanaged<int, int, int>)Get("MPI_Abort");
