@@ -121,7 +121,8 @@ public static class ShardLoader
                 {
                     double weight = double.CreateTruncating(rec[d + 1]);
                     if (weight < 0)
-                        throw new InputFileException(path, $"rank {rank}: row {row} has the negative weight {weight}");
+                        throw new InputFileException(path,
+                            $"rank {rank}: row {row + 1} has the negative weight {weight}");
                     weights[local] = weight;
                 }
             }
@@ -146,7 +147,7 @@ public static class ShardLoader
         int d = header.Features;
         for (int j = 0; j < rec.Length; j++)
             if (!T.IsFinite(rec[j]))
-                throw new InputFileException(path, $"rank {rank}: row {row} has {rec[j]} in "
+                throw new InputFileException(path, $"rank {rank}: row {row + 1} has {rec[j]} in "
                     + (j < d ? $"feature '{header.FeatureName(j)}'" : j == d ? "the label" : "the weight"));
     }
 

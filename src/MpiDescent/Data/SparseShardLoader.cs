@@ -79,7 +79,7 @@ internal static class SparseShardLoader
                 long row = blockStart + i;
                 int c = counts[i];
                 if (c < 0 || entry + c > z)
-                    throw new InputFileException(path, $"rank {rank}: row {row} has a corrupt nonzero count {c}");
+                    throw new InputFileException(path, $"rank {rank}: row {row + 1} has a corrupt nonzero count {c}");
                 bool mine = row >= rowStart && row < rowEnd;
                 if (mine)
                 {
@@ -89,7 +89,7 @@ internal static class SparseShardLoader
                     {
                         double weight = Value<T>(blockWeights, i, e, path, rank, row, "the weight");
                         if (weight < 0)
-                            throw new InputFileException(path, $"rank {rank}: row {row} has the negative weight " +
+                            throw new InputFileException(path, $"rank {rank}: row {row + 1} has the negative weight " +
                                 $"{weight}");
                         weights[local] = weight;
                     }
@@ -99,14 +99,14 @@ internal static class SparseShardLoader
                 {
                     int j = blockIndices[(int)k];
                     if (j <= previous || j >= header.Features)
-                        throw new InputFileException(path, $"rank {rank}: row {row} has feature index {j} " +
+                        throw new InputFileException(path, $"rank {rank}: row {row + 1} has feature index {j} " +
                             (j >= header.Features ? $"beyond the file's {header.Features} features"
                                 : $"after {previous}: indices must increase within a row"));
                     previous = j;
                     if (!mine) continue;
                     var v = blockValues[(int)k];
                     if (!T.IsFinite(v))
-                        throw new InputFileException(path, $"rank {rank}: row {row} has {v} in feature " +
+                        throw new InputFileException(path, $"rank {rank}: row {row + 1} has {v} in feature " +
                             $"'{header.FeatureName(j)}'");
                     indices[kept] = j;
                     values[kept++] = v;
@@ -127,7 +127,7 @@ internal static class SparseShardLoader
     {
         double v = bytes == 8 ? BinaryPrimitives.ReadDoubleLittleEndian(values[(i * 8)..])
             : BinaryPrimitives.ReadSingleLittleEndian(values[(i * 4)..]);
-        if (!double.IsFinite(v)) throw new InputFileException(path, $"rank {rank}: row {row} has {v} in {what}");
+        if (!double.IsFinite(v)) throw new InputFileException(path, $"rank {rank}: row {row + 1} has {v} in {what}");
         return v;
     }
 

@@ -156,7 +156,7 @@ public class DataFileTests
         }
         var header = DataFileHeader.Read(path);
         var e = Assert.Throws<InputFileException>(() => ShardLoader.Load(path, header, 0, 2, rank: 0))!;
-        Assert.That(e.Message, Does.Contain("row 1").And.Contain("feature 'b'"));
+        Assert.That(e.Message, Does.Contain("row 2 ").And.Contain("feature 'b'"), "1-based");
     }
 }
 

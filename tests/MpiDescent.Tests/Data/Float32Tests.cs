@@ -67,7 +67,7 @@ public class Float32Tests
         }
         var header = DataFileHeader.Read(path);
         var e = Assert.Throws<InputFileException>(() => ShardLoader.Load(path, header, 0, 2, 0));
-        Assert.That(e!.Message, Does.Contain("row 1").And.Contain("feature 'b'"));
+        Assert.That(e!.Message, Does.Contain("row 2 ").And.Contain("feature 'b'"), "1-based");
     }
 
     /// <summary>Features chosen so that every loop of the kernels runs: full 8-vector chunks, single vectors, scalar

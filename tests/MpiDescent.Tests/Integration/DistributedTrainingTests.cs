@@ -284,7 +284,7 @@ public class DistributedTrainingTests
     {
         var outcome = MpiJob.Run(2, "train", _data, "--loss", "logistic");
         Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.BadInput), outcome.ToString());
-        Assert.That(outcome.Errors, Does.Contain("row 0 has label 151").And.Contain("labels 0/1 or -1/+1"));
+        Assert.That(outcome.Errors, Does.Contain("row 1 has label 151").And.Contain("labels 0/1 or -1/+1"));
     }
 
     [Test]

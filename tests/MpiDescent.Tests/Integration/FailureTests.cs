@@ -218,7 +218,8 @@ public class OneRankBadLabelTests
             var watch = System.Diagnostics.Stopwatch.StartNew();
             var outcome = MpiJob.Run(3, ["train", data, "--loss", loss, "--quiet"], timeoutSeconds: 60);
             Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.BadInput), outcome.ToString());
-            Assert.That(outcome.Errors, Does.Contain("rank 2").And.Contain($"row {lines.Length - 2} has label -3"),
+            // 1-based: the last of the lines.Length − 1 data rows.
+            Assert.That(outcome.Errors, Does.Contain("rank 2").And.Contain($"row {lines.Length - 1} has label -3"),
                 outcome.ToString());
             Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)));
         }

@@ -191,7 +191,7 @@ public class ClassificationSolverTests
         var header = new DataFileHeader(3, 1, ElementType.Float64, 4096, [], 0);
         var bad = DataShard.FromArrays(header, 10, [1, 2, 3], [0, 2, 1]);
         Assert.That(Assert.Throws<InputFileException>(() => LabelCheck.CheckSlice(bad, LossKind.Logistic))!.Message,
-            Does.Contain("row 11 has label 2"));
+            Does.Contain("row 12 has label 2"), "1-based: the slice starts at 0-based row 10");
         var mixed = DataShard.FromArrays(header, 0, [1, 2, 3], [0, -1, 1]);
         var local = LabelCheck.CheckSlice(mixed, LossKind.Logistic);
         Assert.That(Assert.Throws<InputFileException>(() => LabelCheck.Normalize(mixed, local,

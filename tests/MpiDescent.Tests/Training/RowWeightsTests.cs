@@ -95,7 +95,7 @@ public class RowWeightsTests
         var weights = Enumerable.Repeat(1.0, 10).ToArray();
         weights[7] = -2;
         var e = Assert.Throws<InputFileException>(() => ShardWithWeights(comm, x, y, weights, out _))!;
-        Assert.That(e.Message, Does.Contain("row 7 has the negative weight -2"));
+        Assert.That(e.Message, Does.Contain("row 8 has the negative weight -2"), "1-based");
     }
 
     [Test]

@@ -34,14 +34,15 @@ public static class LabelCheck
             {
                 if (y < 0 || y >= ClassLimit || y != Math.Floor(y))
                     throw new InputFileException(shard.Path,
-                        $"row {shard.RowStart + i} has label {y}; the softmax loss needs class labels 0, 1, ..., K-1");
+                        $"row {shard.RowStart + i + 1} has label {y}; the softmax loss needs class labels 0, 1, ..., "
+                        + "K-1");
                 maxClass = Math.Max(maxClass, (int)y);
             }
             else if (y == 0) zero = true;
             else if (y == -1) minusOne = true;
             else if (y != 1)
                 throw new InputFileException(shard.Path,
-                    $"row {shard.RowStart + i} has label {y}; the {loss.Name()} loss needs labels 0/1 or -1/+1");
+                    $"row {shard.RowStart + i + 1} has label {y}; the {loss.Name()} loss needs labels 0/1 or -1/+1");
         }
         return new SliceLabels(zero, minusOne, maxClass);
     }
