@@ -111,6 +111,8 @@ public static class CommandDefinitions
             new("format", "FORMAT", "csv|libsvm: input format (default: libsvm for .libsvm/.svm/.svmlight, csv for "
                 + ".csv/.tsv, otherwise recognized from the content)"),
             new("label", "NAME|INDEX", "CSV label column by header name or 0-based index (default: the last column)"),
+            new("classes", "NAME,...", "CSV text labels: the class names in order (class k is the k-th), so that files "
+                + "converted separately agree; by default a non-numeric label column's names are sorted (ordinal)"),
             new("weight", "NAME|INDEX", "CSV column of non-negative example weights (stored in the data file)"),
             new("separator", "C", "CSV separator: a character, 'tab' or 'space' (default: detected from the header)"),
             new("no-header", null, "the CSV has no header row (columns are named c0, c1, ...)"),

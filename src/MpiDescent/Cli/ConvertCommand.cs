@@ -20,8 +20,8 @@ public static class ConvertCommand
             : LibSvmConverter.LooksLikeLibSvm(input) ? "libsvm" : "csv";
         var format = line.Choice("format", detected, "csv", "libsvm");
         if (format == "libsvm" && (line.Has("label") || line.Has("separator") || line.Has("no-header")
-            || line.Has("weight")))
-            throw line.Error("--label, --weight, --separator and --no-header apply to CSV input");
+            || line.Has("weight") || line.Has("classes")))
+            throw line.Error("--label, --weight, --classes, --separator and --no-header apply to CSV input");
         if (format == "csv" && (line.Has("features") || line.Has("zero-based") || line.Has("layout")
             || line.Has("hash-bits")))
             throw line.Error("--features, --zero-based, --layout and --hash-bits apply to LIBSVM input");
@@ -38,10 +38,13 @@ public static class ConvertCommand
         string labelNote = "";
         if (format == "csv")
         {
+            var classes = line.Text("classes")?.Split(',').Select(c => c.Trim()).ToArray();
             var converter = new CsvConverter(input, line.Text("label"), line.Text("separator"), !line.Has("no-header"),
-                line.Text("weight"), elementType);
+                line.Text("weight"), elementType, classes);
             header = converter.Convert(target);
-            labelNote = $", label '{PrintableText.Escape(converter.LabelName)}'";
+            labelNote = $", label '{PrintableText.Escape(converter.LabelName)}'" + (converter.ClassNames.Count == 0
+                ? "" : $" with {converter.ClassNames.Count} classes: " + string.Join(", ", converter.ClassNames
+                    .Select((c, k) => $"{k} = {PrintableText.Escape(c)}")));
         }
         else
         {

@@ -26,6 +26,10 @@ public static class InspectCommand
             : string.Join(", ", header.FeatureNames.Take(20).Select(n => PrintableText.Escape(n)))
                 + (header.Features > 20 ? ", ..." : "");
         output.WriteLine($"names:       {names}");
+        if (header.ClassNames.Count > 0)
+            output.WriteLine($"classes:     {header.ClassNames.Count} named (label k is the k-th): " + string.Join(", ",
+                header.ClassNames.Take(20).Select((c, k) => $"{k} = {PrintableText.Escape(c)}"))
+                + (header.ClassNames.Count > 20 ? ", ..." : ""));
         output.WriteLine($"checksum:    {header.ChecksumHex} (XXH3-64 over {header.ChecksumBlocks} blocks of " +
             $"{header.ChecksumBlockRows} rows)");
         using var stream = InputFile.OpenRead(path);

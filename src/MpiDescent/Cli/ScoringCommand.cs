@@ -50,6 +50,8 @@ public static class ScoringCommand
         });
         Collective.Agree(comm, errors, () => DataAgreement.Check(comm, data));
         var header = data.Header;
+        if (options.Command == "evaluate")
+            Collective.Agree(comm, errors, () => CheckClassNames(options, model, header));
         var partition = new RowPartition(header.Rows, comm.Size);
         var (start, end) = partition.RowsOf(comm.Rank);
         var shard = Collective.Agree(comm, errors, () => ShardLoader.Load(data, start, end, comm.Rank));
@@ -72,6 +74,9 @@ public static class ScoringCommand
                     Enumerable.Range(0, shard.Rows).Select(i =>
                         string.Join(",", probabilities.AsSpan(i * columns,
                             columns).ToArray().Select(Number))), comm, errors);
+            else if (!options.Probabilities && model.ClassNames is not null)
+                WriteLinesInRankOrder(options.OutputPath!, "class",
+                    predicted.Select(p => CsvField(model.ClassName(p))), comm, errors);
             else
                 WriteLinesInRankOrder(options.OutputPath!,
                     options.Probabilities ? "probability" : binary || multiClass ? "class" : "prediction",
@@ -106,6 +111,28 @@ public static class ScoringCommand
                 ("r2", metrics.R2));
         return ExitCodes.Success;
     }
+
+    /// <summary>Refuses to evaluate when the data's labels do not mean the model's classes: text labels on one side
+    /// only, or other names or another order (labels are class indices).</summary>
+    private static void CheckClassNames(ScoringOptions options, Model.LinearModel model, DataFileHeader header)
+    {
+        var data = header.ClassNames;
+        var mine = model.ClassNames;
+        if (mine is null && data.Count == 0) return;
+        string Show(IEnumerable<string> names) => string.Join(", ", names.Select(n => PrintableText.Escape(n)));
+        if (mine is null)
+            throw new InputFileException(options.DataPath, $"has text labels ({Show(data)}) but the model " +
+                $"{options.ModelPath} was trained on numeric labels");
+        if (!data.SequenceEqual(mine, StringComparer.Ordinal))
+            throw new InputFileException(options.DataPath, data.Count == 0
+                ? $"has numeric labels but the model {options.ModelPath} was trained on the classes {Show(mine)}"
+                : $"names the classes {Show(data)}, the model {options.ModelPath} {Show(mine)}: convert the data " +
+                  $"with --classes {Show(mine).Replace(", ", ",")} so that both mean the same classes");
+    }
+
+    /// <summary>A CSV field: quoted (quotes doubled) when it holds a comma, a quote or a line break.</summary>
+    private static string CsvField(string text) =>
+        text.IndexOfAny([',', '"', '\n', '\r']) < 0 ? text : "\"" + text.Replace("\"", "\"\"") + "\"";
 
     /// <summary>Prints "name value" lines, names padded to one column, numbers round-trip exact; null values are
     /// skipped and an empty name prints the value as a note.</summary>

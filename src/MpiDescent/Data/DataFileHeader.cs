@@ -6,14 +6,22 @@ using MpiDescent.IO;
 namespace MpiDescent.Data;
 
 /// <summary>
-/// The fixed 128-byte header of a data file (docs/data-format.md), followed by optional feature names.
+/// The fixed 128-byte header of a data file (docs/data-format.md), followed by optional feature names and class names
+/// (labels that were text: each row's label is then its class's index in <see cref="ClassNames"/>).
 /// Everything a rank needs to find its slice is here (for sparse files, with the block index at the end of the file),
 /// so no rank reads more than the header, its entries of the index and its own rows.
 /// </summary>
 public sealed record DataFileHeader(long Rows, int Features, ElementType ElementType, int ChecksumBlockRows,
     IReadOnlyList<string> FeatureNames, ulong ContentChecksum, bool HasWeights = false,
-    DataLayout Layout = DataLayout.Dense, long Nonzeros = 0)
+    DataLayout Layout = DataLayout.Dense, long Nonzeros = 0, IReadOnlyList<string>? ClassNames = null)
 {
+    /// <summary>The most class names a file may have.</summary>
+    public const int MaxClassNames = 10_000;
+
+    /// <summary>The classes' names when the labels were text (label k is ClassNames[k]); empty for numeric
+    /// labels.</summary>
+    public IReadOnlyList<string> ClassNames { get; init; } = ClassNames ?? [];
+
     /// <summary>Flag bit 0: each row record ends with a non-negative example weight after the label.</summary>
     public const ushort WeightsFlag = 1;
     /// <summary>The 8-byte magic at offset 0.</summary>
@@ -30,7 +38,7 @@ public sealed record DataFileHeader(long Rows, int Features, ElementType Element
     public const int DefaultChecksumBlockRows = 4096;
 
     /// <summary>Byte offset of the first row.</summary>
-    public long DataOffset => FixedBytes + NamesBytes.Length;
+    public long DataOffset => FixedBytes + NamesBytes.Length + ClassNamesBytes.Length;
     /// <summary>Bytes per stored value.</summary>
     public int ElementBytes => ElementType.Bytes();
     /// <summary>Values per row record: the features, the label, and the weight when the file has weights.</summary>
@@ -65,6 +73,9 @@ public sealed record DataFileHeader(long Rows, int Features, ElementType Element
 
     private byte[] NamesBytes => FeatureNames.Count == 0 ? [] : Encoding.UTF8.GetBytes(string.Join('\n', FeatureNames));
 
+    private byte[] ClassNamesBytes => ClassNames.Count == 0 ? []
+        : Encoding.UTF8.GetBytes(string.Join('\n', ClassNames));
+
     /// <summary>Name of feature <paramref name="j"/>, or x{j} when the file has none.</summary>
     public string FeatureName(int j) => FeatureNames.Count > 0 ? FeatureNames[j] : $"x{j}";
 
@@ -72,7 +83,8 @@ public sealed record DataFileHeader(long Rows, int Features, ElementType Element
     public byte[] ToBytes()
     {
         var names = NamesBytes;
-        var bytes = new byte[FixedBytes + names.Length];
+        var classes = ClassNamesBytes;
+        var bytes = new byte[FixedBytes + names.Length + classes.Length];
         var span = bytes.AsSpan();
         Magic.CopyTo(span);
         BinaryPrimitives.WriteInt32LittleEndian(span[8..], CurrentVersion);
@@ -85,7 +97,9 @@ public sealed record DataFileHeader(long Rows, int Features, ElementType Element
         BinaryPrimitives.WriteInt32LittleEndian(span[36..], names.Length);
         BinaryPrimitives.WriteUInt64LittleEndian(span[40..], ContentChecksum);
         if (Layout == DataLayout.Sparse) BinaryPrimitives.WriteInt64LittleEndian(span[56..], Nonzeros);
+        BinaryPrimitives.WriteInt32LittleEndian(span[64..], classes.Length);
         names.CopyTo(span[FixedBytes..]);
+        classes.CopyTo(span[(FixedBytes + names.Length)..]);
         BinaryPrimitives.WriteUInt64LittleEndian(span[48..], XxHash3.HashToUInt64(bytes));
         return bytes;
     }
@@ -130,19 +144,24 @@ public sealed record DataFileHeader(long Rows, int Features, ElementType Element
         ulong content = BinaryPrimitives.ReadUInt64LittleEndian(span[40..]);
         ulong headerChecksum = BinaryPrimitives.ReadUInt64LittleEndian(span[48..]);
         long nonzeros = layout == (byte)DataLayout.Sparse ? BinaryPrimitives.ReadInt64LittleEndian(span[56..]) : 0;
+        int classesLength = BinaryPrimitives.ReadInt32LittleEndian(span[64..]);
         if (namesLength < 0 || namesLength > length - FixedBytes)
             throw new InputFileException(path,
                 $"header is corrupt: feature-name section of {namesLength} bytes does not fit in the file");
-        var all = new byte[FixedBytes + namesLength];
+        if (classesLength < 0 || classesLength > length - FixedBytes - namesLength)
+            throw new InputFileException(path,
+                $"header is corrupt: class-name section of {classesLength} bytes does not fit in the file");
+        var all = new byte[FixedBytes + namesLength + classesLength];
         fixedPart.CopyTo(all, 0);
-        stream.ReadExactly(all, FixedBytes, namesLength);
+        stream.ReadExactly(all, FixedBytes, namesLength + classesLength);
         bytes = all.ToArray();
         BinaryPrimitives.WriteUInt64LittleEndian(all.AsSpan(48), 0);
         if (XxHash3.HashToUInt64(all) != headerChecksum)
             throw new InputFileException(path, "header checksum mismatch: the header is corrupt");
         int reserved = span[12..16].IndexOfAnyExcept((byte)0) is int low and >= 0 ? 12 + low
-            : span[(layout == (byte)DataLayout.Sparse ? 64 : 56)..].IndexOfAnyExcept((byte)0) is int high and >= 0
-                ? (layout == (byte)DataLayout.Sparse ? 64 : 56) + high : -1;
+            : layout != (byte)DataLayout.Sparse && span[56..64].IndexOfAnyExcept((byte)0) is int middle and >= 0
+                ? 56 + middle
+                : span[68..].IndexOfAnyExcept((byte)0) is int high and >= 0 ? 68 + high : -1;
         if (reserved >= 0)
             throw new InputFileException(path, $"reserved header byte {reserved} is not zero: the file was written " +
                 "by a newer version of MpiDescent or is corrupt");
@@ -161,7 +180,7 @@ public sealed record DataFileHeader(long Rows, int Features, ElementType Element
         if (blockRows < 1) throw new InputFileException(path, $"header is corrupt: checksum block of {blockRows} rows");
         // Bound the counts by the file's length before any multiplication, so a corrupt header cannot overflow the
         // sizes.
-        long available = length - FixedBytes - namesLength;
+        long available = length - FixedBytes - namesLength - classesLength;
         if (!sparse && features > MaxFeatures)
             throw new InputFileException(path, $"a dense file may have at most {MaxFeatures} features; it has " +
                 $"{features} (store such data sparse: convert --layout sparse)");
@@ -174,8 +193,14 @@ public sealed record DataFileHeader(long Rows, int Features, ElementType Element
         string[] names = namesLength == 0 ? [] : Encoding.UTF8.GetString(all, FixedBytes, namesLength).Split('\n');
         if (names.Length != 0 && names.Length != features)
             throw new InputFileException(path, $"header has {names.Length} feature names for {features} features");
+        string[] classes = classesLength == 0 ? []
+            : Encoding.UTF8.GetString(all, FixedBytes + namesLength, classesLength).Split('\n');
+        if (classes.Length > MaxClassNames || classes.Any(c => c.Length == 0)
+            || classes.Distinct(StringComparer.Ordinal).Count() != classes.Length)
+            throw new InputFileException(path, $"header is corrupt: the class-name section holds {classes.Length} " +
+                $"names, empty or repeated ones among them, or more than {MaxClassNames}");
         var header = new DataFileHeader(rows, features, (ElementType)elementType, blockRows, names, content,
-            hasWeights, (DataLayout)layout, nonzeros);
+            hasWeights, (DataLayout)layout, nonzeros, classes);
         if (header.FileBytes != length)
             throw new InputFileException(path,
                 $"the header describes {rows} rows × {features} features ({header.FileBytes} bytes) but the file " +

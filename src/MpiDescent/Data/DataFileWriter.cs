@@ -24,13 +24,20 @@ public sealed class DataFileWriter : IDisposable
 
     private readonly bool _weights;
     private readonly ElementType _elementType;
+    private readonly string[] _classNames;
 
     /// <summary>Starts a file with <paramref name="features"/> features per row, optional names, and optionally a
-    /// weight per row (<paramref name="weights"/>), storing values as <paramref name="elementType"/>.</summary>
+    /// weight per row (<paramref name="weights"/>), storing values as <paramref name="elementType"/>; with
+    /// <paramref name="classNames"/>, each label is a class's index among them.</summary>
     public DataFileWriter(string path, int features, IReadOnlyList<string>? featureNames = null,
         int checksumBlockRows = DataFileHeader.DefaultChecksumBlockRows, bool weights = false,
-            ElementType elementType = ElementType.Float64)
+            ElementType elementType = ElementType.Float64, IReadOnlyList<string>? classNames = null)
     {
+        _classNames = classNames?.ToArray() ?? [];
+        if (_classNames.Any(n => n.Length == 0 || n.Contains('\n')) || _classNames.Length > DataFileHeader.MaxClassNames
+            || _classNames.Distinct(StringComparer.Ordinal).Count() != _classNames.Length)
+            throw new ArgumentException("class names must be distinct, non-empty, without line breaks, and at most " +
+                $"{DataFileHeader.MaxClassNames}");
         _weights = weights;
         _elementType = elementType;
         if (features > DataFileHeader.MaxFeatures)
@@ -114,7 +121,7 @@ public sealed class DataFileWriter : IDisposable
         elementType == ElementType.Float64 || !double.IsFinite(value) || float.IsFinite((float)value);
 
     private DataFileHeader Header(long rows, ulong checksum) =>
-        new(rows, _features, _elementType, _blockRows, _names, checksum, _weights);
+        new(rows, _features, _elementType, _blockRows, _names, checksum, _weights, ClassNames: _classNames);
 
     /// <inheritdoc />
     public void Dispose() => _file.Dispose();

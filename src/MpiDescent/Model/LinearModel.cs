@@ -9,9 +9,16 @@ namespace MpiDescent.Model;
 /// <param name="Layout">Where each parameter lives in <paramref name="Parameters"/>.</param>
 /// <param name="Parameters">θ on the raw features.</param>
 /// <param name="ClassLabels">Binary losses: the labels of the negative and positive class as the data had them.</param>
+/// <param name="ClassNames">The classes' names when the training data's labels were text (class k is the k-th), or
+/// null.</param>
 public sealed record LinearModel(LossKind Loss, ParameterLayout Layout, double[] Parameters,
-    double[]? ClassLabels = null)
+    double[]? ClassLabels = null, string[]? ClassNames = null)
 {
+    /// <summary>The name of a predicted class (<see cref="Predict"/>'s value) when the model has names: class k for
+    /// softmax, the negative (first) or positive (second) class for the binary losses.</summary>
+    public string ClassName(double predicted) =>
+        ClassNames![Loss.IsBinary() ? (predicted > 0 ? 1 : 0) : (int)predicted];
+
     /// <summary>Margins per row (K).</summary>
     public int Outputs => Layout.Outputs;
 

@@ -28,6 +28,9 @@ public sealed record ModelFile
     /// <summary>Binary losses: the labels of the negative and the positive class in the data (0 or -1, and
     /// 1).</summary>
     public double[]? ClassLabels { get; init; }
+    /// <summary>The classes' names when the training data's labels were text (class k is the k-th: for the binary
+    /// losses the negative then the positive class), or null; predict prints them.</summary>
+    public string[]? ClassNames { get; init; }
     /// <summary>Softmax: K weight vectors (K × features); <see cref="Weights"/> is then empty.</summary>
     public double[][]? WeightMatrix { get; init; }
     /// <summary>Softmax: K intercepts.</summary>
@@ -65,10 +68,10 @@ public sealed record ModelFile
         if (WeightMatrix is { } matrix)
         {
             var multi = new Model.ParameterLayout(FeatureCount, matrix.Length, FitIntercept: true);
-            return new Model.LinearModel(loss, multi, multi.Compose(matrix, Intercepts), ClassLabels);
+            return new Model.LinearModel(loss, multi, multi.Compose(matrix, Intercepts), ClassLabels, ClassNames);
         }
         var layout = new Model.ParameterLayout(FeatureCount, 1, FitIntercept: true);
-        return new Model.LinearModel(loss, layout, layout.Compose([Weights], [Intercept]), ClassLabels);
+        return new Model.LinearModel(loss, layout, layout.Compose([Weights], [Intercept]), ClassLabels, ClassNames);
     }
 
     /// <summary>Reads a model file and checks every field scoring uses, in one place.</summary>
@@ -116,6 +119,10 @@ public sealed record ModelFile
             if (Intercepts is null || Intercepts.Length != WeightMatrix.Length)
                 Fail("intercepts", $"must hold one intercept per class ({WeightMatrix.Length})");
             if (!Intercepts!.All(double.IsFinite)) Fail("intercepts", "holds a value that is not finite");
+            if (ClassNames is not null && (ClassNames.Length < WeightMatrix.Length
+                || ClassNames.Any(string.IsNullOrEmpty)))
+                Fail("classNames", $"names {ClassNames.Length} classes, fewer than the model's " +
+                    $"{WeightMatrix.Length}, or an empty one");
             return;
         }
         if (Weights is null) Fail("weights", "missing");
@@ -125,5 +132,8 @@ public sealed record ModelFile
         if (loss.IsBinary()
             && (ClassLabels is not { Length: 2 } labels || labels[0] is not (0 or -1) || labels[1] != 1))
             Fail("classLabels", "a binary model names its two classes as in the data: [0, 1] or [-1, 1]");
+        if (ClassNames is not null && (!loss.IsBinary() || ClassNames.Length != 2
+            || ClassNames.Any(string.IsNullOrEmpty)))
+            Fail("classNames", "names the classes of text labels: two for a binary model, none for regression");
     }
 }

@@ -185,9 +185,19 @@ public sealed class TrainingProblem
                 $"{8.0 * (d + 1) * (d + 1) / 1e9:G3} GB on every rank and O(d³) work; it is limited to " +
                 $"{MaxExactFeatures} features{(header.Layout == DataLayout.Sparse ? " (this file is sparse)" : "")}: " +
                 "use --solver lbfgs");
+        if (header.ClassNames.Count > 0 && !settings.Loss.IsBinary() && !settings.Loss.IsMultiClass())
+            throw new UsageException($"the labels of {path} are class names ({ClassList(header)}): use a " +
+                "classification loss (--loss logistic, hinge, squared-hinge or softmax)");
+        if (header.ClassNames.Count > 2 && settings.Loss.IsBinary())
+            throw new UsageException($"{path} has {header.ClassNames.Count} classes ({ClassList(header)}): the " +
+                $"{settings.Loss.Name()} loss takes two; use --loss softmax");
         if (settings.Solver.Stochastic && settings.BatchSize > header.Rows)
             throw new UsageException($"--batch-size {settings.BatchSize} exceeds the {header.Rows} rows of {path}");
     }
+
+    private static string ClassList(DataFileHeader header) =>
+        string.Join(", ", header.ClassNames.Take(10).Select((c, k) => $"{k} = {IO.PrintableText.Escape(c)}"))
+        + (header.ClassNames.Count > 10 ? ", ..." : "");
 
     /// <summary>From the slices' already checked labels (<paramref name="local"/>): agrees on the label convention (and
     /// maps 0 to −1), reports the class counts, and works out the class weights (collective; fails only on reduced
