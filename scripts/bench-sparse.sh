@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Sparse data, measured in one run (docs/performance.md, "Sparse data"): the sparse gradient pass against a plain read
 # of the same bytes, reproducible against plain summation (rcv1's shape and d = 2^20), and L2 logistic regression on
-# rcv1's shape against LIBLINEAR's train -s 0 (Debian's python3-liblinear, train() timed alone) at 1 and 2 ranks, at
-# the same objective (relative suboptimality printed), and scikit-learn's LogisticRegression (lbfgs, liblinear) on the
+# rcv1's shape (lbfgs and newton) against LIBLINEAR's train -s 0 (Debian's python3-liblinear, train() timed alone) at
+# 1 and 2 ranks, at the same objective (relative suboptimality printed), and scikit-learn's LogisticRegression (lbfgs, liblinear) on the
 # same CSR matrix. About 5 minutes.
 # Usage: scripts/bench-sparse.sh [ROWS]   (default 200000 rows of rcv1's 47,236 features and 74 nonzeros per row)
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -27,11 +27,14 @@ done
 $M convert out/rcv-shape.libsvm out/rcv-shape-text.bin > /dev/null
 LAMBDA=1e-5
 args=()
-for n in 1 2; do
-  start=$(date +%s.%N)
-  timeout 900 mpiexec.mpich -n $n $M train out/rcv-shape-text.bin --loss logistic --l2 $LAMBDA --no-intercept \
-    --solver lbfgs --tolerance 1e-7 --max-iterations 1000 --model out/rcv-$n.json --quiet 2> >(grep -v yaksa >&2)
-  end=$(date +%s.%N)
-  args+=("out/rcv-$n.json:$(echo "$end - $start" | bc)")
+for solver in lbfgs newton; do
+  for n in 1 2; do
+    start=$(date +%s.%N)
+    timeout 900 mpiexec.mpich -n $n $M train out/rcv-shape-text.bin --loss logistic --l2 $LAMBDA --no-intercept \
+      --solver $solver --tolerance 1e-7 --max-iterations 1000 --model out/rcv-$solver-$n.json --quiet \
+      --report out/rcv-$solver-$n.report.json
+    end=$(date +%s.%N)
+    args+=("out/rcv-$solver-$n.json:$(echo "$end - $start" | bc)")
+  done
 done
 /usr/bin/python3 bench/sparse_peers.py out/rcv-shape.libsvm $LAMBDA "${args[@]}" | tee out/sparse-peers.json

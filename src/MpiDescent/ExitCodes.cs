@@ -21,4 +21,7 @@ public static class ExitCodes
     /// complete after a stop signal); the message names the ranks that did not arrive. The last checkpoint is
     /// intact.</summary>
     public const int Stalled = 7;
+    /// <summary>With <c>--require-convergence</c>: the run ended short of its tolerance (the iteration limit, or no
+    /// further progress); the model, the best point found, was written and says <c>converged: false</c>.</summary>
+    public const int NotConverged = 8;
 }

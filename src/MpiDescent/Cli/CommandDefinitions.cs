@@ -57,7 +57,8 @@ public static class CommandDefinitions
             new("solver", "SOLVER", SolverNames + ". " + string.Join("; ", SolverCatalog.All.Select(s =>
                 $"{s.Name}: {s.Summary}"))),
             new("learning-rate", "X|auto", "step size; auto (default) = 1/L with L bounded from the data's largest "
-                + "curvature (power iteration); 0.01 for adam; lbfgs and exact take none"),
+                + "curvature (power iteration); for adam |grad J(0)|_inf / L, gd's largest first move; lbfgs, newton, "
+                + "dcd and exact take none"),
             new("line-search", null, "gd: backtracking (Armijo) search from the learning rate; cannot diverge"),
             new("momentum", "M", "momentum and nesterov: M (default 0.9)"),
             new("max-iterations", "N", "iteration limit (default 1000; sgd uses --epochs)"),
@@ -69,6 +70,8 @@ public static class CommandDefinitions
                 "pseudo-gradient's "
                 + "norm"),
             new("loss-tolerance", "T", "also stop when the loss changes by at most T relative (default off)"),
+            new("require-convergence", null, "exit 8 when the run ends short of its tolerance (iteration limit, or "
+                + "no further progress); the model is still written, with converged: false"),
             new("validation-fraction", "F",
                 "hold out a fraction F of the rows (by a hash of the row index, the same at "
                 + "any rank count); their loss is reported per iteration at no extra pass"),
@@ -84,8 +87,11 @@ public static class CommandDefinitions
             new("model", "PATH", "model file (default: DATA.model.json beside the data)"),
             new("report", "PATH", "JSON report: settings, data facts, timings per rank, loss history"),
             new("history", "PATH", "the loss history as CSV (iteration, data passes, loss, gradient norm, seconds)"),
-            new("plot", "PATH.png", "convergence plot against iteration and time (log scale; suboptimality when the "
-                + "least-squares optimum can be computed)"),
+            new("plot", "PATH.png", "convergence plot: the loss, or the relative suboptimality when J* is known "
+                + "(least squares, or --reference-loss), against iteration (epoch for sgd) and time, and the relative "
+                + "gradient norm"),
+            new("reference-loss", "J", "with --plot: the optimal objective J* (e.g. the finalLoss of a tight lbfgs or "
+                + "newton run), so that the plot shows the relative suboptimality for any loss"),
             new("log-every", "N", "print every N-th iteration (default: 20 lines per run; every epoch for sgd); to a "
                 + "terminal a progress bar instead"),
             new("verbose", null, "print every iteration"),
@@ -96,9 +102,9 @@ public static class CommandDefinitions
             new("checkpoint-interval", "S", "checkpoint when S seconds passed since the last one (rank 0's clock, "
                 + "agreed)"),
             new("resume", "PATH", "continue from a checkpoint (same data; any rank count); bitwise the same result"),
-            new("status", "PATH", "the run's status file: running, then completed, diverged, interrupted (with the "
-                + "checkpoint to resume from), stalled or failed, and the exit code (default: MODEL with " +
-                    ".status.json)"),
+            new("status", "PATH", "the run's status file: running, then completed, not-converged, diverged, "
+                + "interrupted (with the checkpoint to resume from), stalled or failed, and the exit code (default: "
+                + "MODEL with .status.json)"),
             new("stall-timeout", "S", "end the job (exit 7, naming the ranks that did not arrive) when a collective "
                 + "waits more than S seconds for another rank (default 900; 0: never)"),
         ]);

@@ -24,8 +24,8 @@ public static class HelpText
             lines.AddRange([
                 "",
                 "Run 'MpiDescent COMMAND --help' for a command's options. Exit codes: 0 ok, 1 internal error, 2 usage,",
-                "3 bad input file, 4 diverged, 5 interrupted (checkpoint saved), 6 MPI setup, 7 a rank stalled",
-                "(docs/operations.md).",
+                "3 bad input file, 4 diverged, 5 interrupted (checkpoint saved), 6 MPI setup, 7 a rank stalled,",
+                "8 not converged with --require-convergence (docs/operations.md).",
             ]);
             return string.Join("\n", lines) + "\n";
         }

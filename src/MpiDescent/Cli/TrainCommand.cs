@@ -68,7 +68,8 @@ public static class TrainCommand
         double loadSeconds = clock.Elapsed.TotalSeconds;
         long solvingStarted = Stopwatch.GetTimestamp(); // the history's time origin: step-size estimation counts
         if (resume is not null)
-            Collective.Agree(comm, errors, () => resume.CheckState(options.ResumePath!, problem.Objective.Dimension));
+            Collective.Agree(comm, errors, () => resume.CheckState(options.ResumePath!, problem.Objective.Dimension,
+                problem.Partition.Rows));
         var (negativeWeight, positiveWeight) = problem.ClassWeights;
         var recorded = RecordedSettings.Of(settings, problem.LearningRate, problem.LearningRateSource, problem.Seed,
             negativeWeight, positiveWeight);
@@ -116,7 +117,8 @@ public static class TrainCommand
             throw new InvalidOperationException($"ranks {string.Join(",", differing)} ended with weights different " +
                 $"from "
                 + "rank 0's; the model is not saved");
-        double? optimum = options.PlotPath is null || noModel ? null : problem.KnownOptimum();
+        double? optimum = options.PlotPath is null || noModel ? null
+            : options.ReferenceLoss ?? problem.KnownOptimum();
         var timing = TrainingOutputs.GatherTiming(comm, loadSeconds, problem.Objective, clock.Elapsed.TotalSeconds);
         Collective.Agree(comm, errors, () =>
         {
@@ -128,13 +130,15 @@ public static class TrainCommand
             if (options.HistoryPath is not null) HistoryCsv.Write(options.HistoryPath, result.History);
             if (options.PlotPath is not null && result.History.Count > 0)
                 ConvergencePlot.Write(options.PlotPath, result.History, optimum,
-                    $"{solver.Name}, {recorded.Loss} loss, {Path.GetFileName(options.DataPath)}");
+                    $"{solver.Name}, {recorded.Loss} loss, {Path.GetFileName(options.DataPath)}", solver.Unit);
         });
         if (root) TrainingOutputs.PrintSummary(output, options, result, timing, comm.Size);
+        if (root && result.FellShort) errors.WriteLine(ConvergenceAdvice.Warning(settings, result));
         int code = result.Exit switch
         {
             ExitCondition.Diverged => ExitCodes.Diverged,
             ExitCondition.Interrupted => ExitCodes.Interrupted,
+            _ when result.FellShort && options.RequireConvergence => ExitCodes.NotConverged,
             _ => ExitCodes.Success,
         };
         string? retired = null;
@@ -146,7 +150,8 @@ public static class TrainCommand
             output.WriteLine($"checkpoint {options.CheckpointPath} retired as {retired}: the run is complete, so "
                 + "submitting the same job again starts afresh");
         var state = interrupted ? RunState.Interrupted : noModel || result.Exit == ExitCondition.Diverged
-            ? (noModel ? RunState.Failed : RunState.Diverged) : RunState.Completed;
+            ? (noModel ? RunState.Failed : RunState.Diverged)
+            : result.FellShort ? RunState.NotConverged : RunState.Completed;
         status.Write(state, code, result.ExitReason, model: interrupted || noModel ? null : options.ModelPath,
             checkpoint: interrupted ? options.CheckpointPath : null);
         return code;

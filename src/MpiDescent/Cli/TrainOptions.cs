@@ -23,6 +23,9 @@ public sealed record TrainOptions
     public string? HistoryPath { get; init; }
     /// <summary>Where the convergence plot PNG goes, if anywhere.</summary>
     public string? PlotPath { get; init; }
+    /// <summary>The optimal objective value J* the plot measures suboptimality against (null: known only for least
+    /// squares).</summary>
+    public double? ReferenceLoss { get; init; }
     /// <summary>Print every n-th iteration (0: automatic).</summary>
     public int LogEvery { get; init; }
     /// <summary>Print only errors and the summary.</summary>
@@ -38,6 +41,8 @@ public sealed record TrainOptions
     public double CheckpointInterval { get; init; }
     /// <summary>A checkpoint to continue from.</summary>
     public string? ResumePath { get; init; }
+    /// <summary>Exit 8 (<see cref="ExitCodes.NotConverged"/>) when the run ends short of its tolerance.</summary>
+    public bool RequireConvergence { get; init; }
     /// <summary>Where the run's status file goes (beside the model by default).</summary>
     public required string StatusPath { get; init; }
 
@@ -64,6 +69,8 @@ public sealed record TrainOptions
         if (line.Has("quiet") && line.Has("verbose")) throw line.Error("--quiet and --verbose contradict each other");
         if (line.Text("plot") is string plot && !plot.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
             throw line.Error($"--plot writes PNG: give a .png path, not '{plot}'");
+        if (line.Has("reference-loss") && !line.Has("plot"))
+            throw line.Error("--reference-loss is the J* of --plot's suboptimality: give --plot too");
         if (line.Has("elastic-net") != line.Has("regularization"))
             throw line.Error("--elastic-net ALPHA and --regularization LAMBDA go together");
         if (line.Has("elastic-net") && (line.Has("l1") || line.Has("l2")))
@@ -124,9 +131,11 @@ public sealed record TrainOptions
             ReportPath = line.Text("report"),
             LogEvery = (int)line.Long("log-every", 0, 0, int.MaxValue),
             Quiet = line.Has("quiet"),
+            RequireConvergence = line.Has("require-convergence"),
             Verbose = line.Has("verbose"),
             HistoryPath = line.Text("history"),
             PlotPath = line.Text("plot"),
+            ReferenceLoss = line.Has("reference-loss") ? line.Double("reference-loss", 0) : null,
             StallTimeout = line.Has("stall-timeout") ? line.Double("stall-timeout", 0) : null,
         };
     }

@@ -39,6 +39,7 @@ internal static class TrainingOutputs
             FinalLoss = result.Value,
             Iterations = result.Iterations,
             Exit = result.Exit.ToString(),
+            Converged = result.Converged,
         };
         if (!loss.IsMultiClass()) return model;
         return model with
@@ -58,8 +59,9 @@ internal static class TrainingOutputs
         var (minRows, maxRows) = problem.RowsPerRank;
         return new RunReport(Path.GetFullPath(options.DataPath), header.ChecksumHex, header.Rows, header.Features,
             problem.Communicator.Size, minRows, maxRows, problem.Partition.BlockRows, settings, result.Iterations,
-            problem.Objective.Evaluations, result.Value, result.GradientNorm, result.Exit.ToString(), result.ExitReason,
-            timing, result.History, problem.ClassCounts);
+            result.DataPasses, result.Value, result.GradientNorm, result.Exit.ToString(), result.ExitReason,
+            timing, result.History, problem.ClassCounts, result.Converged, result.RelativeGradientNorm,
+            result.FellShort ? ConvergenceAdvice.For(problem.Settings, result) : null);
     }
 
     internal static TimingSummary GatherTiming(ICommunicator comm, double loadSeconds, LinearObjective objective,

@@ -20,6 +20,11 @@ public readonly struct HingeLoss : ILoss
     }
 
     /// <inheritdoc />
+    /// <exception cref="NotSupportedException">Always: the hinge is piecewise linear.</exception>
+    public double SecondDerivative(double z, double y) =>
+        throw new NotSupportedException("the hinge loss has no second derivative");
+
+    /// <inheritdoc />
     public void EvaluateMany(ReadOnlySpan<double> z, ReadOnlySpan<double> y, Span<double> values,
         Span<double> derivatives)
     {

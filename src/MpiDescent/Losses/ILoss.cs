@@ -18,6 +18,11 @@ public interface ILoss
     /// <summary>ℓ(z, y) and ∂ℓ/∂z of one row with one margin (losses with <see cref="Outputs"/> = 1).</summary>
     (double Value, double Derivative) Evaluate(double z, double y);
 
+    /// <summary>∂²ℓ/∂z² of one row with one margin, where it exists (for the squared hinge the generalized second
+    /// derivative, 0 beyond the kink, as LIBLINEAR's Newton solver takes it).</summary>
+    /// <exception cref="NotSupportedException">The loss has none (hinge) or several margins (softmax).</exception>
+    double SecondDerivative(double z, double y);
+
     /// <summary>The losses and derivatives of n = <paramref name="y"/>.Length rows at once: <paramref name="z"/> holds
     /// the margins output-major (z[k·n + i] is margin k of row i), <paramref name="values"/>[i] receives ℓ(z_i, y_i)
     /// and

@@ -41,6 +41,12 @@ public readonly struct SoftmaxLoss : ILoss
         throw new NotSupportedException("softmax has K margins per row; use EvaluateMany");
 
     /// <inheritdoc />
+    /// <exception cref="NotSupportedException">Always: a row's second derivatives form the K × K matrix diag(p) − ppᵀ
+    /// (see <see cref="SoftmaxCurvatureProduct"/>).</exception>
+    public double SecondDerivative(double z, double y) =>
+        throw new NotSupportedException("softmax has K margins per row");
+
+    /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void EvaluateMany(ReadOnlySpan<double> z, ReadOnlySpan<double> y, Span<double> values,
         Span<double> derivatives)

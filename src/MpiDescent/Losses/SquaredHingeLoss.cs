@@ -20,6 +20,9 @@ public readonly struct SquaredHingeLoss : ILoss
     }
 
     /// <inheritdoc />
+    public double SecondDerivative(double z, double y) => y * z < 1 ? 2 : 0;
+
+    /// <inheritdoc />
     public void EvaluateMany(ReadOnlySpan<double> z, ReadOnlySpan<double> y, Span<double> values,
         Span<double> derivatives)
     {

@@ -20,6 +20,9 @@ public readonly struct SquaredLoss : ILoss
     }
 
     /// <inheritdoc />
+    public double SecondDerivative(double z, double y) => 1;
+
+    /// <inheritdoc />
     public void EvaluateMany(ReadOnlySpan<double> z, ReadOnlySpan<double> y, Span<double> values,
         Span<double> derivatives)
     {

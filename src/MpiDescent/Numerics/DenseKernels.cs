@@ -132,4 +132,33 @@ public static class DenseKernels
             g[j] = a;
         }
     }
+
+    /// <summary>g[j] += Σᵢ r[i]·rows[i, j]² for the rows of one sub-block, in row order per element (the diagonal of
+    /// XᵀDX that Newton's preconditioner needs).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void AddSquaredTransposeProduct<T>(ReadOnlySpan<T> rows, ReadOnlySpan<double> r, int d,
+        Span<double> g)
+        where T : unmanaged
+    {
+        int w = Vector<double>.Count, n = r.Length;
+        ref T x0 = ref MemoryMarshal.GetReference(rows);
+        ref double g0 = ref MemoryMarshal.GetReference(g);
+        for (int i = 0; i < n; i++)
+        {
+            double ri = r[i];
+            if (ri == 0) continue;
+            var rv = new Vector<double>(ri);
+            int j = 0;
+            for (; j <= d - w; j += w)
+            {
+                var x = Widening.Load(ref x0, (nuint)(i * d + j));
+                Vector.FusedMultiplyAdd(rv * x, x, Vector.LoadUnsafe(ref g0, (nuint)j)).StoreUnsafe(ref g0, (nuint)j);
+            }
+            for (; j < d; j++)
+            {
+                double x = Widening.At(ref x0, i * d + j);
+                g[j] = Math.FusedMultiplyAdd(ri * x, x, g[j]);
+            }
+        }
+    }
 }

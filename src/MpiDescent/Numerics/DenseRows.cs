@@ -59,6 +59,23 @@ public readonly ref struct DenseRows<T> : IRowBlock where T : unmanaged
         DenseKernels.AddTransposeProduct(Values.Slice(first * Features, r.Length * Features), r, Features, g);
 
     /// <inheritdoc />
+    public double SquaredNorm(int row)
+    {
+        double sum = 0;
+        foreach (ref readonly T v in Row(row))
+        {
+            double x = typeof(T) == typeof(double) ? Unsafe.As<T, double>(ref Unsafe.AsRef(in v))
+                : Unsafe.As<T, float>(ref Unsafe.AsRef(in v));
+            sum += x * x;
+        }
+        return sum;
+    }
+
+    /// <inheritdoc />
+    public void AddSquaredTransposeProduct(int first, ReadOnlySpan<double> r, Span<double> g) =>
+        DenseKernels.AddSquaredTransposeProduct(Values.Slice(first * Features, r.Length * Features), r, Features, g);
+
+    /// <inheritdoc />
     public void CopyRow(int row, Span<double> destination) => Widening.Widen(Row(row), destination);
 
     /// <inheritdoc />

@@ -30,6 +30,13 @@ public interface IRowBlock
     /// order.</summary>
     void AddTransposeProduct(int first, ReadOnlySpan<double> r, Span<double> g);
 
+    /// <summary>‖x_row‖², its entries' squares summed in order.</summary>
+    double SquaredNorm(int row);
+
+    /// <summary>g[j] += Σ_i r[i]·x_(first + i, j)² for i &lt; r.Length, in row order per element; a sparse block
+    /// changes only the elements of its stored indices.</summary>
+    void AddSquaredTransposeProduct(int first, ReadOnlySpan<double> r, Span<double> g);
+
     /// <summary>Row <paramref name="row"/> as d doubles (zeros where a sparse row has no entry).</summary>
     void CopyRow(int row, Span<double> destination);
 

@@ -106,6 +106,35 @@ public readonly ref struct SparseRows<T> : IRowBlock where T : unmanaged
     }
 
     /// <inheritdoc />
+    public double SquaredNorm(int row)
+    {
+        double sum = 0;
+        for (int k = (int)_offsets[row]; k < (int)_offsets[row + 1]; k++)
+        {
+            double x = typeof(T) == typeof(double) ? Unsafe.As<T, double>(ref Unsafe.AsRef(in _values[k]))
+                : Unsafe.As<T, float>(ref Unsafe.AsRef(in _values[k]));
+            sum += x * x;
+        }
+        return sum;
+    }
+
+    /// <inheritdoc />
+    public void AddSquaredTransposeProduct(int first, ReadOnlySpan<double> r, Span<double> g)
+    {
+        for (int i = 0; i < r.Length; i++)
+        {
+            double ri = r[i];
+            if (ri == 0) continue;
+            for (int k = (int)_offsets[first + i]; k < (int)_offsets[first + i + 1]; k++)
+            {
+                double x = typeof(T) == typeof(double) ? Unsafe.As<T, double>(ref Unsafe.AsRef(in _values[k]))
+                    : Unsafe.As<T, float>(ref Unsafe.AsRef(in _values[k]));
+                g[_indices[k]] += ri * x * x;
+            }
+        }
+    }
+
+    /// <inheritdoc />
     public void CopyRow(int row, Span<double> destination)
     {
         destination[..Features].Clear();

@@ -162,9 +162,10 @@ public sealed record CheckpointFile
     }
 
     /// <summary>The checks that need the problem: the point's length is the model's dimension, and the solver's own
-    /// vectors are the ones its solver keeps, of that length (collective callers run it on every rank alike).</summary>
+    /// vectors are the ones its solver keeps, of that length (dcd's: a dual variable for each of the data's
+    /// <paramref name="rows"/> rows); collective callers run it on every rank alike.</summary>
     /// <exception cref="InputFileException">A length or value does not fit.</exception>
-    public void CheckState(string path, int dimension)
+    public void CheckState(string path, int dimension, long rows = 0)
     {
         void Fail(string field, string problem) => throw new InputFileException(path, $"field {field}: {problem}");
         var state = State;
@@ -178,6 +179,7 @@ public sealed record CheckpointFile
             SolverKind.Momentum or SolverKind.Nesterov => (1, 1, dimension),
             SolverKind.Adam => (2, 2, dimension),
             SolverKind.Lbfgs => (0, 2 * Lbfgs.DefaultMemory, dimension),
+            SolverKind.DualCoordinate => (2, 2, (int)rows),
             _ => (0, 0, 0),
         };
         if (auxiliary.Length < expected.Min || auxiliary.Length > expected.Max
@@ -185,8 +187,12 @@ public sealed record CheckpointFile
             Fail("state.auxiliary", $"has {auxiliary.Length} vectors; the {solver.Name} solver keeps " + (expected.Min
                 == expected.Max ? $"{expected.Min}" : $"an even number up to {expected.Max}"));
         for (int k = 0; k < auxiliary.Length; k++)
-            if (auxiliary[k].Length != expected.Length)
-                Fail($"state.auxiliary[{k}]", $"has {auxiliary[k].Length} values, not {expected.Length}");
+        {
+            // dcd: the dual variables of every row, then its three sums
+            int length = solver.Kind == SolverKind.DualCoordinate && k == 1 ? 3 : expected.Length;
+            if (auxiliary[k].Length != length)
+                Fail($"state.auxiliary[{k}]", $"has {auxiliary[k].Length} values, not {length}");
+        }
         if (solver.Kind == SolverKind.GradientDescent && !(auxiliary[0][0] > 0))
             Fail("state.auxiliary[0]", $"the step size {auxiliary[0][0]} is not positive");
         if (solver.Kind == SolverKind.Adam && auxiliary[1].Any(v => v < 0))

@@ -57,6 +57,9 @@ public sealed record ModelFile
     public int Iterations { get; init; }
     /// <summary>Why training stopped.</summary>
     public string Exit { get; init; } = "";
+    /// <summary>Whether the solver reached its tolerance (or the exact solution); false: the weights are the best point
+    /// found, not the optimum.</summary>
+    public bool Converged { get; init; }
 
     /// <summary>Number of features the model expects.</summary>
     public int FeatureCount => FeatureNames.Length;

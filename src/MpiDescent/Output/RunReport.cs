@@ -8,7 +8,8 @@ public sealed record RunReport(
         int BlockRows,
     RecordedSettings Settings, int Iterations, long DataPasses, double FinalLoss, double FinalGradientNorm,
         string Exit, string ExitReason,
-    TimingSummary Timing, IReadOnlyList<IterationRecord> History, long[]? ClassCounts = null);
+    TimingSummary Timing, IReadOnlyList<IterationRecord> History, long[]? ClassCounts = null,
+    bool Converged = false, double RelativeGradientNorm = double.NaN, string? Advice = null);
 
 /// <summary>Where the time went, per phase, over ranks. Communication is the time inside the reductions, waiting for
 /// slower ranks included: a rank that computes fast waits long, so a spread in compute shows up as communication on the

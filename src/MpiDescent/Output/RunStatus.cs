@@ -9,6 +9,9 @@ public enum RunState
     Completed,
     /// <summary>Diverged; the last finite model was written (exit 4).</summary>
     Diverged,
+    /// <summary>Ended short of the tolerance (the iteration limit, or no further progress); the model, the best point
+    /// found, was written (exit 0, or 8 with <c>--require-convergence</c>).</summary>
+    NotConverged,
     /// <summary>Stopped by a signal; continue from <see cref="RunStatus.Checkpoint"/> (exit 5), or from the start when
     /// there is none yet.</summary>
     Interrupted,

@@ -38,6 +38,7 @@ public class CheckpointTests
     [TestCase("lbfgs", new[] { "--max-iterations", "40" }, 12)]
     [TestCase("adam", new[] { "--max-iterations", "60" }, 20)]
     [TestCase("nesterov", new[] { "--max-iterations", "60" }, 20)]
+    [TestCase("newton", new[] { "--max-iterations", "6" }, 3)]
     public void Train_SignalOnOneRankThenResumeAtOtherRankCount_BitwiseEqualsUninterrupted(string solver,
         string[] options, int signalAt)
     {
@@ -57,6 +58,28 @@ public class CheckpointTests
         Assert.That(resumed.ExitCode, Is.EqualTo(0), resumed.ToString());
         Assert.That(Weights(Path.Combine(_dir, $"{solver}-part.json")), Is.EqualTo(Weights(Path.Combine(_dir,
             $"{solver}-full.json"))));
+    }
+
+    /// <summary>dcd's checkpoint gathers every rank's dual variables: a run stopped at 2 ranks resumes at 3 and ends
+    /// with the uninterrupted run's model, bit for bit.</summary>
+    [Test]
+    public void Train_DcdSignalThenResumeAtOtherRankCount_BitwiseEqualsUninterrupted()
+    {
+        var data = Path.Combine(_dir, "cancer.bin");
+        Assert.That(MpiJob.Run(0, "convert", Path.Combine(TestContext.CurrentContext.TestDirectory, "data",
+            "breast_cancer.csv"), data).ExitCode, Is.EqualTo(0));
+        string[] options = ["train", data, "--solver", "dcd", "--loss", "hinge", "--l2", "0.003", "--standardize",
+            "--tolerance", "0", "--max-iterations", "30", "--seed", "4", "--quiet"];
+        var full = MpiJob.Run(2, options.Append("--model").Append(Path.Combine(_dir, "dcd-full.json")));
+        Assert.That(full.ExitCode, Is.EqualTo(0), full.ToString());
+        var checkpoint = Path.Combine(_dir, "dcd-ck.json");
+        var part = Path.Combine(_dir, "dcd-part.json");
+        var stopped = MpiJob.Run(2, options.Concat(["--model", part, "--checkpoint", checkpoint]),
+            new Dictionary<string, string> { ["MPIDESCENT_SIGNAL"] = "1:12" });
+        Assert.That(stopped.ExitCode, Is.EqualTo(ExitCodes.Interrupted), stopped.ToString());
+        var resumed = MpiJob.Run(3, options.Concat(["--model", part, "--resume", checkpoint]));
+        Assert.That(resumed.ExitCode, Is.EqualTo(0), resumed.ToString());
+        Assert.That(Weights(part), Is.EqualTo(Weights(Path.Combine(_dir, "dcd-full.json"))));
     }
 
     [Test]

@@ -182,6 +182,11 @@ public class DistributedTrainingTests
     [TestCase("diabetes", "lbfgs", "--standardize", "--elastic-net", "0.5", "--regularization", "3",
         "--max-iterations", "15")]
     [TestCase("digits", "lbfgs", "--loss", "softmax", "--standardize", "--l2", "0.01", "--max-iterations", "8")]
+    [TestCase("cancer", "newton", "--loss", "logistic", "--standardize", "--l2", "0.002", "--max-iterations", "4")]
+    [TestCase("digits", "newton", "--loss", "softmax", "--standardize", "--l2", "0.01", "--max-iterations", "2")]
+    [TestCase("diabetes", "newton", "--standardize", "--max-iterations", "3")]
+    [TestCase("cancer", "dcd", "--loss", "hinge", "--standardize", "--l2", "0.002", "--max-iterations", "6",
+        "--seed", "3")]
     [TestCase("digits", "lbfgs", "--loss", "softmax", "--standardize", "--validation-fraction", "0.2", "--patience",
         "3", "--max-iterations", "30")]
     [TestCase("diabetes", "sgd", "--standardize", "--l1", "1", "--schedule", "inverse-scaling", "--epochs", "2",

@@ -26,7 +26,7 @@ public class ReportingTests
             Assert.That(png.AsSpan(0, 8).ToArray(), Is.EqualTo(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A,
                 0x0A }), "PNG signature");
             Assert.That(System.Text.Encoding.ASCII.GetString(png, 12, 4), Is.EqualTo("IHDR"));
-            Assert.That(BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)), Is.EqualTo(1200), "width");
+            Assert.That(BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)), Is.EqualTo(1500), "width: three panels");
             Assert.That(BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20)), Is.EqualTo(450), "height");
 
             var lines = File.ReadAllLines(history);
@@ -113,6 +113,71 @@ public class ReportingTests
             Assert.That(elapsed, Is.GreaterThan(0));
             Assert.That(json.RootElement.GetProperty("timing").GetProperty("compute").GetProperty("max").GetDouble(),
                 Is.GreaterThan(0));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    /// <summary>A run that stops at its iteration limit far from the optimum (gd on unstandardized data) says "not
+    /// converged" with advice, its report, model and status say so, and --require-convergence makes it exit 8 with the
+    /// model still written.</summary>
+    [Test]
+    public void Train_IterationLimitShortOfTolerance_WarnsAndRequireConvergenceExits8()
+    {
+        var dir = TestData.TempDirectory();
+        try
+        {
+            var data = Path.Combine(dir, "d.bin");
+            Assert.That(MpiJob.Run(0, "convert", TestData.DiabetesCsv, data).ExitCode, Is.EqualTo(0));
+            var (model, report, status) = (Path.Combine(dir, "m.json"), Path.Combine(dir, "r.json"),
+                Path.Combine(dir, "s.json"));
+            var run = MpiJob.Run(2, "train", data, "--max-iterations", "20", "--quiet", "--model", model, "--report",
+                report, "--status", status);
+            Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+            Assert.That(run.Errors, Does.Contain("warning: not converged (MaxIterations").And.Contain("--standardize"));
+            using (var json = JsonDocument.Parse(File.ReadAllText(report)))
+            {
+                Assert.That(json.RootElement.GetProperty("converged").GetBoolean(), Is.False);
+                Assert.That(json.RootElement.GetProperty("relativeGradientNorm").GetDouble(), Is.GreaterThan(1e-6));
+                Assert.That(json.RootElement.GetProperty("advice").GetString(), Does.Contain("--max-iterations"));
+            }
+            using (var json = JsonDocument.Parse(File.ReadAllText(model)))
+                Assert.That(json.RootElement.GetProperty("converged").GetBoolean(), Is.False);
+            Assert.That(File.ReadAllText(status), Does.Contain("\"not-converged\""));
+
+            File.Delete(model);
+            var strict = MpiJob.Run(2, "train", data, "--max-iterations", "20", "--quiet", "--model", model,
+                "--require-convergence");
+            Assert.That(strict.ExitCode, Is.EqualTo(ExitCodes.NotConverged), strict.ToString());
+            Assert.That(File.Exists(model), Is.True, "the best point found is still written");
+
+            var converged = MpiJob.Run(2, "train", data, "--solver", "newton", "--quiet", "--model", model,
+                "--require-convergence", "--report", report);
+            Assert.That(converged.ExitCode, Is.EqualTo(0), converged.ToString());
+            Assert.That(converged.Errors, Does.Not.Contain("not converged"));
+            using (var json = JsonDocument.Parse(File.ReadAllText(report)))
+                Assert.That(json.RootElement.GetProperty("converged").GetBoolean(), Is.True);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    /// <summary>sgd's report counts its per-epoch sweeps in dataPasses, as the console and history do.</summary>
+    [Test]
+    public void Train_Sgd_ReportDataPassesIncludeTheSweeps()
+    {
+        var dir = TestData.TempDirectory();
+        try
+        {
+            var data = Path.Combine(dir, "d.bin");
+            Assert.That(MpiJob.Run(0, "convert", TestData.DiabetesCsv, data).ExitCode, Is.EqualTo(0));
+            var report = Path.Combine(dir, "r.json");
+            var run = MpiJob.Run(1, "train", data, "--solver", "sgd", "--standardize", "--epochs", "5", "--seed",
+                "1", "--quiet", "--report", report);
+            Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+            using var json = JsonDocument.Parse(File.ReadAllText(report));
+            long passes = json.RootElement.GetProperty("dataPasses").GetInt64();
+            var history = json.RootElement.GetProperty("history");
+            Assert.That(passes, Is.EqualTo(history[history.GetArrayLength() - 1].GetProperty("dataPasses").GetInt64()));
+            Assert.That(passes, Is.GreaterThanOrEqualTo(5 + 5), "an evaluation and a sweep per epoch");
         }
         finally { Directory.Delete(dir, true); }
     }

@@ -94,6 +94,7 @@ public class SparseTrainingTests
         "--class-weight", "balanced")]
     [TestCase("regression", "adam", "--max-iterations", "10")]
     [TestCase("classes", "lbfgs", "--loss", "softmax", "--l2", "0.01", "--max-iterations", "6")]
+    [TestCase("binary", "newton", "--loss", "squared-hinge", "--l2", "0.001", "--max-iterations", "3")]
     public void Train_SparseRankCounts1To7_BitwiseIdenticalModels(string dataSet, string solver,
         params string[] options)
     {

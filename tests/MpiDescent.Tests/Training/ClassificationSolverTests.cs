@@ -82,6 +82,29 @@ public class ClassificationSolverTests
     }
 
     [Test]
+    public void TruncatedNewton_L2LogisticOnBreastCancer_ReachesNewtonOptimumWithin1e12([Values(1, 3)] int ranks)
+    {
+        var (x, y, m, d) = StandardizedBreastCancer();
+        double lambda = 1.0 / m;
+        var (theta, optimum) = NewtonOptimum(x, y, m, d, lambda);
+        var results = ThreadedCommunicator.Run(ranks, comm =>
+        {
+            var (shard, partition) = Shards.For(comm, x, y, d);
+            var objective = new LinearObjective(shard, partition, comm, new ObjectiveSettings(LossKind.Logistic, true,
+                lambda));
+            var newton = SolverLoop.Minimize(new TruncatedNewton(objective, lambda), objective,
+                new TerminationCriteria(100, 1e-9), new double[d + 1]);
+            return newton;
+        });
+        var result = results[0];
+        Assert.That(result.Exit, Is.EqualTo(ExitCondition.Converged), result.ExitReason);
+        Assert.That((result.Value - optimum) / optimum, Is.LessThan(1e-12).And.GreaterThan(-1e-14));
+        for (int k = 0; k <= d; k++) Assert.That(result.Point[k], Is.EqualTo(theta[k]).Within(1e-6), $"θ[{k}]");
+        Assert.That(result.Iterations, Is.LessThan(20), "Newton converges in a few iterations");
+        foreach (var r in results) Assert.That(r.Point, Is.EqualTo(result.Point), "identical on every rank");
+    }
+
+    [Test]
     public void FirstOrderSolvers_L2Logistic_ConvergeTowardsNewtonOptimum([Values("nesterov", "momentum", "adam",
         "gd-line-search")] string solver)
     {

@@ -72,7 +72,8 @@ public class DivergenceUnitTests
             new double[3]);
         Assert.That(result.Point, Is.EqualTo(new double[3]));
         Assert.That(result.Value, Is.EqualTo(1.5));
-        Assert.That(result.ExitReason, Does.Contain("no further decrease"));
+        Assert.That(result.Exit, Is.EqualTo(ExitCondition.NoProgress));
+        Assert.That(result.ExitReason, Does.Contain("found no decrease"));
     }
 
     [Test]

@@ -16,7 +16,7 @@ namespace MpiDescent.Training.Objectives;
 /// sum, a count of non-finite block results and the run-control slots, so every rank sees the same totals and takes the
 /// same decisions. The penalty is added once, after the reduction. Uneven slices stay exact: sums are divided by the
 /// global W. </summary>
-public sealed class LinearObjective : IStochasticObjective
+public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjective
 {
     private readonly DataShard _shard;
     private readonly ICommunicator _communicator;
@@ -40,6 +40,8 @@ public sealed class LinearObjective : IStochasticObjective
     private int[] _stashIndex = [];
     private double[] _stashValue = []; // a sparse block's partial sums, feature by feature (DepositSparse)
     private double[]? _nonFinitePoint; // the point of the last evaluation that overflowed
+    private double[] _curvature = []; // Newton: each row's ℓ'' (softmax: K probabilities) at the Hessian's point
+    private double[] _rowNumbers = []; // softmax Newton: the local row numbers, the labels of the Hessian pass
 
     /// <summary>Creates the objective over <paramref name="shard"/>, whose rows start on a block boundary of
     /// <paramref name="partition"/> (collective). Binary losses expect labels −1/+1 (see <see
@@ -87,6 +89,10 @@ public sealed class LinearObjective : IStochasticObjective
 
     /// <summary>Loss, intercept, penalty, class weights and summation.</summary>
     public ObjectiveSettings Settings { get; }
+
+    /// <summary>This rank's rows' training weights cᵢ (class weights, the file's weights; 0 for validation rows), or
+    /// empty when every weight is 1.</summary>
+    public ReadOnlySpan<double> RowTrainWeights => _weightsPerRow is null ? default : _weightsPerRow.Train;
 
     /// <summary>W = Σ cᵢ, the divisor of the data term.</summary>
     public double TotalWeight { get; }
@@ -160,6 +166,57 @@ public sealed class LinearObjective : IStochasticObjective
         return Reduce(start, nonFinite, TotalWeight * rows.Length / Rows, point, gradient);
     }
 
+    /// <inheritdoc />
+    /// <remarks>One pass: each row's second derivative is kept (m doubles per rank, K·m for softmax) for the products
+    /// that follow, and the diagonal's sums are reduced like a gradient's; λ₂ is added to the weights'
+    /// entries.</remarks>
+    public void PrepareHessian(ReadOnlySpan<double> point, Span<double> diagonal)
+    {
+        if (Settings.Loss == LossKind.Hinge)
+            throw new NotSupportedException("the hinge loss has no Hessian (use --loss squared-hinge)");
+        int perRow = _layout.Outputs == 1 ? 1 : _layout.Outputs;
+        if (_curvature.Length != _shard.Rows * perRow) _curvature = new double[_shard.Rows * perRow];
+        if (perRow > 1 && _rowNumbers.Length != _shard.Rows)
+        {
+            _rowNumbers = new double[_shard.Rows];
+            for (int i = 0; i < _rowNumbers.Length; i++) _rowNumbers[i] = i;
+        }
+        SecondOrderPass(point, diagonal, BlockMode.Curvature);
+        double l2 = Settings.L2;
+        for (int j = 0; j < _layout.WeightCount; j++) diagonal[j] += l2;
+    }
+
+    /// <inheritdoc />
+    public void HessianVector(ReadOnlySpan<double> direction, Span<double> product)
+    {
+        if (_curvature.Length == 0) throw new InvalidOperationException("PrepareHessian first");
+        SecondOrderPass(direction, product, BlockMode.HessianProduct);
+        double l2 = Settings.L2;
+        var v = _layout.Weights(direction);
+        for (int j = 0; j < v.Length; j++) product[j] += l2 * v[j];
+    }
+
+    /// <summary>One pass of <paramref name="mode"/> over every block with <paramref name="vector"/> as the weights,
+    /// and its reduction, divided by W, into <paramref name="result"/>.</summary>
+    private void SecondOrderPass(ReadOnlySpan<double> vector, Span<double> result, BlockMode mode)
+    {
+        long start = Stopwatch.GetTimestamp();
+        LoadPoint(vector);
+        _sum.Clear();
+        long nonFinite = 0;
+        _nonFiniteFirst = -1;
+        for (int first = 0; first < _shard.Rows; first += _blockRows)
+        {
+            var block = new BlockVisitor(this, first, mode);
+            int count = Math.Min(_blockRows, _shard.Rows - first);
+            _shard.Features.Accept(ref block, first, count);
+            if (!_blockFinite) NoteNonFinite(first, count, ref nonFinite);
+        }
+        Evaluations++;
+        ReduceSums(start, nonFinite, vector);
+        for (int k = 0; k < Dimension; k++) result[k] = _totals[k] / TotalWeight;
+    }
+
     /// <summary>Copies the weights into the aligned buffer and the intercepts out of <paramref
     /// name="point"/>.</summary>
     private void LoadPoint(ReadOnlySpan<double> point)
@@ -169,8 +226,9 @@ public sealed class LinearObjective : IStochasticObjective
     }
 
     /// <summary>What a block's partial sums are for: the sum of a full evaluation, that of a sample (without the
-    /// validation loss, which full evaluations measure), or only the finiteness check.</summary>
-    private enum BlockMode { Full, Sample, Probe }
+    /// validation loss, which full evaluations measure), only the finiteness check, the Hessian's diagonal (keeping
+    /// the rows' curvature), or a Hessian-vector product.</summary>
+    private enum BlockMode { Full, Sample, Probe, Curvature, HessianProduct }
 
     /// <summary>Hands a block of rows, in its storage layout, to <see cref="BlockInto{TRows}"/>.</summary>
     private readonly struct BlockVisitor(LinearObjective owner, int first, BlockMode mode) : IRowBlockVisitor
@@ -194,15 +252,15 @@ public sealed class LinearObjective : IStochasticObjective
         ReadOnlySpan<double> train = _weightsPerRow is null ? default : _weightsPerRow.Train.AsSpan(first, count);
         ReadOnlySpan<double> validation = _weightsPerRow?.Validation is { } v ? v.AsSpan(first, count) : default;
         var (b, gradB, work) = (_intercepts, _gradientB, _workspace);
-        var (loss, validationLoss) = Settings.Loss switch
+        var (loss, validationLoss) = mode switch
         {
-            LossKind.Squared => LinearPass.Run(default(SquaredLoss), x, y, w, b, gradW, gradB, work, train, validation),
-            LossKind.Logistic => LinearPass.Run(default(LogisticLoss), x, y, w, b, gradW, gradB, work, train,
-                validation),
-            LossKind.Hinge => LinearPass.Run(default(HingeLoss), x, y, w, b, gradW, gradB, work, train, validation),
-            LossKind.SquaredHinge =>
-                LinearPass.Run(default(SquaredHingeLoss), x, y, w, b, gradW, gradB, work, train, validation),
-            _ => LinearPass.Run(_softmax, x, y, w, b, gradW, gradB, work, train, validation),
+            BlockMode.Curvature => CurvatureInto(x, first, y, w, gradW, train),
+            BlockMode.HessianProduct => _layout.Outputs == 1
+                ? LinearPass.Run(default(CurvatureProduct), x, _curvature.AsSpan(first, count), w, b, gradW, gradB,
+                    work, train)
+                : LinearPass.Run(new SoftmaxCurvatureProduct(_curvature, _layout.Outputs), x,
+                    _rowNumbers.AsSpan(first, count), w, b, gradW, gradB, work, train),
+            _ => DataTermInto(x, y, w, gradW, train, validation),
         };
         if (mode == BlockMode.Sample) validationLoss = 0;
         if (x.IsSparse)
@@ -216,6 +274,54 @@ public sealed class LinearObjective : IStochasticObjective
         _block[Dimension + 1] = validationLoss;
         _blockFinite = AllFinite(_block);
         if (_blockFinite && mode != BlockMode.Probe) _sum.Add(_block);
+    }
+
+    /// <summary>The data term's pass over a block: its loss, validation loss and gradient sums.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private (double Loss, double Validation) DataTermInto<TRows>(TRows x, ReadOnlySpan<double> y,
+        ReadOnlySpan<double> w, Span<double> gradW, ReadOnlySpan<double> train, ReadOnlySpan<double> validation)
+        where TRows : IRowBlock, allows ref struct
+    {
+        var (b, gradB, work) = (_intercepts, _gradientB, _workspace);
+        return Settings.Loss switch
+        {
+            LossKind.Squared => LinearPass.Run(default(SquaredLoss), x, y, w, b, gradW, gradB, work, train, validation),
+            LossKind.Logistic => LinearPass.Run(default(LogisticLoss), x, y, w, b, gradW, gradB, work, train,
+                validation),
+            LossKind.Hinge => LinearPass.Run(default(HingeLoss), x, y, w, b, gradW, gradB, work, train, validation),
+            LossKind.SquaredHinge =>
+                LinearPass.Run(default(SquaredHingeLoss), x, y, w, b, gradW, gradB, work, train, validation),
+            _ => LinearPass.Run(_softmax, x, y, w, b, gradW, gradB, work, train, validation),
+        };
+    }
+
+    /// <summary>The Hessian's pass over a block: the rows' curvature kept, the diagonal's sums into the gradient
+    /// buffers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private (double Loss, double Validation) CurvatureInto<TRows>(TRows x, int first, ReadOnlySpan<double> y,
+        ReadOnlySpan<double> w, Span<double> diagonalW, ReadOnlySpan<double> train)
+        where TRows : IRowBlock, allows ref struct
+    {
+        int count = x.Count, perRow = _layout.Outputs;
+        var curvature = _curvature.AsSpan(first * perRow, count * perRow);
+        var (b, diagonalB, work) = (_intercepts, _gradientB, _workspace);
+        switch (Settings.Loss)
+        {
+            case LossKind.Squared:
+                CurvaturePass.Run(default(SquaredLoss), x, y, w, b, curvature, diagonalW, diagonalB, work, train);
+                break;
+            case LossKind.Logistic:
+                CurvaturePass.Run(default(LogisticLoss), x, y, w, b, curvature, diagonalW, diagonalB, work, train);
+                break;
+            case LossKind.SquaredHinge:
+                CurvaturePass.Run(default(SquaredHingeLoss), x, y, w, b, curvature, diagonalW, diagonalB, work,
+                    train);
+                break;
+            default:
+                CurvaturePass.Run(_softmax, x, y, w, b, curvature, diagonalW, diagonalB, work, train);
+                break;
+        }
+        return (0, 0);
     }
 
     /// <summary>A sparse block's sums: one pass over the entries its rows touched (for every output) moves each
@@ -267,6 +373,23 @@ public sealed class LinearObjective : IStochasticObjective
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private double Reduce(long start, long nonFinite, double divisor, ReadOnlySpan<double> point, Span<double> gradient)
     {
+        ReduceSums(start, nonFinite, point);
+        for (int k = 0; k < Dimension; k++) gradient[k] = _totals[k] / divisor;
+        double value = _totals[Dimension] / divisor;
+        double l2 = Settings.L2;
+        if (l2 > 0)
+        {
+            var w = _layout.Weights(point);
+            for (int j = 0; j < w.Length; j++) gradient[j] += l2 * w[j];
+            value += 0.5 * l2 * DenseKernels.Dot(w, w);
+        }
+        return value;
+    }
+
+    /// <summary>The reduction of a pass's sums into <see cref="_totals"/>, with the control slots, the timing and the
+    /// agreed non-finite check (which remembers <paramref name="point"/>).</summary>
+    private void ReduceSums(long start, long nonFinite, ReadOnlySpan<double> point)
+    {
         _sum.Add(Dimension + 2, nonFinite);
         if (_control is not null)
         {
@@ -285,16 +408,6 @@ public sealed class LinearObjective : IStochasticObjective
             throw new NonFiniteValueException($"the loss or gradient overflowed (in {_totals[Dimension + 2]} row " +
                 $"blocks or rows)");
         }
-        for (int k = 0; k < Dimension; k++) gradient[k] = _totals[k] / divisor;
-        double value = _totals[Dimension] / divisor;
-        double l2 = Settings.L2;
-        if (l2 > 0)
-        {
-            var w = _layout.Weights(point);
-            for (int j = 0; j < w.Length; j++) gradient[j] += l2 * w[j];
-            value += 0.5 * l2 * DenseKernels.Dot(w, w);
-        }
-        return value;
     }
 
     private void NoteNonFinite(int first, int count, ref long nonFinite)

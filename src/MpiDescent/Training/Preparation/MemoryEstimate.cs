@@ -27,7 +27,14 @@ public static class MemoryEstimate
     {
         long d = header.Features, dimension = d + 1;
         double share = header.Rows == 0 ? 0 : rows / (double)header.Rows;
-        long perRow = 8 + (header.HasWeights ? 8 : 0) + 8; // label, weight, a row weight or offset
+        // label, weight, a row weight or offset; Newton keeps each row's curvature (K of them for softmax), dual
+        // coordinate descent its dual variable
+        long perRow = 8 + (header.HasWeights ? 8 : 0) + 8 + settings.Solver.Kind switch
+        {
+            SolverKind.Newton => 8,
+            SolverKind.DualCoordinate => 32, // α, ‖x‖², the bound and the diagonal per row
+            _ => 0,
+        };
         long slice = header.Layout == DataLayout.Sparse
             ? (long)(header.Nonzeros * share) * (4 + header.ElementBytes) + rows * perRow
             : rows * d * header.ElementBytes + rows * perRow;
@@ -35,6 +42,7 @@ public static class MemoryEstimate
         {
             SolverKind.Lbfgs => 2 * 10 + 8,
             SolverKind.Adam => 8,
+            SolverKind.Newton => 14,
             SolverKind.Momentum or SolverKind.Nesterov => 7,
             _ => 6,
         };

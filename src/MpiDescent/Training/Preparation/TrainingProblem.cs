@@ -130,7 +130,7 @@ public sealed class TrainingProblem
     {
         var s = Settings;
         var termination = new TerminationCriteria(s.Limit, s.Tolerance, RelativeLossTolerance: s.LossTolerance,
-            Patience: s.Patience);
+            Patience: s.Patience, Unit: s.Solver.Unit);
         var l1 = s.L1 > 0 ? new L1Penalty(s.L1, Layout.WeightCount) : null;
         double rate = LearningRate;
         IIterativeMethod method = s.Solver.Kind switch
@@ -142,6 +142,8 @@ public sealed class TrainingProblem
             SolverKind.Momentum => new MomentumDescent(Objective, rate, s.Momentum, nesterov: false),
             SolverKind.Nesterov => new MomentumDescent(Objective, rate, s.Momentum, nesterov: true),
             SolverKind.Adam => new Adam(Objective, rate),
+            SolverKind.Newton => new TruncatedNewton(Objective, s.L2),
+            SolverKind.DualCoordinate => new DualCoordinateDescent(Objective, Shard, Partition, Communicator, Seed),
             _ => new ExactSolve(Objective, Shard, Partition, Communicator),
         };
         return new SolverLoop(Objective, termination, hooks).Run(method, new double[Objective.Dimension]);
@@ -229,14 +231,13 @@ public sealed class TrainingProblem
         return objective with { NegativeClassWeight = negative, PositiveClassWeight = positive };
     }
 
-    /// <summary>The learning rate: given, from the checkpoint, 0.01 for adam, or 1/L (collective).</summary>
+    /// <summary>The learning rate: given, from the checkpoint, ‖∇J(0)‖∞/L for adam, or 1/L (collective).</summary>
     private (double Rate, string Source) ChooseLearningRate(RowWeights? rowWeights, ResumedChoices? resumed)
     {
         if (!Settings.Solver.NeedsLearningRate) return (0, "none");
         if (Settings.LearningRate is double given) return (given, "given");
         if (resumed is not null && double.IsFinite(resumed.LearningRate) && resumed.LearningRate > 0)
             return (resumed.LearningRate, resumed.LearningRateSource);
-        if (Settings.Solver.Kind == SolverKind.Adam) return (0.01, "auto: 0.01 for adam");
         // λ_max of X̃ᵀX̃/m from a least-squares objective over the same rows, then the loss's curvature bound.
         // The estimate's passes carry the agreed stop requests too, so that a signal during it ends the run promptly.
         var gram = new LinearObjective(Shard, Partition, Communicator,
@@ -259,7 +260,18 @@ public sealed class TrainingProblem
         double largestWeight = rowWeights is null ? 1 : Communicator.Max(rowWeights.Train.DefaultIfEmpty(0).Max());
         double weightFactor = largestWeight * Objective.Rows / Objective.TotalWeight;
         double curvature = s.Loss.CurvatureBound() * largest * weightFactor + s.L2;
-        return (1.0 / curvature, $"auto: 1/L with L = {curvature.ToString("G6", CultureInfo.InvariantCulture)} "
-            + "(power iteration)");
+        string bound = curvature.ToString("G6", CultureInfo.InvariantCulture);
+        if (Settings.Solver.Kind == SolverKind.Adam)
+        {
+            // Adam moves every parameter by about its rate per iteration: the rate is gradient descent's largest
+            // first move, ‖∇J(0)‖∞/L, which suits the scale of the solution (labels in the thousands included).
+            var gradient = new double[Objective.Dimension];
+            Objective.Evaluate(new double[Objective.Dimension], gradient);
+            double largestMove = gradient.Max(Math.Abs) / curvature;
+            return largestMove > 0 && double.IsFinite(largestMove)
+                ? (largestMove, $"auto: |grad J(0)|_inf / L with L = {bound} (power iteration)")
+                : (0.01, "auto: 0.01 for adam (the gradient at 0 is zero)");
+        }
+        return (1.0 / curvature, $"auto: 1/L with L = {bound} (power iteration)");
     }
 }

@@ -64,9 +64,20 @@ public sealed record TrainingSettings
         if (Solver.Kind == SolverKind.Exact && Loss != LossKind.Squared)
             throw new UsageException("--solver exact solves least squares only (--loss squared)");
         if (LearningRate is not null && !Solver.NeedsLearningRate)
-            throw new UsageException(Solver.Kind == SolverKind.Lbfgs
-                ? "--learning-rate does not apply to lbfgs (it uses a Wolfe line search)"
-                : $"--learning-rate does not apply to --solver {solver} (a direct solve)");
+            throw new UsageException(Solver.Kind switch
+            {
+                SolverKind.Lbfgs => "--learning-rate does not apply to lbfgs (it uses a Wolfe line search)",
+                SolverKind.Newton => "--learning-rate does not apply to newton (it uses a line search)",
+                SolverKind.DualCoordinate => "--learning-rate does not apply to dcd (its steps are exact)",
+                _ => $"--learning-rate does not apply to --solver {solver} (a direct solve)",
+            });
+        if (Solver.Kind == SolverKind.DualCoordinate && Loss is not (LossKind.Hinge or LossKind.SquaredHinge))
+            throw new UsageException("--solver dcd solves the hinge and squared-hinge losses (its dual is theirs)");
+        if (Solver.Kind == SolverKind.DualCoordinate && !(L2 > 0))
+            throw new UsageException("--solver dcd needs an L2 penalty (--l2 > 0): the dual is bounded by it");
+        if (Solver.Kind == SolverKind.Newton && Loss == LossKind.Hinge)
+            throw new UsageException("--solver newton needs a loss with a second derivative: the hinge loss has none " +
+                "(use --loss squared-hinge, or --solver lbfgs)");
         if (LineSearch && Solver.Kind != SolverKind.GradientDescent) throw new UsageException("--line-search " +
             "applies to --solver gd");
         if (ClassWeights.Any && !Loss.IsBinary())

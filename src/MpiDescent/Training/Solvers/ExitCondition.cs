@@ -5,8 +5,12 @@ public enum ExitCondition
 {
     /// <summary>The gradient norm fell below the tolerance relative to its first value.</summary>
     Converged,
-    /// <summary>The iteration (or epoch) limit was reached.</summary>
+    /// <summary>The iteration (or epoch) limit was reached before the tolerance.</summary>
     MaxIterations,
+    /// <summary>No further progress before the tolerance: a line search found no decrease, or the loss stopped
+    /// decreasing for <see cref="TerminationCriteria.StallIterations"/> iterations (a collapsed step). (Not a rank
+    /// that stopped answering: that ends the job with exit code 7.)</summary>
+    NoProgress,
     /// <summary>The loss became non-finite or exploded; the last finite point was kept.</summary>
     Diverged,
     /// <summary>A closed-form solve.</summary>

@@ -67,7 +67,7 @@ public sealed class Lbfgs(IObjective objective, int memory = Lbfgs.DefaultMemory
                 _xNew, _gNew);
         }
         if (step is null) return new StepResult(StepOutcome.NoProgress,
-            "no further decrease possible at double precision");
+            "the line search found no decrease along the L-BFGS direction, nor along steepest descent");
         _spare = Remember(_pairs, _x, _xNew, _g, _gNew, memory, _spare);
         _xNew.CopyTo(_x, 0);
         _gNew.CopyTo(_g, 0);

@@ -77,7 +77,8 @@ public sealed class OwlQn(IObjective objective, L1Penalty l1, int memory = 10) :
             totalNew = double.PositiveInfinity;
         }
         if (double.IsPositiveInfinity(totalNew))
-            return new StepResult(StepOutcome.NoProgress, "no further decrease possible at double precision");
+            return new StepResult(StepOutcome.NoProgress,
+                "the line search found no decrease along the OWL-QN direction");
         _spare = Lbfgs.Remember(_pairs, _x, _xNew, _g, _gNew, memory, _spare);
         _xNew.CopyTo(_x, 0);
         _gNew.CopyTo(_g, 0);

@@ -17,6 +17,11 @@ public enum SolverKind
     Nesterov,
     /// <summary>Adam on the full gradient.</summary>
     Adam,
+    /// <summary>Truncated Newton: preconditioned conjugate gradients on Hessian-vector products, then a line
+    /// search.</summary>
+    Newton,
+    /// <summary>Dual coordinate descent (hinge and squared hinge with L2), in one global row order.</summary>
+    DualCoordinate,
 }
 
 /// <summary>
@@ -69,6 +74,14 @@ public static class SolverCatalog
             "use a smaller --learning-rate or --momentum"),
         new(SolverKind.Adam, "adam", "Adam on the full gradient", false, true, true, false,
             "the first and second moments", "use a smaller --learning-rate"),
+        new(SolverKind.Newton, "newton",
+            "truncated Newton (LIBLINEAR's: preconditioned CG on Hessian-vector products, line search; not hinge, l1)",
+            false, true, false, false, "nothing (the Hessian is recomputed at the point)",
+            "standardize the features (--standardize)"),
+        new(SolverKind.DualCoordinate, "dcd",
+            "dual coordinate descent (LIBLINEAR's -s 3/-s 1): the exact hinge or squared-hinge optimum with l2; ranks "
+            + "take turns", false, true, false, false, "the dual variables (gathered from every rank) and their sums",
+            "check the data for huge values"),
     ];
 
     /// <summary>The command-line names.</summary>

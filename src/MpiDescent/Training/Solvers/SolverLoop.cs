@@ -18,6 +18,8 @@ public sealed class SolverLoop(IObjective objective, TerminationCriteria termina
     private readonly SolverHooks _hooks = hooks ?? SolverHooks.None;
     private readonly List<IterationRecord> _history = new(hooks?.ResumeFrom?.History ?? []);
     private SolverInfo _solver = SolverCatalog.Get(SolverKind.GradientDescent);
+    private double _initialNorm = double.NaN;
+    private long _passes;
 
     /// <summary>Runs <paramref name="method"/> on <paramref name="objective"/> from <paramref name="initial"/> under a
     /// new loop.</summary>
@@ -45,9 +47,13 @@ public sealed class SolverLoop(IObjective objective, TerminationCriteria termina
         }
         double initialLoss = resume?.InitialLoss ?? method.Loss;
         double initialNorm = resume?.InitialGradientNorm ?? VectorMath.Norm(method.Stationarity);
+        _initialNorm = initialNorm;
         var monitor = new Monitor(this, method, initialLoss, initialNorm);
         var previous = method.Point.ToArray(); // the last iterate whose loss was finite
         var best = new BestValidation();
+        // --tolerance 0 asks for the whole budget: no stall test then.
+        var stall = new StallWatch(termination.RelativeGradientTolerance > 0 ? termination.StallIterations : 0,
+            resume?.Iteration ?? 0);
         bool midIteration = resume is not null && method.Position > 0;
         for (int iteration = resume?.Iteration ?? 0; ; iteration++)
         {
@@ -73,12 +79,19 @@ public sealed class SolverLoop(IObjective objective, TerminationCriteria termina
                     return exit == ExitCondition.Diverged
                         ? Diverged(previous, iteration, iteration - 1, reason, method.StepSize)
                         : Result(method, exit, reason, iteration);
+                if (stall.Stalled(iteration, loss) is { } stalled)
+                    return Result(method, ExitCondition.NoProgress, string.Create(CultureInfo.InvariantCulture,
+                        $"the loss has not decreased for {termination.StallIterations} {solver.Units} (best " +
+                        $"{stalled.Loss:G10} at {solver.Unit} {stalled.Iteration}; last step size " +
+                        $"{method.StepSize:G3}); relative gradient norm {norm / Math.Max(initialNorm, 1e-300):G3}, " +
+                        $"tolerance {termination.RelativeGradientTolerance:G3}"), iteration);
                 if (best.Update(termination.Patience, objective.ValidationLoss, iteration, loss,
                     method.Point) is { } kept)
                     return new OptimizationResult(kept.Point, kept.Loss, double.NaN, iteration,
                         ExitCondition.EarlyStopped,
                         $"the validation loss has not improved for {termination.Patience} {solver.Units}; kept "
-                        + $"{solver.Unit} {kept.Iteration} (validation loss {kept.Validation:G8})", _history);
+                        + $"{solver.Unit} {kept.Iteration} (validation loss {kept.Validation:G8})", _history,
+                        DataPasses: method.DataPasses);
                 if (hooks.Control?.StopAgreed == true) return Interrupted(method, iteration);
                 if (hooks.CheckpointDueAfter(iteration)) hooks.Checkpoint!(State(method, iteration, initialLoss,
                     initialNorm));
@@ -86,6 +99,7 @@ public sealed class SolverLoop(IObjective objective, TerminationCriteria termina
             }
             midIteration = false;
             StepResult step;
+            _passes = method.DataPasses;
             try { step = method.Step(iteration, monitor); }
             catch (NonFiniteValueException e)
             {
@@ -93,9 +107,10 @@ public sealed class SolverLoop(IObjective objective, TerminationCriteria termina
             }
             if (step.Outcome == StepOutcome.Interrupted) return Interrupted(method, iteration);
             if (step.Outcome == StepOutcome.NoProgress)
-                return Result(method, ExitCondition.Converged, step.Reason + string.Create(CultureInfo.InvariantCulture,
-                    $" (relative gradient norm " +
-                        $"{VectorMath.Norm(method.Stationarity) / Math.Max(initialNorm, 1e-300):G3})"),
+                return Result(method, ExitCondition.NoProgress, step.Reason +
+                    string.Create(CultureInfo.InvariantCulture, $" (relative gradient norm " +
+                        $"{VectorMath.Norm(method.Stationarity) / Math.Max(initialNorm, 1e-300):G3}, tolerance " +
+                        $"{termination.RelativeGradientTolerance:G3})"),
                     iteration);
         }
 
@@ -105,7 +120,8 @@ public sealed class SolverLoop(IObjective objective, TerminationCriteria termina
             string where = m.Position > 0 ? $"in {solver.Unit} {iteration} at row position {m.Position}"
                 : $"at {solver.Unit} {iteration}";
             return new OptimizationResult(m.Point, _history.LastOrDefault()?.Loss ?? double.NaN, double.NaN, iteration,
-                ExitCondition.Interrupted, $"stop requested by a signal {where}", _history);
+                ExitCondition.Interrupted, $"stop requested by a signal {where}", _history,
+                DataPasses: m.DataPasses);
         }
     }
 
@@ -117,8 +133,14 @@ public sealed class SolverLoop(IObjective objective, TerminationCriteria termina
         return cause.Length == 0 ? e.Message : $"{e.Message}: {cause}";
     }
 
-    private OptimizationResult Result(IIterativeMethod method, ExitCondition exit, string reason, int iteration) =>
-        new(method.Point, method.Loss, VectorMath.Norm(method.Stationarity), iteration, exit, reason, _history);
+    private OptimizationResult Result(IIterativeMethod method, ExitCondition exit, string reason, int iteration)
+    {
+        double norm = VectorMath.Norm(method.Stationarity);
+        return new(method.Point, method.Loss, norm, iteration, exit, reason, _history, Relative(norm),
+            method.DataPasses, termination.RelativeGradientTolerance);
+    }
+
+    private double Relative(double norm) => _initialNorm > 0 ? norm / _initialNorm : double.NaN;
 
     /// <summary>The last finite iterate (<paramref name="lastGood"/>, that of <paramref name="goodIteration"/>) as the
     /// result: its loss and gradient norm are those recorded for it.</summary>
@@ -133,7 +155,7 @@ public sealed class SolverLoop(IObjective objective, TerminationCriteria termina
             iteration,
             ExitCondition.Diverged, $"diverged at {solver.Unit} {iteration} ({reason}){step}: "
             + $"{solver.DivergenceAdvice}. The model kept is the last finite iterate, of {solver.Unit} "
-            + $"{Math.Max(goodIteration, 0)}", _history);
+            + $"{Math.Max(goodIteration, 0)}", _history, Relative(record?.GradientNorm ?? double.NaN), _passes);
     }
 
     private SolverState State(IIterativeMethod method, int iteration, double initialLoss, double initialNorm) =>
@@ -153,6 +175,26 @@ public sealed class SolverLoop(IObjective objective, TerminationCriteria termina
             if (hooks.Control?.CheckpointAgreed == true && hooks.Checkpoint is not null)
                 hooks.Checkpoint(loop.State(method, Iteration, initialLoss, initialNorm));
             return true;
+        }
+    }
+
+    /// <summary>The lowest loss so far and its iteration: a run whose loss has not fallen below it by more than 4 ulp
+    /// for <c>window</c> iterations is stalled (its step has collapsed, or it circles). Disabled when the window is
+    /// 0.</summary>
+    private sealed class StallWatch(int window, int start)
+    {
+        private double _best = double.PositiveInfinity;
+        private int _iteration = start;
+
+        public (double Loss, int Iteration)? Stalled(int iteration, double loss)
+        {
+            if (window <= 0 || double.IsNaN(loss)) return null;
+            if (loss < _best - 4 * double.Epsilon - 8.9e-16 * Math.Abs(_best) || double.IsPositiveInfinity(_best))
+            {
+                (_best, _iteration) = (loss, iteration);
+                return null;
+            }
+            return iteration - _iteration >= window ? (_best, _iteration) : null;
         }
     }
 

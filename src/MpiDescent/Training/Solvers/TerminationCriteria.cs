@@ -10,10 +10,17 @@ namespace MpiDescent.Training.Solvers;
 /// <param name="RelativeLossTolerance">Stop when |J_k − J_(k−1)| ≤ tolerance·|J_k| (0: off).</param>
 /// <param name="Patience">With a validation split: stop when the validation loss has not improved for this many
 /// iterations, keeping the best point (0: off).</param>
+/// <param name="Unit">What one update is called in messages: "iteration", or "epoch" for sgd.</param>
+/// <param name="StallIterations">Stop as stalled when the loss has not fallen below its best by more than rounding
+/// (4 ulp) for this many iterations (0: off; off as well with a tolerance of 0, which asks for the whole
+/// budget).</param>
 public sealed record TerminationCriteria(int MaxIterations, double RelativeGradientTolerance,
     double DivergenceFactor = 1e8, double RelativeLossTolerance = 0,
-    int Patience = 0)
+    int Patience = 0, int StallIterations = TerminationCriteria.DefaultStallIterations, string Unit = "iteration")
 {
+    /// <summary>Iterations without a decrease of the loss after which a run is stalled.</summary>
+    public const int DefaultStallIterations = 100;
+
     /// <summary>Returns why to stop after <paramref name="iteration"/> updates, or null to go on.</summary>
     public (ExitCondition Exit, string Reason)? Check(int iteration, double loss, double initialLoss,
         double gradientNorm, double initialGradientNorm,
@@ -21,7 +28,7 @@ public sealed record TerminationCriteria(int MaxIterations, double RelativeGradi
     {
         if (!double.IsFinite(loss) || loss > DivergenceFactor * Math.Max(initialLoss, double.Epsilon))
             return (ExitCondition.Diverged,
-                $"the loss grew from {initialLoss:G6} to {loss:G6} at iteration {iteration}");
+                $"the loss grew from {initialLoss:G6} to {loss:G6} at {Unit} {iteration}");
         if (gradientNorm <= RelativeGradientTolerance * initialGradientNorm)
             return (ExitCondition.Converged,
                 $"relative gradient norm {Relative(gradientNorm, initialGradientNorm):G3} ≤ " +
@@ -32,7 +39,7 @@ public sealed record TerminationCriteria(int MaxIterations, double RelativeGradi
                 $"{RelativeLossTolerance:G3}");
         if (iteration >= MaxIterations)
             return (ExitCondition.MaxIterations,
-                $"reached the limit of {MaxIterations} iterations (relative gradient norm " +
+                $"reached the limit of {MaxIterations} {Unit}s (relative gradient norm " +
                 $"{Relative(gradientNorm, initialGradientNorm):G3})");
         return null;
     }
