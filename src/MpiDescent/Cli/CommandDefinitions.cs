@@ -127,7 +127,10 @@ public static class CommandDefinitions
             new("zero-based", null, "LIBSVM indices start at 0 (default: at 1, as LIBSVM writes them)"),
             new("hash-bits", "B", "hash LIBSVM indices into 2^B features (1-30; MurmurHash3_x86_32, seed 0, of the "
                 + "index as written, as a 4-byte little-endian integer; values sharing a feature in a row are added); "
-                + "reports how many distinct indices collided"),
+                + "reports how many distinct indices collided. CSV: a sparse file, each numeric column's value at the "
+                + "hash of its name (UTF-8)"),
+            new("categorical", "COL,...", "CSV with --hash-bits: one-hot columns: value s of column c sets the feature "
+                + "of the hash of 'c=s' to 1"),
             new("layout", "LAYOUT", "auto|sparse|dense: how LIBSVM rows are stored (default auto: sparse at density "
                 + "0.5 or less); dense is refused when the file would exceed 1 GiB and 4 times the sparse file"),
             new("dtype", "TYPE", "float64|float32: storage of every value (default float64). float32 halves the " +

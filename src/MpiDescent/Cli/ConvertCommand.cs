@@ -22,9 +22,10 @@ public static class ConvertCommand
         if (format == "libsvm" && (line.Has("label") || line.Has("separator") || line.Has("no-header")
             || line.Has("weight") || line.Has("classes")))
             throw line.Error("--label, --weight, --classes, --separator and --no-header apply to CSV input");
-        if (format == "csv" && (line.Has("features") || line.Has("zero-based") || line.Has("layout")
-            || line.Has("hash-bits")))
-            throw line.Error("--features, --zero-based, --layout and --hash-bits apply to LIBSVM input");
+        if (format == "csv" && (line.Has("features") || line.Has("zero-based") || line.Has("layout")))
+            throw line.Error("--features, --zero-based and --layout apply to LIBSVM input");
+        if (line.Has("categorical") && (format != "csv" || !line.Has("hash-bits")))
+            throw line.Error("--categorical applies to CSV input with --hash-bits (one-hot by hashing)");
         if (line.Has("hash-bits") && line.Has("features"))
             throw line.Error("--hash-bits sets the feature count (2^B); leave out --features");
         var layout = line.Choice("layout", "auto", "auto", "dense", "sparse") switch
@@ -39,10 +40,15 @@ public static class ConvertCommand
         if (format == "csv")
         {
             var classes = line.Text("classes")?.Split(',').Select(c => c.Trim()).ToArray();
+            int? csvBits = line.Has("hash-bits") ? (int)line.Long("hash-bits", 0, 1, 30) : null;
+            var categorical = line.Text("categorical")?.Split(',').Select(c => c.Trim()).ToArray();
             var converter = new CsvConverter(input, line.Text("label"), line.Text("separator"), !line.Has("no-header"),
-                line.Text("weight"), elementType, classes);
+                line.Text("weight"), elementType, classes, csvBits, categorical);
             header = converter.Convert(target);
-            labelNote = $", label '{PrintableText.Escape(converter.LabelName)}'" + (converter.ClassNames.Count == 0
+            if (csvBits is not null)
+                labelNote = $", hashed: {converter.DistinctInputs} distinct columns and column=value pairs into " +
+                    $"2^{csvBits} features, {converter.Collisions} of them share a feature with another";
+            labelNote += $", label '{PrintableText.Escape(converter.LabelName)}'" + (converter.ClassNames.Count == 0
                 ? "" : $" with {converter.ClassNames.Count} classes: " + string.Join(", ", converter.ClassNames
                     .Select((c, k) => $"{k} = {PrintableText.Escape(c)}")));
         }

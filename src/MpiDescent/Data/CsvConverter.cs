@@ -13,10 +13,26 @@ namespace MpiDescent.Data;
 /// scikit-learn's LabelEncoder does) unless <c>classes</c> gives the order, and each row's label is its class's index;
 /// the names are kept in the data file.
 /// </summary>
+/// <para>With <c>hashBits</c> B the file is written sparse with 2^B features, as Vowpal Wabbit hashes: a numeric
+/// column's value goes to the feature of its name, and each column named in <c>categorical</c> is one-hot: value s of
+/// column c sets the feature of "c=s" to 1 (<see cref="FeatureHash.OfText"/>); values that share a feature in a row are
+/// added, and <see cref="Collisions"/> counts the distinct inputs that share one with another.</para>
 public sealed class CsvConverter(string inputPath, string? label, string? separator, bool hasHeader,
     string? weight = null,
-    ElementType elementType = ElementType.Float64, IReadOnlyList<string>? classes = null)
+    ElementType elementType = ElementType.Float64, IReadOnlyList<string>? classes = null, int? hashBits = null,
+    IReadOnlyList<string>? categorical = null)
 {
+    /// <summary>With hashing: distinct inputs (numeric columns and column=value pairs) seen, once
+    /// <see cref="Convert"/> has run.</summary>
+    public long DistinctInputs { get; private set; }
+
+    /// <summary>With hashing: distinct inputs whose feature another distinct input also maps to.</summary>
+    public long Collisions { get; private set; }
+
+    private string InputPath => inputPath;
+    private ElementType Storage => elementType;
+    private IReadOnlyList<string> CategoricalColumns => categorical ?? [];
+
     /// <summary>The label column's name once <see cref="Convert"/> has run.</summary>
     public string LabelName { get; private set; } = "";
 
@@ -110,6 +126,7 @@ public sealed class CsvConverter(string inputPath, string? label, string? separa
         string[] columns = [];
         int weightIndex = -1;
         DataFileWriter? writer = null;
+        Hashing? hashing = null;
         double[] features = [];
         var classNames = classMap?.OrderBy(p => p.Value).Select(p => p.Key).ToArray() ?? [];
         try
@@ -120,11 +137,22 @@ public sealed class CsvConverter(string inputPath, string? label, string? separa
                 var names = all.Where((_, i) => i != labelAt && i != weightAt).ToArray();
                 if (names.Length == 0) throw new InputFileException(inputPath,
                     "no feature columns left besides the label and the weight");
+                if (hashBits is int bits)
+                {
+                    hashing = new Hashing(this, outputPath, all, labelAt, weightAt, bits, classNames);
+                    return;
+                }
                 features = new double[names.Length];
                 writer = new DataFileWriter(outputPath, names.Length, names, weights: weightAt >= 0,
                     elementType: elementType, classNames: classNames);
             }))
             {
+                if (hashing is not null)
+                {
+                    hashing.Write(fields, lineNumber, Label(fields, labelIndex, lineNumber, classMap, classNames),
+                        weightIndex < 0 ? 1 : Weight(fields[weightIndex], lineNumber, columns[weightIndex]));
+                    continue;
+                }
                 double labelValue = 0, weightValue = 1;
                 for (int c = 0, j = 0; c < fields.Length; c++)
                 {
@@ -150,11 +178,120 @@ public sealed class CsvConverter(string inputPath, string? label, string? separa
                 }
                 writer!.WriteRow(features, labelValue, weightValue);
             }
-            if (writer!.Rows == 0) throw new InputFileException(inputPath, "no data rows after the header");
             ClassNames = classNames;
+            if (hashing is not null) return hashing.Complete();
+            if (writer!.Rows == 0) throw new InputFileException(inputPath, "no data rows after the header");
             return writer.Complete();
         }
-        finally { writer?.Dispose(); }
+        finally
+        {
+            writer?.Dispose();
+            hashing?.Dispose();
+        }
+    }
+
+    /// <summary>A row's label: its class's index, or its number (the numeric pass stops at text).</summary>
+    private double Label(string[] fields, int labelIndex, long lineNumber, Dictionary<string, int>? classMap,
+        string[] classNames)
+    {
+        if (classMap is null)
+            return IsNumber(fields[labelIndex]) ? ParseCell(fields[labelIndex], lineNumber, LabelName)
+                : throw new TextLabelException();
+        var text = fields[labelIndex].Trim();
+        return classMap.TryGetValue(text, out int index) ? index
+            : throw new InputFileException(inputPath, $"line {lineNumber}, column '{LabelName}': " +
+                $"'{Truncate(text)}' is not one of the classes {string.Join(", ", classNames)}");
+    }
+
+    private double Weight(string cell, long lineNumber, string column)
+    {
+        double v = ParseCell(cell, lineNumber, column);
+        return v >= 0 ? v : throw new InputFileException(inputPath,
+            $"line {lineNumber}, column '{column}': weight {v} is negative");
+    }
+
+    /// <summary>The hashed, sparse output of <see cref="Write"/>: each row's entries, merged by feature, and the
+    /// count of distinct inputs that collide.</summary>
+    private sealed class Hashing : IDisposable
+    {
+        private readonly CsvConverter _owner;
+        private readonly SparseDataFileWriter _writer;
+        private readonly string[] _columns;
+        private readonly int _labelAt, _weightAt, _bits;
+        private readonly bool[] _categorical;
+        private readonly int[] _numericFeature;
+        private readonly Dictionary<int, string> _owners = [];
+        private readonly HashSet<string> _inputs = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _collided = new(StringComparer.Ordinal);
+        private readonly List<(int Feature, double Value)> _entries = [];
+        private int[] _indices = new int[16];
+        private double[] _values = new double[16];
+
+        public Hashing(CsvConverter owner, string outputPath, string[] columns, int labelAt, int weightAt, int bits,
+            string[] classNames)
+        {
+            (_owner, _columns, _labelAt, _weightAt, _bits) = (owner, columns, labelAt, weightAt, bits);
+            _categorical = new bool[columns.Length];
+            foreach (var name in owner.CategoricalColumns)
+            {
+                int c = owner.ColumnIndex(columns, name, "categorical");
+                if (c == labelAt || c == weightAt)
+                    throw new InputFileException(owner.InputPath, $"the categorical column '{name}' is the label " +
+                        "or weight column");
+                _categorical[c] = true;
+            }
+            _numericFeature = new int[columns.Length];
+            for (int c = 0; c < columns.Length; c++)
+                if (c != labelAt && c != weightAt && !_categorical[c]) _numericFeature[c] = Note(columns[c]);
+            _writer = new SparseDataFileWriter(outputPath, 1 << bits, weights: weightAt >= 0,
+                elementType: owner.Storage, classNames: classNames);
+        }
+
+        /// <summary>The feature of <paramref name="input"/>, noting whether it collides with another input's.</summary>
+        private int Note(string input)
+        {
+            int feature = FeatureHash.OfText(input, _bits);
+            if (!_inputs.Add(input)) return feature;
+            if (!_owners.TryAdd(feature, input))
+            {
+                _collided.Add(input);
+                _collided.Add(_owners[feature]);
+            }
+            return feature;
+        }
+
+        public void Write(string[] fields, long lineNumber, double label, double weight)
+        {
+            _entries.Clear();
+            for (int c = 0; c < fields.Length; c++)
+            {
+                if (c == _labelAt || c == _weightAt) continue;
+                if (_categorical[c])
+                {
+                    var text = fields[c].Trim();
+                    if (text.Length > 0) _entries.Add((Note($"{_columns[c]}={text}"), 1));
+                    continue;
+                }
+                double v = _owner.ParseCell(fields[c], lineNumber, _columns[c]);
+                if (v != 0) _entries.Add((_numericFeature[c], v));
+            }
+            FeatureHash.Merge(_entries);
+            if (_indices.Length < _entries.Count)
+                (_indices, _values) = (new int[2 * _entries.Count], new double[2 * _entries.Count]);
+            int n = 0;
+            foreach (var (feature, value) in _entries)
+                if (value != 0) (_indices[n], _values[n++]) = (feature, value);
+            _writer.WriteRow(_indices.AsSpan(0, n), _values.AsSpan(0, n), label, weight);
+        }
+
+        public DataFileHeader Complete()
+        {
+            if (_writer.Rows == 0) throw new InputFileException(_owner.InputPath, "no data rows after the header");
+            (_owner.DistinctInputs, _owner.Collisions) = (_inputs.Count, _collided.Count);
+            return _writer.Complete();
+        }
+
+        public void Dispose() => _writer.Dispose();
     }
 
     /// <summary>Whether a label cell is a number (else the labels are class names); an empty cell counts as one, so

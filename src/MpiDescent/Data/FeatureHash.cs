@@ -50,6 +50,25 @@ public static class FeatureHash
         return h;
     }
 
+    /// <summary>The feature (0 ≤ result &lt; 2^<paramref name="bits"/>) of a CSV column or column=value text: the low
+    /// bits of MurmurHash3_x86_32 (seed 0) of its UTF-8 bytes.</summary>
+    public static int OfText(string text, int bits) =>
+        (int)(Murmur3(System.Text.Encoding.UTF8.GetBytes(text)) & ((1u << bits) - 1));
+
+    /// <summary>Sorts a hashed row's entries by feature and adds the values that share one.</summary>
+    internal static void Merge(List<(int Feature, double Value)> entries)
+    {
+        entries.Sort((a, b) => a.Feature.CompareTo(b.Feature));
+        int kept = 0;
+        for (int k = 0; k < entries.Count; k++)
+        {
+            if (kept > 0 && entries[kept - 1].Feature == entries[k].Feature)
+                entries[kept - 1] = (entries[k].Feature, entries[kept - 1].Value + entries[k].Value);
+            else entries[kept++] = entries[k];
+        }
+        entries.RemoveRange(kept, entries.Count - kept);
+    }
+
     /// <summary>The feature (0 ≤ result &lt; 2^<paramref name="bits"/>) of LIBSVM index <paramref name="index"/> as
     /// written.</summary>
     public static int OfIndex(int index, int bits)

@@ -155,7 +155,7 @@ public sealed class LibSvmConverter(string inputPath, int? features, ElementType
                 entries.Add((column, Number(token[(colon + 1)..], lineNumber, $"feature {index}")));
             }
             if (previous != int.MinValue) maxIndex = Math.Max(maxIndex, previous);
-            if (hashBits is not null) MergeHashed(entries);
+            if (hashBits is not null) FeatureHash.Merge(entries);
             rows++;
             foreach (var (_, v) in entries) if (v != 0) nonzeros++;
             onRow?.Invoke(label, entries, lineNumber);
@@ -163,20 +163,6 @@ public sealed class LibSvmConverter(string inputPath, int? features, ElementType
         if (lineNumber == 0) throw new InputFileException(inputPath, "the file is empty");
         if (owners is not null) (DistinctInputs, Collisions) = (CountDistinct(owners, collided!), collided!.Count);
         return new Scan(rows, nonzeros, zeroBased ? maxIndex : maxIndex);
-    }
-
-    /// <summary>Sorts a hashed row's entries by feature and adds the values that share one.</summary>
-    private static void MergeHashed(List<(int Feature, double Value)> entries)
-    {
-        entries.Sort((a, b) => a.Feature.CompareTo(b.Feature));
-        int kept = 0;
-        for (int k = 0; k < entries.Count; k++)
-        {
-            if (kept > 0 && entries[kept - 1].Feature == entries[k].Feature)
-                entries[kept - 1] = (entries[k].Feature, entries[kept - 1].Value + entries[k].Value);
-            else entries[kept++] = entries[k];
-        }
-        entries.RemoveRange(kept, entries.Count - kept);
     }
 
     /// <summary>Distinct inputs: one per owned feature, plus the colliding ones that do not own theirs.</summary>

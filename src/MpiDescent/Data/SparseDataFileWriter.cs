@@ -26,14 +26,17 @@ public sealed class SparseDataFileWriter : IDisposable
     private readonly List<long> _offsets = [0], _nonzeroPrefix = [0];
     private readonly List<ulong> _checksums = [];
     private byte[] _block = [];
+    private readonly string[] _classNames;
     private long _rows, _nonzeros, _dataBytes;
 
     /// <summary>Starts a file of rows with <paramref name="features"/> features (at most 2³¹ − 1), optional names, and
-    /// optionally a weight per row, storing values as <paramref name="elementType"/>.</summary>
+    /// optionally a weight per row, storing values as <paramref name="elementType"/>; with
+    /// <paramref name="classNames"/> each label is a class's index among them.</summary>
     public SparseDataFileWriter(string path, int features, IReadOnlyList<string>? featureNames = null,
         int checksumBlockRows = DataFileHeader.DefaultChecksumBlockRows, bool weights = false,
-        ElementType elementType = ElementType.Float64)
+        ElementType elementType = ElementType.Float64, IReadOnlyList<string>? classNames = null)
     {
+        _classNames = classNames?.ToArray() ?? [];
         _features = features;
         _names = DataFileWriter.CheckedNames(path, features, featureNames);
         _blockRows = checksumBlockRows;
@@ -132,7 +135,8 @@ public sealed class SparseDataFileWriter : IDisposable
     }
 
     private DataFileHeader Header(long rows, long nonzeros, ulong checksum) =>
-        new(rows, _features, _elementType, _blockRows, _names, checksum, _weights, DataLayout.Sparse, nonzeros);
+        new(rows, _features, _elementType, _blockRows, _names, checksum, _weights, DataLayout.Sparse, nonzeros,
+            _classNames);
 
     /// <inheritdoc />
     public void Dispose() => _file.Dispose();
