@@ -20,7 +20,7 @@ run("convert", "tests/data/breast_cancer.csv", cancer)
 problems = [
     ("least squares, diabetes (442 x 10)", diabetes, ["--standardize"], ["--solver", "exact"],
      [("gd", ["--solver", "gd"]), ("gd --line-search", ["--solver", "gd", "--line-search"]), ("momentum", ["--solver", "momentum"]),
-      ("nesterov", ["--solver", "nesterov"]), ("adam", ["--solver", "adam", "--learning-rate", "0.5"]), ("lbfgs", ["--solver", "lbfgs"]),
+      ("nesterov", ["--solver", "nesterov"]), ("adam", ["--solver", "adam"]), ("lbfgs", ["--solver", "lbfgs"]),
       ("newton", ["--solver", "newton"]),
       ("sgd (batch 32)", ["--solver", "sgd", "--batch-size", "32", "--seed", "1", "--learning-rate", "0.05"])]),
     ("L2 logistic, breast_cancer (569 x 30)", cancer, ["--standardize", "--loss", "logistic", "--l2", str(1 / 569)],
