@@ -37,6 +37,7 @@ public static class ConvertCommand
         var elementType = ParseElementType(line);
         DataFileHeader header;
         string labelNote = "";
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         if (format == "csv")
         {
             var classes = line.Text("classes")?.Split(',').Select(c => c.Trim()).ToArray();
@@ -65,8 +66,13 @@ public static class ConvertCommand
         string sparse = header.Layout == DataLayout.Sparse
             ? string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $", sparse: {header.Nonzeros} nonzeros, density {header.Density:G3}") : "";
+        double seconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
+        double megabytes = new FileInfo(input).Length / 1e6;
         output.WriteLine($"wrote {target}: {header.Rows} rows x {header.Features} features " +
             $"({header.ElementType.Name()}{sparse}){labelNote}, checksum {header.ChecksumHex}");
+        double rate = megabytes / Math.Max(seconds, 1e-9);
+        output.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"converted {megabytes:F1} MB of text in {seconds:F2} s ({rate:F0} MB/s, every pass over the input)"));
     }
 
     /// <summary><c>--dtype float64|float32</c> (default float64).</summary>

@@ -118,18 +118,19 @@ public sealed class LibSvmConverter(string inputPath, int? features, ElementType
             int hash = line.IndexOf('#');
             var text = (hash >= 0 ? line.AsSpan(0, hash) : line.AsSpan()).Trim();
             if (text.IsEmpty) continue;
-            var tokens = text.ToString().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-            double label = Number(tokens[0], lineNumber, "label");
+            // Tokens are taken as spans of the line: no per-token strings (the parse is what convert's time is).
+            var rest = text;
+            double label = Number(NextToken(ref rest), lineNumber, "label");
             entries.Clear();
             int previous = int.MinValue;
-            foreach (var token in tokens.Skip(1))
+            for (var token = NextToken(ref rest); !token.IsEmpty; token = NextToken(ref rest))
             {
                 int colon = token.IndexOf(':');
-                if (colon > 0 && token.AsSpan(0, colon).SequenceEqual("qid")) continue;
-                if (colon <= 0 || !int.TryParse(token.AsSpan(0, colon), NumberStyles.None,
+                if (colon > 0 && token[..colon].SequenceEqual("qid")) continue;
+                if (colon <= 0 || !int.TryParse(token[..colon], NumberStyles.None,
                     CultureInfo.InvariantCulture, out int index))
                     throw new InputFileException(inputPath,
-                        $"line {lineNumber}: '{Truncate(token)}' is not index:value");
+                        $"line {lineNumber}: '{Truncate(token.ToString())}' is not index:value");
                 if (index < lowest)
                     throw new InputFileException(inputPath, $"line {lineNumber}: feature index {index}; LIBSVM " +
                         "indices start at 1 (convert with --zero-based for 0-based indices)");
@@ -152,7 +153,11 @@ public sealed class LibSvmConverter(string inputPath, int? features, ElementType
                     throw new InputFileException(inputPath, $"line {lineNumber}: feature index {index} exceeds " +
                         $"--features {limit}");
                 previous = index;
-                entries.Add((column, Number(token[(colon + 1)..], lineNumber, $"feature {index}")));
+                var valueText = token[(colon + 1)..];
+                if (!double.TryParse(valueText, NumberStyles.Float, CultureInfo.InvariantCulture, out double value)
+                    || !double.IsFinite(value) || !DataFileWriter.Fits(value, elementType))
+                    value = Number(valueText, lineNumber, $"feature {index}"); // throws, naming the problem
+                entries.Add((column, value));
             }
             if (previous != int.MinValue) maxIndex = Math.Max(maxIndex, previous);
             if (hashBits is not null) FeatureHash.Merge(entries);
@@ -174,15 +179,29 @@ public sealed class LibSvmConverter(string inputPath, int? features, ElementType
 
     private static string Truncate(string text) => text.Length <= 40 ? text : text[..40] + "...";
 
-    private double Number(string text, long line, string what)
+    private double Number(ReadOnlySpan<char> text, long line, string what)
     {
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v)
             || !double.IsFinite(v))
-            throw new InputFileException(inputPath, $"line {line}: {what} '{Truncate(text)}' is not a finite number");
+            throw new InputFileException(inputPath,
+                $"line {line}: {what} '{Truncate(text.ToString())}' is not a finite number");
         if (!DataFileWriter.Fits(v, elementType))
             throw new InputFileException(inputPath,
                 $"line {line}: {what} '{text}' is beyond float32's range (±3.4e38); convert with --dtype float64");
         return v;
+    }
+
+    /// <summary>The next whitespace-separated token of <paramref name="rest"/>, which moves past it (empty at the
+    /// end).</summary>
+    private static ReadOnlySpan<char> NextToken(ref ReadOnlySpan<char> rest)
+    {
+        int start = 0;
+        while (start < rest.Length && char.IsWhiteSpace(rest[start])) start++;
+        int end = start;
+        while (end < rest.Length && !char.IsWhiteSpace(rest[end])) end++;
+        var token = rest[start..end];
+        rest = rest[end..];
+        return token;
     }
 
     /// <summary>Whether <paramref name="path"/> looks like LIBSVM text: its first non-comment line is a number followed
