@@ -34,6 +34,25 @@ public static class TestData
         return (x, y, lines.Length, d);
     }
 
+    /// <summary>scikit-learn's breast_cancer: features standardized with the population deviation (as numpy's std),
+    /// labels −1/+1 (1 = benign), parsed here independently of the converter.</summary>
+    public static (double[] X, double[] Y, int Rows, int D) LoadStandardizedBreastCancer()
+    {
+        var rows = File.ReadAllLines(Path.Combine(TestContext.CurrentContext.TestDirectory, "data",
+                "breast_cancer.csv")).Skip(1).Where(l => l.Length > 0)
+            .Select(l => l.Split(',').Select(v => double.Parse(v,
+                System.Globalization.CultureInfo.InvariantCulture)).ToArray()).ToArray();
+        int m = rows.Length, d = rows[0].Length - 1;
+        var x = new double[m * d];
+        for (int j = 0; j < d; j++)
+        {
+            double mean = rows.Average(r => r[j]);
+            double std = Math.Sqrt(rows.Average(r => (r[j] - mean) * (r[j] - mean)));
+            for (int i = 0; i < m; i++) x[i * d + j] = (rows[i][j] - mean) / std;
+        }
+        return (x, rows.Select(r => r[d] > 0 ? 1.0 : -1.0).ToArray(), m, d);
+    }
+
     /// <summary>Writes rows to a data file and returns its path.</summary>
     public static string WriteDataFile(string dir, double[] x, double[] y, int features, string name = "data.bin",
         ElementType elementType = ElementType.Float64)

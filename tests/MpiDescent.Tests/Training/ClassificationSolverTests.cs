@@ -12,23 +12,8 @@ public class ClassificationSolverTests
     private static string BreastCancerCsv => Path.Combine(TestContext.CurrentContext.TestDirectory, "data",
         "breast_cancer.csv");
 
-    /// <summary>Standardized features (population std), labels ±1, parsed here independently of the
-    /// converter.</summary>
-    private static (double[] X, double[] Y, int Rows, int D) StandardizedBreastCancer()
-    {
-        var lines = File.ReadAllLines(BreastCancerCsv).Skip(1).Where(l => l.Length > 0).ToArray();
-        var rows = lines.Select(l => l.Split(',').Select(v => double.Parse(v,
-            System.Globalization.CultureInfo.InvariantCulture)).ToArray()).ToArray();
-        int m = rows.Length, d = rows[0].Length - 1;
-        var x = new double[m * d];
-        for (int j = 0; j < d; j++)
-        {
-            double mean = rows.Average(r => r[j]);
-            double std = Math.Sqrt(rows.Average(r => (r[j] - mean) * (r[j] - mean)));
-            for (int i = 0; i < m; i++) x[i * d + j] = (rows[i][j] - mean) / std;
-        }
-        return (x, rows.Select(r => r[d] > 0 ? 1.0 : -1.0).ToArray(), m, d);
-    }
+    private static (double[] X, double[] Y, int Rows, int D) StandardizedBreastCancer() =>
+        TestData.LoadStandardizedBreastCancer();
 
     /// <summary>Newton's method on J(θ) = (1/m)Σ log(1+e^(−y x̃·θ)) + (λ/2)‖w‖², with MathNet's dense
     /// algebra.</summary>

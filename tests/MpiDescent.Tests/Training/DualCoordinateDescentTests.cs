@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using MpiDescent.Communication;
 using MpiDescent.Losses;
@@ -10,21 +9,8 @@ namespace MpiDescent.Tests.Training;
 /// same at any rank count, over dense and sparse rows; and a resumed run continues bit for bit.</summary>
 public class DualCoordinateDescentTests
 {
-    private static (double[] X, double[] Y, int Rows, int D) StandardizedCancer()
-    {
-        var rows = File.ReadAllLines(Path.Combine(TestContext.CurrentContext.TestDirectory, "data",
-                "breast_cancer.csv")).Skip(1).Where(l => l.Length > 0)
-            .Select(l => l.Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray()).ToArray();
-        int m = rows.Length, d = rows[0].Length - 1;
-        var x = new double[m * d];
-        for (int j = 0; j < d; j++)
-        {
-            double mean = rows.Average(r => r[j]);
-            double std = Math.Sqrt(rows.Average(r => (r[j] - mean) * (r[j] - mean)));
-            for (int i = 0; i < m; i++) x[i * d + j] = (rows[i][j] - mean) / std;
-        }
-        return (x, rows.Select(r => r[d] > 0 ? 1.0 : -1.0).ToArray(), m, d);
-    }
+    private static (double[] X, double[] Y, int Rows, int D) StandardizedCancer() =>
+        TestData.LoadStandardizedBreastCancer();
 
     private static (double[] Theta, double Objective) Optimum(string name)
     {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using MpiDescent.Communication;
 using MpiDescent.Losses;
@@ -25,16 +24,8 @@ public class PeerMappingTests
             .Concat(intercept ? [c.GetProperty("intercept").GetDouble()] : []).ToArray();
 
     /// <summary>breast_cancer standardized, labels ±1, as the script does.</summary>
-    private static (double[] X, double[] Y, int Rows, int D) StandardizedCancer()
-    {
-        var lines = File.ReadAllLines(Path.Combine(TestContext.CurrentContext.TestDirectory, "data",
-            "breast_cancer.csv")).Skip(1).Where(l => l.Length > 0).ToArray();
-        var rows = lines.Select(l => l.Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture))
-            .ToArray()).ToArray();
-        int m = rows.Length, d = rows[0].Length - 1;
-        var x = Standardized(rows.SelectMany(r => r[..d]).ToArray(), m, d);
-        return (x, rows.Select(r => r[d] > 0 ? 1.0 : -1.0).ToArray(), m, d);
-    }
+    private static (double[] X, double[] Y, int Rows, int D) StandardizedCancer() =>
+        TestData.LoadStandardizedBreastCancer();
 
     /// <summary>Each column centred and divided by its population deviation, as numpy's std does.</summary>
     private static double[] Standardized(double[] x, int m, int d)

@@ -125,18 +125,7 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
     public double Evaluate(ReadOnlySpan<double> point, Span<double> gradient)
     {
         long start = Stopwatch.GetTimestamp();
-        LoadPoint(point);
-        _sum.Clear();
-        long nonFinite = 0;
-        _nonFiniteFirst = -1;
-        for (int first = 0; first < _shard.Rows; first += _blockRows)
-        {
-            var block = new BlockVisitor(this, first, BlockMode.Full);
-            int count = Math.Min(_blockRows, _shard.Rows - first);
-            _shard.Features.Accept(ref block, first, count);
-            if (!_blockFinite) NoteNonFinite(first, count, ref nonFinite);
-        }
-        Evaluations++;
+        long nonFinite = PassOverBlocks(point, BlockMode.Full);
         double value = Reduce(start, nonFinite, TotalWeight, point, gradient);
         if (_weightsPerRow?.Validation is not null) ValidationLoss = _totals[Dimension
             + 1] / _weightsPerRow.ValidationTotal;
@@ -201,7 +190,18 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
     private void SecondOrderPass(ReadOnlySpan<double> vector, Span<double> result, BlockMode mode)
     {
         long start = Stopwatch.GetTimestamp();
-        LoadPoint(vector);
+        long nonFinite = PassOverBlocks(vector, mode);
+        ReduceSums(start, nonFinite, vector);
+        for (int k = 0; k < Dimension; k++) result[k] = _totals[k] / TotalWeight;
+    }
+
+    /// <summary>One full pass of <paramref name="mode"/> over this rank's blocks at <paramref name="point"/> into the
+    /// cleared sum (counted in <see cref="Evaluations"/>); returns the number of blocks whose sums were not
+    /// finite.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private long PassOverBlocks(ReadOnlySpan<double> point, BlockMode mode)
+    {
+        LoadPoint(point);
         _sum.Clear();
         long nonFinite = 0;
         _nonFiniteFirst = -1;
@@ -213,8 +213,7 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
             if (!_blockFinite) NoteNonFinite(first, count, ref nonFinite);
         }
         Evaluations++;
-        ReduceSums(start, nonFinite, vector);
-        for (int k = 0; k < Dimension; k++) result[k] = _totals[k] / TotalWeight;
+        return nonFinite;
     }
 
     /// <summary>Copies the weights into the aligned buffer and the intercepts out of <paramref
