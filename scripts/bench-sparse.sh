@@ -2,8 +2,8 @@
 # Sparse data, measured in one run (docs/performance.md, "Sparse data"): the sparse gradient pass against a plain read
 # of the same bytes, reproducible against plain summation (rcv1's shape and d = 2^20), and L2 logistic regression on
 # rcv1's shape (lbfgs and newton) against LIBLINEAR's train -s 0 (Debian's python3-liblinear, train() timed alone) at
-# 1 and 2 ranks, at the same objective (relative suboptimality printed), and scikit-learn's LogisticRegression (lbfgs, liblinear) on the
-# same CSR matrix. About 5 minutes.
+# 1 and 2 ranks, at the same objective (relative suboptimality printed), and scikit-learn's LogisticRegression
+# (lbfgs, liblinear) on the same CSR matrix. About 5 minutes.
 # Usage: scripts/bench-sparse.sh [ROWS]   (default 200000 rows of rcv1's 47,236 features and 74 nonzeros per row)
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 ensure_mpich

@@ -30,7 +30,8 @@ for c in "${cases[@]}"; do
   models=()
   for n in "${counts[@]}"; do
     model="$dir/model-$solver-$n.json"
-    timeout 300 mpiexec.mpich -n "$n" "$bin" train "$data" --solver "$solver" --model "$model" --quiet "$@" ${OPTIONS:-} >/dev/null \
+    timeout 300 mpiexec.mpich -n "$n" "$bin" train "$data" --solver "$solver" --model "$model" --quiet "$@" \
+      ${OPTIONS:-} >/dev/null \
       || { echo "FAILED to train: $solver $* at $n ranks" >&2; exit 1; }
     models+=("$model")
   done
