@@ -38,17 +38,17 @@ public static class ConvertCommand
         DataFileHeader header;
         string labelNote = "";
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        int? bits = line.Has("hash-bits") ? (int)line.Long("hash-bits", 0, 1, 30) : null;
         if (format == "csv")
         {
             var classes = line.Text("classes")?.Split(',').Select(c => c.Trim()).ToArray();
-            int? csvBits = line.Has("hash-bits") ? (int)line.Long("hash-bits", 0, 1, 30) : null;
             var categorical = line.Text("categorical")?.Split(',').Select(c => c.Trim()).ToArray();
             var converter = new CsvConverter(input, line.Text("label"), line.Text("separator"), !line.Has("no-header"),
-                line.Text("weight"), elementType, classes, csvBits, categorical);
+                line.Text("weight"), elementType, classes, bits, categorical);
             header = converter.Convert(target);
-            if (csvBits is not null)
+            if (bits is not null)
                 labelNote = $", hashed: {converter.DistinctInputs} distinct columns and column=value pairs into " +
-                    $"2^{csvBits} features, {converter.Collisions} of them share a feature with another";
+                    $"2^{bits} features, {converter.Collisions} of them share a feature with another";
             labelNote += $", label '{PrintableText.Escape(converter.LabelName)}'" + (converter.ClassNames.Count == 0
                 ? "" : $" with {converter.ClassNames.Count} classes: " + string.Join(", ", converter.ClassNames
                     .Select((c, k) => $"{k} = {PrintableText.Escape(c)}")));
@@ -56,7 +56,6 @@ public static class ConvertCommand
         else
         {
             int? d = line.Has("features") ? (int)line.Long("features", 0, 1, DataFileHeader.MaxSparseFeatures) : null;
-            int? bits = line.Has("hash-bits") ? (int)line.Long("hash-bits", 0, 1, 30) : null;
             var converter = new LibSvmConverter(input, d, elementType, layout, line.Has("zero-based"), bits);
             header = converter.Convert(target);
             if (bits is not null)

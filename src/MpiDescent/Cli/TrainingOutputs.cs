@@ -26,8 +26,7 @@ internal static class TrainingOutputs
             L2 = settings.L2,
             L1 = settings.L1,
             ClassLabels = loss.IsBinary() ? [problem.NegativeLabel, 1] : null,
-            ClassNames = header.ClassNames.Count == 0 ? null
-                : header.ClassNames.Take(loss.IsBinary() ? 2 : header.ClassNames.Count).ToArray(),
+            ClassNames = header.ClassNames.Count == 0 ? null : header.ClassNames.ToArray(),
             FeatureNames = Enumerable.Range(0, header.Features).Select(header.FeatureName).ToArray(),
             Weights = layout.WeightsOf(point, 0).ToArray(),
             Intercept = layout.Intercept(point, 0),

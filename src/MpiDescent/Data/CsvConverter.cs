@@ -154,27 +154,11 @@ public sealed class CsvConverter(string inputPath, string? label, string? separa
                     continue;
                 }
                 double labelValue = 0, weightValue = 1;
-                for (int c = 0, j = 0; c < fields.Length; c++)
+                for (int c = 0, j = 0; c < fields.Length; c++) // left to right: a line's first error is reported
                 {
-                    double v;
-                    if (c == labelIndex && classMap is not null)
-                    {
-                        var text = fields[c].Trim();
-                        if (!classMap.TryGetValue(text, out int index))
-                            throw new InputFileException(inputPath, $"line {lineNumber}, column '{columns[c]}': " +
-                                $"'{Truncate(text)}' is not one of the classes {string.Join(", ", classNames)}");
-                        v = index;
-                    }
-                    else if (c == labelIndex && !IsNumber(fields[c])) throw new TextLabelException();
-                    else v = ParseCell(fields[c], lineNumber, columns[c]);
-                    if (c == labelIndex) labelValue = v;
-                    else if (c == weightIndex)
-                    {
-                        if (v < 0) throw new InputFileException(inputPath,
-                            $"line {lineNumber}, column '{columns[c]}': weight {v} is negative");
-                        weightValue = v;
-                    }
-                    else features[j++] = v;
+                    if (c == labelIndex) labelValue = Label(fields, labelIndex, lineNumber, classMap, classNames);
+                    else if (c == weightIndex) weightValue = Weight(fields[c], lineNumber, columns[c]);
+                    else features[j++] = ParseCell(fields[c], lineNumber, columns[c]);
                 }
                 writer!.WriteRow(features, labelValue, weightValue);
             }

@@ -61,11 +61,12 @@ public readonly ref struct DenseRows<T> : IRowBlock where T : unmanaged
     /// <inheritdoc />
     public double SquaredNorm(int row)
     {
+        var values = Row(row);
+        ref T first = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(values);
         double sum = 0;
-        foreach (ref readonly T v in Row(row))
+        for (int j = 0; j < values.Length; j++)
         {
-            double x = typeof(T) == typeof(double) ? Unsafe.As<T, double>(ref Unsafe.AsRef(in v))
-                : Unsafe.As<T, float>(ref Unsafe.AsRef(in v));
+            double x = Widening.At(ref first, j);
             sum += x * x;
         }
         return sum;

@@ -108,11 +108,11 @@ public readonly ref struct SparseRows<T> : IRowBlock where T : unmanaged
     /// <inheritdoc />
     public double SquaredNorm(int row)
     {
+        ref T values = ref MemoryMarshal.GetReference(_values);
         double sum = 0;
         for (int k = (int)_offsets[row]; k < (int)_offsets[row + 1]; k++)
         {
-            double x = typeof(T) == typeof(double) ? Unsafe.As<T, double>(ref Unsafe.AsRef(in _values[k]))
-                : Unsafe.As<T, float>(ref Unsafe.AsRef(in _values[k]));
+            double x = Widening.At(ref values, k);
             sum += x * x;
         }
         return sum;
@@ -125,10 +125,10 @@ public readonly ref struct SparseRows<T> : IRowBlock where T : unmanaged
         {
             double ri = r[i];
             if (ri == 0) continue;
+            ref T values = ref MemoryMarshal.GetReference(_values);
             for (int k = (int)_offsets[first + i]; k < (int)_offsets[first + i + 1]; k++)
             {
-                double x = typeof(T) == typeof(double) ? Unsafe.As<T, double>(ref Unsafe.AsRef(in _values[k]))
-                    : Unsafe.As<T, float>(ref Unsafe.AsRef(in _values[k]));
+                double x = Widening.At(ref values, k);
                 g[_indices[k]] += ri * x * x;
             }
         }

@@ -163,7 +163,7 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
     {
         if (Settings.Loss == LossKind.Hinge)
             throw new NotSupportedException("the hinge loss has no Hessian (use --loss squared-hinge)");
-        int perRow = _layout.Outputs == 1 ? 1 : _layout.Outputs;
+        int perRow = _layout.Outputs; // ℓ'' per row, or softmax's K probabilities
         if (_curvature.Length != _shard.Rows * perRow) _curvature = new double[_shard.Rows * perRow];
         if (perRow > 1 && _rowNumbers.Length != _shard.Rows)
         {

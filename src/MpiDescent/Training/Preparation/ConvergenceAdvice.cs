@@ -23,8 +23,7 @@ public static class ConvergenceAdvice
     {
         var hints = new List<string>();
         var kind = settings.Solver.Kind;
-        bool firstOrder = kind is SolverKind.GradientDescent or SolverKind.Sgd or SolverKind.Momentum
-            or SolverKind.Nesterov or SolverKind.Adam;
+        bool firstOrder = settings.Solver.NeedsLearningRate; // gd, sgd, momentum, nesterov, adam
         if (settings.Loss == LossKind.Hinge && kind != SolverKind.DualCoordinate)
             hints.Add("the hinge loss has kinks, where line searches and fixed steps stall short of the optimum: use " +
                 "--solver dcd (dual coordinate descent, which reaches its exact optimum; needs --l2), or --loss " +

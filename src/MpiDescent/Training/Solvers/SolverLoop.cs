@@ -83,7 +83,7 @@ public sealed class SolverLoop(IObjective objective, TerminationCriteria termina
                     return Result(method, ExitCondition.NoProgress, string.Create(CultureInfo.InvariantCulture,
                         $"the loss has not decreased for {termination.StallIterations} {solver.Units} (best " +
                         $"{stalled.Loss:G10} at {solver.Unit} {stalled.Iteration}; last step size " +
-                        $"{method.StepSize:G3}); relative gradient norm {norm / Math.Max(initialNorm, 1e-300):G3}, " +
+                        $"{method.StepSize:G3}); relative gradient norm {Relative(norm):G3}, " +
                         $"tolerance {termination.RelativeGradientTolerance:G3}"), iteration);
                 if (best.Update(termination.Patience, objective.ValidationLoss, iteration, loss,
                     method.Point) is { } kept)
@@ -109,7 +109,7 @@ public sealed class SolverLoop(IObjective objective, TerminationCriteria termina
             if (step.Outcome == StepOutcome.NoProgress)
                 return Result(method, ExitCondition.NoProgress, step.Reason +
                     string.Create(CultureInfo.InvariantCulture, $" (relative gradient norm " +
-                        $"{VectorMath.Norm(method.Stationarity) / Math.Max(initialNorm, 1e-300):G3}, tolerance " +
+                        $"{Relative(VectorMath.Norm(method.Stationarity)):G3}, tolerance " +
                         $"{termination.RelativeGradientTolerance:G3})"),
                     iteration);
         }

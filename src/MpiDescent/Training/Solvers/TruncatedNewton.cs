@@ -24,12 +24,6 @@ public sealed class TruncatedNewton(ISecondOrderObjective objective, double l2) 
     private double[] _x = [], _g = [], _xNew = [], _gNew = [], _s = [], _r = [], _d = [], _hd = [], _z = [], _m = [];
     private double _f, _alpha = double.NaN;
 
-    /// <summary>Conjugate-gradient steps of the last iteration.</summary>
-    public int LastCgSteps { get; private set; }
-
-    /// <summary>Conjugate-gradient steps (Hessian-vector products) so far.</summary>
-    public long CgSteps { get; private set; }
-
     /// <inheritdoc />
     public SolverInfo Solver => SolverCatalog.Get(SolverKind.Newton);
 
@@ -66,8 +60,7 @@ public sealed class TruncatedNewton(ISecondOrderObjective objective, double l2) 
         if (!(scale > 0))
             return new StepResult(StepOutcome.NoProgress, "the Hessian is zero (no row has curvature at this point)");
         for (int j = 0; j < _m.Length; j++) _m[j] = (1 - PreconditionerMix) * scale + PreconditionerMix * _m[j];
-        LastCgSteps = ConjugateGradient(scale);
-        CgSteps += LastCgSteps;
+        ConjugateGradient(scale);
         double gs = DenseKernels.Dot(_g, _s);
         if (!(gs < 0))
             return new StepResult(StepOutcome.NoProgress, "the Newton direction is not a descent direction " +
@@ -95,10 +88,10 @@ public sealed class TruncatedNewton(ISecondOrderObjective objective, double l2) 
     }
 
     /// <summary>Preconditioned CG on H·s = −g from s = 0, stopped by the quadratic model's decrease Q (LIBLINEAR's
-    /// rule: iteration·(Q_k − Q_(k−1)) ≥ tolerance·Q_k), at a direction of no curvature, or after max(n, 5) steps.
-    /// Returns the steps made.</summary>
+    /// rule: iteration·(Q_k − Q_(k−1)) ≥ tolerance·Q_k), at a direction of no curvature, or after max(n, 5)
+    /// steps.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private int ConjugateGradient(double scale)
+    private void ConjugateGradient(double scale)
     {
         int n = _x.Length;
         for (int j = 0; j < n; j++)
@@ -131,7 +124,6 @@ public sealed class TruncatedNewton(ISecondOrderObjective objective, double l2) 
             for (int j = 0; j < n; j++) _d[j] = beta * _d[j] + _z[j];
             zr = zrNew;
         }
-        return steps;
     }
 
     private static double Mean(double[] values)
