@@ -6,10 +6,10 @@ namespace MpiDescent.Communication;
 
 /// <summary>
 /// Checks every collective of a communicator against values each rank can compute by itself: reductions (sum, max,
-/// min) of long and double, reduce-scatter and all-gather over uneven segments (empty ones included), broadcast from
-/// every root, and a barrier, at sizes that need several messages when <c>MPIDESCENT_MAX_MESSAGE_BYTES</c> is small.
-/// <c>MpiDescent selftest</c> runs it under the launcher, so a user can check an MPI installation; the unit tests run
-/// it on the threaded communicator.
+/// min) of long and double, reduce-scatter, all-gather and all-to-all over uneven segments (empty ones included),
+/// broadcast from every root, and a barrier, at sizes that need several messages when
+/// <c>MPIDESCENT_MAX_MESSAGE_BYTES</c> is small. <c>MpiDescent selftest</c> runs it under the launcher, so a user can
+/// check an MPI installation; the unit tests run it on the threaded communicator.
 /// </summary>
 public static class CollectiveSelfTest
 {
@@ -62,6 +62,19 @@ public static class CollectiveSelfTest
             var expectedGather = Enumerable.Range(0, size)
                 .SelectMany(r => Enumerable.Range(0, counts[r]).Select(i => r * 0.25 + i)).ToArray();
             Expect($"Allgather of double, {unit}-element units", gathered, expectedGather);
+
+            // Rank s sends rank r (s·3 + r) % 5 units of values that name both.
+            int Count(int from, int to) => (from * 3 + to) % 5 * unit;
+            double Sent(int from, int to, int i) => from * 1e6 + to * 1e3 + i;
+            var sendCounts = Enumerable.Range(0, size).Select(r => Count(rank, r)).ToArray();
+            var receiveCounts = Enumerable.Range(0, size).Select(r => Count(r, rank)).ToArray();
+            var send = Enumerable.Range(0, size)
+                .SelectMany(r => Enumerable.Range(0, Count(rank, r)).Select(i => Sent(rank, r, i))).ToArray();
+            var received = new double[receiveCounts.Sum()];
+            comm.Alltoallv<double>(send, sendCounts, received, receiveCounts);
+            var expectedReceived = Enumerable.Range(0, size)
+                .SelectMany(r => Enumerable.Range(0, Count(r, rank)).Select(i => Sent(r, rank, i))).ToArray();
+            Expect($"Alltoallv of double, {unit}-element units", received, expectedReceived);
         }
         for (int root = 0; root < size; root++)
         {

@@ -41,6 +41,13 @@ public interface ICommunicator
     /// <paramref name="result"/> (Σ counts elements) on every rank.</summary>
     void Allgather<T>(ReadOnlySpan<T> local, ReadOnlySpan<int> counts, Span<T> result) where T : unmanaged;
 
+    /// <summary>Personalized exchange: sends <paramref name="sendCounts"/>[r] elements of <paramref name="send"/> (the
+    /// parts for ranks 0, 1, … in rank order) to each rank r, and receives <paramref name="receiveCounts"/>[r] elements
+    /// from each rank r into <paramref name="receive"/> (in rank order). What rank s sends to r is what r expects from
+    /// s. A rank's buffers hold fewer than 2³¹ elements.</summary>
+    void Alltoallv<T>(ReadOnlySpan<T> send, ReadOnlySpan<int> sendCounts, Span<T> receive,
+        ReadOnlySpan<int> receiveCounts) where T : unmanaged;
+
     /// <summary>Replaces <paramref name="values"/> on every rank by rank <paramref name="root"/>'s.</summary>
     void Broadcast<T>(Span<T> values, int root) where T : unmanaged;
 

@@ -166,6 +166,39 @@ public sealed unsafe class MpiCommunicator : ICommunicator, IDisposable
     }
 
     /// <inheritdoc />
+    public void Alltoallv<T>(ReadOnlySpan<T> send, ReadOnlySpan<int> sendCounts, Span<T> receive,
+        ReadOnlySpan<int> receiveCounts) where T : unmanaged
+    {
+        var sendOffsets = Offsets(sendCounts, send.Length, "sends");
+        var receiveOffsets = Offsets(receiveCounts, receive.Length, "receives");
+        int type = MpiNative.Datatype<T>();
+        fixed (T* s = send) fixed (T* r = receive) fixed (int* sc = sendCounts) fixed (int* so = sendOffsets)
+        fixed (int* rc = receiveCounts) fixed (int* ro = receiveOffsets)
+        {
+            int request;
+            MpiNative.Check(MpiNative.Ialltoallv(s, sc, so, type, r, rc, ro, type, _comm, &request),
+                "MPI_Ialltoallv");
+            Complete(&request, "Alltoallv");
+        }
+    }
+
+    /// <summary>The displacements of <paramref name="counts"/> in a buffer of <paramref name="length"/>
+    /// elements.</summary>
+    private int[] Offsets(ReadOnlySpan<int> counts, int length, string what)
+    {
+        var offsets = new int[Size];
+        long total = 0;
+        for (int r = 0; r < Size; r++)
+        {
+            offsets[r] = checked((int)total);
+            total += counts[r];
+        }
+        if (total > length) throw new ArgumentException($"rank {Rank} {what} {total} elements with a buffer of " +
+            $"{length}");
+        return offsets;
+    }
+
+    /// <inheritdoc />
     public void Broadcast<T>(Span<T> values, int root) where T : unmanaged
     {
         int type = MpiNative.Datatype<T>(), chunk = MaxElements<T>();

@@ -20,6 +20,7 @@ internal static unsafe class MpiNative
     public static delegate* unmanaged<void*, void*, int, int, int, int, int*, int> Iallreduce;
     public static delegate* unmanaged<void*, void*, int*, int, int, int, int*, int> IreduceScatter;
     public static delegate* unmanaged<void*, int, int, void*, int*, int*, int, int, int*, int> Iallgatherv;
+    public static delegate* unmanaged<void*, int*, int*, int, void*, int*, int*, int, int, int*, int> Ialltoallv;
     public static delegate* unmanaged<void*, int, int, int, int, int*, int> Ibcast;
     public static delegate* unmanaged<int, int*, int> Ibarrier;
     public static delegate* unmanaged<int*, int*, void*, int> Test;
@@ -53,6 +54,8 @@ internal static unsafe class MpiNative
         IreduceScatter = (delegate* unmanaged<void*, void*, int*, int, int, int, int*, int>)Get("MPI_Ireduce_scatter");
         Iallgatherv = (delegate* unmanaged<void*, int, int, void*, int*, int*, int, int, int*,
             int>)Get("MPI_Iallgatherv");
+        Ialltoallv = (delegate* unmanaged<void*, int*, int*, int, void*, int*, int*, int, int, int*,
+            int>)Get("MPI_Ialltoallv");
         Ibcast = (delegate* unmanaged<void*, int, int, int, int, int*, int>)Get("MPI_Ibcast");
         Ibarrier = (delegate* unmanaged<int, int*, int>)Get("MPI_Ibarrier");
         Test = (delegate* unmanaged<int*, int*, void*, int>)Get("MPI_Test");

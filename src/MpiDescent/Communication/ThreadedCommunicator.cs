@@ -86,6 +86,27 @@ public sealed class ThreadedCommunicator : ICommunicator
     }
 
     /// <inheritdoc />
+    public void Alltoallv<T>(ReadOnlySpan<T> send, ReadOnlySpan<int> sendCounts, Span<T> receive,
+        ReadOnlySpan<int> receiveCounts) where T : unmanaged
+    {
+        var counts = Exchange(sendCounts, Size);
+        _world.Wait(); // every rank has read the counts before the slots take the values
+        var all = Exchange(send, -1);
+        int at = 0;
+        for (int s = 0; s < Size; s++)
+        {
+            int offset = 0;
+            for (int r = 0; r < Rank; r++) offset += counts[s][r];
+            if (counts[s][Rank] != receiveCounts[s])
+                throw new InvalidOperationException($"rank {s} sends {counts[s][Rank]} values to rank {Rank}, which " +
+                    $"expects {receiveCounts[s]}");
+            all[s].AsSpan(offset, receiveCounts[s]).CopyTo(receive[at..]);
+            at += receiveCounts[s];
+        }
+        _world.Wait();
+    }
+
+    /// <inheritdoc />
     public void Broadcast<T>(Span<T> values, int root) where T : unmanaged
     {
         var all = Exchange<T>(values, values.Length);
