@@ -84,6 +84,10 @@ public static class CommandDefinitions
             new("summation", "MODE", "reproducible (default): bitwise the same model at any rank count; plain: " +
                 "ordinary "
                 + "floating-point sums"),
+            new("partition-model", null, "each rank holds only its slice of the parameters and of the solver's "
+                + "vectors (gd, lbfgs, momentum, nesterov, adam): the gradient is reduce-scattered, the weights "
+                + "all-gathered, the model bitwise the same; chosen automatically when the replicated vectors would "
+                + "not fit"),
             new("model", "PATH", "model file (default: DATA.model.json beside the data)"),
             new("report", "PATH", "JSON report: settings, data facts, timings per rank, loss history"),
             new("history", "PATH", "the loss history as CSV (iteration, data passes, loss, gradient norm, seconds)"),

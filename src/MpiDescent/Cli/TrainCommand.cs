@@ -86,6 +86,10 @@ public static class TrainCommand
                 : "")
             + (resume is null ? "" : $"; resuming from {options.ResumePath} at {solver.Unit} " +
                 $"{resume.State.Iteration}"));
+        var space = problem.Objective.Space;
+        if (space.IsPartitioned)
+            log.Info($"model partitioned: each rank owns {space.Slices.Counts.Min()}-{space.Slices.Counts.Max()} of " +
+                $"the {space.Dimension} parameters and the solver's vectors for them (--partition-model)");
 
         var checkpoints = new CheckpointWriter(options, comm, output, errors, state => new CheckpointFile
         {
@@ -120,13 +124,15 @@ public static class TrainCommand
         double? optimum = options.PlotPath is null || noModel ? null
             : options.ReferenceLoss ?? problem.KnownOptimum();
         var timing = TrainingOutputs.GatherTiming(comm, loadSeconds, problem.Objective, clock.Elapsed.TotalSeconds);
+        var traffic = TrainingOutputs.GatherTraffic(comm, problem);
         Collective.Agree(comm, errors, () =>
         {
             if (!root) return;
             if (!interrupted && !noModel)
                 Json.Write(options.ModelPath, TrainingOutputs.Model(options, problem, recorded, result, point));
             if (options.ReportPath is not null)
-                Json.Write(options.ReportPath, TrainingOutputs.Report(options, problem, recorded, result, timing));
+                Json.Write(options.ReportPath, TrainingOutputs.Report(options, problem, recorded, result, timing,
+                    traffic));
             if (options.HistoryPath is not null) HistoryCsv.Write(options.HistoryPath, result.History);
             if (options.PlotPath is not null && result.History.Count > 0)
                 ConvergencePlot.Write(options.PlotPath, result.History, optimum,

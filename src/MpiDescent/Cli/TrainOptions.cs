@@ -114,6 +114,7 @@ public sealed record TrainOptions
             Standardize = line.Has("standardize"),
             Summation = line.Choice("summation", "reproducible", "reproducible", "plain") == "plain"
                 ? Summation.Plain : Summation.Reproducible,
+            PartitionModel = line.Has("partition-model"),
         };
         try { settings.Validate(); }
         catch (UsageException e) { throw line.Error(e.Message); }

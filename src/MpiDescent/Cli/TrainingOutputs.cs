@@ -52,7 +52,7 @@ internal static class TrainingOutputs
     }
 
     internal static RunReport Report(TrainOptions options, TrainingProblem problem, RecordedSettings settings,
-        OptimizationResult result, TimingSummary timing)
+        OptimizationResult result, TimingSummary timing, ParameterTraffic? traffic = null)
     {
         var header = problem.Shard.Header;
         var (minRows, maxRows) = problem.RowsPerRank;
@@ -60,7 +60,21 @@ internal static class TrainingOutputs
             problem.Communicator.Size, minRows, maxRows, problem.Partition.BlockRows, settings, result.Iterations,
             result.DataPasses, result.Value, result.GradientNorm, result.Exit.ToString(), result.ExitReason,
             timing, result.History, problem.ClassCounts, result.Converged, result.RelativeGradientNorm,
-            result.FellShort ? ConvergenceAdvice.For(problem.Settings, result) : null);
+            result.FellShort ? ConvergenceAdvice.For(problem.Settings, result) : null, traffic);
+    }
+
+    /// <summary>The parameters owned, features touched and collective traffic of every rank (collective).</summary>
+    internal static ParameterTraffic GatherTraffic(ICommunicator comm, TrainingProblem problem)
+    {
+        var objective = problem.Objective;
+        double passes = Math.Max(objective.Evaluations, 1);
+        double[] mine = [objective.Space.Length, problem.Shard.Features.DistinctFeatures(),
+            objective.Traffic.MovedBytes / passes];
+        var all = comm.AllGather<double>(mine);
+        double[] Column(int k) => Enumerable.Range(0, comm.Size).Select(r => all[r * mine.Length + k]).ToArray();
+        return new ParameterTraffic(objective.Space.IsPartitioned, Column(0).Select(v => (int)v).ToArray(),
+            Column(1).Select(v => (long)v).ToArray(), Column(2),
+            TrafficCounter.AllreduceBytes(objective.ReplicatedAllreduceBytes, comm.Size));
     }
 
     internal static TimingSummary GatherTiming(ICommunicator comm, double loadSeconds, LinearObjective objective,

@@ -28,6 +28,10 @@ public abstract class FeatureMatrix
     /// deposits).</summary>
     public virtual bool IsSparse => false;
 
+    /// <summary>How many distinct features the rows have entries for (all of them for dense rows, when there are any
+    /// rows; a pass over the indices for sparse ones).</summary>
+    public virtual int DistinctFeatures() => Rows > 0 ? Features : 0;
+
     /// <summary>Calls <paramref name="visitor"/> with rows [<paramref name="first"/>, <paramref name="first"/> +
     /// <paramref name="count"/>) as this layout's row block.</summary>
     public abstract void Accept<TVisitor>(ref TVisitor visitor, int first,

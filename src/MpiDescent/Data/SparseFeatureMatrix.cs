@@ -58,6 +58,16 @@ public sealed class SparseFeatureMatrix<T> : FeatureMatrix where T : unmanaged, 
     /// <inheritdoc />
     public override bool IsSparse => true;
 
+    /// <inheritdoc />
+    public override int DistinctFeatures()
+    {
+        var seen = new System.Collections.BitArray(Features);
+        int distinct = 0;
+        foreach (int j in Indices)
+            if (!seen[j]) { seen[j] = true; distinct++; }
+        return distinct;
+    }
+
     /// <summary>Stored entries.</summary>
     public long Nonzeros => _offsets[^1];
 

@@ -10,6 +10,15 @@ namespace MpiDescent.Numerics;
 /// </summary>
 public static class VectorReduction
 {
+    /// <summary>The bytes one rank hands to the all-reduce of <paramref name="sum"/> (<see cref="Allreduce"/>): its
+    /// doubles, its limbs, or a windowed sum's windows and limbs.</summary>
+    public static long AllreduceBytes(this IVectorSum sum) => sum switch
+    {
+        PlainVectorSum => 8L * sum.Length,
+        ExactVectorSum exact => 8L * exact.LimbRange(0, sum.Length).Count,
+        _ => (4L + 8 * WindowedVectorSum.LimbsPerValue) * sum.Length,
+    };
+
     /// <summary>Sums <paramref name="sum"/> over all ranks and writes every total to <paramref name="totals"/> on every
     /// rank (collective).</summary>
     public static void Allreduce(this IVectorSum sum, ICommunicator comm, Span<double> totals)
@@ -32,27 +41,42 @@ public static class VectorReduction
     }
 
     /// <summary>Sums <paramref name="sum"/> over all ranks and writes the totals of this rank's segment of
-    /// <paramref name="segments"/> (whose total is the sum's length) to <paramref name="mine"/> (collective). Exact
-    /// sums need segment boundaries on whole groups of <see cref="ExactVectorSum.GroupElements"/> elements
-    /// (<see cref="BlockLayout.Even"/> with that unit gives them).</summary>
-    public static void ReduceScatter(this IVectorSum sum, ICommunicator comm, BlockLayout segments, Span<double> mine)
+    /// <paramref name="segments"/> to <paramref name="mine"/> and, on every rank, those of the elements after the
+    /// segments (from <see cref="BlockLayout.Total"/> to the sum's length: the tail, e.g. a loss beside a gradient) to
+    /// <paramref name="tail"/> (collective). Exact sums need segment boundaries, the tail's start included, on whole
+    /// groups of <see cref="ExactVectorSum.GroupElements"/> elements (<see cref="BlockLayout.Even"/> with that unit
+    /// gives them). The totals are the bits <see cref="Allreduce"/> gives, but for plain sums, whose order of
+    /// summation MPI chooses.</summary>
+    public static void ReduceScatter(this IVectorSum sum, ICommunicator comm, BlockLayout segments, Span<double> mine,
+        Span<double> tail = default)
     {
-        if (segments.Total != sum.Length)
-            throw new ArgumentException($"segments of {segments.Total} elements for a sum of {sum.Length}");
-        int rank = comm.Rank;
+        if (segments.Total > sum.Length || tail.Length < sum.Length - segments.Total)
+            throw new ArgumentException($"segments of {segments.Total} elements and a tail of {tail.Length} for a " +
+                $"sum of {sum.Length}");
+        int rank = comm.Rank, head = (int)segments.Total;
         switch (sum)
         {
             case PlainVectorSum plain:
-                comm.ReduceScatter<double>(plain.Values, segments.Counts, mine, ReduceOperation.Sum);
+                comm.ReduceScatter<double>(plain.Values[..head], segments.Counts, mine, ReduceOperation.Sum);
+                var rest = plain.Values[head..sum.Length];
+                comm.AllreduceSum(rest);
+                rest.CopyTo(tail);
                 break;
             case ExactVectorSum exact:
                 var counts = new int[segments.Segments];
                 for (int r = 0; r < counts.Length; r++)
                     counts[r] = exact.LimbRange((int)segments.Start(r), (int)segments.End(r)).Count;
                 var limbs = new long[counts[rank]];
-                var (_, total) = exact.LimbRange(0, sum.Length);
+                var (_, total) = exact.LimbRange(0, head);
                 comm.ReduceScatter<long>(exact.Limbs[..total], counts, limbs, ReduceOperation.Sum);
                 ExactVectorSum.Round(limbs, (int)segments.Start(rank), mine[..segments.Counts[rank]]);
+                var (tailStart, tailCount) = exact.LimbRange(head, sum.Length);
+                var tailLimbs = exact.Limbs.Slice(tailStart, tailCount);
+                comm.AllreduceSum(tailLimbs);
+                ExactVectorSum.Round(tailLimbs, head, tail[..(sum.Length - head)]);
+                break;
+            case WindowedVectorSum windowed:
+                windowed.ReduceScatter(comm, segments, mine, tail);
                 break;
             default: throw new ArgumentException($"no reduction for {sum.GetType().Name}");
         }

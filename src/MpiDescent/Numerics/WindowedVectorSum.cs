@@ -118,8 +118,36 @@ public sealed class WindowedVectorSum : IVectorSum
     /// of the windows, then a sum-reduction of the limbs aligned to them).</summary>
     public void Allreduce(ICommunicator comm, Span<double> totals)
     {
-        // Reduction buffers are kept: an evaluation per iteration would otherwise leave two large-object-heap arrays
-        // of garbage behind each time.
+        var (top, limbs) = AlignToAgreedWindows(comm);
+        if (comm.Size > 1) comm.Allreduce<long>(limbs, ReduceOperation.Sum);
+        for (int e = 0; e < Length; e++) totals[e] = Total(top[e], limbs.AsSpan(e * LimbsPerValue, LimbsPerValue));
+    }
+
+    /// <summary>Sums over all ranks; writes the totals of this rank's segment of <paramref name="segments"/> to
+    /// <paramref name="mine"/> and those of the elements after the segments (the tail) to <paramref name="tail"/>
+    /// (collective: a max-reduction of every window, since each rank deposits into every element, then a
+    /// reduce-scatter of the segments' limbs and a sum-reduction of the tail's). The totals are the bits
+    /// <see cref="Allreduce"/> gives.</summary>
+    public void ReduceScatter(ICommunicator comm, BlockLayout segments, Span<double> mine, Span<double> tail)
+    {
+        var (top, limbs) = AlignToAgreedWindows(comm);
+        int rank = comm.Rank, start = (int)segments.Start(rank), headLimbs = (int)segments.Total * LimbsPerValue;
+        var counts = segments.Counts.Select(c => c * LimbsPerValue).ToArray();
+        var own = new long[counts[rank]];
+        comm.ReduceScatter<long>(limbs.AsSpan(0, headLimbs), counts, own, ReduceOperation.Sum);
+        var tailLimbs = limbs.AsSpan(headLimbs);
+        if (comm.Size > 1) comm.Allreduce(tailLimbs, ReduceOperation.Sum);
+        for (int e = 0; e < segments.Counts[rank]; e++)
+            mine[e] = Total(top[start + e], own.AsSpan(e * LimbsPerValue, LimbsPerValue));
+        for (int e = 0; e < Length - (int)segments.Total; e++)
+            tail[e] = Total(top[(int)segments.Total + e], tailLimbs.Slice(e * LimbsPerValue, LimbsPerValue));
+    }
+
+    /// <summary>Agrees each element's window over ranks (a max-reduction) and returns the windows and this rank's limbs
+    /// shifted to them (kept buffers: an evaluation per iteration would otherwise leave two large-object-heap arrays of
+    /// garbage behind each time).</summary>
+    private (int[] Top, long[] Limbs) AlignToAgreedWindows(ICommunicator comm)
+    {
         var top = _reducedTop ??= new int[Length];
         var limbs = _reducedLimbs ??= new long[(long)Length * LimbsPerValue];
         Array.Clear(limbs);
@@ -133,16 +161,18 @@ public sealed class WindowedVectorSum : IVectorSum
             mine[1..].CopyTo(aligned);
             if (top[e] != mine[0]) ShiftDown(aligned, top[e] - (int)mine[0]);
         }
-        if (comm.Size > 1) comm.Allreduce<long>(limbs, ReduceOperation.Sum);
+        return (top, limbs);
+    }
+
+    /// <summary>The total of one element from its agreed window's top digit and summed limbs.</summary>
+    private static double Total(int top, ReadOnlySpan<long> limbs)
+    {
+        if (top == Empty) return 0;
         Span<long> wide = stackalloc long[ExactVectorSum.LimbsPerValue];
-        for (int e = 0; e < Length; e++)
-        {
-            if (top[e] == Empty) { totals[e] = 0; continue; }
-            wide.Clear();
-            int bottom = top[e] - (LimbsPerValue - 1);
-            for (int k = 0; k < LimbsPerValue; k++)
-                if (bottom + k >= 0) wide[bottom + k] = limbs[e * LimbsPerValue + k];
-            totals[e] = ExactVectorSum.Round(wide);
-        }
+        wide.Clear();
+        int bottom = top - (LimbsPerValue - 1);
+        for (int k = 0; k < LimbsPerValue; k++)
+            if (bottom + k >= 0) wide[bottom + k] = limbs[k];
+        return ExactVectorSum.Round(wide);
     }
 }

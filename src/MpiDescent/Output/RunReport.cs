@@ -9,7 +9,15 @@ public sealed record RunReport(
     RecordedSettings Settings, int Iterations, long DataPasses, double FinalLoss, double FinalGradientNorm,
         string Exit, string ExitReason,
     TimingSummary Timing, IReadOnlyList<IterationRecord> History, long[]? ClassCounts = null,
-    bool Converged = false, double RelativeGradientNorm = double.NaN, string? Advice = null);
+    bool Converged = false, double RelativeGradientNorm = double.NaN, string? Advice = null,
+    ParameterTraffic? Parameters = null);
+
+/// <summary>How θ was held (all of it on every rank, or partitioned) and, per rank in rank order, the parameters it
+/// owned, the distinct features its rows touch, and the bytes its collectives moved per evaluation (counted as ring
+/// algorithms move them, <see cref="Communication.TrafficCounter"/>; the solver's dot products included), beside what
+/// the all-reduce of a replicated run's evaluation moves per rank.</summary>
+public sealed record ParameterTraffic(bool Partitioned, int[] ParametersOwned, long[] FeaturesTouched,
+    double[] MovedBytesPerEvaluation, long ReplicatedAllreduceBytes);
 
 /// <summary>Where the time went, per phase, over ranks. Communication is the time inside the reductions, waiting for
 /// slower ranks included: a rank that computes fast waits long, so a spread in compute shows up as communication on the

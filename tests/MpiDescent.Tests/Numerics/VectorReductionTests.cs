@@ -38,6 +38,41 @@ public class VectorReductionTests
     }
 
     [Test]
+    public void ReduceScatter_WithTail_SegmentsAndTailEqualAllreduce([Values(1, 2, 3, 7)] int ranks,
+        [Values(13, 103)] int length, [Values] bool windowed, [Values] Summation summation)
+    {
+        const int tail = 5; // a loss and other scalars after the gradient, delivered to every rank
+        var results = ThreadedCommunicator.Run(ranks, comm =>
+        {
+            IVectorSum Create() => windowed ? VectorSums.CreateSparse(summation, length + tail)
+                : VectorSums.Create(summation, length + tail);
+            var (sum, second) = (Create(), Create());
+            for (int block = 0; block < 5; block++)
+                for (int i = (comm.Rank + block) % 3; i < length + tail; i += 2) // sparse, uneven deposits
+                {
+                    sum.Add(i, Value(comm.Rank, block, i));
+                    second.Add(i, Value(comm.Rank, block, i));
+                }
+            var all = new double[length + tail];
+            sum.Allreduce(comm, all);
+            // The segments end on a group boundary: the last one is padded past the length to it.
+            int head = (length + 3) / 4 * 4;
+            var layout = BlockLayout.Even(head, comm.Size, ExactVectorSum.GroupElements);
+            var mine = new double[layout.Counts[comm.Rank]];
+            var rest = new double[length + tail - head];
+            second.ReduceScatter(comm, layout, mine, rest);
+            return (all, mine, rest, layout);
+        });
+        foreach (var (rank, (all, mine, rest, layout)) in results.Select((r, k) => (k, r)))
+        {
+            var expected = all.AsSpan((int)layout.Start(rank), layout.Counts[rank]).ToArray();
+            if (summation == Summation.Plain) Assert.That(mine, Is.EqualTo(expected).Within(1e-9), $"rank {rank}");
+            else Assert.That(mine, Is.EqualTo(expected), $"rank {rank}, bit for bit");
+            Assert.That(rest, Is.EqualTo(all[(int)layout.Total..]).Within(summation == Summation.Plain ? 1e-9 : 0));
+        }
+    }
+
+    [Test]
     public void ReduceScatter_SegmentNotOnAGroupBoundary_Throws()
     {
         var sum = new ExactVectorSum(10);

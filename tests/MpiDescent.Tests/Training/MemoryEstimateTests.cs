@@ -40,4 +40,34 @@ public class MemoryEstimateTests
         }
         finally { Directory.Delete(dir, true); }
     }
+
+    /// <summary>A wide model whose replicated L-BFGS vectors (about 45 MB per rank at 200,001 parameters) would not fit
+    /// a 40 MB share but whose partitioned ones do: the run partitions the model by itself, says so, and writes the
+    /// replicated run's model bit for bit.</summary>
+    [Test]
+    public void Train_ReplicatedVectorsTooLargePartitionedFit_PartitionsAutomaticallyWithTheSameModel()
+    {
+        var dir = TestData.TempDirectory();
+        try
+        {
+            var data = Path.Combine(dir, "wide.bin");
+            Assert.That(MpiJob.Run(0, "generate", data, "--sparse", "--rows", "60", "--features", "200000",
+                "--nonzeros-per-row", "20", "--labels", "logistic").ExitCode, Is.EqualTo(0));
+            string[] train = ["train", data, "--solver", "lbfgs", "--loss", "logistic", "--l2", "0.01",
+                "--max-iterations", "3", "--tolerance", "0"];
+            var replicated = MpiJob.Run(2, [.. train, "--model", Path.Combine(dir, "replicated.json")]);
+            Assert.That(replicated.ExitCode, Is.EqualTo(0), replicated.ToString());
+            Assert.That(replicated.Output, Does.Not.Contain("partitioned"));
+            var limited = MpiJob.Run(2, [.. train, "--model", Path.Combine(dir, "partitioned.json")],
+                new Dictionary<string, string> { ["MPIDESCENT_MEMORY_BYTES"] = "80000000" });
+            Assert.That(limited.ExitCode, Is.EqualTo(0), limited.ToString());
+            Assert.That(limited.Output, Does.Contain("would not fit: the model is partitioned across the 2 ranks")
+                .And.Contain("model partitioned: each rank owns"), limited.ToString());
+            static string Weights(string path) => System.Text.Json.JsonDocument.Parse(File.ReadAllText(path))
+                .RootElement.GetProperty("weights").GetRawText();
+            Assert.That(Weights(Path.Combine(dir, "partitioned.json")),
+                Is.EqualTo(Weights(Path.Combine(dir, "replicated.json"))));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
 }

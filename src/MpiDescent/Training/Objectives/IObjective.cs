@@ -1,3 +1,5 @@
+using MpiDescent.Model;
+
 namespace MpiDescent.Training.Objectives;
 
 /// <summary>
@@ -9,6 +11,11 @@ public interface IObjective
 {
     /// <summary>Number of parameters.</summary>
     int Dimension { get; }
+
+    /// <summary>The vectors of <see cref="Evaluate"/>: all of θ, or this rank's slice of it when the model is
+    /// partitioned; solvers take their dot products and norms through it. All of θ unless the objective says
+    /// otherwise.</summary>
+    ParameterSpace Space => ParameterSpace.Whole(Dimension);
 
     /// <summary>Computes the objective at <paramref name="point"/>, writes its gradient, and returns its
     /// value.</summary>

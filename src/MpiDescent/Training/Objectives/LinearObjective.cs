@@ -42,15 +42,20 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
     private double[]? _nonFinitePoint; // the point of the last evaluation that overflowed
     private double[] _curvature = []; // Newton: each row's ℓ'' (softmax: K probabilities) at the Hessian's point
     private double[] _rowNumbers = []; // softmax Newton: the local row numbers, the labels of the Hessian pass
+    private readonly int _tail; // where the loss and the other scalars follow the gradient in the sums
+    private readonly BlockLayout? _segments; // partitioned: the slices, the last padded to the tail
+    private readonly double[] _wholePoint = []; // partitioned: all of θ, gathered from the slices
 
     /// <summary>Creates the objective over <paramref name="shard"/>, whose rows start on a block boundary of
     /// <paramref name="partition"/> (collective). Binary losses expect labels −1/+1 (see <see
     /// cref="Preparation.LabelCheck"/>).
     /// <paramref name="weights"/> carries a validation split; without it, row weights come from the settings' class
-    /// weights and the file's example weights.</summary>
+    /// weights and the file's example weights. With <paramref name="partitionModel"/>, the points and gradients of
+    /// <see cref="Evaluate"/> are this rank's slice of θ (<see cref="Space"/>): the point's slices are all-gathered
+    /// before the pass and the gradient is reduce-scattered after it, with the totals' bits unchanged.</summary>
     public LinearObjective(DataShard shard, RowPartition partition, ICommunicator communicator,
         ObjectiveSettings settings, RunControl? control = null,
-        RowWeights? weights = null)
+        RowWeights? weights = null, bool partitionModel = false)
     {
         // Class weights and weights stored in the file act through per-row weights; build them when not given
         // (collective, like the constructor's callers; null, without communication, when every weight is 1).
@@ -58,7 +63,7 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
         if (shard.RowStart % partition.BlockRows != 0) throw new ArgumentException("the shard must start on a " +
             "block boundary");
         _shard = shard;
-        _communicator = communicator;
+        _communicator = Traffic = new TrafficCounter(communicator);
         _blockRows = partition.BlockRows;
         _features = shard.FeatureCount;
         _control = control;
@@ -66,15 +71,28 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
         _layout = settings.LayoutFor(_features);
         int outputs = _layout.Outputs;
         Dimension = _layout.Dimension;
+        Space = partitionModel ? ParameterSpace.Partitioned(Dimension, _communicator) : ParameterSpace.Whole(Dimension);
+        _tail = Dimension;
+        if (partitionModel)
+        {
+            // The exact sum's reduce-scatter takes whole groups of elements: the scalars start on a group boundary.
+            _tail = (Dimension + ExactVectorSum.GroupElements - 1) / ExactVectorSum.GroupElements
+                * ExactVectorSum.GroupElements;
+            var counts = Space.Slices.Counts.ToArray();
+            counts[Array.FindLastIndex(counts, c => c > 0) is var last and >= 0 ? last : 0] += _tail - Dimension;
+            _segments = new BlockLayout(counts);
+            _wholePoint = new double[Dimension];
+        }
         _workspace = new PassWorkspace(outputs);
         if (settings.Loss.IsMultiClass()) _softmax = new SoftmaxLoss(outputs);
         TotalWeight = _weightsPerRow?.TrainTotal ?? partition.Rows;
         Rows = partition.Rows;
         // Reduced layout: gradient sums, loss sum, validation loss sum, count of non-finite blocks, control slots.
-        _sum = shard.Features.IsSparse ? VectorSums.CreateSparse(settings.Summation, Dimension + 3 + RunControl.Slots)
-            : VectorSums.Create(settings.Summation, Dimension + 3 + RunControl.Slots);
-        _block = new double[Dimension + 2];
-        _totals = new double[Dimension + 3 + RunControl.Slots];
+        int reduced = _tail + 3 + RunControl.Slots;
+        _sum = shard.Features.IsSparse ? VectorSums.CreateSparse(settings.Summation, reduced)
+            : VectorSums.Create(settings.Summation, reduced);
+        _block = new double[_tail + 2];
+        _totals = new double[reduced];
         _gradientW = new AlignedBuffer<double>(_layout.WeightCount);
         _weights = new AlignedBuffer<double>(_layout.WeightCount);
         _intercepts = new double[outputs];
@@ -86,6 +104,16 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
 
     /// <summary>Where each parameter lives in θ.</summary>
     public ParameterLayout Layout => _layout;
+
+    /// <inheritdoc />
+    public ParameterSpace Space { get; }
+
+    /// <summary>What this objective's collectives (and its space's) have moved so far.</summary>
+    public TrafficCounter Traffic { get; }
+
+    /// <summary>The bytes of the buffer a rank hands to the all-reduce of one evaluation when θ is
+    /// replicated.</summary>
+    public long ReplicatedAllreduceBytes => _sum.AllreduceBytes();
 
     /// <summary>Loss, intercept, penalty, class weights and summation.</summary>
     public ObjectiveSettings Settings { get; }
@@ -125,10 +153,11 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
     public double Evaluate(ReadOnlySpan<double> point, Span<double> gradient)
     {
         long start = Stopwatch.GetTimestamp();
-        long nonFinite = PassOverBlocks(point, BlockMode.Full);
-        double value = Reduce(start, nonFinite, TotalWeight, point, gradient);
-        if (_weightsPerRow?.Validation is not null) ValidationLoss = _totals[Dimension
-            + 1] / _weightsPerRow.ValidationTotal;
+        var whole = WholePoint(point);
+        long nonFinite = PassOverBlocks(whole, BlockMode.Full);
+        double value = Reduce(start, nonFinite, TotalWeight, whole, point, gradient);
+        if (_weightsPerRow?.Validation is not null)
+            ValidationLoss = _totals[_tail + 1] / _weightsPerRow.ValidationTotal;
         return value;
     }
 
@@ -139,6 +168,7 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double EvaluateSample(ReadOnlySpan<double> point, ReadOnlySpan<long> rows, Span<double> gradient)
     {
+        RequireReplicated("mini-batch gradients");
         long start = Stopwatch.GetTimestamp();
         LoadPoint(point);
         _sum.Clear();
@@ -152,7 +182,7 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
             _shard.Features.Accept(ref block, (int)local, 1);
             if (!_blockFinite) NoteNonFinite((int)local, 1, ref nonFinite);
         }
-        return Reduce(start, nonFinite, TotalWeight * rows.Length / Rows, point, gradient);
+        return Reduce(start, nonFinite, TotalWeight * rows.Length / Rows, point, point, gradient);
     }
 
     /// <inheritdoc />
@@ -161,6 +191,7 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
     /// entries.</remarks>
     public void PrepareHessian(ReadOnlySpan<double> point, Span<double> diagonal)
     {
+        RequireReplicated("the Hessian");
         if (Settings.Loss == LossKind.Hinge)
             throw new NotSupportedException("the hinge loss has no Hessian (use --loss squared-hinge)");
         int perRow = _layout.Outputs; // ℓ'' per row, or softmax's K probabilities
@@ -216,6 +247,23 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
         return nonFinite;
     }
 
+    /// <summary>All of θ from this rank's part of it: the point itself when replicated, else the slices all-gathered
+    /// (counted as communication).</summary>
+    private ReadOnlySpan<double> WholePoint(ReadOnlySpan<double> point)
+    {
+        if (!Space.IsPartitioned) return point;
+        long start = Stopwatch.GetTimestamp();
+        Space.Gather(point, _wholePoint);
+        CommunicationSeconds += Stopwatch.GetElapsedTime(start).TotalSeconds;
+        return _wholePoint;
+    }
+
+    private void RequireReplicated(string what)
+    {
+        if (Space.IsPartitioned)
+            throw new NotSupportedException($"a partitioned model (--partition-model) has no {what}");
+    }
+
     /// <summary>Copies the weights into the aligned buffer and the intercepts out of <paramref
     /// name="point"/>.</summary>
     private void LoadPoint(ReadOnlySpan<double> point)
@@ -269,8 +317,8 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
         }
         gradW.CopyTo(_block);
         if (Settings.FitIntercept) _gradientB.CopyTo(_block.AsSpan(_layout.WeightCount));
-        _block[Dimension] = loss;
-        _block[Dimension + 1] = validationLoss;
+        _block[_tail] = loss;
+        _block[_tail + 1] = validationLoss;
         _blockFinite = AllFinite(_block);
         if (_blockFinite && mode != BlockMode.Probe) _sum.Add(_block);
     }
@@ -360,27 +408,30 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
         else for (int e = 0; e < count; e++) _sum.Add(_stashIndex[e], _stashValue[e]);
         if (Settings.FitIntercept)
             for (int k = 0; k < outputs; k++) _sum.Add(_layout.WeightCount + k, _gradientB[k]);
-        _sum.Add(Dimension, loss);
-        _sum.Add(Dimension + 1, validationLoss);
+        _sum.Add(_tail, loss);
+        _sum.Add(_tail + 1, validationLoss);
         return true;
     }
 
     private static bool IsSummable(double v) => double.IsFinite(v) && Math.Abs(v) < OverflowBound;
 
     /// <summary>The one reduction of an evaluation: sums, control slots, timing, the agreed non-finite check, division
-    /// by the weight, and the L2 penalty on the weights (never the intercept).</summary>
+    /// by the weight, and the L2 penalty on the weights (never the intercept). <paramref name="whole"/> is all of θ,
+    /// <paramref name="point"/> and <paramref name="gradient"/> this rank's part of it (<see cref="Space"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private double Reduce(long start, long nonFinite, double divisor, ReadOnlySpan<double> point, Span<double> gradient)
+    private double Reduce(long start, long nonFinite, double divisor, ReadOnlySpan<double> whole,
+        ReadOnlySpan<double> point, Span<double> gradient)
     {
-        ReduceSums(start, nonFinite, point);
-        for (int k = 0; k < Dimension; k++) gradient[k] = _totals[k] / divisor;
-        double value = _totals[Dimension] / divisor;
+        ReduceSums(start, nonFinite, whole);
+        var own = _totals.AsSpan(Space.Start, Space.Length);
+        for (int k = 0; k < own.Length; k++) gradient[k] = own[k] / divisor;
+        double value = _totals[_tail] / divisor;
         double l2 = Settings.L2;
         if (l2 > 0)
         {
-            var w = _layout.Weights(point);
+            var w = point[..Space.LocalCountBefore(_layout.WeightCount)];
             for (int j = 0; j < w.Length; j++) gradient[j] += l2 * w[j];
-            value += 0.5 * l2 * DenseKernels.Dot(w, w);
+            value += 0.5 * l2 * Space.SquaredNormBefore(point, _layout.WeightCount);
         }
         return value;
     }
@@ -389,22 +440,23 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
     /// agreed non-finite check (which remembers <paramref name="point"/>).</summary>
     private void ReduceSums(long start, long nonFinite, ReadOnlySpan<double> point)
     {
-        _sum.Add(Dimension + 2, nonFinite);
+        _sum.Add(_tail + 2, nonFinite);
         if (_control is not null)
         {
             _control.Contribute(_controlSlots);
-            _sum.AddScaled(1.0, _controlSlots, Dimension + 3);
+            _sum.AddScaled(1.0, _controlSlots, _tail + 3);
         }
         long reduceStart = Stopwatch.GetTimestamp();
-        _sum.Allreduce(_communicator, _totals);
-        _control?.Receive(_totals.AsSpan(Dimension + 3));
+        if (_segments is null) _sum.Allreduce(_communicator, _totals);
+        else _sum.ReduceScatter(_communicator, _segments, _totals.AsSpan(Space.Start), _totals.AsSpan(_tail));
+        _control?.Receive(_totals.AsSpan(_tail + 3));
         ComputeSeconds += Stopwatch.GetElapsedTime(start, reduceStart).TotalSeconds;
         CommunicationSeconds += Stopwatch.GetElapsedTime(reduceStart).TotalSeconds;
-        if (_totals[Dimension + 2] != 0)
+        if (_totals[_tail + 2] != 0)
         {
             _nonFinitePoint ??= new double[Dimension];
             point.CopyTo(_nonFinitePoint);
-            throw new NonFiniteValueException($"the loss or gradient overflowed (in {_totals[Dimension + 2]} row " +
+            throw new NonFiniteValueException($"the loss or gradient overflowed (in {_totals[_tail + 2]} row " +
                 $"blocks or rows)");
         }
     }

@@ -22,8 +22,10 @@ public static class MemoryEstimate
         public long Total => Slice + SolverVectors + Sums;
     }
 
-    /// <summary>The estimate for a rank holding <paramref name="rows"/> of the file's rows.</summary>
-    public static Parts For(DataFileHeader header, long rows, TrainingSettings settings)
+    /// <summary>The estimate for a rank holding <paramref name="rows"/> of the file's rows, one of
+    /// <paramref name="ranks"/> (which matters when the model is partitioned: the solver's vectors are then slices,
+    /// plus one whole θ gathered for each pass).</summary>
+    public static Parts For(DataFileHeader header, long rows, TrainingSettings settings, int ranks = 1)
     {
         long d = header.Features, dimension = d + 1;
         double share = header.Rows == 0 ? 0 : rows / (double)header.Rows;
@@ -47,6 +49,7 @@ public static class MemoryEstimate
             _ => 6,
         };
         long solver = settings.Solver.Kind == SolverKind.Exact ? dimension * dimension * 8 * 2
+            : settings.PartitionModel ? (vectors * ((dimension + ranks - 1) / ranks) + dimension) * 8
             : vectors * dimension * 8;
         long perElement = settings.Summation == Summation.Plain ? 8
             : header.Layout == DataLayout.Sparse ? WindowedVectorSum.BytesPerElement + 16
@@ -70,18 +73,28 @@ public static class MemoryEstimate
     public static void Check(string path, DataFileHeader header, long rows, int rank, int ranks,
         TrainingSettings settings, long? availableBytes = null)
     {
-        var parts = For(header, rows, settings);
+        var parts = For(header, rows, settings, ranks);
         int local = RanksOnThisNode();
         long available = availableBytes ?? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
-        long share = available / Math.Max(local, 1);
+        long share = Share(availableBytes);
         if (parts.Total <= share) return;
-        static string Gb(long bytes) => bytes >= 1e9
-            ? (bytes / 1e9).ToString("G3", CultureInfo.InvariantCulture) + " GB"
-            : (bytes / 1e6).ToString("G3", CultureInfo.InvariantCulture) + " MB";
         throw new MpiDescentException($"rank {rank} of {ranks} would need about {Gb(parts.Total)} for {path} " +
             $"(its slice {Gb(parts.Slice)}, the solver's vectors {Gb(parts.SolverVectors)}, the sums " +
             $"{Gb(parts.Sums)}) but has {Gb(share)} ({Gb(available)} for {local} rank(s) on this node): run " +
             "on more nodes or with more ranks, store the data as float32 (--dtype float32) or sparse (--layout " +
             "sparse), or use --summation plain for a wide model", ExitCodes.InternalError);
     }
+
+    /// <summary>Whether a rank holding <paramref name="rows"/> rows fits its share of the memory.</summary>
+    public static bool Fits(DataFileHeader header, long rows, int ranks, TrainingSettings settings,
+        long? availableBytes = null) => For(header, rows, settings, ranks).Total <= Share(availableBytes);
+
+    /// <summary>This rank's share of the memory the runtime sees (or of <paramref name="availableBytes"/>).</summary>
+    private static long Share(long? availableBytes) =>
+        (availableBytes ?? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes) / Math.Max(RanksOnThisNode(), 1);
+
+    /// <summary>Bytes in GB or MB, for messages.</summary>
+    internal static string Gb(long bytes) => bytes >= 1e9
+        ? (bytes / 1e9).ToString("G3", CultureInfo.InvariantCulture) + " GB"
+        : (bytes / 1e6).ToString("G3", CultureInfo.InvariantCulture) + " MB";
 }

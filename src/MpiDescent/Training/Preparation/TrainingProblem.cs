@@ -94,6 +94,7 @@ public sealed class TrainingProblem
         Collective.Agree(comm, errors, () => CheckAgainstData(file.Path, header, settings));
         var partition = new RowPartition(header.Rows, comm.Size);
         var (rowStart, rowEnd) = partition.RowsOf(comm.Rank);
+        settings = PartitionWhenTooLarge(header, rowEnd - rowStart, settings, comm, log);
         Collective.Agree(comm, errors, () => MemoryEstimate.Check(file.Path, header, rowEnd - rowStart, comm.Rank,
             comm.Size, settings, MemoryLimitForTests()));
         var shard = Collective.Agree(comm, errors,
@@ -117,12 +118,32 @@ public sealed class TrainingProblem
             log.Info($"validation: {rowWeights.ValidationRows} of {header.Rows} rows held out (fraction "
                 + $"{settings.ValidationFraction.ToString(CultureInfo.InvariantCulture)}, by row index), patience "
                 + $"{settings.Patience}");
-        var objective = new LinearObjective(shard, partition, comm, objectiveSettings, control, rowWeights);
+        var objective = new LinearObjective(shard, partition, comm, objectiveSettings, control, rowWeights,
+            settings.PartitionModel);
         var problem = new TrainingProblem(settings, shard, partition, comm, objective, scaling, classCounts,
             negativeLabel, seed, control);
         (problem.LearningRate, problem.LearningRateSource) = Collective.Agree(comm, errors,
             () => problem.ChooseLearningRate(rowWeights, resumed));
         return problem;
+    }
+
+    /// <summary>The settings with <see cref="TrainingSettings.PartitionModel"/> set when some rank's replicated
+    /// vectors would not fit its memory, every rank's partitioned ones would, and the solver supports a partitioned
+    /// model (collective: the ranks agree by a max-reduction), said on the console.</summary>
+    private static TrainingSettings PartitionWhenTooLarge(DataFileHeader header, long rows, TrainingSettings settings,
+        ICommunicator comm, TrainingLog log)
+    {
+        if (settings.PartitionModel || comm.Size == 1 || !settings.Solver.SupportsPartitionedModel) return settings;
+        long? limit = MemoryLimitForTests();
+        var replicated = MemoryEstimate.For(header, rows, settings, comm.Size);
+        var partitioned = settings with { PartitionModel = true };
+        Span<int> misfits = [MemoryEstimate.Fits(header, rows, comm.Size, settings, limit) ? 0 : 1,
+            MemoryEstimate.Fits(header, rows, comm.Size, partitioned, limit) ? 0 : 1];
+        comm.Allreduce(misfits, ReduceOperation.Max);
+        if (misfits[0] == 0 || misfits[1] == 1) return settings;
+        log.Info($"the replicated parameters and solver vectors ({MemoryEstimate.Gb(replicated.SolverVectors)} per " +
+            $"rank) would not fit: the model is partitioned across the {comm.Size} ranks (--partition-model)");
+        return partitioned;
     }
 
     /// <summary>Runs the solver under <see cref="SolverLoop"/> from θ = 0 (or the hooks' resumed state).</summary>
@@ -131,7 +152,8 @@ public sealed class TrainingProblem
         var s = Settings;
         var termination = new TerminationCriteria(s.Limit, s.Tolerance, RelativeLossTolerance: s.LossTolerance,
             Patience: s.Patience, Unit: s.Solver.Unit);
-        var l1 = s.L1 > 0 ? new L1Penalty(s.L1, Layout.WeightCount) : null;
+        var space = Objective.Space;
+        var l1 = s.L1 > 0 ? new L1Penalty(s.L1, Layout.WeightCount, space) : null;
         double rate = LearningRate;
         IIterativeMethod method = s.Solver.Kind switch
         {
@@ -146,8 +168,31 @@ public sealed class TrainingProblem
             SolverKind.DualCoordinate => new DualCoordinateDescent(Objective, Shard, Partition, Communicator, Seed),
             _ => new ExactSolve(Objective, Shard, Partition, Communicator),
         };
-        return new SolverLoop(Objective, termination, hooks).Run(method, new double[Objective.Dimension]);
+        if (!space.IsPartitioned)
+            return new SolverLoop(Objective, termination, hooks).Run(method, new double[Objective.Dimension]);
+        // Checkpoints hold all of θ and of the solver's vectors, so that they resume at any rank count, partitioned
+        // or not: the slices are gathered to write them and taken back out to resume.
+        bool vectors = s.Solver.StateIsParameterVectors;
+        var sliced = hooks with
+        {
+            ResumeFrom = hooks.ResumeFrom is { } whole ? Reslice(whole, vectors, v => space.SliceOf(v)) : null,
+            Checkpoint = hooks.Checkpoint is { } write
+                ? state => write(Reslice(state, vectors, v => space.Gather(v))) : null,
+        };
+        var result = new SolverLoop(Objective, termination, sliced).Run(method, new double[space.Length]);
+        // No point at all (the first evaluation overflowed): rank 0 always owns parameters, so it can tell.
+        bool noModel = Communicator.BroadcastFromRoot(result.Point.Length == 0 ? 1 : 0) != 0;
+        return noModel ? result : result with { Point = space.Gather(result.Point) };
     }
+
+    /// <summary>A solver state with its point, and its other vectors when <paramref name="vectors"/>, mapped by
+    /// <paramref name="map"/> (from all of θ to this rank's slice, or back).</summary>
+    private static SolverState Reslice(SolverState state, bool vectors, Func<double[], double[]> map) =>
+        state with
+        {
+            Point = map(state.Point),
+            Auxiliary = vectors ? state.Auxiliary?.Select(map).ToArray() : state.Auxiliary,
+        };
 
     /// <summary>θ on the raw features: the solver's θ mapped back through the standardization, if any.</summary>
     public double[] ModelParameters(double[] point) => Scaling?.ToOriginalScale(point, Layout) ?? point;
@@ -163,7 +208,8 @@ public sealed class TrainingProblem
             var solution = NormalEquations.Solve(Shard, Partition, Communicator, Settings.FitIntercept,
                 Settings.Summation,
                 Settings.L2);
-            return Objective.Evaluate(solution, new double[solution.Length]);
+            var space = Objective.Space;
+            return Objective.Evaluate(space.SliceOf(solution), new double[space.Length]);
         }
         catch (MpiDescentException) { return null; } // singular on every rank alike: plot the loss instead
     }
@@ -265,9 +311,10 @@ public sealed class TrainingProblem
         {
             // Adam moves every parameter by about its rate per iteration: the rate is gradient descent's largest
             // first move, ‖∇J(0)‖∞/L, which suits the scale of the solution (labels in the thousands included).
-            var gradient = new double[Objective.Dimension];
-            Objective.Evaluate(new double[Objective.Dimension], gradient);
-            double largestMove = gradient.Max(Math.Abs) / curvature;
+            var space = Objective.Space;
+            var gradient = new double[space.Length];
+            Objective.Evaluate(new double[space.Length], gradient);
+            double largestMove = space.MaxAbs(gradient) / curvature;
             return largestMove > 0 && double.IsFinite(largestMove)
                 ? (largestMove, $"auto: |grad J(0)|_inf / L with L = {bound} (power iteration)")
                 : (0.01, "auto: 0.01 for adam (the gradient at 0 is zero)");

@@ -52,6 +52,9 @@ public sealed record TrainingSettings
     public bool Standardize { get; init; }
     /// <summary>How sums are taken (reproducible: bitwise the same model at any rank count).</summary>
     public Summation Summation { get; init; } = Summation.Reproducible;
+    /// <summary>Each rank holds only its slice of θ and of the solver's vectors (<see cref="Model.ParameterSpace"/>);
+    /// the model is bitwise the same as a replicated run's.</summary>
+    public bool PartitionModel { get; init; }
 
     /// <summary>The iteration (or, for stochastic solvers, epoch) limit.</summary>
     public int Limit => Solver.Stochastic ? Epochs : MaxIterations;
@@ -91,6 +94,10 @@ public sealed record TrainingSettings
             throw new UsageException("an L1 penalty needs --solver "
                 + string.Join(", ", SolverCatalog.All.Where(s => s.SupportsL1).Select(s => s.Name))
                     + $", not {solver}");
+        if (PartitionModel && !Solver.SupportsPartitionedModel)
+            throw new UsageException("--partition-model applies to --solver "
+                + string.Join(", ", SolverCatalog.All.Where(s => s.SupportsPartitionedModel).Select(s => s.Name))
+                + $", not {solver}");
         if (Seed is not null && !Solver.Iterative)
             throw new UsageException($"--seed does not apply to --solver {solver} (a direct solve)");
     }

@@ -23,11 +23,13 @@ public sealed class GradientDescent(IObjective objective, double learningRate, b
     private double[] _trialGradient = [];
     private double[] _pseudo = [];
     private double _smooth;
+    private Model.ParameterSpace _space = Model.ParameterSpace.Whole(0);
     private double _step;
 
     /// <inheritdoc />
     public void Start(ReadOnlySpan<double> point, SolverState? resume)
     {
+        _space = objective.Space;
         _point = point.ToArray();
         _previous = point.ToArray();
         _gradient = new double[point.Length];
@@ -110,14 +112,9 @@ public sealed class GradientDescent(IObjective objective, double learningRate, b
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private double Bound(double f, double[] from, double[] gradient, double[] trial, double alpha)
     {
-        if (l1 is null) return f - 1e-4 * alpha * DenseKernels.Dot(gradient, gradient);
-        double linear = 0, quadratic = 0;
-        for (int k = 0; k < trial.Length; k++)
-        {
-            double delta = trial[k] - from[k];
-            linear += gradient[k] * delta;
-            quadratic += delta * delta;
-        }
+        var space = _space;
+        if (l1 is null) return f - 1e-4 * alpha * space.Dot(gradient, gradient);
+        double linear = space.DotOfDifference(gradient, trial, from), quadratic = space.SquaredDistance(trial, from);
         return f + linear + quadratic / (2 * alpha);
     }
 }

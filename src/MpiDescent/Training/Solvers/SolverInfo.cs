@@ -47,6 +47,19 @@ public sealed record SolverInfo(SolverKind Kind, string Name, string Summary, bo
 
     /// <summary>"epochs" or "iterations".</summary>
     public string Units => Unit + "s";
+
+    /// <summary>Whether it runs on a model partitioned across ranks (<c>--partition-model</c>): the full-batch
+    /// first-order methods, whose vectors are updated elementwise and reduced only through dot products and
+    /// norms.</summary>
+    public bool SupportsPartitionedModel =>
+        Kind is SolverKind.GradientDescent or SolverKind.Lbfgs or SolverKind.Momentum or SolverKind.Nesterov
+            or SolverKind.Adam;
+
+    /// <summary>Whether every vector of its checkpointed state has θ's length (curvature pairs, velocity, moments),
+    /// so that a partitioned run saves them gathered and resumes from their slices; gd's state is a step
+    /// size.</summary>
+    public bool StateIsParameterVectors =>
+        Kind is SolverKind.Lbfgs or SolverKind.Momentum or SolverKind.Nesterov or SolverKind.Adam;
 }
 
 /// <summary>The registry of solvers.</summary>

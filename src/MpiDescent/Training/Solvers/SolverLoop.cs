@@ -16,6 +16,7 @@ namespace MpiDescent.Training.Solvers;
 public sealed class SolverLoop(IObjective objective, TerminationCriteria termination, SolverHooks? hooks = null)
 {
     private readonly SolverHooks _hooks = hooks ?? SolverHooks.None;
+    private readonly Model.ParameterSpace _space = objective.Space;
     private readonly List<IterationRecord> _history = new(hooks?.ResumeFrom?.History ?? []);
     private SolverInfo _solver = SolverCatalog.Get(SolverKind.GradientDescent);
     private double _initialNorm = double.NaN;
@@ -46,7 +47,7 @@ public sealed class SolverLoop(IObjective objective, TerminationCriteria termina
                 "check the data for huge values, and " + solver.DivergenceAdvice, _history);
         }
         double initialLoss = resume?.InitialLoss ?? method.Loss;
-        double initialNorm = resume?.InitialGradientNorm ?? VectorMath.Norm(method.Stationarity);
+        double initialNorm = resume?.InitialGradientNorm ?? _space.Norm(method.Stationarity);
         _initialNorm = initialNorm;
         var monitor = new Monitor(this, method, initialLoss, initialNorm);
         var previous = method.Point.ToArray(); // the last iterate whose loss was finite
@@ -60,7 +61,7 @@ public sealed class SolverLoop(IObjective objective, TerminationCriteria termina
             monitor.Iteration = iteration;
             if (!midIteration)
             {
-                double norm = VectorMath.Norm(method.Stationarity), loss = method.Loss;
+                double norm = _space.Norm(method.Stationarity), loss = method.Loss;
                 if (resume is null || iteration > resume.Iteration)
                 {
                     var record = new IterationRecord(iteration, loss, norm,
@@ -109,7 +110,7 @@ public sealed class SolverLoop(IObjective objective, TerminationCriteria termina
             if (step.Outcome == StepOutcome.NoProgress)
                 return Result(method, ExitCondition.NoProgress, step.Reason +
                     string.Create(CultureInfo.InvariantCulture, $" (relative gradient norm " +
-                        $"{Relative(VectorMath.Norm(method.Stationarity)):G3}, tolerance " +
+                        $"{Relative(_space.Norm(method.Stationarity)):G3}, tolerance " +
                         $"{termination.RelativeGradientTolerance:G3})"),
                     iteration);
         }
@@ -135,7 +136,7 @@ public sealed class SolverLoop(IObjective objective, TerminationCriteria termina
 
     private OptimizationResult Result(IIterativeMethod method, ExitCondition exit, string reason, int iteration)
     {
-        double norm = VectorMath.Norm(method.Stationarity);
+        double norm = _space.Norm(method.Stationarity);
         return new(method.Point, method.Loss, norm, iteration, exit, reason, _history, Relative(norm),
             method.DataPasses, termination.RelativeGradientTolerance);
     }

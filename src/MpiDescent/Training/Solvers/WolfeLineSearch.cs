@@ -9,6 +9,9 @@ namespace MpiDescent.Training.Solvers;
 /// reduced values, so every rank takes the same steps. </summary>
 public sealed class WolfeLineSearch(double c1 = 1e-4, double c2 = 0.9, int maxEvaluations = 40)
 {
+    private Model.ParameterSpace? _space;
+    private IObjective? _objective; // whose space _space is (asked once: an objective may build it on each call)
+
     /// <summary>The accepted step: α, the point, its value and gradient.</summary>
     public sealed record Step(double Alpha, double Value, int Evaluations);
 
@@ -23,6 +26,7 @@ public sealed class WolfeLineSearch(double c1 = 1e-4, double c2 = 0.9, int maxEv
         double initialAlpha,
         double[] xNew, double[] gNew)
     {
+        if (!ReferenceEquals(objective, _objective)) (_objective, _space) = (objective, objective.Space);
         double slope0 = Dot(g0, direction);
         if (!(slope0 < 0)) return null;
         int evaluations = 0;
@@ -99,5 +103,5 @@ public sealed class WolfeLineSearch(double c1 = 1e-4, double c2 = 0.9, int maxEv
         return 0.5 * (a + b);
     }
 
-    private static double Dot(double[] a, double[] b) => Numerics.DenseKernels.Dot(a, b);
+    private double Dot(double[] a, double[] b) => _space!.Dot(a, b);
 }

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# A partitioned model against a replicated one, measured in one run (docs/performance.md, "A partitioned model"):
+# L2 logistic regression by lbfgs (memory 10) on sparse hashed-width data, d = 2^20, 2^22 and 2^23 features, at 2 and
+# 4 ranks, replicated and with --partition-model. For each: the bytes each rank's collectives move per evaluation
+# (ring algorithms' volume, from the run report), beside a replicated run's all-reduce; the peak memory per rank;
+# seconds per iteration; and whether the model is bitwise the replicated one. About 5 minutes.
+# Usage: scripts/bench-partition.sh [ROWS]   (default 40000 rows of 30 nonzeros)
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+ensure_mpich
+cd "$REPO"
+dotnet build src/MpiDescent -c Release -o out/bin --nologo -v quiet
+ROWS="${1:-40000}"
+M=out/bin/MpiDescent
+mkdir -p out/partition
+reports=()
+for bits in 20 22 23; do
+  data=out/partition/wide-2p$bits.bin
+  $M generate "$data" --sparse --rows "$ROWS" --features $((1 << bits)) --nonzeros-per-row 30 --labels logistic \
+    --seed $bits > /dev/null
+  for n in 2 4; do
+    for mode in replicated partitioned; do
+      name=out/partition/2p$bits-$n-$mode
+      extra=()
+      [ $mode = partitioned ] && extra=(--partition-model)
+      timeout 900 mpiexec.mpich -n $n $M train "$data" --loss logistic --l2 1e-4 --solver lbfgs --max-iterations 6 \
+        --tolerance 0 --model $name.json --report $name.report.json --quiet "${extra[@]}" > /dev/null
+      reports+=("$name")
+    done
+  done
+done
+/usr/bin/python3 - "${reports[@]}" <<'PY'
+import json, sys, hashlib
+rows = []
+for name in sys.argv[1:]:
+    r = json.load(open(name + ".report.json"))
+    m = json.load(open(name + ".json"))
+    p = r["parameters"]
+    digest = hashlib.sha256(json.dumps([m["weights"], m["intercept"]]).encode()).hexdigest()[:12]
+    rows.append((r["features"], r["ranks"], "partitioned" if p["partitioned"] else "replicated",
+                 max(p["movedBytesPerEvaluation"]) / 1e6, p["replicatedAllreduceBytes"] / 1e6,
+                 r["timing"]["peakMemoryMegabytes"]["max"], r["timing"]["totalSeconds"] / max(r["iterations"], 1),
+                 min(p["parametersOwned"]), max(p["parametersOwned"]), max(p["featuresTouched"]), digest))
+print("| d | ranks | model | MB moved per evaluation (max rank) | replicated all-reduce MB | peak MB per rank "
+      "| s per iteration | parameters owned | features touched | model digest |")
+print("|---|---|---|---|---|---|---|---|---|---|")
+for d, n, mode, moved, rep, peak, sec, lo, hi, touched, digest in rows:
+    print(f"| {d} | {n} | {mode} | {moved:.1f} | {rep:.1f} | {peak:.0f} | {sec:.2f} | {lo}-{hi} | {touched} "
+          f"| {digest} |")
+pairs = {}
+for row in rows: pairs.setdefault((row[0], row[1]), set()).add(row[-1])
+print("bitwise the same model, partitioned and replicated:", all(len(v) == 1 for v in pairs.values()))
+PY
