@@ -35,8 +35,11 @@ public sealed record ModelFile
     public double[][]? WeightMatrix { get; init; }
     /// <summary>Softmax: K intercepts.</summary>
     public double[]? Intercepts { get; init; }
-    /// <summary>Feature names in weight order.</summary>
-    public required string[] FeatureNames { get; init; }
+    /// <summary>Features per row, the length of each weight vector.</summary>
+    public int Features { get; init; }
+    /// <summary>Feature names in weight order, or null when the data had none (a wide or hashed model would otherwise
+    /// carry a generated name per feature).</summary>
+    public string[]? FeatureNames { get; init; }
     /// <summary>One weight per feature, on the raw (unstandardized) features.</summary>
     public required double[] Weights { get; init; }
     /// <summary>The intercept b (0 when not fitted).</summary>
@@ -61,8 +64,9 @@ public sealed record ModelFile
     /// found, not the optimum.</summary>
     public bool Converged { get; init; }
 
-    /// <summary>Number of features the model expects.</summary>
-    public int FeatureCount => FeatureNames.Length;
+    /// <summary>Number of features the model expects (models written before <see cref="Features"/> existed give it by
+    /// their names).</summary>
+    public int FeatureCount => Features > 0 ? Features : FeatureNames?.Length ?? 0;
 
     /// <summary>The model as scoring uses it: θ in its parameter layout.</summary>
     public Model.LinearModel ToLinearModel()
@@ -103,9 +107,15 @@ public sealed record ModelFile
         if (Loss is null || !LossKinds.All.Any(k => k.Name() == Loss))
             Fail("loss", $"unknown loss '{Loss}' (one of {string.Join(", ", LossKinds.All.Select(k => k.Name()))})");
         var loss = LossKinds.Parse(Loss!);
-        if (FeatureNames is null || FeatureNames.Length == 0) Fail("featureNames", "missing or empty");
-        if (FeatureNames!.Any(n => n is null)) Fail("featureNames", "holds a null name");
-        int d = FeatureNames!.Length;
+        if (Features < 0) Fail("features", $"{Features} is negative");
+        if (FeatureNames is { } names)
+        {
+            if (names.Any(n => n is null)) Fail("featureNames", "holds a null name");
+            if (Features > 0 && names.Length != Features)
+                Fail("featureNames", $"{names.Length} names for {Features} features");
+        }
+        int d = FeatureCount;
+        if (d == 0) Fail("features", "missing: the model gives neither its feature count nor feature names");
         if (loss.IsMultiClass())
         {
             if (WeightMatrix is null) Fail("weightMatrix", "missing: a softmax model has one weight vector per class");
@@ -129,7 +139,7 @@ public sealed record ModelFile
             return;
         }
         if (Weights is null) Fail("weights", "missing");
-        if (Weights!.Length != d) Fail("weights", $"{Weights.Length} weights for {d} feature names");
+        if (Weights!.Length != d) Fail("weights", $"{Weights.Length} weights for {d} features");
         if (!Weights.All(double.IsFinite)) Fail("weights", "holds a value that is not finite");
         if (!double.IsFinite(Intercept)) Fail("intercept", $"{Intercept} is not finite");
         if (loss.IsBinary()

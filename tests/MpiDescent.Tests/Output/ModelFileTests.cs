@@ -53,13 +53,15 @@ public class ModelFileTests
         Assert.That(model.Parameters, Has.Length.EqualTo(softmax ? 12 : 4));
     }
 
-    [TestCase(false, "featureNames", "null", "field featureNames")]
+    [TestCase(false, "featureNames", "null", "field features: missing")]
+    [TestCase(false, "featureNames", "[\"a\", null, \"c\"]", "field featureNames: holds a null name")]
+    [TestCase(false, "features", "4", "field featureNames: 3 names for 4 features")]
     [TestCase(false, "weights", "null", "field weights")]
     [TestCase(false, "classLabels", "[]", "field classLabels")]
     [TestCase(false, "classLabels", "[0]", "field classLabels")]
     [TestCase(false, "loss", "\"foo\"", "field loss: unknown loss 'foo'")]
     [TestCase(false, "version", "99", "field version: 99")]
-    [TestCase(false, "weights", "[1, 2]", "field weights: 2 weights for 3 feature names")]
+    [TestCase(false, "weights", "[1, 2]", "field weights: 2 weights for 3 features")]
     [TestCase(true, "weightMatrix", "[[1, 2, 3], null, [7, 8, 9]]", "field weightMatrix[1]: missing")]
     [TestCase(true, "weightMatrix", "[[1, 2, 3]]", "field weightMatrix: 1 classes")]
     [TestCase(true, "intercepts", "[0.1]", "field intercepts")]
@@ -70,6 +72,18 @@ public class ModelFileTests
         Edit(path, node => node[field] = JsonNode.Parse(value));
         var e = Assert.Throws<InputFileException>(() => ModelFile.Read(path))!;
         Assert.That(e.Message, Does.StartWith(path).And.Contain(expected), e.Message);
+    }
+
+    [Test]
+    public void Read_FeatureCountWithoutNames_GivesTheLinearModel()
+    {
+        var path = Write(false);
+        Edit(path, node =>
+        {
+            node.Remove("featureNames");
+            node["features"] = 3;
+        });
+        Assert.That(ModelFile.Read(path).ToLinearModel().Layout.Features, Is.EqualTo(3));
     }
 
     [Test]
