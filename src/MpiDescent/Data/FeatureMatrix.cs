@@ -28,6 +28,12 @@ public abstract class FeatureMatrix
     /// deposits).</summary>
     public virtual bool IsSparse => false;
 
+    /// <summary>Renumbers the features the rows have entries for as 0, 1, … in their order, in place, so that the rows
+    /// index a compact local space (<see cref="Features"/> becomes their count); returns the original feature of each
+    /// local one, ascending. Sparse rows only: a partitioned model keeps buffers for these features alone.</summary>
+    public virtual int[] RenumberFeatures() =>
+        throw new NotSupportedException("dense rows touch every feature: they are not renumbered");
+
     /// <summary>How many distinct features the rows have entries for (all of them for dense rows, when there are any
     /// rows; a pass over the indices for sparse ones).</summary>
     public virtual int DistinctFeatures() => Rows > 0 ? Features : 0;

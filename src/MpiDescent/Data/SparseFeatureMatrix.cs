@@ -11,6 +11,7 @@ public sealed class SparseFeatureMatrix<T> : FeatureMatrix where T : unmanaged, 
     private readonly long[] _offsets;
     private readonly int[] _indices;
     private readonly T[] _values;
+    private int _features;
 
     /// <summary>Takes the arrays: <paramref name="offsets"/> has rows + 1 entries, starting at 0 and ending at the
     /// number of nonzeros (the arrays of entries may be longer); each row's indices increase and are below
@@ -22,7 +23,7 @@ public sealed class SparseFeatureMatrix<T> : FeatureMatrix where T : unmanaged, 
         _offsets = offsets;
         _indices = indices;
         _values = values;
-        Features = features;
+        _features = features;
     }
 
     /// <summary>Builds a matrix from dense row-major <paramref name="dense"/> values, keeping the nonzeros.</summary>
@@ -50,13 +51,28 @@ public sealed class SparseFeatureMatrix<T> : FeatureMatrix where T : unmanaged, 
     public override int Rows => _offsets.Length - 1;
 
     /// <inheritdoc />
-    public override int Features { get; }
+    public override int Features => _features;
 
     /// <inheritdoc />
     public override ElementType ElementType => typeof(T) == typeof(float) ? ElementType.Float32 : ElementType.Float64;
 
     /// <inheritdoc />
     public override bool IsSparse => true;
+
+    /// <inheritdoc />
+    public override int[] RenumberFeatures()
+    {
+        var seen = new System.Collections.BitArray(Features);
+        foreach (int j in Indices) seen[j] = true;
+        var touched = new List<int>();
+        var local = new int[Features]; // transient: 4 bytes per feature
+        for (int j = 0; j < Features; j++)
+            if (seen[j]) { local[j] = touched.Count; touched.Add(j); }
+        var indices = _indices.AsSpan(0, (int)Nonzeros);
+        for (int e = 0; e < indices.Length; e++) indices[e] = local[indices[e]];
+        _features = touched.Count;
+        return [.. touched];
+    }
 
     /// <inheritdoc />
     public override int DistinctFeatures()

@@ -19,6 +19,25 @@ public static class VectorReduction
         _ => (4L + 8 * WindowedVectorSum.LimbsPerValue) * sum.Length,
     };
 
+    /// <summary>Sums elements [<paramref name="start"/>, Length) of <paramref name="sum"/> alone over all ranks and
+    /// writes their totals to <paramref name="totals"/> on every rank (collective; plain and windowed sums, with the
+    /// bits <see cref="Allreduce"/> gives them).</summary>
+    public static void AllreduceRange(this IVectorSum sum, ICommunicator comm, int start, Span<double> totals)
+    {
+        switch (sum)
+        {
+            case PlainVectorSum plain:
+                var range = plain.Values[start..sum.Length];
+                comm.AllreduceSum(range);
+                range.CopyTo(totals);
+                break;
+            case WindowedVectorSum windowed:
+                windowed.AllreduceRange(comm, start, totals);
+                break;
+            default: throw new ArgumentException($"no range reduction for {sum.GetType().Name}");
+        }
+    }
+
     /// <summary>Sums <paramref name="sum"/> over all ranks and writes every total to <paramref name="totals"/> on every
     /// rank (collective).</summary>
     public static void Allreduce(this IVectorSum sum, ICommunicator comm, Span<double> totals)

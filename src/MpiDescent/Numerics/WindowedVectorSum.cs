@@ -123,6 +123,61 @@ public sealed class WindowedVectorSum : IVectorSum
         for (int e = 0; e < Length; e++) totals[e] = Total(top[e], limbs.AsSpan(e * LimbsPerValue, LimbsPerValue));
     }
 
+    /// <summary>Words of <see cref="State"/> per element: the window's top digit, then the limbs upward.</summary>
+    internal const int StateWords = Stride;
+
+    /// <summary>Each element's window and limbs as deposited on this rank (<see cref="StateWords"/> per element, the
+    /// top digit −1 for an element nothing was added to): what a rank sends the owner of an element.</summary>
+    internal ReadOnlySpan<long> State => _state;
+
+    /// <summary>Sums, over ranks, the elements [<paramref name="start"/>, Length) alone, to every rank
+    /// (<paramref name="totals"/>[e − start]), with the bits <see cref="Allreduce"/> gives them (collective).</summary>
+    public void AllreduceRange(ICommunicator comm, int start, Span<double> totals)
+    {
+        int count = Length - start;
+        var top = new int[count];
+        var limbs = new long[count * LimbsPerValue];
+        for (int e = 0; e < count; e++) top[e] = (int)_state[(start + e) * Stride];
+        if (comm.Size > 1) comm.Allreduce<int>(top, ReduceOperation.Max);
+        for (int e = 0; e < count; e++) Align(_state.AsSpan((start + e) * Stride, Stride), top[e],
+            limbs.AsSpan(e * LimbsPerValue, LimbsPerValue));
+        if (comm.Size > 1) comm.Allreduce<long>(limbs, ReduceOperation.Sum);
+        for (int e = 0; e < count; e++) totals[e] = Total(top[e], limbs.AsSpan(e * LimbsPerValue, LimbsPerValue));
+    }
+
+    /// <summary>The owner's side of a sparse reduction: <paramref name="states"/> holds contributions (<see
+    /// cref="State"/>'s words of one element each, from any ranks in any order) to the owner's elements
+    /// <paramref name="targets"/>; writes each element's total to <paramref name="totals"/> (0 where nothing was
+    /// contributed) with the bits an all-reduce of the contributors' whole sums gives: the window agreed as the
+    /// highest of the contributors', each contribution aligned to it, the limbs added. <paramref name="top"/> and
+    /// <paramref name="limbs"/> (one and <see cref="LimbsPerValue"/> per element) are workspace.</summary>
+    internal static void CombineContributions(ReadOnlySpan<long> states, ReadOnlySpan<int> targets, Span<double> totals,
+        Span<int> top, Span<long> limbs)
+    {
+        top.Fill(Empty);
+        limbs.Clear();
+        for (int q = 0; q < targets.Length; q++) top[targets[q]] = Math.Max(top[targets[q]], (int)states[q * Stride]);
+        Span<long> aligned = stackalloc long[LimbsPerValue];
+        for (int q = 0; q < targets.Length; q++)
+        {
+            int t = targets[q];
+            Align(states.Slice(q * Stride, Stride), top[t], aligned);
+            for (int k = 0; k < LimbsPerValue; k++) limbs[t * LimbsPerValue + k] += aligned[k];
+        }
+        for (int e = 0; e < totals.Length; e++)
+            totals[e] = Total(top[e], limbs.Slice(e * LimbsPerValue, LimbsPerValue));
+    }
+
+    /// <summary>One element's limbs (from its state words) shifted down to the agreed window <paramref name="top"/>;
+    /// zero for an element nothing was added to.</summary>
+    private static void Align(ReadOnlySpan<long> state, int top, Span<long> aligned)
+    {
+        aligned.Clear();
+        if (state[0] == Empty) return;
+        state[1..].CopyTo(aligned);
+        if (top != state[0]) ShiftDown(aligned, top - (int)state[0]);
+    }
+
     /// <summary>Sums over all ranks; writes the totals of this rank's segment of <paramref name="segments"/> to
     /// <paramref name="mine"/> and those of the elements after the segments (the tail) to <paramref name="tail"/>
     /// (collective: a max-reduction of every window, since each rank deposits into every element, then a

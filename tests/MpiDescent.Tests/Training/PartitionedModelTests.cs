@@ -15,12 +15,13 @@ public class PartitionedModelTests
     [OneTimeSetUp]
     public void WriteFiles() => _dir = TestData.TempDirectory();
 
-    /// <summary>A dense and a sparse file of the same rows (logistic labels).</summary>
-    private static string DataFile(int features, bool sparse)
+    /// <summary>A dense and a sparse file of the same rows (logistic labels, or classes 0-2 for softmax), about
+    /// <paramref name="density"/> of the entries nonzero.</summary>
+    private static string DataFile(int features, bool sparse, LossKind loss = LossKind.Logistic, double density = 0.3)
     {
-        var path = Path.Combine(_dir, $"rows{features}{(sparse ? "s" : "d")}.bin");
+        var path = Path.Combine(_dir, $"rows{features}{(sparse ? "s" : "d")}{loss}{density}.bin");
         if (File.Exists(path)) return path;
-        var (x, y) = Shards.SparseSynthetic(90, features, 0.3, seed: features, LossKind.Logistic);
+        var (x, y) = Shards.SparseSynthetic(90, features, density, seed: features, loss);
         if (!sparse) return TestData.WriteDataFile(_dir, x, y, features, Path.GetFileName(path));
         using var writer = new SparseDataFileWriter(path, features, checksumBlockRows: 16);
         for (int i = 0; i < y.Length; i++)
@@ -99,6 +100,26 @@ public class PartitionedModelTests
 
     private static int[] ParameterSpaceSlices(int dimension, int ranks) =>
         ThreadedCommunicator.Run(ranks, comm => MpiDescent.Model.ParameterSpace.Partitioned(dimension, comm).Length);
+
+    [Test]
+    public void Solve_PartitionedSoftmaxAndVerySparseRows_BitwiseTheReplicatedModel([Values] bool sparse)
+    {
+        // Softmax: three weight vectors, each rank's touched features in every one; at density 0.02 most ranks touch
+        // a few of the 60 features and some features no rank touches.
+        var cases = new (LossKind Loss, double Density)[] { (LossKind.Softmax, 0.3), (LossKind.Logistic, 0.02) };
+        foreach (var (loss, density) in cases)
+        {
+            string path = DataFile(60, sparse, loss, density);
+            var settings = Settings(SolverKind.Lbfgs, l1: loss == LossKind.Logistic) with { Loss = loss };
+            var replicated = Train(new SingleProcessCommunicator(), path, settings);
+            for (int ranks = 2; ranks <= 4; ranks++)
+                foreach (var run in ThreadedCommunicator.Run(ranks, comm => Train(comm, path, settings with
+                {
+                    PartitionModel = true,
+                })))
+                    Assert.That(run, Is.EqualTo(replicated), $"{loss}, density {density}, {ranks} ranks");
+        }
+    }
 
     [Test]
     public void Solve_PartitionedCheckpointResumedReplicatedAndBack_ContinuesBitForBit(

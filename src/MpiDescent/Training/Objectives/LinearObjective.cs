@@ -45,6 +45,9 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
     private readonly int _tail; // where the loss and the other scalars follow the gradient in the sums
     private readonly BlockLayout? _segments; // partitioned: the slices, the last padded to the tail
     private readonly double[] _wholePoint = []; // partitioned: all of θ, gathered from the slices
+    private readonly TouchedParameters? _touched; // partitioned sparse rows: the local θ of what they touch
+    private readonly double[] _own = []; // partitioned sparse rows: the totals of this rank's slice
+    private readonly ParameterLayout _global; // θ's layout (_layout is that of the pass: the local θ's, or θ's)
 
     /// <summary>Creates the objective over <paramref name="shard"/>, whose rows start on a block boundary of
     /// <paramref name="partition"/> (collective). Binary losses expect labels −1/+1 (see <see
@@ -52,10 +55,14 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
     /// <paramref name="weights"/> carries a validation split; without it, row weights come from the settings' class
     /// weights and the file's example weights. With <paramref name="partitionModel"/>, the points and gradients of
     /// <see cref="Evaluate"/> are this rank's slice of θ (<see cref="Space"/>): the point's slices are all-gathered
-    /// before the pass and the gradient is reduce-scattered after it, with the totals' bits unchanged.</summary>
+    /// before the pass and the gradient is reduce-scattered after it, with the totals' bits unchanged. With
+    /// <paramref name="touchedFeatures"/> as well (sparse rows renumbered by
+    /// <see cref="FeatureMatrix.RenumberFeatures"/>: each local feature's original index), the pass works on the
+    /// parameters the rows touch alone, fetched from and returned to their owners (<see cref="TouchedParameters"/>).
+    /// </summary>
     public LinearObjective(DataShard shard, RowPartition partition, ICommunicator communicator,
         ObjectiveSettings settings, RunControl? control = null,
-        RowWeights? weights = null, bool partitionModel = false)
+        RowWeights? weights = null, bool partitionModel = false, int[]? touchedFeatures = null)
     {
         // Class weights and weights stored in the file act through per-row weights; build them when not given
         // (collective, like the constructor's callers; null, without communication, when every weight is 1).
@@ -68,12 +75,23 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
         _features = shard.FeatureCount;
         _control = control;
         Settings = settings;
-        _layout = settings.LayoutFor(_features);
+        _layout = _global = settings.LayoutFor(_features);
         int outputs = _layout.Outputs;
         Dimension = _layout.Dimension;
         Space = partitionModel ? ParameterSpace.Partitioned(Dimension, _communicator) : ParameterSpace.Whole(Dimension);
         _tail = Dimension;
-        if (partitionModel)
+        if (touchedFeatures is not null)
+        {
+            if (!partitionModel || !shard.Features.IsSparse || shard.Features.Features != touchedFeatures.Length)
+                throw new ArgumentException("touched features need a partitioned model over renumbered sparse rows");
+            _touched = new TouchedParameters(touchedFeatures, _global, Space, _communicator);
+            _layout = _touched.Local;
+            _features = touchedFeatures.Length;
+            _tail = _layout.Dimension;
+            _own = new double[Space.Length];
+            _wholePoint = new double[_tail];
+        }
+        else if (partitionModel)
         {
             // The exact sum's reduce-scatter takes whole groups of elements: the scalars start on a group boundary.
             _tail = (Dimension + ExactVectorSum.GroupElements - 1) / ExactVectorSum.GroupElements
@@ -103,7 +121,7 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
     public int Dimension { get; }
 
     /// <summary>Where each parameter lives in θ.</summary>
-    public ParameterLayout Layout => _layout;
+    public ParameterLayout Layout => _global;
 
     /// <inheritdoc />
     public ParameterSpace Space { get; }
@@ -247,13 +265,17 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
         return nonFinite;
     }
 
-    /// <summary>All of θ from this rank's part of it: the point itself when replicated, else the slices all-gathered
-    /// (counted as communication).</summary>
+    /// <summary>This rank's slice's totals after <see cref="ReduceSums"/> (all of θ's when replicated).</summary>
+    private Span<double> Own => _touched is not null ? _own : _totals.AsSpan(Space.Start, Space.Length);
+
+    /// <summary>The θ of the pass from this rank's part of it: the point itself when replicated, else the slices
+    /// all-gathered, or the touched parameters fetched from their owners (counted as communication).</summary>
     private ReadOnlySpan<double> WholePoint(ReadOnlySpan<double> point)
     {
         if (!Space.IsPartitioned) return point;
         long start = Stopwatch.GetTimestamp();
-        Space.Gather(point, _wholePoint);
+        if (_touched is not null) _touched.Fetch(point, _wholePoint);
+        else Space.Gather(point, _wholePoint);
         CommunicationSeconds += Stopwatch.GetElapsedTime(start).TotalSeconds;
         return _wholePoint;
     }
@@ -423,15 +445,15 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
         ReadOnlySpan<double> point, Span<double> gradient)
     {
         ReduceSums(start, nonFinite, whole);
-        var own = _totals.AsSpan(Space.Start, Space.Length);
+        var own = Own;
         for (int k = 0; k < own.Length; k++) gradient[k] = own[k] / divisor;
         double value = _totals[_tail] / divisor;
         double l2 = Settings.L2;
         if (l2 > 0)
         {
-            var w = point[..Space.LocalCountBefore(_layout.WeightCount)];
+            var w = point[..Space.LocalCountBefore(_global.WeightCount)];
             for (int j = 0; j < w.Length; j++) gradient[j] += l2 * w[j];
-            value += 0.5 * l2 * Space.SquaredNormBefore(point, _layout.WeightCount);
+            value += 0.5 * l2 * Space.SquaredNormBefore(point, _global.WeightCount);
         }
         return value;
     }
@@ -447,14 +469,19 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
             _sum.AddScaled(1.0, _controlSlots, _tail + 3);
         }
         long reduceStart = Stopwatch.GetTimestamp();
-        if (_segments is null) _sum.Allreduce(_communicator, _totals);
+        if (_touched is not null)
+        {
+            _touched.Return(_sum, _own);
+            _sum.AllreduceRange(_communicator, _tail, _totals.AsSpan(_tail));
+        }
+        else if (_segments is null) _sum.Allreduce(_communicator, _totals);
         else _sum.ReduceScatter(_communicator, _segments, _totals.AsSpan(Space.Start), _totals.AsSpan(_tail));
         _control?.Receive(_totals.AsSpan(_tail + 3));
         ComputeSeconds += Stopwatch.GetElapsedTime(start, reduceStart).TotalSeconds;
         CommunicationSeconds += Stopwatch.GetElapsedTime(reduceStart).TotalSeconds;
         if (_totals[_tail + 2] != 0)
         {
-            _nonFinitePoint ??= new double[Dimension];
+            _nonFinitePoint ??= new double[point.Length];
             point.CopyTo(_nonFinitePoint);
             throw new NonFiniteValueException($"the loss or gradient overflowed (in {_totals[_tail + 2]} row " +
                 $"blocks or rows)");

@@ -24,7 +24,8 @@ public static class MemoryEstimate
 
     /// <summary>The estimate for a rank holding <paramref name="rows"/> of the file's rows, one of
     /// <paramref name="ranks"/> (which matters when the model is partitioned: the solver's vectors are then slices,
-    /// plus one whole θ gathered for each pass).</summary>
+    /// plus one whole θ gathered for each pass over dense rows; over sparse rows the pass's buffers and sums cover
+    /// only the features the slice touches, at most its nonzeros).</summary>
     public static Parts For(DataFileHeader header, long rows, TrainingSettings settings, int ranks = 1)
     {
         long d = header.Features, dimension = d + 1;
@@ -48,13 +49,17 @@ public static class MemoryEstimate
             SolverKind.Momentum or SolverKind.Nesterov => 7,
             _ => 6,
         };
+        bool sparse = header.Layout == DataLayout.Sparse, partitioned = settings.PartitionModel;
         long solver = settings.Solver.Kind == SolverKind.Exact ? dimension * dimension * 8 * 2
-            : settings.PartitionModel ? (vectors * ((dimension + ranks - 1) / ranks) + dimension) * 8
+            : partitioned ? (vectors * ((dimension + ranks - 1) / ranks) + (sparse ? 0 : dimension)) * 8
             : vectors * dimension * 8;
+        long summed = partitioned && sparse ? Math.Min(dimension, (long)(header.Nonzeros * share) + 1) : dimension;
         long perElement = settings.Summation == Summation.Plain ? 8
             : header.Layout == DataLayout.Sparse ? WindowedVectorSum.BytesPerElement + 16
             : ExactVectorSum.LimbsPerValue * 8;
-        return new Parts(slice, solver, perElement * dimension + 3 * dimension * 8);
+        // Over sparse rows, an owner also combines what the ranks send it: windows and limbs per owned parameter.
+        long owned = partitioned && sparse ? (dimension + ranks - 1) / ranks * (4 + 8 * 3 + 8) : 0;
+        return new Parts(slice, solver, perElement * summed + 3 * summed * 8 + owned);
     }
 
     /// <summary>Ranks sharing this node, from the launcher's environment (1 when it does not say).</summary>

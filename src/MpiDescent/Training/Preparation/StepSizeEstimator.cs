@@ -1,4 +1,3 @@
-using MpiDescent.Numerics;
 using MpiDescent.Training.Objectives;
 
 namespace MpiDescent.Training.Preparation;
@@ -20,11 +19,13 @@ public static class StepSizeEstimator
     public static double LargestCurvature(IObjective objective, int maxIterations = 50, double relativeTolerance = 1e-3,
         Func<bool>? stop = null)
     {
-        int n = objective.Dimension;
+        // Vectors of the objective's space: all of θ, or this rank's slice of a partitioned model.
+        var space = objective.Space;
+        int n = space.Length;
         var origin = new double[n];
         var gradientAtOrigin = new double[n];
         objective.Evaluate(origin, gradientAtOrigin);
-        var v = Enumerable.Repeat(1.0 / Math.Sqrt(n), n).ToArray();
+        var v = Enumerable.Repeat(1.0 / Math.Sqrt(objective.Dimension), n).ToArray();
         var hv = new double[n];
         double estimate = 0;
         for (int iteration = 0; iteration < maxIterations; iteration++)
@@ -32,7 +33,7 @@ public static class StepSizeEstimator
             objective.Evaluate(v, hv);
             if (stop?.Invoke() == true) break;
             for (int k = 0; k < n; k++) hv[k] -= gradientAtOrigin[k];
-            double norm = VectorMath.Norm(hv);
+            double norm = space.Norm(hv);
             if (norm == 0) break;
             for (int k = 0; k < n; k++) v[k] = hv[k] / norm;
             bool settled = Math.Abs(norm - estimate) <= relativeTolerance * norm;

@@ -39,6 +39,7 @@ public sealed class TrainingProblem
     }
 
     private readonly RunControl? _control;
+    private int[]? _touched; // the original index of each renumbered feature of a partitioned sparse shard
 
     /// <summary>What was asked for.</summary>
     public TrainingSettings Settings { get; }
@@ -118,10 +119,13 @@ public sealed class TrainingProblem
             log.Info($"validation: {rowWeights.ValidationRows} of {header.Rows} rows held out (fraction "
                 + $"{settings.ValidationFraction.ToString(CultureInfo.InvariantCulture)}, by row index), patience "
                 + $"{settings.Patience}");
+        // A partitioned model over sparse rows keeps buffers for the features this rank's rows touch alone.
+        var touched = settings.PartitionModel && shard.Features.IsSparse ? shard.Features.RenumberFeatures() : null;
         var objective = new LinearObjective(shard, partition, comm, objectiveSettings, control, rowWeights,
-            settings.PartitionModel);
+            settings.PartitionModel, touched);
         var problem = new TrainingProblem(settings, shard, partition, comm, objective, scaling, classCounts,
-            negativeLabel, seed, control);
+            negativeLabel, seed, control)
+        { _touched = touched };
         (problem.LearningRate, problem.LearningRateSource) = Collective.Agree(comm, errors,
             () => problem.ChooseLearningRate(rowWeights, resumed));
         return problem;
@@ -202,7 +206,8 @@ public sealed class TrainingProblem
     /// singular).</summary>
     public double? KnownOptimum()
     {
-        if (Settings.Loss != LossKind.Squared || Settings.L1 > 0 || Shard.FeatureCount > 2000) return null;
+        if (Settings.Loss != LossKind.Squared || Settings.L1 > 0 || Shard.FeatureCount > 2000 || _touched is not null)
+            return null;
         try
         {
             var solution = NormalEquations.Solve(Shard, Partition, Communicator, Settings.FitIntercept,
@@ -287,7 +292,8 @@ public sealed class TrainingProblem
         // λ_max of X̃ᵀX̃/m from a least-squares objective over the same rows, then the loss's curvature bound.
         // The estimate's passes carry the agreed stop requests too, so that a signal during it ends the run promptly.
         var gram = new LinearObjective(Shard, Partition, Communicator,
-            new ObjectiveSettings(FitIntercept: Settings.FitIntercept, Summation: Settings.Summation), _control);
+            new ObjectiveSettings(FitIntercept: Settings.FitIntercept, Summation: Settings.Summation), _control,
+            partitionModel: Settings.PartitionModel, touchedFeatures: _touched);
         double largest;
         try { largest = StepSizeEstimator.LargestCurvature(gram, stop: () => _control?.StopAgreed == true); }
         catch (NonFiniteValueException e)
