@@ -48,44 +48,59 @@ public sealed record CheckpointFile
     private const string ZeroChecksum = "0000000000000000";
     private static readonly byte[] ChecksumField = Encoding.UTF8.GetBytes("\"checksum\": \"");
 
-    /// <summary>Writes <paramref name="checkpoint"/> to <paramref name="path"/> atomically, with its
-    /// checksum.</summary>
+    /// <summary>Writes <paramref name="checkpoint"/> to <paramref name="path"/> atomically, with its checksum. The
+    /// JSON is streamed to the file (hashed as it goes, the checksum's digits patched in at the end), so that a wide
+    /// model's vectors need no string of the whole file.</summary>
     public static void Write(string path, CheckpointFile checkpoint)
     {
-        var bytes = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(checkpoint with { Checksum = ZeroChecksum },
-            Json.Options) + "\n");
-        int at = bytes.AsSpan().IndexOf(ChecksumField) + ChecksumField.Length;
-        var hash = Encoding.ASCII.GetBytes(XxHash3.HashToUInt64(bytes).ToString("x16", CultureInfo.InvariantCulture));
-        hash.CopyTo(bytes, at);
-        AtomicFile.WriteAllBytes(path, bytes);
+        using var file = new AtomicFile(path);
+        var hashing = new HashingStream(file.Stream);
+        JsonSerializer.Serialize(hashing, checkpoint with { Checksum = ZeroChecksum }, Json.Options);
+        hashing.WriteByte((byte)'\n');
+        int at = hashing.Head.IndexOf(ChecksumField);
+        if (at < 0) throw new InvalidOperationException("the checksum field is not among the checkpoint's first bytes");
+        file.Stream.Seek(at + ChecksumField.Length, SeekOrigin.Begin);
+        file.Stream.Write(Encoding.ASCII.GetBytes(hashing.Hash.ToString("x16", CultureInfo.InvariantCulture)));
+        file.Commit();
     }
+
     /// <summary>Reads a checkpoint file, verifies its checksum and checks every field that does not depend on the
-    /// data (<see cref="CheckState"/> checks the rest once the problem is built).</summary>
+    /// data (<see cref="CheckState"/> checks the rest once the problem is built). The file is streamed twice (the
+    /// checksum, then the JSON), never held whole.</summary>
     /// <exception cref="InputFileException">Unreadable, damaged (checksum), malformed or out-of-range content; the
     /// message names the field.</exception>
     public static CheckpointFile Read(string path)
     {
-        byte[] bytes;
-        using (var stream = InputFile.OpenRead(path))
-        {
-            bytes = new byte[stream.Length];
-            stream.ReadExactly(bytes);
-        }
-        int at = bytes.AsSpan().IndexOf(ChecksumField);
-        if (at < 0 || at + ChecksumField.Length + 17 > bytes.Length || bytes[at + ChecksumField.Length
-            + 16] != (byte)'"')
-            throw new InputFileException(path, bytes.AsSpan().IndexOf("mpidescent-checkpoint"u8) < 0
+        using var stream = InputFile.OpenRead(path);
+        var head = new byte[(int)Math.Min(stream.Length, HeadBytes)];
+        stream.ReadExactly(head);
+        int at = head.AsSpan().IndexOf(ChecksumField);
+        if (at < 0 || at + ChecksumField.Length + 17 > head.Length || head[at + ChecksumField.Length + 16] != (byte)'"')
+            throw new InputFileException(path, head.AsSpan().IndexOf("mpidescent-checkpoint"u8) < 0
                 ? $"not a MpiDescent checkpoint (format is not '{FormatName}')"
                 : "has no checksum: a checkpoint of an older version, or damaged; start the run afresh");
         at += ChecksumField.Length;
-        string stored = Encoding.ASCII.GetString(bytes, at, 16);
-        ZeroChecksum.Select(c => (byte)c).ToArray().CopyTo(bytes, at);
-        string actual = XxHash3.HashToUInt64(bytes).ToString("x16", CultureInfo.InvariantCulture);
+        string stored = Encoding.ASCII.GetString(head, at, 16);
+        var hasher = new XxHash3();
+        var buffer = new byte[1 << 20];
+        stream.Position = 0;
+        for (long position = 0; ;)
+        {
+            int n = stream.Read(buffer);
+            if (n == 0) break;
+            // The checksum's own digits count as '0'.
+            for (long k = Math.Max(position, at); k < Math.Min(position + n, at + 16); k++)
+                buffer[k - position] = (byte)'0';
+            hasher.Append(buffer.AsSpan(0, n));
+            position += n;
+        }
+        string actual = hasher.GetCurrentHashAsUInt64().ToString("x16", CultureInfo.InvariantCulture);
         if (stored != actual)
             throw new InputFileException(path, $"checksum mismatch (stored {stored}, content {actual}): the checkpoint "
                 + "was changed or damaged after it was written; resume from an intact one or start afresh");
         CheckpointFile? checkpoint;
-        try { checkpoint = JsonSerializer.Deserialize<CheckpointFile>(bytes, Json.Options); }
+        stream.Position = 0;
+        try { checkpoint = JsonSerializer.Deserialize<CheckpointFile>(stream, Json.Options); }
         catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException
                                       or OverflowException or NotSupportedException)
         {
@@ -99,6 +114,44 @@ public sealed record CheckpointFile
                 + $"reads version {CurrentVersion})");
         checkpoint.Validate(path);
         return checkpoint;
+    }
+
+    /// <summary>The first bytes of a checkpoint, where its checksum field is.</summary>
+    private const int HeadBytes = 4096;
+
+    /// <summary>Passes writes through to a stream, hashing them (XXH3-64) and keeping the first
+    /// <see cref="HeadBytes"/>.</summary>
+    private sealed class HashingStream(Stream inner) : Stream
+    {
+        private readonly XxHash3 _hasher = new();
+        private readonly byte[] _head = new byte[HeadBytes];
+        private int _kept;
+
+        public ReadOnlySpan<byte> Head => _head.AsSpan(0, _kept);
+        public ulong Hash => _hasher.GetCurrentHashAsUInt64();
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+        public override void Flush() => inner.Flush();
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            _hasher.Append(buffer);
+            int keep = Math.Min(buffer.Length, _head.Length - _kept);
+            buffer[..keep].CopyTo(_head.AsSpan(_kept));
+            _kept += keep;
+            inner.Write(buffer);
+        }
     }
 
     /// <summary>The data-independent checks: every field present and in range.</summary>

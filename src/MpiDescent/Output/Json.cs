@@ -16,8 +16,21 @@ public static class Json
     };
 
     /// <summary>Writes <paramref name="value"/> to <paramref name="path"/> atomically.</summary>
-    public static void Write<T>(string path, T value) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(value,
-        Options) + "\n");
+    public static void Write<T>(string path, T value)
+    {
+        // Streamed into the file: a wide model's weights would not fit one string (about 10⁹ characters at most).
+        using var file = new AtomicFile(path);
+        try
+        {
+            JsonSerializer.Serialize(file.Stream, value, Options);
+            file.Stream.WriteByte((byte)'\n');
+            file.Commit();
+        }
+        catch (IOException e)
+        {
+            throw new InputFileException(path, $"cannot write: {e.Message}", e);
+        }
+    }
 
     /// <summary>Doubles round-trip exact; a value that does not exist (NaN: a step size before the first step, a
     /// validation loss without a split) is written as null, and null reads back as NaN.</summary>
