@@ -5,13 +5,38 @@
 # (ring algorithms' volume, from the run report), beside a replicated run's all-reduce; the peak memory per rank;
 # seconds per iteration; and whether the model is bitwise the replicated one. About 5 minutes.
 # Usage: scripts/bench-partition.sh [ROWS]   (default 40000 rows of 30 nonzeros)
+#        scripts/bench-partition.sh memory   (d = 2^26 hashed features, 400,000 rows of 20 nonzeros, lbfgs at 4 ranks:
+#        the replicated vectors need about 15 GB per rank and do not fit a 24 GB node; the run partitions the model by
+#        itself. Prints the console, the peak memory per rank and the largest process's peak. About 3 minutes.)
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 ensure_mpich
 cd "$REPO"
 dotnet build src/MpiDescent -c Release -o out/bin --nologo -v quiet
-ROWS="${1:-40000}"
 M=out/bin/MpiDescent
 mkdir -p out/partition
+if [ "${1:-}" = memory ]; then
+  data=out/partition/wide-2p26.bin
+  [ -f "$data" ] || $M generate "$data" --sparse --rows 400000 --features $((1 << 26)) --nonzeros-per-row 20 \
+    --labels logistic --seed 26 > /dev/null
+  /usr/bin/time -f "largest process: %M KB peak resident" timeout 1500 mpiexec.mpich -n 4 $M train "$data" \
+    --loss logistic --l2 1e-4 --solver lbfgs --max-iterations 5 --tolerance 0 --model out/partition/2p26.json \
+    --report out/partition/2p26.report.json
+  /usr/bin/python3 - <<'PY'
+import json
+r = json.load(open("out/partition/2p26.report.json"))
+p, t = r["parameters"], r["timing"]
+d = r["features"] + 1
+state = 28 * 8 * d  # L-BFGS's vectors, replicated, per rank (MemoryEstimate's count)
+print(f"partitioned: {p['partitioned']}; parameters owned {min(p['parametersOwned'])}-{max(p['parametersOwned'])}; "
+      f"features touched {min(p['featuresTouched'])}-{max(p['featuresTouched'])}")
+print(f"peak per rank {t['peakMemoryMegabytes']['min']:.0f}-{t['peakMemoryMegabytes']['max']:.0f} MB; replicated "
+      f"state {state / 2**20:.0f} MB per rank, / 4 = {state / 4 / 2**20:.0f} MB")
+print(f"moved per evaluation {max(p['movedBytesPerEvaluation']) / 1e6:.1f} MB (max rank); replicated all-reduce "
+      f"{p['replicatedAllreduceBytes'] / 1e6:.0f} MB; {t['totalSeconds'] / max(r['iterations'], 1):.2f} s per iteration")
+PY
+  exit 0
+fi
+ROWS="${1:-40000}"
 reports=()
 for bits in 20 22 23; do
   data=out/partition/wide-2p$bits.bin

@@ -88,8 +88,17 @@ public static class TrainCommand
                 $"{resume.State.Iteration}"));
         var space = problem.Objective.Space;
         if (space.IsPartitioned)
+        {
             log.Info($"model partitioned: each rank owns {space.Slices.Counts.Min()}-{space.Slices.Counts.Max()} of " +
                 $"the {space.Dimension} parameters and the solver's vectors for them (--partition-model)");
+            var partitioned = settings with { PartitionModel = true };
+            if (root && !MemoryEstimate.CheckpointFits(header, problem.Shard.Rows, comm.Size, partitioned,
+                    TrainingProblem.MemoryLimitForTests()))
+                log.Warning($"a checkpoint gathers all of the model's vectors on rank 0 " +
+                    $"({MemoryEstimate.Gb(MemoryEstimate.CheckpointBytes(header, partitioned))}), more than its " +
+                    "share of memory: a signal or --checkpoint-every may end this run without a checkpoint; give " +
+                    "rank 0 a node of its own");
+        }
 
         var checkpoints = new CheckpointWriter(options, comm, output, errors, state => new CheckpointFile
         {

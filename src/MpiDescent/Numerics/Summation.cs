@@ -16,6 +16,15 @@ public static class VectorSums
     public static IVectorSum Create(Summation mode, int length) =>
         mode == Summation.Plain ? new PlainVectorSum(length) : new ExactVectorSum(length);
 
+    /// <summary>The bytes one rank hands to the all-reduce (<see cref="VectorReduction.Allreduce"/>) of a sum of
+    /// <paramref name="length"/> values made by <see cref="Create"/>, or by <see cref="CreateSparse"/> when
+    /// <paramref name="sparse"/>: its doubles, its exact limbs, or its windows and windowed limbs.</summary>
+    public static long AllreduceBytes(Summation mode, bool sparse, int length) =>
+        mode == Summation.Plain ? 8L * length
+        : sparse ? (4L + 8 * WindowedVectorSum.LimbsPerValue) * length
+        : 8L * ExactVectorSum.LimbsPerValue * ExactVectorSum.GroupElements
+            * ((length + ExactVectorSum.GroupElements - 1) / ExactVectorSum.GroupElements);
+
     /// <summary>A new sum of <paramref name="length"/> values for sparse deposits (a few values per element and pass,
     /// wide vectors): the windowed sum in reproducible mode, whose memory and traffic are 28 bytes per
     /// element.</summary>

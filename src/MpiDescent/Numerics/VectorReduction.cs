@@ -10,15 +10,6 @@ namespace MpiDescent.Numerics;
 /// </summary>
 public static class VectorReduction
 {
-    /// <summary>The bytes one rank hands to the all-reduce of <paramref name="sum"/> (<see cref="Allreduce"/>): its
-    /// doubles, its limbs, or a windowed sum's windows and limbs.</summary>
-    public static long AllreduceBytes(this IVectorSum sum) => sum switch
-    {
-        PlainVectorSum => 8L * sum.Length,
-        ExactVectorSum exact => 8L * exact.LimbRange(0, sum.Length).Count,
-        _ => (4L + 8 * WindowedVectorSum.LimbsPerValue) * sum.Length,
-    };
-
     /// <summary>Sums elements [<paramref name="start"/>, Length) of <paramref name="sum"/> alone over all ranks and
     /// writes their totals to <paramref name="totals"/> on every rank (collective; plain and windowed sums, with the
     /// bits <see cref="Allreduce"/> gives them).</summary>

@@ -170,6 +170,20 @@ public class SparseTrainingTests
     }
 
     [Test]
+    public void Train_PartitionedSignalThenResumeReplicatedAtOtherRankCount_BitwiseEqualsUninterrupted()
+    {
+        string[] options = ["--solver", "lbfgs", "--loss", "logistic", "--l2", "0.001", "--max-iterations", "20",
+            "--tolerance", "0"];
+        var full = Train(_sparse, 1, "partition-resume-full.json", options);
+        var checkpoint = Path.Combine(_dir, "partition-resume-ck.json");
+        Train(_sparse, 2, "partition-resume-part.json",
+            options.Concat(["--partition-model", "--checkpoint", checkpoint]),
+            new Dictionary<string, string> { ["MPIDESCENT_SIGNAL"] = "1:7" }, ExitCodes.Interrupted);
+        var resumed = Train(_sparse, 3, "partition-resume-part.json", options.Append("--resume").Append(checkpoint));
+        Assert.That(Weights(resumed), Is.EqualTo(Weights(full)));
+    }
+
+    [Test]
     public void PredictAndEvaluate_SparseFileAtThreeRanks_SameAsDenseFile()
     {
         var model = Train(_sparse, 1, "score.json", ["--solver", "lbfgs", "--loss", "logistic", "--l2", "0.01"]);

@@ -129,9 +129,10 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
     /// <summary>What this objective's collectives (and its space's) have moved so far.</summary>
     public TrafficCounter Traffic { get; }
 
-    /// <summary>The bytes of the buffer a rank hands to the all-reduce of one evaluation when θ is
-    /// replicated.</summary>
-    public long ReplicatedAllreduceBytes => _sum.AllreduceBytes();
+    /// <summary>The bytes of the buffer a rank hands to the all-reduce of one evaluation when θ is replicated (the
+    /// gradient's sums and the scalars after them).</summary>
+    public long ReplicatedAllreduceBytes => VectorSums.AllreduceBytes(Settings.Summation, _shard.Features.IsSparse,
+        Dimension + 3 + RunControl.Slots);
 
     /// <summary>Loss, intercept, penalty, class weights and summation.</summary>
     public ObjectiveSettings Settings { get; }

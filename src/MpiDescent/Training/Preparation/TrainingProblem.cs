@@ -175,13 +175,13 @@ public sealed class TrainingProblem
         if (!space.IsPartitioned)
             return new SolverLoop(Objective, termination, hooks).Run(method, new double[Objective.Dimension]);
         // Checkpoints hold all of θ and of the solver's vectors, so that they resume at any rank count, partitioned
-        // or not: the slices are gathered to write them and taken back out to resume.
+        // or not: the slices are gathered on rank 0, which writes them, and taken back out to resume.
         bool vectors = s.Solver.StateIsParameterVectors;
         var sliced = hooks with
         {
             ResumeFrom = hooks.ResumeFrom is { } whole ? Reslice(whole, vectors, v => space.SliceOf(v)) : null,
             Checkpoint = hooks.Checkpoint is { } write
-                ? state => write(Reslice(state, vectors, v => space.Gather(v))) : null,
+                ? state => write(Reslice(state, vectors, v => space.GatherToRoot(v))) : null,
         };
         var result = new SolverLoop(Objective, termination, sliced).Run(method, new double[space.Length]);
         // No point at all (the first evaluation overflowed): rank 0 always owns parameters, so it can tell.
@@ -221,7 +221,7 @@ public sealed class TrainingProblem
 
     /// <summary><c>MPIDESCENT_MEMORY_BYTES</c>: the memory a node is taken to have, instead of what the runtime sees
     /// (tests; a job whose nodes report more than the job may use).</summary>
-    private static long? MemoryLimitForTests() =>
+    internal static long? MemoryLimitForTests() =>
         long.TryParse(Environment.GetEnvironmentVariable("MPIDESCENT_MEMORY_BYTES"), NumberStyles.Integer,
             CultureInfo.InvariantCulture, out long bytes) && bytes > 0 ? bytes : null;
 
