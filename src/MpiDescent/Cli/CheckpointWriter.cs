@@ -13,6 +13,7 @@ public sealed class CheckpointWriter(TrainOptions options, ICommunicator comm, T
 {
     private readonly Stopwatch _sinceLast = Stopwatch.StartNew();
     private readonly CheckpointHistory _history = new(CheckpointHistory.BesideCheckpoint(options.CheckpointPath));
+    private string? _vectorsInUse; // the vectors file the checkpoint at Path refers to (rank 0), replaced by the next
 
     /// <summary>Where checkpoints go.</summary>
     public string Path => options.CheckpointPath;
@@ -27,9 +28,33 @@ public sealed class CheckpointWriter(TrainOptions options, ICommunicator comm, T
             _sinceLast.Elapsed.TotalSeconds >= options.CheckpointInterval;
     }
 
-    /// <summary>Writes <paramref name="state"/> (collective).</summary>
+    /// <summary>Takes over the vectors file of the checkpoint being resumed from, when it is the one this run writes
+    /// (<paramref name="file"/>, beside it): the first new checkpoint replaces it.</summary>
+    public void Adopt(string? file)
+    {
+        if (file is not null)
+            _vectorsInUse = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(
+                System.IO.Path.GetFullPath(options.CheckpointPath))!, file);
+    }
+
+    /// <summary>Writes <paramref name="state"/> (collective). A partitioned run's state (<see
+    /// cref="SolverState.Slices"/>) goes to a vectors file beside the checkpoint that every rank writes its slices
+    /// into, then the checkpoint, which names it; the vectors file of the previous checkpoint is deleted once the new
+    /// one is in place.</summary>
     public void Write(SolverState state)
     {
+        CheckpointVectors? vectors = null;
+        string? vectorsPath = null;
+        if (state.Slices is { } space)
+        {
+            (vectors, vectorsPath) = WriteVectors(state, space);
+            state = state with
+            {
+                Point = [],
+                Auxiliary = options.Solver.StateIsParameterVectors ? null : state.Auxiliary,
+                Slices = null,
+            };
+        }
         Collective.Agree(comm, errors, () =>
         {
             if (comm.Rank != 0) return;
@@ -37,16 +62,60 @@ public sealed class CheckpointWriter(TrainOptions options, ICommunicator comm, T
             // needs.
             _history.Update(state.History);
             var tail = state.History.Skip(Math.Max(0, state.History.Count - 2)).ToArray();
-            CheckpointFile.Write(options.CheckpointPath, describe(state with { History = tail }) with
+            try
             {
-                HistoryFile = System.IO.Path.GetFileName(_history.Path),
-            });
+                CheckpointFile.Write(options.CheckpointPath, describe(state with { History = tail }) with
+                {
+                    HistoryFile = System.IO.Path.GetFileName(_history.Path),
+                    Vectors = vectors,
+                });
+            }
+            catch when (vectorsPath is not null)
+            {
+                File.Delete(vectorsPath); // the checkpoint in place still names its own vectors
+                throw;
+            }
+            if (_vectorsInUse is { } previous && previous != vectorsPath) File.Delete(previous);
+            _vectorsInUse = vectorsPath;
             string where = options.Solver.Stochastic ? $"epoch {state.Epoch}, position {state.Position}"
                 : $"iteration {state.Iteration}";
             if (!options.Quiet) output.WriteLine($"checkpoint: {where} saved to {options.CheckpointPath}");
         });
         _sinceLast.Restart();
         Written = true;
+    }
+
+    /// <summary>Every rank writes its slices of θ and of the solver's vectors into one new file beside the checkpoint
+    /// (rank 0 creates it, named by a token it draws; all agree before and after), and rank 0 gives it its final name:
+    /// returns the manifest and that path (collective).</summary>
+    private (CheckpointVectors Manifest, string Path) WriteVectors(SolverState state, Model.ParameterSpace space)
+    {
+        var slices = new List<double[]> { state.Point };
+        if (options.Solver.StateIsParameterVectors && state.Auxiliary is { } auxiliary) slices.AddRange(auxiliary);
+        ulong token = comm.BroadcastFromRoot((ulong)Random.Shared.NextInt64());
+        string final = $"{options.CheckpointPath}.{token:x16}.vectors", temporary = $"{final}.tmp";
+        ulong[] gathered;
+        try
+        {
+            Collective.Agree(comm, errors, () =>
+            {
+                if (comm.Rank == 0) CheckpointVectors.Create(options.CheckpointPath, temporary, space, slices.Count);
+            });
+            var mine = Collective.Agree(comm, errors, () => CheckpointVectors.WriteSlices(temporary, space, slices));
+            var counts = CheckpointVectors.ChecksumCounts(space, slices.Count);
+            gathered = new ulong[counts.Sum()];
+            comm.Allgather<ulong>(mine, counts, gathered);
+            Collective.Agree(comm, errors, () =>
+            {
+                if (comm.Rank == 0) File.Move(temporary, final);
+            });
+        }
+        catch
+        {
+            if (comm.Rank == 0) File.Delete(temporary);
+            throw;
+        }
+        return (CheckpointVectors.Manifest(System.IO.Path.GetFileName(final), space, slices.Count, gathered), final);
     }
 
     /// <summary>After a run that ended (completed or diverged): renames the checkpoint this run wrote or resumed from

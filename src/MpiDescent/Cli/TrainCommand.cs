@@ -70,6 +70,19 @@ public static class TrainCommand
         if (resume is not null)
             Collective.Agree(comm, errors, () => resume.CheckState(options.ResumePath!, problem.Objective.Dimension,
                 problem.Partition.Rows));
+        if (resume?.Vectors is { } beside)
+        {
+            // A partitioned run's checkpoint: each rank reads its slices (all of each vector when this run is
+            // replicated) from the file beside it.
+            var mine = problem.Objective.Space;
+            var read = Collective.Agree(comm, errors, () => beside.ReadSlices(options.ResumePath!, mine));
+            resumeState = resumeState! with
+            {
+                Point = read[0],
+                Auxiliary = solver.StateIsParameterVectors ? read[1..] : resumeState.Auxiliary,
+                Slices = mine.IsPartitioned ? mine : null,
+            };
+        }
         var (negativeWeight, positiveWeight) = problem.ClassWeights;
         var recorded = RecordedSettings.Of(settings, problem.LearningRate, problem.LearningRateSource, problem.Seed,
             negativeWeight, positiveWeight);
@@ -88,17 +101,8 @@ public static class TrainCommand
                 $"{resume.State.Iteration}"));
         var space = problem.Objective.Space;
         if (space.IsPartitioned)
-        {
             log.Info($"model partitioned: each rank owns {space.Slices.Counts.Min()}-{space.Slices.Counts.Max()} of " +
                 $"the {space.Dimension} parameters and the solver's vectors for them (--partition-model)");
-            var partitioned = settings with { PartitionModel = true };
-            if (root && !MemoryEstimate.CheckpointFits(header, problem.Shard.Rows, comm.Size, partitioned,
-                    TrainingProblem.MemoryLimitForTests()))
-                log.Warning($"a checkpoint gathers all of the model's vectors on rank 0 " +
-                    $"({MemoryEstimate.Gb(MemoryEstimate.CheckpointBytes(header, partitioned))}), more than its " +
-                    "share of memory: a signal or --checkpoint-every may end this run without a checkpoint; give " +
-                    "rank 0 a node of its own");
-        }
 
         var checkpoints = new CheckpointWriter(options, comm, output, errors, state => new CheckpointFile
         {
@@ -111,6 +115,8 @@ public static class TrainCommand
             State = state,
         });
         checkpoints.Arm(control);
+        if (options.ResumePath is string from && Path.GetFullPath(from) == Path.GetFullPath(options.CheckpointPath))
+            checkpoints.Adopt(resume?.Vectors?.File);
         int logEvery = options.Verbose ? 1 : options.LogEvery > 0 ? options.LogEvery
             : solver.Stochastic ? 1 : Math.Max(1, settings.MaxIterations / 20);
         bool terminal = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && !options.Verbose;

@@ -193,20 +193,6 @@ public sealed class ParameterSpace
         return whole;
     }
 
-    /// <summary>All of θ from this rank's slice, on rank 0 alone (one all-to-all that only rank 0 receives; the other
-    /// ranks get an empty array), so that writing a checkpoint holds one copy of θ, not one per rank.</summary>
-    public double[] GatherToRoot(ReadOnlySpan<double> slice)
-    {
-        if (_comm is null) return slice.ToArray();
-        int size = _comm.Size;
-        var sendCounts = new int[size];
-        sendCounts[0] = Length;
-        var receiveCounts = _comm.Rank == 0 ? Slices.Counts : new int[size];
-        var whole = new double[_comm.Rank == 0 ? Dimension : 0];
-        _comm.Alltoallv(slice, sendCounts, whole, receiveCounts);
-        return whole;
-    }
-
     /// <summary>This rank's slice of a whole vector.</summary>
     public double[] SliceOf(ReadOnlySpan<double> whole) => whole.Slice(Start, Length).ToArray();
 

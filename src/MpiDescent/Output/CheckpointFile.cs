@@ -42,6 +42,9 @@ public sealed record CheckpointFile
     public required SolverState State { get; init; }
     /// <summary>The file beside the checkpoint that holds the whole history (its name), or null.</summary>
     public string? HistoryFile { get; init; }
+    /// <summary>A partitioned run's vectors (θ, then the solver's vectors of θ's length), in a binary file beside the
+    /// checkpoint; <see cref="SolverState.Point"/> is then empty. Null: the state holds them.</summary>
+    public CheckpointVectors? Vectors { get; init; }
 
     /// <summary>The version this program writes and reads.</summary>
     public const int CurrentVersion = 2;
@@ -193,7 +196,15 @@ public sealed record CheckpointFile
             Fail("state.position", $"{state.Position} is not a row position of a file of {Rows} rows");
         if (state.Position != 0 && !SolverCatalog.Get(s.Solver!).Stochastic)
             Fail("state.position", $"{state.Position}: only mini-batch solvers stop inside an iteration");
-        if (state.Point is null || state.Point.Length == 0) Fail("state.point", "missing");
+        if (Vectors is { } v)
+        {
+            if (v.File is null || v.File.Length == 0 || v.File != Path.GetFileName(v.File))
+                Fail("vectors.file", "must name a file beside the checkpoint");
+            if (v.Dimension < 1 || v.Count < 1 || v.ChunkLength < 1 || v.Checksums is null)
+                Fail("vectors", "needs a dimension, a count, a chunk length and checksums");
+            if (state.Point is not { Length: 0 }) Fail("state.point", "must be empty when the vectors are beside");
+        }
+        else if (state.Point is null || state.Point.Length == 0) Fail("state.point", "missing");
         if (Array.FindIndex(state.Point!, v => !double.IsFinite(v)) is int bad and >= 0)
             Fail($"state.point[{bad}]", "is not a finite number");
         if (!double.IsFinite(state.InitialLoss)) Fail("state.initialLoss", "is not a finite number");
@@ -222,9 +233,23 @@ public sealed record CheckpointFile
     {
         void Fail(string field, string problem) => throw new InputFileException(path, $"field {field}: {problem}");
         var state = State;
+        var solver = SolverCatalog.Get(Settings.Solver);
+        if (Vectors is { } beside)
+        {
+            // θ and the solver's vectors of its length are beside: their lengths there, their count here.
+            if (beside.Dimension != dimension)
+                Fail("vectors.dimension", $"{beside.Dimension}, but the model has {dimension} parameters");
+            int vectors = beside.Count - 1;
+            int fromFile = solver.StateIsParameterVectors ? vectors : 0;
+            state = state with
+            {
+                Point = new double[dimension],
+                Auxiliary = solver.StateIsParameterVectors
+                    ? Enumerable.Range(0, fromFile).Select(_ => new double[dimension]).ToArray() : state.Auxiliary,
+            };
+        }
         if (state.Point.Length != dimension)
             Fail("state.point", $"has {state.Point.Length} values, but the model has {dimension} parameters");
-        var solver = SolverCatalog.Get(Settings.Solver);
         var auxiliary = state.Auxiliary ?? [];
         (int Min, int Max, int Length) expected = solver.Kind switch
         {

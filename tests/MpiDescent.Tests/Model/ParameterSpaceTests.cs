@@ -58,19 +58,6 @@ public class ParameterSpaceTests
     }
 
     [Test]
-    public void GatherToRoot_AnyRankCount_RankZeroHoldsTheWholeVectorOthersNothing([Values(1, 2, 3, 7)] int ranks)
-    {
-        var whole = Vector(4097, 6);
-        var results = ThreadedCommunicator.Run(ranks, comm =>
-        {
-            var space = ParameterSpace.Partitioned(whole.Length, comm);
-            return space.GatherToRoot(space.SliceOf(whole));
-        });
-        Assert.That(results[0], Is.EqualTo(whole));
-        Assert.That(results.Skip(1), Is.All.Empty);
-    }
-
-    [Test]
     public void Dot_NonFiniteEntry_PropagatesLikePlainArithmetic()
     {
         var a = Vector(5000, 4);

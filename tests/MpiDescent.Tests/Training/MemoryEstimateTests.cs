@@ -63,8 +63,6 @@ public class MemoryEstimateTests
             Assert.That(limited.ExitCode, Is.EqualTo(0), limited.ToString());
             Assert.That(limited.Output, Does.Contain("would not fit: the model is partitioned across the 2 ranks")
                 .And.Contain("model partitioned: each rank owns"), limited.ToString());
-            Assert.That(limited.Errors, Does.Contain("a checkpoint gathers all of the model's vectors on rank 0"),
-                "rank 0 could not hold a checkpoint's 21 vectors of 1.6 MB beside its own share");
             static string Weights(string path) => System.Text.Json.JsonDocument.Parse(File.ReadAllText(path))
                 .RootElement.GetProperty("weights").GetRawText();
             Assert.That(Weights(Path.Combine(dir, "partitioned.json")),

@@ -130,11 +130,22 @@ public class PartitionedModelTests
         var whole = Train(new SingleProcessCommunicator(), path, settings);
         foreach (bool partitionedFirst in new[] { true, false })
         {
-            SolverState? saved = null;
+            var states = new SolverState[3];
             var first = settings with { MaxIterations = 4, PartitionModel = partitionedFirst };
             ThreadedCommunicator.Run(3, comm => Train(comm, path, first, new SolverHooks(
-                Checkpoint: state => { if (comm.Rank == 0) saved = state; }, CheckpointEvery: 3)));
-            Assert.That(saved!.Iteration, Is.EqualTo(3));
+                Checkpoint: state => states[comm.Rank] = state, CheckpointEvery: 3)));
+            // A partitioned run's checkpoint hook gets each rank's slices; put them together as a writer would.
+            Assert.That(states.All(st => st.Slices is null != partitionedFirst));
+            double[] Whole(Func<SolverState, double[]> part) =>
+                partitionedFirst ? states.SelectMany(part).ToArray() : part(states[0]);
+            var saved = states[0] with
+            {
+                Point = Whole(st => st.Point),
+                Auxiliary = Enumerable.Range(0, states[0].Auxiliary!.Length)
+                    .Select(k => Whole(st => st.Auxiliary![k])).ToArray(),
+                Slices = null,
+            };
+            Assert.That(saved.Iteration, Is.EqualTo(3));
             Assert.That(saved.Point, Has.Length.EqualTo(38), "the checkpoint holds all of θ");
             Assert.That(saved.Auxiliary!.All(v => v.Length == 38), "and all of the solver's vectors");
             var second = settings with { PartitionModel = !partitionedFirst };

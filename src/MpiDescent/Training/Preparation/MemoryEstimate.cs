@@ -94,25 +94,6 @@ public static class MemoryEstimate
     public static bool Fits(DataFileHeader header, long rows, int ranks, TrainingSettings settings,
         long? availableBytes = null) => For(header, rows, settings, ranks).Total <= Share(availableBytes);
 
-    /// <summary>Whether rank 0 of a partitioned run, holding <paramref name="rows"/> rows, can also hold what a
-    /// checkpoint gathers on it: θ and each of the solver's vectors of θ's length, whole (a replicated run holds them
-    /// anyway).</summary>
-    public static bool CheckpointFits(DataFileHeader header, long rows, int ranks, TrainingSettings settings,
-        long? availableBytes = null, long? gathered = null) =>
-        For(header, rows, settings, ranks).Total + (gathered ?? CheckpointBytes(header, settings))
-            <= Share(availableBytes);
-
-    /// <summary>The bytes of θ and the solver's vectors of θ's length (what a partitioned run's checkpoint gathers on
-    /// rank 0).</summary>
-    public static long CheckpointBytes(DataFileHeader header, TrainingSettings settings) =>
-        8L * (header.Features + 1) * (1 + settings.Solver.Kind switch
-        {
-            SolverKind.Lbfgs => 2 * 10,
-            SolverKind.Adam => 2,
-            SolverKind.Momentum or SolverKind.Nesterov => 1,
-            _ => 0,
-        });
-
     /// <summary>This rank's share of the memory the runtime sees (or of <paramref name="availableBytes"/>).</summary>
     private static long Share(long? availableBytes) =>
         (availableBytes ?? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes) / Math.Max(RanksOnThisNode(), 1);

@@ -174,14 +174,14 @@ public sealed class TrainingProblem
         };
         if (!space.IsPartitioned)
             return new SolverLoop(Objective, termination, hooks).Run(method, new double[Objective.Dimension]);
-        // Checkpoints hold all of θ and of the solver's vectors, so that they resume at any rank count, partitioned
-        // or not: the slices are gathered on rank 0, which writes them, and taken back out to resume.
+        // Checkpoints receive this rank's slices (the writer puts each at its offset of one file beside the
+        // checkpoint); a resume takes its slices of whole vectors, or of slices read as such.
         bool vectors = s.Solver.StateIsParameterVectors;
         var sliced = hooks with
         {
-            ResumeFrom = hooks.ResumeFrom is { } whole ? Reslice(whole, vectors, v => space.SliceOf(v)) : null,
-            Checkpoint = hooks.Checkpoint is { } write
-                ? state => write(Reslice(state, vectors, v => space.GatherToRoot(v))) : null,
+            ResumeFrom = hooks.ResumeFrom is { } resume
+                ? resume.Slices is not null ? resume : Reslice(resume, vectors, v => space.SliceOf(v)) : null,
+            Checkpoint = hooks.Checkpoint is { } write ? state => write(state with { Slices = space }) : null,
         };
         var result = new SolverLoop(Objective, termination, sliced).Run(method, new double[space.Length]);
         // No point at all (the first evaluation overflowed): rank 0 always owns parameters, so it can tell.
@@ -221,7 +221,7 @@ public sealed class TrainingProblem
 
     /// <summary><c>MPIDESCENT_MEMORY_BYTES</c>: the memory a node is taken to have, instead of what the runtime sees
     /// (tests; a job whose nodes report more than the job may use).</summary>
-    internal static long? MemoryLimitForTests() =>
+    private static long? MemoryLimitForTests() =>
         long.TryParse(Environment.GetEnvironmentVariable("MPIDESCENT_MEMORY_BYTES"), NumberStyles.Integer,
             CultureInfo.InvariantCulture, out long bytes) && bytes > 0 ? bytes : null;
 

@@ -19,6 +19,11 @@ public sealed record SolverState(int Iteration, long Position, double[] Point, d
     double InitialGradientNorm,
     IReadOnlyList<IterationRecord> History, double[][]? Auxiliary = null)
 {
+    /// <summary>Set when <see cref="Point"/> (and the auxiliary vectors of θ's length) are this rank's slices of a
+    /// partitioned model's vectors; null when they are whole.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public Model.ParameterSpace? Slices { get; init; }
+
     /// <summary>sgd: the epoch in progress.</summary>
     public int Epoch => Iteration;
 }
