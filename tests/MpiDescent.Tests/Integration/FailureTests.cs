@@ -90,18 +90,22 @@ public class FailureTests
 [NonParallelizable]
 public class RankFaultTests
 {
-    [TestCase(2, 1)]
-    [TestCase(3, 2)]
-    public void Train_UnexpectedExceptionOnOneRank_WholeJobEndsPromptlyWithMessage(int ranks, int faultyRank)
+    [TestCase(2, 1, false)]
+    [TestCase(3, 2, false)]
+    [TestCase(3, 1, true)] // a partitioned model over sparse rows: the others wait in its all-to-all exchanges
+    public void Train_UnexpectedExceptionOnOneRank_WholeJobEndsPromptlyWithMessage(int ranks, int faultyRank,
+        bool partitioned)
     {
         var dir = TestData.TempDirectory();
         try
         {
             var data = Path.Combine(dir, "d.bin");
-            Assert.That(MpiJob.Run(0, "generate", data, "--rows", "2000", "--features", "4").ExitCode, Is.EqualTo(0));
+            string[] shape = partitioned ? ["--sparse", "--features", "400", "--nonzeros-per-row", "8"]
+                : ["--features", "4"];
+            Assert.That(MpiJob.Run(0, ["generate", data, "--rows", "2000", .. shape]).ExitCode, Is.EqualTo(0));
             var watch = System.Diagnostics.Stopwatch.StartNew();
             var outcome = MpiJob.Run(ranks, ["train", data, "--max-iterations", "100000", "--tolerance", "0",
-                "--learning-rate", "0.001"],
+                "--learning-rate", "0.001", .. partitioned ? new[] { "--partition-model" } : []],
                 new Dictionary<string, string> { ["MPIDESCENT_FAULT"] = $"{faultyRank}:3" }, timeoutSeconds: 60);
             Assert.That(outcome.ExitCode, Is.Not.EqualTo(0), outcome.ToString());
             Assert.That(outcome.Errors,
