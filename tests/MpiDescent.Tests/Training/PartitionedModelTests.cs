@@ -133,7 +133,11 @@ public class PartitionedModelTests
             var states = new SolverState[3];
             var first = settings with { MaxIterations = 4, PartitionModel = partitionedFirst };
             ThreadedCommunicator.Run(3, comm => Train(comm, path, first, new SolverHooks(
-                Checkpoint: state => states[comm.Rank] = state, CheckpointEvery: 3)));
+                Checkpoint: state => states[comm.Rank] = state with
+                {
+                    Point = state.Point.ToArray(), // the method's own arrays, valid during the call
+                    Auxiliary = state.Auxiliary?.Select(a => a.ToArray()).ToArray(),
+                }, CheckpointEvery: 3)));
             // A partitioned run's checkpoint hook gets each rank's slices; put them together as a writer would.
             Assert.That(states.All(st => st.Slices is null != partitionedFirst));
             double[] Whole(Func<SolverState, double[]> part) =>

@@ -61,5 +61,5 @@ public sealed class Adam(IObjective objective, double learningRate, double beta1
     }
 
     /// <inheritdoc />
-    public double[][]? SaveState() => [_first.ToArray(), _second.ToArray()];
+    public double[][]? SaveState() => [_first, _second];
 }

@@ -74,6 +74,7 @@ public interface IIterativeMethod
     StepResult Step(int iteration, IStepMonitor monitor);
 
     /// <summary>The vectors a checkpoint must keep to continue bit for bit (curvature pairs, velocity, moments), or
-    /// null.</summary>
+    /// null: the method's own arrays where it can, valid until its next step (a checkpoint is written at
+    /// once).</summary>
     double[][]? SaveState();
 }

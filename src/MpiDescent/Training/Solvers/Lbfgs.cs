@@ -109,9 +109,11 @@ public sealed class Lbfgs(IObjective objective, int memory = Lbfgs.DefaultMemory
         return pairs;
     }
 
-    /// <summary>The pairs in checkpoint form.</summary>
+    /// <summary>The pairs in checkpoint form: the pairs' own arrays, not copies (<see cref="SolverHooks.Checkpoint"/>
+    /// writes them before the method moves on), so that a checkpoint of a wide model costs no second set of
+    /// vectors.</summary>
     internal static double[][] SavePairs(List<(double[] S, double[] Y)> pairs) =>
-        pairs.SelectMany(p => new[] { p.S.ToArray(), p.Y.ToArray() }).ToArray();
+        pairs.SelectMany(p => new[] { p.S, p.Y }).ToArray();
 
     /// <summary>direction = −H·g with H the L-BFGS inverse-Hessian approximation (Nocedal and Wright, algorithm 7.4),
     /// for vectors of <paramref name="space"/>; <paramref name="q"/> (length of g) and <paramref name="alpha"/> (at

@@ -58,5 +58,5 @@ public sealed class MomentumDescent(IObjective objective, double learningRate, d
     }
 
     /// <inheritdoc />
-    public double[][]? SaveState() => [_velocity.ToArray()];
+    public double[][]? SaveState() => [_velocity];
 }

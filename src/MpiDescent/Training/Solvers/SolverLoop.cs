@@ -160,7 +160,7 @@ public sealed class SolverLoop(IObjective objective, TerminationCriteria termina
     }
 
     private SolverState State(IIterativeMethod method, int iteration, double initialLoss, double initialNorm) =>
-        new(iteration, method.Position, method.Point.ToArray(), initialLoss, initialNorm, _history.ToArray(),
+        new(iteration, method.Position, method.Point, initialLoss, initialNorm, _history.ToArray(),
             method.SaveState());
 
     /// <summary>Checkpoints and stops between the updates of one iteration (mini-batch solvers).</summary>

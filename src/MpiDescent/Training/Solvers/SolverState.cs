@@ -29,7 +29,8 @@ public sealed record SolverState(int Iteration, long Position, double[] Point, d
 }
 
 /// <summary>How a solver saves and continues: the state to resume from (or null), a callback that receives the state
-/// when a checkpoint is due, every-N-iterations checkpoints, and the agreed stop/checkpoint requests.</summary>
+/// when a checkpoint is due (its vectors are the method's own arrays, valid during the call: write or copy them
+/// then), every-N-iterations checkpoints, and the agreed stop/checkpoint requests.</summary>
 public sealed record SolverHooks(SolverState? ResumeFrom = null, Action<SolverState>? Checkpoint = null,
     int CheckpointEvery = 0,
     RunControl? Control = null, Action<IterationRecord>? Progress = null, long StartTimestamp = 0)
