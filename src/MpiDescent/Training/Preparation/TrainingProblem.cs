@@ -190,7 +190,7 @@ public sealed class TrainingProblem
     }
 
     /// <summary>A solver state with its point, and its other vectors when <paramref name="vectors"/>, mapped by
-    /// <paramref name="map"/> (from all of θ to this rank's slice, or back).</summary>
+    /// <paramref name="map"/> (from all of θ to this rank's slice).</summary>
     private static SolverState Reslice(SolverState state, bool vectors, Func<double[], double[]> map) =>
         state with
         {
