@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A partitioned model against a replicated one, measured in one run (docs/performance.md, "A partitioned model"):
-# L2 logistic regression by lbfgs (memory 10) on sparse hashed-width data, d = 2^20, 2^22 and 2^23 features, at 2 and
-# 4 ranks, replicated and with --partition-model. For each: the bytes each rank's collectives move per evaluation
+# L2 logistic regression by lbfgs (memory 10) on sparse hashed-width data, d = 2^20, 2^22 and 2^23 features, at 2, 3
+# and 4 ranks, replicated and with --partition-model. For each: the bytes each rank's collectives move per evaluation
 # (ring algorithms' volume, from the run report), beside a replicated run's all-reduce; the peak memory per rank;
 # seconds per iteration; and whether the model is bitwise the replicated one. About 5 minutes.
 # Usage: scripts/bench-partition.sh [ROWS]   (default 40000 rows of 30 nonzeros)
@@ -38,7 +38,8 @@ print(f"partitioned: {p['partitioned']}; parameters owned {min(p['parametersOwne
 print(f"peak per rank {t['peakMemoryMegabytes']['min']:.0f}-{t['peakMemoryMegabytes']['max']:.0f} MB; replicated "
       f"state {state / 2**20:.0f} MB per rank, / 4 = {state / 4 / 2**20:.0f} MB")
 print(f"moved per evaluation {max(p['movedBytesPerEvaluation']) / 1e6:.1f} MB (max rank); replicated all-reduce "
-      f"{p['replicatedAllreduceBytes'] / 1e6:.0f} MB; {t['totalSeconds'] / max(r['iterations'], 1):.2f} s per iteration")
+      f"{p['replicatedAllreduceBytes'] / 1e6:.0f} MB; "
+      f"{t['totalSeconds'] / max(r['iterations'], 1):.2f} s per iteration")
 a, b = (json.load(open(f"out/partition/{n}.json")) for n in ("2p26", "2p26-resumed"))
 print("resumed at 2 ranks from the 4-rank checkpoint: bitwise the same model:",
       a["weights"] == b["weights"] and a["intercept"] == b["intercept"])
@@ -51,7 +52,7 @@ for bits in 20 22 23; do
   data=out/partition/wide-2p$bits.bin
   $M generate "$data" --sparse --rows "$ROWS" --features $((1 << bits)) --nonzeros-per-row 30 --labels logistic \
     --seed $bits > /dev/null
-  for n in 2 4; do
+  for n in 2 3 4; do
     for mode in replicated partitioned; do
       name=out/partition/2p$bits-$n-$mode
       extra=()
