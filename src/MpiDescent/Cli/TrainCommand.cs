@@ -75,7 +75,12 @@ public static class TrainCommand
             // A partitioned run's checkpoint: each rank reads its slices (all of each vector when this run is
             // replicated) from the file beside it.
             var mine = problem.Objective.Space;
-            var read = Collective.Agree(comm, errors, () => beside.ReadSlices(options.ResumePath!, mine));
+            var read = Collective.Agree(comm, errors, () =>
+            {
+                var vectors = beside.ReadSlices(options.ResumePath!, mine);
+                if (solver.StateIsParameterVectors) resume.CheckValues(options.ResumePath!, vectors[1..]);
+                return vectors;
+            });
             resumeState = resumeState! with
             {
                 Point = read[0],

@@ -234,23 +234,18 @@ public sealed record CheckpointFile
         void Fail(string field, string problem) => throw new InputFileException(path, $"field {field}: {problem}");
         var state = State;
         var solver = SolverCatalog.Get(Settings.Solver);
+        // The lengths to check: θ and the solver's vectors of its length may be beside (their count there).
+        int pointLength = state.Point.Length;
+        var lengths = (state.Auxiliary ?? []).Select(a => a.Length).ToArray();
         if (Vectors is { } beside)
         {
-            // θ and the solver's vectors of its length are beside: their lengths there, their count here.
             if (beside.Dimension != dimension)
                 Fail("vectors.dimension", $"{beside.Dimension}, but the model has {dimension} parameters");
-            int vectors = beside.Count - 1;
-            int fromFile = solver.StateIsParameterVectors ? vectors : 0;
-            state = state with
-            {
-                Point = new double[dimension],
-                Auxiliary = solver.StateIsParameterVectors
-                    ? Enumerable.Range(0, fromFile).Select(_ => new double[dimension]).ToArray() : state.Auxiliary,
-            };
+            pointLength = dimension;
+            if (solver.StateIsParameterVectors) lengths = Enumerable.Repeat(dimension, beside.Count - 1).ToArray();
         }
-        if (state.Point.Length != dimension)
-            Fail("state.point", $"has {state.Point.Length} values, but the model has {dimension} parameters");
-        var auxiliary = state.Auxiliary ?? [];
+        if (pointLength != dimension)
+            Fail("state.point", $"has {pointLength} values, but the model has {dimension} parameters");
         (int Min, int Max, int Length) expected = solver.Kind switch
         {
             SolverKind.GradientDescent => (1, 1, 1),
@@ -260,21 +255,30 @@ public sealed record CheckpointFile
             SolverKind.DualCoordinate => (2, 2, (int)rows),
             _ => (0, 0, 0),
         };
-        if (auxiliary.Length < expected.Min || auxiliary.Length > expected.Max
-            || (solver.Kind == SolverKind.Lbfgs && auxiliary.Length % 2 != 0))
-            Fail("state.auxiliary", $"has {auxiliary.Length} vectors; the {solver.Name} solver keeps " + (expected.Min
+        if (lengths.Length < expected.Min || lengths.Length > expected.Max
+            || (solver.Kind == SolverKind.Lbfgs && lengths.Length % 2 != 0))
+            Fail("state.auxiliary", $"has {lengths.Length} vectors; the {solver.Name} solver keeps " + (expected.Min
                 == expected.Max ? $"{expected.Min}" : $"an even number up to {expected.Max}"));
-        for (int k = 0; k < auxiliary.Length; k++)
+        for (int k = 0; k < lengths.Length; k++)
         {
             // dcd: the dual variables of every row, then its three sums
             int length = solver.Kind == SolverKind.DualCoordinate && k == 1 ? 3 : expected.Length;
-            if (auxiliary[k].Length != length)
-                Fail($"state.auxiliary[{k}]", $"has {auxiliary[k].Length} values, not {length}");
+            if (lengths[k] != length)
+                Fail($"state.auxiliary[{k}]", $"has {lengths[k]} values, not {length}");
         }
-        if (solver.Kind == SolverKind.GradientDescent && !(auxiliary[0][0] > 0))
-            Fail("state.auxiliary[0]", $"the step size {auxiliary[0][0]} is not positive");
-        if (solver.Kind == SolverKind.Adam && auxiliary[1].Any(v => v < 0))
-            Fail("state.auxiliary[1]", "Adam's second moments cannot be negative");
+        if (solver.Kind == SolverKind.GradientDescent && !(state.Auxiliary![0][0] > 0))
+            Fail("state.auxiliary[0]", $"the step size {state.Auxiliary[0][0]} is not positive");
+        if (Vectors is null) CheckValues(path, state.Auxiliary ?? []);
+    }
+
+    /// <summary>The checks of the solver's vectors' values that their lengths do not cover (Adam's second moments
+    /// are not negative), for vectors read from the state or from <see cref="Vectors"/> (then a rank's slices:
+    /// <paramref name="auxiliary"/> without θ).</summary>
+    /// <exception cref="InputFileException">A value does not fit.</exception>
+    public void CheckValues(string path, double[][] auxiliary)
+    {
+        if (SolverCatalog.Get(Settings.Solver).Kind == SolverKind.Adam && auxiliary[1].Any(v => v < 0))
+            throw new InputFileException(path, "field state.auxiliary[1]: Adam's second moments cannot be negative");
     }
 
     /// <summary>Throws when this checkpoint cannot continue a run with <paramref name="settings"/> on data with
