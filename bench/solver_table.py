@@ -1,6 +1,6 @@
 """Passes over the data and seconds to reach 1e-4, 1e-6, 1e-8 and 1e-10 relative suboptimality, per solver, read from
-the history in each run's --report. Least squares on scikit-learn's diabetes (standardized; the optimum from --solver exact)
-and L2 logistic regression on breast_cancer (C = 1, standardized; the optimum from a tight lbfgs run).
+the history in each run's --report. Least squares on scikit-learn's diabetes (standardized; the optimum from --solver
+exact) and L2 logistic regression on breast_cancer (C = 1, standardized; the optimum from a tight lbfgs run).
 Usage: python3 bench/solver_table.py out/bin/MpiDescent  (run from the repository root; 1 rank)"""
 import json, subprocess, sys, tempfile, os
 
