@@ -209,13 +209,7 @@ public sealed class WindowedVectorSum : IVectorSum
         for (int e = 0; e < Length; e++) top[e] = (int)_state[e * Stride];
         if (comm.Size > 1) comm.Allreduce<int>(top, ReduceOperation.Max);
         for (int e = 0; e < Length; e++)
-        {
-            var mine = _state.AsSpan(e * Stride, Stride);
-            var aligned = limbs.AsSpan(e * LimbsPerValue, LimbsPerValue);
-            if (mine[0] == Empty) continue;
-            mine[1..].CopyTo(aligned);
-            if (top[e] != mine[0]) ShiftDown(aligned, top[e] - (int)mine[0]);
-        }
+            Align(_state.AsSpan(e * Stride, Stride), top[e], limbs.AsSpan(e * LimbsPerValue, LimbsPerValue));
         return (top, limbs);
     }
 

@@ -44,7 +44,7 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
     private double[] _rowNumbers = []; // softmax Newton: the local row numbers, the labels of the Hessian pass
     private readonly int _tail; // where the loss and the other scalars follow the gradient in the sums
     private readonly BlockLayout? _segments; // partitioned: the slices, the last padded to the tail
-    private readonly double[] _wholePoint = []; // partitioned: all of θ, gathered from the slices
+    private readonly double[] _passPoint = []; // partitioned: the pass's θ (all of it, or the touched parameters)
     private readonly TouchedParameters? _touched; // partitioned sparse rows: the local θ of what they touch
     private readonly double[] _own = []; // partitioned sparse rows: the totals of this rank's slice
     private readonly ParameterLayout _global; // θ's layout (_layout is that of the pass: the local θ's, or θ's)
@@ -89,7 +89,7 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
             _features = touchedFeatures.Length;
             _tail = _layout.Dimension;
             _own = new double[Space.Length];
-            _wholePoint = new double[_tail];
+            _passPoint = new double[_tail];
         }
         else if (partitionModel)
         {
@@ -97,9 +97,9 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
             _tail = (Dimension + ExactVectorSum.GroupElements - 1) / ExactVectorSum.GroupElements
                 * ExactVectorSum.GroupElements;
             var counts = Space.Slices.Counts.ToArray();
-            counts[Array.FindLastIndex(counts, c => c > 0) is var last and >= 0 ? last : 0] += _tail - Dimension;
+            counts[Array.FindLastIndex(counts, c => c > 0)] += _tail - Dimension; // θ has a parameter, so a slice
             _segments = new BlockLayout(counts);
-            _wholePoint = new double[Dimension];
+            _passPoint = new double[Dimension];
         }
         _workspace = new PassWorkspace(outputs);
         if (settings.Loss.IsMultiClass()) _softmax = new SoftmaxLoss(outputs);
@@ -172,9 +172,9 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
     public double Evaluate(ReadOnlySpan<double> point, Span<double> gradient)
     {
         long start = Stopwatch.GetTimestamp();
-        var whole = WholePoint(point);
-        long nonFinite = PassOverBlocks(whole, BlockMode.Full);
-        double value = Reduce(start, nonFinite, TotalWeight, whole, point, gradient);
+        var pass = PassPoint(point);
+        long nonFinite = PassOverBlocks(pass, BlockMode.Full);
+        double value = Reduce(start, nonFinite, TotalWeight, pass, point, gradient);
         if (_weightsPerRow?.Validation is not null)
             ValidationLoss = _totals[_tail + 1] / _weightsPerRow.ValidationTotal;
         return value;
@@ -271,14 +271,14 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
 
     /// <summary>The θ of the pass from this rank's part of it: the point itself when replicated, else the slices
     /// all-gathered, or the touched parameters fetched from their owners (counted as communication).</summary>
-    private ReadOnlySpan<double> WholePoint(ReadOnlySpan<double> point)
+    private ReadOnlySpan<double> PassPoint(ReadOnlySpan<double> point)
     {
         if (!Space.IsPartitioned) return point;
         long start = Stopwatch.GetTimestamp();
-        if (_touched is not null) _touched.Fetch(point, _wholePoint);
-        else Space.Gather(point, _wholePoint);
+        if (_touched is not null) _touched.Fetch(point, _passPoint);
+        else Space.Gather(point, _passPoint);
         CommunicationSeconds += Stopwatch.GetElapsedTime(start).TotalSeconds;
-        return _wholePoint;
+        return _passPoint;
     }
 
     private void RequireReplicated(string what)
@@ -439,13 +439,14 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
     private static bool IsSummable(double v) => double.IsFinite(v) && Math.Abs(v) < OverflowBound;
 
     /// <summary>The one reduction of an evaluation: sums, control slots, timing, the agreed non-finite check, division
-    /// by the weight, and the L2 penalty on the weights (never the intercept). <paramref name="whole"/> is all of θ,
-    /// <paramref name="point"/> and <paramref name="gradient"/> this rank's part of it (<see cref="Space"/>).</summary>
+    /// by the weight, and the L2 penalty on the weights (never the intercept). <paramref name="pass"/> is the θ the
+    /// pass used, <paramref name="point"/> and <paramref name="gradient"/> this rank's part of θ
+    /// (<see cref="Space"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private double Reduce(long start, long nonFinite, double divisor, ReadOnlySpan<double> whole,
+    private double Reduce(long start, long nonFinite, double divisor, ReadOnlySpan<double> pass,
         ReadOnlySpan<double> point, Span<double> gradient)
     {
-        ReduceSums(start, nonFinite, whole);
+        ReduceSums(start, nonFinite, pass);
         var own = Own;
         for (int k = 0; k < own.Length; k++) gradient[k] = own[k] / divisor;
         double value = _totals[_tail] / divisor;

@@ -19,6 +19,7 @@ public sealed class TouchedParameters
     private readonly ParameterSpace _space;
     // Per rank: how many parameters this rank asks of it, and it of this rank.
     private readonly int[] _requestCounts, _serveCounts;
+    private readonly int[] _requestWords, _serveWords; // the same in words of a windowed sum's state
     private readonly int[] _targets; // for each served parameter, in requester order: its offset in this rank's slice
     private readonly double[] _outgoing;
     private long[] _states = [];
@@ -49,6 +50,8 @@ public sealed class TouchedParameters
         comm.Alltoallv<int>(Indices, _requestCounts, _targets, _serveCounts);
         for (int q = 0; q < _targets.Length; q++) _targets[q] -= space.Start;
         _outgoing = new double[_targets.Length];
+        _requestWords = Scaled(_requestCounts, WindowedVectorSum.StateWords);
+        _serveWords = Scaled(_serveCounts, WindowedVectorSum.StateWords);
     }
 
     /// <summary>The layout of the local θ: the touched features' weights of every output, then the
@@ -84,8 +87,7 @@ public sealed class TouchedParameters
                     if (_states.Length != _targets.Length * words) _states = new long[_targets.Length * words];
                     if (_top.Length != owned)
                         (_top, _limbs) = (new int[owned], new long[owned * WindowedVectorSum.LimbsPerValue]);
-                    _comm.Alltoallv(windowed.State[..(n * words)], Scaled(_requestCounts, words), _states,
-                        Scaled(_serveCounts, words));
+                    _comm.Alltoallv(windowed.State[..(n * words)], _requestWords, _states, _serveWords);
                     WindowedVectorSum.CombineContributions(_states, _targets, mine[..owned], _top, _limbs);
                     break;
                 }
