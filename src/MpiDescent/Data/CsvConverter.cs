@@ -67,7 +67,7 @@ public sealed class CsvConverter(string inputPath, string? label, string? separa
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (lineNumber, fields, labelIndex) in Records(null))
         {
-            var text = fields[labelIndex].Trim();
+            var text = fields.Text(labelIndex);
             if (text.Length == 0) throw new InputFileException(inputPath, $"line {lineNumber}: the label is empty");
             if (seen.Add(text) && seen.Count > DataFileHeader.MaxClassNames)
                 throw new InputFileException(inputPath, $"line {lineNumber}: more than " +
@@ -84,18 +84,17 @@ public sealed class CsvConverter(string inputPath, string? label, string? separa
     /// <summary>The data lines as fields, after the header checks: each with its 1-based line number and the label
     /// column's index. <paramref name="start"/> receives the columns, the label's and the weight's index (−1: none)
     /// before the first line.</summary>
-    private IEnumerable<(long Line, string[] Fields, int LabelIndex)> Records(Action<string[], int, int>? start)
+    /// The fields are the line's bytes (quotes removed) in one reused <see cref="CsvFields"/>: no string per line or
+    /// cell, unless a cell is text (class labels, categorical values) or an error message needs it.
+    private IEnumerable<(long Line, CsvFields Fields, int LabelIndex)> Records(Action<string[], int, int>? start)
     {
-        using var stream = InputFile.OpenRead(inputPath);
-        using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, 1 << 16);
-        long lineNumber = 0;
-        string? first = NextLine(reader, ref lineNumber);
-        if (first is null) throw new InputFileException(inputPath,
+        using var reader = new Utf8LineReader(inputPath);
+        var fields = new CsvFields();
+        byte sep = NextRecord(reader, ParseSeparator(separator), fields) ?? throw new InputFileException(inputPath,
             "no data: the file is empty or has only blank lines");
-        char? sep = ParseSeparator(separator) ?? Detect(first);
-        var firstFields = Split(first, sep, lineNumber);
-        string[] columns = hasHeader ? firstFields.Select(f => f.Trim()).ToArray()
-            : firstFields.Select((_, i) => $"c{i}").ToArray();
+        long lineNumber = reader.LineNumber;
+        string[] columns = Enumerable.Range(0, fields.Count).Select(c => hasHeader ? fields.Text(c) : $"c{c}")
+            .ToArray();
         if (columns.Length < 2) throw new InputFileException(inputPath,
             $"line {lineNumber}: only {columns.Length} column; need at least one feature and a label (separator " +
             $"'{Show(sep)}')");
@@ -106,13 +105,13 @@ public sealed class CsvConverter(string inputPath, string? label, string? separa
         if (weightIndex == labelIndex) throw new InputFileException(inputPath,
             $"the weight column '{weight}' is also the label column");
         start?.Invoke(columns, labelIndex, weightIndex);
-        string? line = hasHeader ? NextLine(reader, ref lineNumber) : first;
-        for (; line is not null; line = NextLine(reader, ref lineNumber))
+        if (!hasHeader) yield return (lineNumber, fields, labelIndex);
+        while (NextRecord(reader, sep, fields) is not null)
         {
-            var fields = Split(line, sep, lineNumber);
-            if (fields.Length != columns.Length)
+            lineNumber = reader.LineNumber;
+            if (fields.Count != columns.Length)
                 throw new InputFileException(inputPath,
-                    $"line {lineNumber}: {fields.Length} fields, but the {(hasHeader ? "header" : "first line")} " +
+                    $"line {lineNumber}: {fields.Count} fields, but the {(hasHeader ? "header" : "first line")} " +
                     $"has {columns.Length}");
             yield return (lineNumber, fields, labelIndex);
         }
@@ -154,7 +153,7 @@ public sealed class CsvConverter(string inputPath, string? label, string? separa
                     continue;
                 }
                 double labelValue = 0, weightValue = 1;
-                for (int c = 0, j = 0; c < fields.Length; c++) // left to right: a line's first error is reported
+                for (int c = 0, j = 0; c < fields.Count; c++) // left to right: a line's first error is reported
                 {
                     if (c == labelIndex) labelValue = Label(fields, labelIndex, lineNumber, classMap, classNames);
                     else if (c == weightIndex) weightValue = Weight(fields[c], lineNumber, columns[c]);
@@ -175,19 +174,19 @@ public sealed class CsvConverter(string inputPath, string? label, string? separa
     }
 
     /// <summary>A row's label: its class's index, or its number (the numeric pass stops at text).</summary>
-    private double Label(string[] fields, int labelIndex, long lineNumber, Dictionary<string, int>? classMap,
+    private double Label(CsvFields fields, int labelIndex, long lineNumber, Dictionary<string, int>? classMap,
         string[] classNames)
     {
         if (classMap is null)
             return IsNumber(fields[labelIndex]) ? ParseCell(fields[labelIndex], lineNumber, LabelName)
                 : throw new TextLabelException();
-        var text = fields[labelIndex].Trim();
+        var text = fields.Text(labelIndex);
         return classMap.TryGetValue(text, out int index) ? index
             : throw new InputFileException(inputPath, $"line {lineNumber}, column '{LabelName}': " +
                 $"'{Truncate(text)}' is not one of the classes {string.Join(", ", classNames)}");
     }
 
-    private double Weight(string cell, long lineNumber, string column)
+    private double Weight(ReadOnlySpan<byte> cell, long lineNumber, string column)
     {
         double v = ParseCell(cell, lineNumber, column);
         return v >= 0 ? v : throw new InputFileException(inputPath,
@@ -244,15 +243,15 @@ public sealed class CsvConverter(string inputPath, string? label, string? separa
             return feature;
         }
 
-        public void Write(string[] fields, long lineNumber, double label, double weight)
+        public void Write(CsvFields fields, long lineNumber, double label, double weight)
         {
             _entries.Clear();
-            for (int c = 0; c < fields.Length; c++)
+            for (int c = 0; c < fields.Count; c++)
             {
                 if (c == _labelAt || c == _weightAt) continue;
                 if (_categorical[c])
                 {
-                    var text = fields[c].Trim();
+                    var text = fields.Text(c);
                     if (text.Length > 0) _entries.Add((Note($"{_columns[c]}={text}"), 1));
                     continue;
                 }
@@ -280,10 +279,10 @@ public sealed class CsvConverter(string inputPath, string? label, string? separa
 
     /// <summary>Whether a label cell is a number (else the labels are class names); an empty cell counts as one, so
     /// that the numeric pass reports it.</summary>
-    private static bool IsNumber(string cell)
+    private static bool IsNumber(ReadOnlySpan<byte> cell)
     {
-        var text = cell.Trim();
-        return text.Length == 0 || double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+        var text = cell.Trim(CsvFields.Blanks);
+        return text.Length == 0 || Utf8Number.TryParseDouble(text, out _);
     }
 
     private void RefuseDuplicateNames(string[] columns, long lineNumber)
@@ -312,66 +311,173 @@ public sealed class CsvConverter(string inputPath, string? label, string? separa
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private double ParseCell(string cell, long line, string column)
+    private double ParseCell(ReadOnlySpan<byte> cell, long line, string column)
     {
-        var text = cell.Trim();
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v))
+        if (Utf8Number.TryParseDouble(cell, out double v) && double.IsFinite(v) && DataFileWriter.Fits(v, elementType))
+            return v;
+        var text = cell.Trim(CsvFields.Blanks);
+        if (!Utf8Number.TryParseDouble(text, out v))
             throw new InputFileException(inputPath,
-                $"line {line}, column '{column}': '{Truncate(text)}' is not a number");
+                $"line {line}, column '{column}': '{Truncate(Encoding.UTF8.GetString(text))}' is not a number");
         if (!double.IsFinite(v)) throw new InputFileException(inputPath,
-            $"line {line}, column '{column}': {text} is not finite");
+            $"line {line}, column '{column}': {Encoding.UTF8.GetString(text)} is not finite");
         if (!DataFileWriter.Fits(v, elementType))
             throw new InputFileException(inputPath,
-                $"line {line}, column '{column}': {text} is beyond float32's range (±3.4e38); convert with --dtype " +
-                $"float64");
+                $"line {line}, column '{column}': {Encoding.UTF8.GetString(text)} is beyond float32's range " +
+                "(±3.4e38); convert with --dtype float64");
         return v;
     }
 
-    private static string? NextLine(StreamReader reader, ref long lineNumber)
+    /// <summary>Splits the next line that is not blank into <paramref name="fields"/>, by
+    /// <paramref name="separator"/> or (none given) the one its text suggests; returns the separator, or null at the
+    /// end of the file.</summary>
+    private byte? NextRecord(Utf8LineReader reader, byte? separator, CsvFields fields)
     {
-        string? line;
-        do { line = reader.ReadLine(); lineNumber++; } while (line is not null && string.IsNullOrWhiteSpace(line));
-        return line;
+        while (reader.TryReadLine(out var line))
+        {
+            if (line.Trim(CsvFields.Blanks).IsEmpty) continue;
+            byte sep = separator ?? Detect(line);
+            Split(line, sep, reader.LineNumber, fields);
+            return sep;
+        }
+        return null;
     }
 
-    private static char? ParseSeparator(string? text) => text switch
+    private static byte? ParseSeparator(string? text) => text switch
     {
         null => null,
-        "tab" or "\\t" => '\t',
-        "space" or "whitespace" => ' ',
-        { Length: 1 } => text[0],
-        _ => throw new UsageException($"--separator must be one character, 'tab' or 'space'; got '{text}'"),
+        "tab" or "\\t" => (byte)'\t',
+        "space" or "whitespace" => (byte)' ',
+        { Length: 1 } when text[0] < 128 => (byte)text[0],
+        _ => throw new UsageException($"--separator must be one ASCII character, 'tab' or 'space'; got '{text}'"),
     };
 
-    private static char? Detect(string header) =>
-        header.Contains(',') ? ',' : header.Contains(';') ? ';' : header.Contains('\t') ? '\t' : ' ';
+    private static byte Detect(ReadOnlySpan<byte> header) =>
+        header.Contains((byte)',') ? (byte)',' : header.Contains((byte)';') ? (byte)';'
+        : header.Contains((byte)'\t') ? (byte)'\t' : (byte)' ';
 
-    /// <summary>Splits one line; ' ' means runs of whitespace. Double quotes enclose fields ("" is a quote).</summary>
+    /// <summary>Splits one line into <paramref name="fields"/>; ' ' means runs of spaces and tabs. Double quotes
+    /// enclose fields ("" is a quote).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private string[] Split(string line, char? separator, long lineNumber)
+    private void Split(ReadOnlySpan<byte> line, byte separator, long lineNumber, CsvFields fields)
     {
-        if (separator == ' ') return line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-        var fields = new List<string>();
-        var current = new StringBuilder();
-        bool quoted = false;
-        for (int i = 0; i < line.Length; i++)
+        fields.Clear(line.Length);
+        if (separator == ' ')
         {
-            char ch = line[i];
-            if (quoted)
+            for (int i = 0; i < line.Length;)
             {
-                if (ch == '"' && i + 1 < line.Length && line[i + 1] == '"') { current.Append('"'); i++; }
-                else if (ch == '"') quoted = false;
-                else current.Append(ch);
+                while (i < line.Length && CsvFields.IsBlank(line[i])) i++;
+                int start = i;
+                while (i < line.Length && !CsvFields.IsBlank(line[i])) i++;
+                if (i > start) fields.Add(line[start..i]);
             }
-            else if (ch == '"') quoted = true;
-            else if (ch == separator) { fields.Add(current.ToString()); current.Clear(); }
-            else current.Append(ch);
+            return;
         }
-        if (quoted) throw new InputFileException(inputPath, $"line {lineNumber}: unterminated quoted field");
-        fields.Add(current.ToString());
-        return fields.ToArray();
+        for (int i = 0; ; i++)
+        {
+            int end = line[i..].IndexOfAny(separator, (byte)'"');
+            if (end < 0 || line[i + end] == separator)
+            {
+                int stop = end < 0 ? line.Length : i + end;
+                fields.Add(line[i..stop]);
+                if (end < 0) return;
+                i = stop;
+                continue;
+            }
+            i = SplitQuoted(line, i, separator, lineNumber, fields);
+            if (i == line.Length) return;
+        }
     }
 
-    private static string Show(char? sep) => sep switch { '\t' => "tab", ' ' => "whitespace", _ => sep.ToString()! };
+    /// <summary>A field with quotes, from <paramref name="start"/>: its text unquoted into
+    /// <paramref name="fields"/>; returns the position of the separator that ends it (or the line's length).</summary>
+    private int SplitQuoted(ReadOnlySpan<byte> line, int start, byte separator, long lineNumber, CsvFields fields)
+    {
+        fields.Begin();
+        bool quoted = false;
+        int i = start;
+        for (; i < line.Length; i++)
+        {
+            byte ch = line[i];
+            if (quoted)
+            {
+                if (ch == '"' && i + 1 < line.Length && line[i + 1] == '"') { fields.Append(ch); i++; }
+                else if (ch == '"') quoted = false;
+                else fields.Append(ch);
+            }
+            else if (ch == '"') quoted = true;
+            else if (ch == separator) break;
+            else fields.Append(ch);
+        }
+        if (quoted) throw new InputFileException(inputPath, $"line {lineNumber}: unterminated quoted field");
+        fields.End();
+        return i;
+    }
+
+    /// <summary>One line's fields: their bytes, quotes removed, back to back in one buffer reused for every
+    /// line.</summary>
+    private sealed class CsvFields
+    {
+        private byte[] _bytes = new byte[4096];
+        private int[] _starts = new int[64], _ends = new int[64];
+        private int _used;
+
+        /// <summary>Bytes trimmed from cells: space, '\t', '\n', '\v', '\f', '\r'.</summary>
+        public static ReadOnlySpan<byte> Blanks => " \t\n\v\f\r"u8;
+
+        /// <summary>Whether <paramref name="b"/> separates fields when the separator is white space.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static bool IsBlank(byte b) => b == ' ' || b == '\t';
+
+        /// <summary>Fields on the line.</summary>
+        public int Count { get; private set; }
+
+        /// <summary>Field <paramref name="c"/>'s bytes, untrimmed.</summary>
+        public ReadOnlySpan<byte> this[int c] => _bytes.AsSpan(_starts[c], _ends[c] - _starts[c]);
+
+        /// <summary>Field <paramref name="c"/> as text, trimmed.</summary>
+        public string Text(int c) => Encoding.UTF8.GetString(this[c].Trim(Blanks));
+
+        /// <summary>Empties the fields for a line of <paramref name="length"/> bytes.</summary>
+        public void Clear(int length)
+        {
+            if (_bytes.Length < length) _bytes = new byte[Math.Max(length, 2 * _bytes.Length)];
+            (Count, _used) = (0, 0);
+        }
+
+        /// <summary>Appends a field.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Add(ReadOnlySpan<byte> field)
+        {
+            Begin();
+            field.CopyTo(_bytes.AsSpan(_used));
+            _used += field.Length;
+            End();
+        }
+
+        /// <summary>Starts a field appended byte by byte.</summary>
+        public void Begin()
+        {
+            if (Count == _starts.Length)
+            {
+                Array.Resize(ref _starts, 2 * Count);
+                Array.Resize(ref _ends, 2 * Count);
+            }
+            _starts[Count] = _used;
+        }
+
+        /// <summary>Appends a byte to the field begun.</summary>
+        public void Append(byte b) => _bytes[_used++] = b;
+
+        /// <summary>Ends the field begun.</summary>
+        public void End() => _ends[Count++] = _used;
+    }
+
+    private static string Show(byte sep) => sep switch
+    {
+        (byte)'\t' => "tab",
+        (byte)' ' => "whitespace",
+        _ => ((char)sep).ToString(),
+    };
     private static string Truncate(string s) => s.Length <= 40 ? s : s[..40] + "...";
 }

@@ -117,6 +117,7 @@ public sealed class DataFileWriter : IDisposable
 
     /// <summary>Whether <paramref name="value"/> can be stored as <paramref name="elementType"/>: a finite value must
     /// stay finite after rounding (non-finite values are the readers' concern).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool Fits(double value, ElementType elementType) =>
         elementType == ElementType.Float64 || !double.IsFinite(value) || float.IsFinite((float)value);
 

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using MpiDescent.IO;
 
 namespace MpiDescent.Data;
@@ -15,7 +16,7 @@ public sealed class SparseDataFileWriter : IDisposable
 {
     private readonly AtomicFile _file;
     private readonly BufferedStream _output;
-    private readonly int _features;
+    private int _features, _maxIndex = -1;
     private readonly string[] _names;
     private readonly int _blockRows;
     private readonly bool _weights;
@@ -60,17 +61,18 @@ public sealed class SparseDataFileWriter : IDisposable
     public void WriteRow(ReadOnlySpan<int> indices, ReadOnlySpan<double> values, double label, double weight = 1)
     {
         if (indices.Length != values.Length) throw new ArgumentException("indices and values differ in length");
-        for (int k = 0; k < indices.Length; k++)
+        for (int k = 0, previous = -1; k < indices.Length; previous = indices[k++])
         {
-            if ((uint)indices[k] >= (uint)_features || (k > 0 && indices[k] <= indices[k - 1]))
+            if ((uint)indices[k] >= (uint)_features || indices[k] <= previous)
                 throw new ArgumentException($"index {indices[k]} is out of order or beyond {_features} features");
             if (!DataFileWriter.Fits(values[k], _elementType))
                 throw new OverflowException($"{values[k]} is beyond float32's range (±3.4e38)");
-            _indices.Add(indices[k]);
-            _values.Add(values[k]);
         }
+        _indices.AddRange(indices);
+        _values.AddRange(values);
         if (!DataFileWriter.Fits(label, _elementType) || !DataFileWriter.Fits(weight, _elementType))
             throw new OverflowException($"{label} or {weight} is beyond float32's range (±3.4e38)");
+        if (indices.Length > 0) _maxIndex = Math.Max(_maxIndex, indices[^1]);
         _counts.Add(indices.Length);
         _labels.Add(label);
         if (_weights) _rowWeights.Add(weight);
@@ -93,7 +95,7 @@ public sealed class SparseDataFileWriter : IDisposable
         foreach (int c in _counts) { BinaryPrimitives.WriteInt32LittleEndian(span[at..], c); at += 4; }
         at = PutValues(span, at, _labels);
         if (_weights) at = PutValues(span, at, _rowWeights);
-        foreach (int j in _indices) { BinaryPrimitives.WriteInt32LittleEndian(span[at..], j); at += 4; }
+        at = PutIndices(span, at, CollectionsMarshal.AsSpan(_indices));
         PutValues(span, at, _values);
         _output.Write(span);
         _checksums.Add(XxHash3.HashToUInt64(span));
@@ -107,8 +109,26 @@ public sealed class SparseDataFileWriter : IDisposable
         _values.Clear();
     }
 
-    private int PutValues(Span<byte> span, int at, List<double> values)
+    /// <summary>Puts little-endian int32 indices at <paramref name="at"/>; returns the offset after them.</summary>
+    private static int PutIndices(Span<byte> span, int at, ReadOnlySpan<int> indices)
     {
+        if (BitConverter.IsLittleEndian) MemoryMarshal.AsBytes(indices).CopyTo(span[at..]);
+        else
+            for (int k = 0; k < indices.Length; k++)
+                BinaryPrimitives.WriteInt32LittleEndian(span[(at + 4 * k)..], indices[k]);
+        return at + 4 * indices.Length;
+    }
+
+    /// <summary>Puts little-endian values of the file's element type at <paramref name="at"/>; returns the offset
+    /// after them.</summary>
+    private int PutValues(Span<byte> span, int at, List<double> list)
+    {
+        var values = CollectionsMarshal.AsSpan(list);
+        if (_elementType == ElementType.Float64 && BitConverter.IsLittleEndian)
+        {
+            MemoryMarshal.AsBytes(values).CopyTo(span[at..]);
+            return at + 8 * values.Length;
+        }
         if (_elementType == ElementType.Float64)
             foreach (double v in values) { BinaryPrimitives.WriteDoubleLittleEndian(span[at..], v); at += 8; }
         else
@@ -116,9 +136,17 @@ public sealed class SparseDataFileWriter : IDisposable
         return at;
     }
 
-    /// <summary>Writes the tables and the header, flushes to disk and moves the file into place.</summary>
-    public DataFileHeader Complete()
+    /// <summary>Writes the tables and the header, flushes to disk and moves the file into place; with
+    /// <paramref name="features"/> the file has that many features instead of the count it was started with (a
+    /// writer started before the count was known), which must exceed every index written.</summary>
+    public DataFileHeader Complete(int? features = null)
     {
+        if (features is int d)
+        {
+            if (d < 1 || d > _features || d <= _maxIndex || (_names.Length > 0 && d != _features))
+                throw new ArgumentException($"{d} features: the file's indices reach {_maxIndex} (limit {_features})");
+            _features = d;
+        }
         if (_counts.Count > 0) FlushBlock();
         var tables = new byte[(_offsets.Count + _nonzeroPrefix.Count + _checksums.Count) * 8];
         int at = 0;
