@@ -281,7 +281,7 @@ public sealed class CsvConverter(string inputPath, string? label, string? separa
     /// that the numeric pass reports it.</summary>
     private static bool IsNumber(ReadOnlySpan<byte> cell)
     {
-        var text = cell.Trim(CsvFields.Blanks);
+        var text = cell.Trim(Utf8LineReader.WhiteSpace);
         return text.Length == 0 || Utf8Number.TryParseDouble(text, out _);
     }
 
@@ -315,7 +315,7 @@ public sealed class CsvConverter(string inputPath, string? label, string? separa
     {
         if (Utf8Number.TryParseDouble(cell, out double v) && double.IsFinite(v) && DataFileWriter.Fits(v, elementType))
             return v;
-        var text = cell.Trim(CsvFields.Blanks);
+        var text = cell.Trim(Utf8LineReader.WhiteSpace);
         if (!Utf8Number.TryParseDouble(text, out v))
             throw new InputFileException(inputPath,
                 $"line {line}, column '{column}': '{Truncate(Encoding.UTF8.GetString(text))}' is not a number");
@@ -335,7 +335,7 @@ public sealed class CsvConverter(string inputPath, string? label, string? separa
     {
         while (reader.TryReadLine(out var line))
         {
-            if (line.Trim(CsvFields.Blanks).IsEmpty) continue;
+            if (line.Trim(Utf8LineReader.WhiteSpace).IsEmpty) continue;
             byte sep = separator ?? Detect(line);
             Split(line, sep, reader.LineNumber, fields);
             return sep;
@@ -422,9 +422,6 @@ public sealed class CsvConverter(string inputPath, string? label, string? separa
         private int[] _starts = new int[64], _ends = new int[64];
         private int _used;
 
-        /// <summary>Bytes trimmed from cells: space, '\t', '\n', '\v', '\f', '\r'.</summary>
-        public static ReadOnlySpan<byte> Blanks => " \t\n\v\f\r"u8;
-
         /// <summary>Whether <paramref name="b"/> separates fields when the separator is white space.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static bool IsBlank(byte b) => b == ' ' || b == '\t';
@@ -436,7 +433,7 @@ public sealed class CsvConverter(string inputPath, string? label, string? separa
         public ReadOnlySpan<byte> this[int c] => _bytes.AsSpan(_starts[c], _ends[c] - _starts[c]);
 
         /// <summary>Field <paramref name="c"/> as text, trimmed.</summary>
-        public string Text(int c) => Encoding.UTF8.GetString(this[c].Trim(Blanks));
+        public string Text(int c) => Encoding.UTF8.GetString(this[c].Trim(Utf8LineReader.WhiteSpace));
 
         /// <summary>Empties the fields for a line of <paramref name="length"/> bytes.</summary>
         public void Clear(int length)

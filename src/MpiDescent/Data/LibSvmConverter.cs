@@ -35,7 +35,7 @@ public sealed class LibSvmConverter(string inputPath, int? features, ElementType
     /// 1/2 is used for both.</summary>
     public const double SparseDensity = 0.5;
 
-    /// <summary>Statistics of the first pass.</summary>
+    /// <summary>Statistics of a pass over the input: rows, stored nonzeros, largest index.</summary>
     public sealed record Scan(long Rows, long Nonzeros, int MaxIndex);
 
     /// <summary>Converts to <paramref name="outputPath"/>; returns the written header. Sparse and automatic layouts
@@ -123,7 +123,7 @@ public sealed class LibSvmConverter(string inputPath, int? features, ElementType
         {
             long lineNumber = reader.LineNumber;
             int hash = line.IndexOf((byte)'#');
-            var rest = (hash >= 0 ? line[..hash] : line).Trim(" \t\r\v\f"u8);
+            var rest = (hash >= 0 ? line[..hash] : line).Trim(Utf8LineReader.WhiteSpace);
             if (rest.IsEmpty) continue;
             double label = Number(NextToken(ref rest), lineNumber, "label");
             int n = 0, previous = int.MinValue;
@@ -229,23 +229,19 @@ public sealed class LibSvmConverter(string inputPath, int? features, ElementType
         return v;
     }
 
-    /// <summary>The next token of <paramref name="rest"/> separated by spaces or tabs, which moves past it (empty at
+    /// <summary>The next token of <paramref name="rest"/> separated by white space, which moves past it (empty at
     /// the end).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ReadOnlySpan<byte> NextToken(ref ReadOnlySpan<byte> rest)
     {
         int start = 0;
-        while (start < rest.Length && IsSpace(rest[start])) start++;
+        while (start < rest.Length && Utf8LineReader.IsWhiteSpace(rest[start])) start++;
         int end = start;
-        while (end < rest.Length && !IsSpace(rest[end])) end++;
+        while (end < rest.Length && !Utf8LineReader.IsWhiteSpace(rest[end])) end++;
         var token = rest[start..end];
         rest = rest[end..];
         return token;
     }
-
-    /// <summary>Space, or '\t', '\n', '\v', '\f', '\r'.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool IsSpace(byte b) => b == ' ' || (uint)(b - '\t') <= '\r' - '\t';
 
     /// <summary>Whether <paramref name="path"/> looks like LIBSVM text: its first non-comment line is a number followed
     /// by index:value pairs (so that LIBSVM files without an extension, as the standard data sets come, are

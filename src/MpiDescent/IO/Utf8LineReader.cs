@@ -23,6 +23,15 @@ public sealed class Utf8LineReader : IDisposable
         if (_buffer.AsSpan(_start, _end - _start).StartsWith("\uFEFF"u8)) _start += 3;
     }
 
+    /// <summary>ASCII white space, which the converters trim and split at: space, '\t', '\n', '\v', '\f',
+    /// '\r'.</summary>
+    public static ReadOnlySpan<byte> WhiteSpace => " \t\n\v\f\r"u8;
+
+    /// <summary>Whether <paramref name="b"/> is one of <see cref="WhiteSpace"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions
+        .AggressiveInlining)]
+    public static bool IsWhiteSpace(byte b) => b == ' ' || (uint)(b - '\t') <= '\r' - '\t';
+
     /// <summary>The 1-based number of the line last returned (0 before the first).</summary>
     public long LineNumber { get; private set; }
 
