@@ -16,6 +16,7 @@ public sealed record CommandSpec(string Name, string[] Arguments, string Summary
     public static string ArgumentHelp(string argument) => argument switch
     {
         "DATA.bin" => "a MpiDescent data file (written by convert or generate)",
+        "DATA" => "a data file, or CSV or LIBSVM text (converted once into a cached data file: --data-cache)",
         "INPUT" => "CSV or LIBSVM/svmlight text",
         "OUTPUT.bin" => "the data file to write",
         "MODEL.json" => "a model written by train",
@@ -34,14 +35,44 @@ public static class CommandDefinitions
 {
     private static string SolverNames => string.Join("|", SolverCatalog.Names);
 
+    /// <summary>The options of a conversion from text: convert's, and train's for a text input. Declared before the
+    /// commands that use them (static fields initialize in order).</summary>
+    private static readonly OptionSpec[] ConversionOptions =
+    [
+        new("format", "FORMAT", "csv|libsvm: input format (default: libsvm for .libsvm/.svm/.svmlight, csv for "
+            + ".csv/.tsv, otherwise recognized from the content)"),
+        new("label", "NAME|INDEX", "CSV label column by header name or 0-based index (default: the last column)"),
+        new("classes", "NAME,...", "CSV text labels: the class names in order (class k is the k-th), so that files "
+            + "converted separately agree; by default a non-numeric label column's names are sorted (ordinal)"),
+        new("weight", "NAME|INDEX", "CSV column of non-negative example weights (stored in the data file)"),
+        new("separator", "C", "CSV separator: a character, 'tab' or 'space' (default: detected from the header)"),
+        new("no-header", null, "the CSV has no header row (columns are named c0, c1, ...)"),
+        new("features", "D", "LIBSVM feature count, at most 2147483647 (default: the largest index, found in a "
+            + "first pass)"),
+        new("zero-based", null, "LIBSVM indices start at 0 (default: at 1, as LIBSVM writes them)"),
+        new("hash-bits", "B", "hash LIBSVM indices into 2^B features (1-30; MurmurHash3_x86_32, seed 0, of the "
+            + "index as written, as a 4-byte little-endian integer; values sharing a feature in a row are added); "
+            + "reports how many distinct indices collided. CSV: a sparse file, each numeric column's value at the "
+            + "hash of its name (UTF-8)"),
+        new("categorical", "COL,...", "CSV with --hash-bits: one-hot columns: value s of column c sets the feature "
+            + "of the hash of 'c=s' to 1"),
+        new("layout", "LAYOUT", "auto|sparse|dense: how LIBSVM rows are stored (default auto: sparse at density "
+            + "0.5 or less); dense is refused when the file would exceed 1 GiB and 4 times the sparse file"),
+        new("dtype", "TYPE", "float64|float32: storage of every value (default float64). float32 halves the " +
+            "file and the "
+            + "bytes each iteration reads (computation stays in double); values are rounded to 7 significant "
+            + "digits, labels and weights included; beyond ±3.4e38 is an error"),
+    ];
+
     /// <summary>train.</summary>
-    public static readonly CommandSpec Train = new("train", ["DATA.bin"],
+    public static readonly CommandSpec Train = new("train", ["DATA"],
         "train a model (any number of ranks, or none)",
         """
         Minimizes J(w,b) = (1/W) sum_i c_i l(x_i.w + b, y_i) + (l2/2)|w|^2 + l1|w|_1 over all rows (docs/models.md);
         every rank reads only its slice. The intercept b is never penalized. SIGTERM or SIGUSR1 on any rank stops all
         ranks at the next iteration with a checkpoint (exit code 5). 'MpiDescent DATA.bin' is short for 'MpiDescent
-        train DATA.bin'.
+        train DATA.bin'. DATA may be CSV or LIBSVM text: rank 0 converts it once, with convert's options (below),
+        into a data file beside it (--data-cache), which later runs reuse while the text and the options are unchanged.
         """,
         [
             new("loss", "LOSS", string.Join("|", LossKinds.All.Select(k => k.Name())) + ": squared (default, "
@@ -111,6 +142,10 @@ public static class CommandDefinitions
                 + "MODEL with .status.json)"),
             new("stall-timeout", "S", "end the job (exit 7, naming the ranks that did not arrive) when a collective "
                 + "waits more than S seconds for another rank (default 900; 0: never)"),
+            new("data-cache", "PATH", "a text input's data file (default: INPUT.mpidescent.bin beside it), made "
+                + "by converting INPUT once and reused while INPUT (size and XXH3-64 checksum) and the conversion "
+                + "options are unchanged; a stamp INPUT.mpidescent.source.json records them"),
+            .. ConversionOptions,
         ]);
 
     /// <summary>convert.</summary>
@@ -118,29 +153,7 @@ public static class CommandDefinitions
         "CSV or LIBSVM text to a data file",
         "Streams CSV or LIBSVM/svmlight text into a data file in constant memory.",
         [
-            new("format", "FORMAT", "csv|libsvm: input format (default: libsvm for .libsvm/.svm/.svmlight, csv for "
-                + ".csv/.tsv, otherwise recognized from the content)"),
-            new("label", "NAME|INDEX", "CSV label column by header name or 0-based index (default: the last column)"),
-            new("classes", "NAME,...", "CSV text labels: the class names in order (class k is the k-th), so that files "
-                + "converted separately agree; by default a non-numeric label column's names are sorted (ordinal)"),
-            new("weight", "NAME|INDEX", "CSV column of non-negative example weights (stored in the data file)"),
-            new("separator", "C", "CSV separator: a character, 'tab' or 'space' (default: detected from the header)"),
-            new("no-header", null, "the CSV has no header row (columns are named c0, c1, ...)"),
-            new("features", "D", "LIBSVM feature count, at most 2147483647 (default: the largest index, found in a "
-                + "first pass)"),
-            new("zero-based", null, "LIBSVM indices start at 0 (default: at 1, as LIBSVM writes them)"),
-            new("hash-bits", "B", "hash LIBSVM indices into 2^B features (1-30; MurmurHash3_x86_32, seed 0, of the "
-                + "index as written, as a 4-byte little-endian integer; values sharing a feature in a row are added); "
-                + "reports how many distinct indices collided. CSV: a sparse file, each numeric column's value at the "
-                + "hash of its name (UTF-8)"),
-            new("categorical", "COL,...", "CSV with --hash-bits: one-hot columns: value s of column c sets the feature "
-                + "of the hash of 'c=s' to 1"),
-            new("layout", "LAYOUT", "auto|sparse|dense: how LIBSVM rows are stored (default auto: sparse at density "
-                + "0.5 or less); dense is refused when the file would exceed 1 GiB and 4 times the sparse file"),
-            new("dtype", "TYPE", "float64|float32: storage of every value (default float64). float32 halves the " +
-                "file and the "
-                + "bytes each iteration reads (computation stays in double); values are rounded to 7 significant "
-                + "digits, labels and weights included; beyond ±3.4e38 is an error"),
+        .. ConversionOptions,
         ]);
 
     /// <summary>generate.</summary>

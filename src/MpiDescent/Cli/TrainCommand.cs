@@ -26,13 +26,19 @@ public static class TrainCommand
             watchdog.StopRequested = () => control.StopRequested;
             watchdog.BeforeAbort = message => status.Write(RunState.Stalled, ExitCodes.Stalled, message);
         }
+        // Rank 0 decides whether the input is text to convert and tells the others, so that all take the same path.
+        bool text = comm.BroadcastFromRoot(root && !TextDataCache.IsDataFile(options.DataPath) ? 1 : 0) == 1;
         Collective.Agree(comm, errors, () =>
         {
             if (!root) return;
-            options.CheckPaths();
+            options.CheckPaths(text);
             status.Write(RunState.Running, null, "started");
         });
-        try { return Train(options, comm, output, errors, control, status); }
+        try
+        {
+            if (text) options = WithCachedData(options, comm, output, errors);
+            return Train(options, comm, output, errors, control, status);
+        }
         catch (AgreedFailureException e)
         {
             status.Write(e.ExitCode == ExitCodes.Interrupted ? RunState.Interrupted : RunState.Failed, e.ExitCode,
@@ -181,6 +187,22 @@ public static class TrainCommand
         status.Write(state, code, result.ExitReason, model: interrupted || noModel ? null : options.ModelPath,
             checkpoint: interrupted ? options.CheckpointPath : null);
         return code;
+    }
+
+    /// <summary>A text input: rank 0 converts it into its cache, or finds the cache up to date
+    /// (<see cref="TextDataCache"/>), while the others wait; then every rank trains on the cache.</summary>
+    private static TrainOptions WithCachedData(TrainOptions options, ICommunicator comm, TextWriter output,
+        TextWriter errors)
+    {
+        var outcome = Collective.Agree(comm, errors, () => comm.Rank == 0
+            ? TextDataCache.Prepare(options.DataPath, options.DataCachePath, options.Conversion) : null);
+        if (outcome is not null && !options.Quiet) output.WriteLine($"MpiDescent: {outcome.Message}");
+        return options with
+        {
+            SourcePath = options.DataPath,
+            DataPath = options.DataCachePath,
+            DataCacheOption = options.DataCachePath,
+        };
     }
 
     /// <summary>The checkpoint's state with the whole history read back from the file beside it (rank 0 reads it and

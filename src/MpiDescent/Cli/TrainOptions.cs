@@ -1,4 +1,5 @@
 using System.Globalization;
+using MpiDescent.Data;
 using MpiDescent.IO;
 using MpiDescent.Losses;
 using MpiDescent.Numerics;
@@ -11,8 +12,19 @@ namespace MpiDescent.Cli;
 /// Parsed and checked in one place before any data is read.</summary>
 public sealed record TrainOptions
 {
-    /// <summary>The data file.</summary>
+    /// <summary>The data file; for a text input, first the text and, once <see cref="TrainCommand"/> has made its
+    /// cache, the cache (<see cref="SourcePath"/> is then the text).</summary>
     public required string DataPath { get; init; }
+    /// <summary>The text input the data file was converted from (null: the input is a data file).</summary>
+    public string? SourcePath { get; init; }
+    /// <summary>How a text input is converted (the options train shares with convert).</summary>
+    public TextConversion Conversion { get; init; } = new();
+    /// <summary>The conversion options given, by name (refused for a data file input).</summary>
+    public IReadOnlyList<string> ConversionOptionsGiven { get; init; } = [];
+    /// <summary>Where a text input's data file is cached (<c>--data-cache</c>; default beside the input).</summary>
+    public string DataCachePath => DataCacheOption ?? TextDataCache.DefaultPath(DataPath);
+    /// <summary><c>--data-cache</c>, if given.</summary>
+    public string? DataCacheOption { get; init; }
     /// <summary>What to train.</summary>
     public required TrainingSettings Settings { get; init; }
     /// <summary>Where the model goes.</summary>
@@ -122,6 +134,9 @@ public sealed record TrainOptions
         return new TrainOptions
         {
             DataPath = data,
+            Conversion = ConvertCommand.ParseConversion(line),
+            ConversionOptionsGiven = ConvertCommand.ConversionOptionNames.Where(line.Has).ToArray(),
+            DataCacheOption = line.Text("data-cache"),
             Settings = settings,
             ModelPath = model,
             CheckpointPath = line.Text("checkpoint") ?? Path.ChangeExtension(model, ".checkpoint.json"),
@@ -157,8 +172,21 @@ public sealed record TrainOptions
         }.OfType<NamedPath>().ToArray();
 
     /// <summary>Checks every output path against the inputs and each other before anything is read
-    /// (<see cref="IO.OutputPaths"/>); a checkpoint may be resumed from and written again.</summary>
-    public void CheckPaths() => IO.OutputPaths.Check(InputPaths, OutputPaths, [("--checkpoint", "--resume")]);
+    /// (<see cref="IO.OutputPaths"/>); a checkpoint may be resumed from and written again. A text input's cache and
+    /// its stamp are outputs too; conversion options with a data file input are refused.</summary>
+    /// <param name="textInput">Whether the input is text to convert (<see cref="TextDataCache.IsDataFile"/>).</param>
+    public void CheckPaths(bool textInput)
+    {
+        if (!textInput && (ConversionOptionsGiven.Count > 0 || DataCacheOption is not null))
+            throw new UsageException($"{string.Join(", ", ConversionOptionsGiven.Append("data-cache")
+                .Where(o => o != "data-cache" || DataCacheOption is not null).Select(o => "--" + o))} "
+                + $"appl{(ConversionOptionsGiven.Count + (DataCacheOption is null ? 0 : 1) == 1 ? "ies" : "y")} to a "
+                + $"text input (CSV or LIBSVM), and {DataPath} is a data file");
+        var outputs = !textInput ? OutputPaths : OutputPaths.Prepend(new("--data-cache", DataCachePath))
+            .Prepend(new("the data cache's stamp", TextDataCache.StampPath(DataCachePath))).ToArray();
+        IO.OutputPaths.Check(textInput ? [new("the input", DataPath), .. InputPaths.Skip(1)] : InputPaths, outputs,
+            [("--checkpoint", "--resume")]);
+    }
 
     /// <summary>Parses "NEG:w,POS:w" (class labels as in the data, 0 or -1 and 1) into class weights.</summary>
     public static ClassWeights ParseClassWeights(string text, CommandLine line)

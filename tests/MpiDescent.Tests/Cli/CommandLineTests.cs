@@ -41,7 +41,7 @@ public class CommandLineTests
     [TestCase(new[] { "d.bin", "--solver", "exact", "--learning-rate", "0.1" }, "does not apply to --solver exact")]
     [TestCase(new[] { "d.bin", "--frobnicate" }, "unknown option --frobnicate")]
     [TestCase(new[] { "d.bin", "--model" }, "--model needs a value")]
-    [TestCase(new string[0], "missing DATA.bin")]
+    [TestCase(new string[0], "missing DATA")]
     [TestCase(new[] { "a.bin", "b.bin" }, "unexpected argument 'b.bin'")]
     public void Parse_BadArguments_ThrowsUsageError(string[] args, string expected)
     {
