@@ -37,7 +37,7 @@ public static class CommandDefinitions
 
     /// <summary>The options of a conversion from text: convert's, and train's for a text input. Declared before the
     /// commands that use them (static fields initialize in order).</summary>
-    private static readonly OptionSpec[] ConversionOptions =
+    internal static readonly OptionSpec[] ConversionOptions =
     [
         new("format", "FORMAT", "csv|libsvm: input format (default: libsvm for .libsvm/.svm/.svmlight, csv for "
             + ".csv/.tsv, otherwise recognized from the content)"),

@@ -8,10 +8,7 @@ public static class ConvertCommand
 {
     /// <summary>The options of a conversion, which <c>train</c> takes too for a text input.</summary>
     public static readonly string[] ConversionOptionNames =
-    [
-        "format", "label", "classes", "weight", "separator", "no-header", "features", "zero-based", "hash-bits",
-        "categorical", "layout", "dtype",
-    ];
+        CommandDefinitions.ConversionOptions.Select(o => o.Name).ToArray();
 
     private static readonly string[] CsvOnly = ["label", "weight", "classes", "separator", "no-header"];
     private static readonly string[] LibSvmOnly = ["features", "zero-based", "layout"];
@@ -24,10 +21,11 @@ public static class ConvertCommand
         string input = line.Positionals[0], target = line.Positionals[1];
         OutputPaths.Check([new("the input", input)], [new("the output", target)]);
         var conversion = ParseConversion(line);
-        try { conversion.ResolveFormat(input); }
+        string format;
+        try { format = conversion.ResolveFormat(input); }
         catch (UsageException e) { throw line.Error(e.Message); }
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var (header, note) = conversion.Convert(input, target);
+        var (header, note) = conversion.Convert(input, format, target);
         double seconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
         output.WriteLine("wrote " + TextConversion.Describe(target, header, note));
         output.WriteLine($"converted text: {TextConversion.Rate(new FileInfo(input).Length, seconds)}, every pass "

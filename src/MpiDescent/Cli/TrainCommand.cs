@@ -199,7 +199,6 @@ public static class TrainCommand
         if (outcome is not null && !options.Quiet) output.WriteLine($"MpiDescent: {outcome.Message}");
         return options with
         {
-            SourcePath = options.DataPath,
             DataPath = options.DataCachePath,
             DataCacheOption = options.DataCachePath,
         };

@@ -13,10 +13,8 @@ namespace MpiDescent.Cli;
 public sealed record TrainOptions
 {
     /// <summary>The data file; for a text input, first the text and, once <see cref="TrainCommand"/> has made its
-    /// cache, the cache (<see cref="SourcePath"/> is then the text).</summary>
+    /// cache, the cache.</summary>
     public required string DataPath { get; init; }
-    /// <summary>The text input the data file was converted from (null: the input is a data file).</summary>
-    public string? SourcePath { get; init; }
     /// <summary>How a text input is converted (the options train shares with convert).</summary>
     public TextConversion Conversion { get; init; } = new();
     /// <summary>The conversion options given, by name (refused for a data file input).</summary>
@@ -177,11 +175,11 @@ public sealed record TrainOptions
     /// <param name="textInput">Whether the input is text to convert (<see cref="TextDataCache.IsDataFile"/>).</param>
     public void CheckPaths(bool textInput)
     {
-        if (!textInput && (ConversionOptionsGiven.Count > 0 || DataCacheOption is not null))
-            throw new UsageException($"{string.Join(", ", ConversionOptionsGiven.Append("data-cache")
-                .Where(o => o != "data-cache" || DataCacheOption is not null).Select(o => "--" + o))} "
-                + $"appl{(ConversionOptionsGiven.Count + (DataCacheOption is null ? 0 : 1) == 1 ? "ies" : "y")} to a "
-                + $"text input (CSV or LIBSVM), and {DataPath} is a data file");
+        var misplaced = DataCacheOption is null ? ConversionOptionsGiven : [.. ConversionOptionsGiven, "data-cache"];
+        if (!textInput && misplaced.Count > 0)
+            throw new UsageException($"{string.Join(", ", misplaced.Select(o => "--" + o))} "
+                + $"appl{(misplaced.Count == 1 ? "ies" : "y")} to a text input (CSV or LIBSVM), and {DataPath} is a "
+                + "data file");
         var outputs = !textInput ? OutputPaths : OutputPaths.Prepend(new("--data-cache", DataCachePath))
             .Prepend(new("the data cache's stamp", TextDataCache.StampPath(DataCachePath))).ToArray();
         IO.OutputPaths.Check(textInput ? [new("the input", DataPath), .. InputPaths.Skip(1)] : InputPaths, outputs,

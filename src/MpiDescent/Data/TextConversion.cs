@@ -72,13 +72,12 @@ public sealed record TextConversion
         $"hash-bits={HashBits}", $"categorical={Join(Categorical)}", $"layout={Layout}",
         $"dtype={ElementType.Name()}");
 
-    /// <summary>Converts <paramref name="input"/> into the data file <paramref name="target"/> (written
-    /// atomically).</summary>
+    /// <summary>Converts <paramref name="input"/>, read as <paramref name="format"/> (from
+    /// <see cref="ResolveFormat"/>), into the data file <paramref name="target"/> (written atomically).</summary>
     /// <returns>The header written and what the conversion found (hashing collisions, the label and its classes), as
     /// a phrase starting with ", " or empty.</returns>
-    public (DataFileHeader Header, string Note) Convert(string input, string target)
+    public (DataFileHeader Header, string Note) Convert(string input, string format, string target)
     {
-        var format = ResolveFormat(input);
         string note = "";
         DataFileHeader header;
         if (format == "csv")

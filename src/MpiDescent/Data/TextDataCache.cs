@@ -94,7 +94,7 @@ public static class TextDataCache
         };
         WriteStamp(cache, pending);
         long started = Stopwatch.GetTimestamp();
-        var (header, note) = conversion.Convert(input, cache);
+        var (header, note) = conversion.Convert(input, format, cache);
         double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var after = new FileInfo(input);
         if (after.Length != bytes || after.LastWriteTimeUtc != written)
