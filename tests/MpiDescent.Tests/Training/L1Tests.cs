@@ -81,6 +81,17 @@ public class L1Tests
     }
 
     [Test]
+    public void SoftThreshold_BelowTheThreshold_PositiveZeroElseShrunk()
+    {
+        var penalty = new L1Penalty(1.0, 5);
+        double[] point = [-0.25, 0.25, -3, 3, -0.0, 7];
+        penalty.SoftThreshold(point, 0.5);
+        Assert.That(point.Select(BitConverter.DoubleToInt64Bits),
+            Is.EqualTo(new[] { 0, 0, -2.5, 2.5, 0, 7 }.Select(BitConverter.DoubleToInt64Bits)),
+            "zeros are +0 (bits 0); the intercept (last) is not penalized");
+    }
+
+    [Test]
     public void L1Penalty_PseudoGradient_IsMinimumNormSubgradient()
     {
         var penalty = new L1Penalty(1.0, 3);

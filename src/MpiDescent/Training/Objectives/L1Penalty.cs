@@ -30,12 +30,17 @@ public sealed class L1Penalty(double strength, int weights, ParameterSpace? spac
         return Strength * _space.AbsoluteSumBefore(point, Weights);
     }
 
-    /// <summary>The proximal step of α·λ₁‖w‖₁: w ← sign(w)·max(|w| − αλ₁, 0).</summary>
+    /// <summary>The proximal step of α·λ₁‖w‖₁: w ← sign(w)·max(|w| − αλ₁, 0), where a weight set to zero is +0 (a
+    /// −0 from sign(w)·0 would be stored as a non-zero in a wide model's weights file).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void SoftThreshold(Span<double> point, double alpha)
     {
         double t = alpha * Strength;
-        for (int j = 0; j < LocalWeights; j++) point[j] = Math.Sign(point[j]) * Math.Max(Math.Abs(point[j]) - t, 0);
+        for (int j = 0; j < LocalWeights; j++)
+        {
+            double shrunk = Math.Abs(point[j]) - t;
+            point[j] = shrunk > 0 ? Math.CopySign(shrunk, point[j]) : 0;
+        }
     }
 
     /// <summary>The pseudo-gradient of f + λ₁‖w‖₁ at <paramref name="point"/> from the smooth gradient.</summary>
