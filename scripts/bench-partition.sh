@@ -27,8 +27,9 @@ if [ "${1:-}" = memory ]; then
   timeout 1500 mpiexec.mpich -n 2 $M train "$data" --loss logistic --l2 1e-4 --solver lbfgs --max-iterations 5 \
     --tolerance 0 --model out/partition/2p26-resumed.json --resume out/partition/2p26.checkpoint.json.completed \
     --checkpoint out/partition/2p26-resumed.checkpoint.json --partition-model --quiet
-  /usr/bin/python3 - <<'PY'
+  PYTHONPATH=scripts /usr/bin/python3 - <<'PY'
 import json
+from model_weights import weights
 r = json.load(open("out/partition/2p26.report.json"))
 p, t = r["parameters"], r["timing"]
 d = r["features"] + 1
@@ -40,9 +41,8 @@ print(f"peak per rank {t['peakMemoryMegabytes']['min']:.0f}-{t['peakMemoryMegaby
 print(f"moved per evaluation {max(p['movedBytesPerEvaluation']) / 1e6:.1f} MB (max rank); replicated all-reduce "
       f"{p['replicatedAllreduceBytes'] / 1e6:.0f} MB; "
       f"{t['totalSeconds'] / max(r['iterations'], 1):.2f} s per iteration")
-a, b = (json.load(open(f"out/partition/{n}.json")) for n in ("2p26", "2p26-resumed"))
-print("resumed at 2 ranks from the 4-rank checkpoint: bitwise the same model:",
-      a["weights"] == b["weights"] and a["intercept"] == b["intercept"])
+a, b = (weights(f"out/partition/{n}.json") for n in ("2p26", "2p26-resumed"))
+print("resumed at 2 ranks from the 4-rank checkpoint: bitwise the same model:", a == b)
 PY
   exit 0
 fi
@@ -63,14 +63,14 @@ for bits in 20 22 23; do
     done
   done
 done
-/usr/bin/python3 - "${reports[@]}" <<'PY'
+PYTHONPATH=scripts /usr/bin/python3 - "${reports[@]}" <<'PY'
 import json, sys, hashlib
+from model_weights import weights
 rows = []
 for name in sys.argv[1:]:
     r = json.load(open(name + ".report.json"))
-    m = json.load(open(name + ".json"))
     p = r["parameters"]
-    digest = hashlib.sha256(json.dumps([m["weights"], m["intercept"]]).encode()).hexdigest()[:12]
+    digest = hashlib.sha256(json.dumps(weights(name + ".json")).encode()).hexdigest()[:12]
     rows.append((r["features"], r["ranks"], "partitioned" if p["partitioned"] else "replicated",
                  max(p["movedBytesPerEvaluation"]) / 1e6, p["replicatedAllreduceBytes"] / 1e6,
                  r["timing"]["peakMemoryMegabytes"]["max"], r["timing"]["totalSeconds"] / max(r["iterations"], 1),

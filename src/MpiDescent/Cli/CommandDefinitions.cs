@@ -119,7 +119,8 @@ public static class CommandDefinitions
                 + "vectors (gd, lbfgs, momentum, nesterov, adam): the gradient is reduce-scattered, the weights "
                 + "all-gathered, the model bitwise the same; chosen automatically when the replicated vectors would "
                 + "not fit"),
-            new("model", "PATH", "model file (default: DATA.model.json beside the data)"),
+            new("model", "PATH", "model file (default: DATA.model.json beside the data); a model of more than "
+                + "16384 weights keeps them in the binary file beside it with the extension .weights.bin"),
             new("report", "PATH", "JSON report: settings, data facts, timings per rank, loss history"),
             new("history", "PATH", "the loss history as CSV (iteration, data passes, loss, gradient norm, seconds)"),
             new("plot", "PATH.png", "convergence plot: the loss, or the relative suboptimality when J* is known "

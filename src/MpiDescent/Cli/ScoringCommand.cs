@@ -20,7 +20,8 @@ public static class ScoringCommand
         Collective.Agree(comm, errors, () =>
         {
             if (root && options.OutputPath is not null)
-                OutputPaths.Check([new("the model", options.ModelPath), new("the data file", options.DataPath)],
+                OutputPaths.Check([new("the model", options.ModelPath), new("the data file", options.DataPath),
+                        new("the model's weights file", ModelWeightsFile.PathFor(options.ModelPath))],
                     [new("--output", options.OutputPath)]);
         });
         // Rank 0 reads and checks the model; the others receive only θ and its layout (a model file with millions of

@@ -155,7 +155,7 @@ public static class TrainCommand
         {
             if (!root) return;
             if (!interrupted && !noModel)
-                Json.Write(options.ModelPath, TrainingOutputs.Model(options, problem, recorded, result, point));
+                TrainingOutputs.Model(options, problem, recorded, result, point).Write(options.ModelPath);
             if (options.ReportPath is not null)
                 Json.Write(options.ReportPath, TrainingOutputs.Report(options, problem, recorded, result, timing,
                     traffic));
@@ -164,7 +164,7 @@ public static class TrainCommand
                 ConvergencePlot.Write(options.PlotPath, result.History, optimum,
                     $"{solver.Name}, {recorded.Loss} loss, {Path.GetFileName(options.DataPath)}", solver.Unit);
         });
-        if (root) TrainingOutputs.PrintSummary(output, options, result, timing, comm.Size);
+        if (root) TrainingOutputs.PrintSummary(output, options, result, timing, comm.Size, problem.Layout.WeightCount);
         if (root && result.FellShort) errors.WriteLine(ConvergenceAdvice.Warning(settings, result));
         int code = result.Exit switch
         {

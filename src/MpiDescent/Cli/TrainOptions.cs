@@ -3,6 +3,7 @@ using MpiDescent.Data;
 using MpiDescent.IO;
 using MpiDescent.Losses;
 using MpiDescent.Numerics;
+using MpiDescent.Output;
 using MpiDescent.Training.Preparation;
 using MpiDescent.Training.Solvers;
 
@@ -159,11 +160,15 @@ public sealed record TrainOptions
         ? [new("the data file", DataPath)]
         : [new("the data file", DataPath), new("--resume", ResumePath)];
 
-    /// <summary>The files this run may write (the checkpoint always: a signal writes one).</summary>
+    /// <summary>The files this run may write (the checkpoint always: a signal writes one; the model's weights file
+    /// when the model is wide, <see cref="ModelWeightsFile"/>).</summary>
     public IReadOnlyList<NamedPath> OutputPaths =>
         new NamedPath?[]
         {
-            new("--model", ModelPath), new("--checkpoint", CheckpointPath), new("--status", StatusPath),
+            new("--model", ModelPath),
+            string.IsNullOrWhiteSpace(ModelPath) || ModelPath.EndsWith('/') ? null
+                : new("the model's weights file", ModelWeightsFile.PathFor(ModelPath)),
+            new("--checkpoint", CheckpointPath), new("--status", StatusPath),
             ReportPath is null ? null : new("--report", ReportPath),
             HistoryPath is null ? null : new("--history", HistoryPath),
             PlotPath is null ? null : new("--plot", PlotPath),

@@ -94,7 +94,7 @@ internal static class TrainingOutputs
     }
 
     internal static void PrintSummary(TextWriter output, TrainOptions options, OptimizationResult result,
-        TimingSummary timing, int ranks)
+        TimingSummary timing, int ranks, long weightCount)
     {
         var c = CultureInfo.InvariantCulture;
         var solver = options.Solver;
@@ -125,7 +125,10 @@ internal static class TrainingOutputs
             $"  peak memory    {memory.Min:F0} / {memory.Median:F0} / {memory.Max:F0} MB (rank {memory.MaxRank})"));
         if (noModel) output.WriteLine("no model written: there is no finite model to keep");
         else if (result.Exit != ExitCondition.Interrupted)
-            output.WriteLine($"model written to {options.ModelPath}" + (options.ReportPath is null ? ""
+            output.WriteLine($"model written to {options.ModelPath}"
+                + (ModelWeightsFile.IsNeeded(weightCount)
+                    ? $" (its {weightCount} weights to {ModelWeightsFile.PathFor(options.ModelPath)})" : "")
+                + (options.ReportPath is null ? ""
                 : $", report to {options.ReportPath}")
                 + (options.HistoryPath is null ? "" : $", history to {options.HistoryPath}")
                 + (options.PlotPath is null ? "" : $", plot to {options.PlotPath}"));

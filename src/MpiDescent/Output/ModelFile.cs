@@ -40,8 +40,13 @@ public sealed record ModelFile
     /// <summary>Feature names in weight order, or null when the data had none (a wide or hashed model would otherwise
     /// carry a generated name per feature).</summary>
     public string[]? FeatureNames { get; init; }
-    /// <summary>One weight per feature, on the raw (unstandardized) features.</summary>
+    /// <summary>One weight per feature, on the raw (unstandardized) features (in the file: empty when
+    /// <see cref="WeightsFile"/> holds them).</summary>
     public required double[] Weights { get; init; }
+    /// <summary>A wide model (more than <see cref="ModelWeightsFile.InlineLimit"/> weights): the binary file beside
+    /// the model that holds <see cref="Weights"/> or <see cref="WeightMatrix"/>, which the file then leaves empty;
+    /// null when they are inline. <see cref="Read"/> fills them in from it.</summary>
+    public ModelWeightsFile? WeightsFile { get; init; }
     /// <summary>The intercept b (0 when not fitted).</summary>
     public double Intercept { get; init; }
     /// <summary>The data file trained on.</summary>
@@ -81,9 +86,27 @@ public sealed record ModelFile
         return new Model.LinearModel(loss, layout, layout.Compose([Weights], [Intercept]), ClassLabels, ClassNames);
     }
 
-    /// <summary>Reads a model file and checks every field scoring uses, in one place.</summary>
+    /// <summary>Writes the model to <paramref name="path"/> atomically: its weights inline when there are at most
+    /// <see cref="ModelWeightsFile.InlineLimit"/>, else first into the weights file beside it
+    /// (<see cref="ModelWeightsFile.PathFor"/>), which the model then names.</summary>
+    /// <exception cref="InputFileException">A file cannot be written.</exception>
+    public void Write(string path)
+    {
+        var vectors = WeightMatrix ?? [Weights];
+        if (!ModelWeightsFile.IsNeeded((long)vectors.Length * vectors[0].Length))
+        {
+            Json.Write(path, this with { WeightsFile = null });
+            return;
+        }
+        var weightsFile = ModelWeightsFile.Write(ModelWeightsFile.PathFor(path), vectors);
+        Json.Write(path, this with { Weights = [], WeightMatrix = null, WeightsFile = weightsFile });
+    }
+
+    /// <summary>Reads a model file (and its weights file, when it names one) and checks every field scoring uses, in
+    /// one place.</summary>
     /// <exception cref="InputFileException">Missing, not JSON, not a MpiDescent model, or a field that is missing or
-    /// out of range; the message names the file and the field.</exception>
+    /// out of range; the message names the file and the field (or the weights file and what is wrong with
+    /// it).</exception>
     public static ModelFile Read(string path)
     {
         using var stream = InputFile.OpenRead(path);
@@ -95,13 +118,29 @@ public sealed record ModelFile
             throw new InputFileException(path, $"not a valid model file: {e.Message}", e);
         }
         if (model is null) throw new InputFileException(path, "not a valid model file: it is empty (null)");
-        model.Validate(path);
+        model.ValidateHeader(path);
+        if (model.WeightsFile is { } weightsFile) model = model.WithWeightsFrom(weightsFile, path);
+        model.ValidateWeights(path);
         return model;
     }
 
-    private void Validate(string path)
+    private static void Fail(string path, string field, string problem) =>
+        throw new InputFileException(path, $"field {field}: {problem}");
+
+    private ModelFile WithWeightsFrom(ModelWeightsFile weightsFile, string path)
     {
-        void Fail(string field, string problem) => throw new InputFileException(path, $"field {field}: {problem}");
+        bool multiClass = LossKinds.Parse(Loss).IsMultiClass();
+        if (Weights is { Length: > 0 } || WeightMatrix is not null)
+            Fail(path, multiClass ? "weightMatrix" : "weights", "given inline and in weightsFile; keep one");
+        if (multiClass && Intercepts is not { Length: >= 2 })
+            Fail(path, "intercepts", "must hold one intercept per class (two or more)");
+        var weights = weightsFile.Read(path, multiClass ? Intercepts!.Length : 1, FeatureCount);
+        return multiClass ? this with { WeightMatrix = weights } : this with { Weights = weights[0] };
+    }
+
+    private void ValidateHeader(string path)
+    {
+        void Fail(string field, string problem) => ModelFile.Fail(path, field, problem);
         if (Format != FormatName) Fail("format", $"'{Format}' is not '{FormatName}': not a MpiDescent model");
         if (Version != 1) Fail("version", $"{Version} is not supported (this program reads version 1)");
         if (Loss is null || !LossKinds.All.Any(k => k.Name() == Loss))
@@ -114,8 +153,14 @@ public sealed record ModelFile
             if (Features > 0 && names.Length != Features)
                 Fail("featureNames", $"{names.Length} names for {Features} features");
         }
+        if (FeatureCount == 0) Fail("features", "missing: the model gives neither its feature count nor feature names");
+    }
+
+    private void ValidateWeights(string path)
+    {
+        void Fail(string field, string problem) => ModelFile.Fail(path, field, problem);
+        var loss = LossKinds.Parse(Loss);
         int d = FeatureCount;
-        if (d == 0) Fail("features", "missing: the model gives neither its feature count nor feature names");
         if (loss.IsMultiClass())
         {
             if (WeightMatrix is null) Fail("weightMatrix", "missing: a softmax model has one weight vector per class");
