@@ -13,3 +13,16 @@ ensure_mpich() {
     exit 6
   fi
 }
+
+# The peers the tests run against (test tools, never product dependencies): Debian's liblinear-tools, whose
+# liblinear-predict scores the models that 'export --format liblinear' writes.
+ensure_test_peers() {
+  if command -v liblinear-predict >/dev/null 2>&1; then return 0; fi
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "liblinear-predict not found: installing the Debian package 'liblinear-tools'..."
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq liblinear-tools >/dev/null
+  else
+    echo "the tests need liblinear-predict: install it as root with 'apt-get install liblinear-tools'" >&2
+    exit 6
+  fi
+}

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test (unit tests single-process; integration tests launch mpiexec.mpich at 1-7 ranks).
-# Installs MPICH first if it is missing. Ends with a line "N passed, N failed".
+# Installs MPICH and liblinear-tools (a peer the export tests run) first if they are missing.
+# Ends with a line "N passed, N failed".
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 ensure_mpich
+ensure_test_peers
 cd "$REPO"
 log="$(mktemp)"
 status=0

@@ -20,6 +20,7 @@ public sealed record CommandSpec(string Name, string[] Arguments, string Summary
         "INPUT" => "CSV or LIBSVM/svmlight text",
         "OUTPUT.bin" => "the data file to write",
         "MODEL.json" => "a model written by train",
+        "OUTPUT" => "the file to write",
         _ => "",
     };
 
@@ -204,6 +205,18 @@ public static class CommandDefinitions
         """,
         []);
 
+    /// <summary>export.</summary>
+    public static readonly CommandSpec Export = new("export", ["MODEL.json", "OUTPUT"],
+        "the model in another program's format",
+        """
+        Writes the model (and its weights file, if it has one) as LIBLINEAR's model file, so that liblinear-predict
+        and LIBLINEAR's load_model give its predictions: logistic as L2R_LR (L1R_LR with --l1), squared hinge as
+        L2R_L2LOSS_SVC (L1R_L2LOSS_SVC), hinge as L2R_L1LOSS_SVC_DUAL, squared as L2R_L2LOSS_SVR, softmax as L2R_LR with
+        one weight vector per class (the same classes; LIBLINEAR's probabilities for it are one-vs-rest); the intercept
+        is the weight of LIBLINEAR's bias feature (bias 1), and feature j is LIBSVM index j + 1.
+        """,
+        [new("format", "FORMAT", "liblinear (default; the only one so far)")]);
+
     /// <summary>bench.</summary>
     public static readonly CommandSpec Bench = new("bench", ["DATA.bin"], "kernel and iteration speed",
         """
@@ -231,7 +244,8 @@ public static class CommandDefinitions
         [new("no-timing", null, "skip the Allreduce timing")]);
 
     /// <summary>Every command, in the order the overview lists them.</summary>
-    public static readonly CommandSpec[] All = [Train, Convert, Generate, Inspect, Predict, Evaluate, Bench, SelfTest];
+    public static readonly CommandSpec[] All = [Train, Convert, Generate, Inspect, Predict, Evaluate, Export, Bench,
+        SelfTest];
 
     /// <summary>The command named <paramref name="name"/>, or null.</summary>
     public static CommandSpec? Find(string name) => All.FirstOrDefault(c => c.Name == name);

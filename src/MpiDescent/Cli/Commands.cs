@@ -56,6 +56,7 @@ public static class Commands
                     {
                         case "convert": ConvertCommand.Run(rest, output); break;
                         case "generate": GenerateCommand.Run(rest, output); break;
+                        case "export": ExportCommand.Run(rest, output); break;
                         default: InspectCommand.Run(rest, output); break;
                     }
                 });

@@ -1,0 +1,28 @@
+using MpiDescent.IO;
+using MpiDescent.Output;
+
+namespace MpiDescent.Cli;
+
+/// <summary><c>export</c>: writes a model in another program's format (LIBLINEAR's model file,
+/// <see cref="LibLinearModelFile"/>).</summary>
+public static class ExportCommand
+{
+    /// <summary>Parses, checks the paths, reads the model (and its weights file) and writes the export.</summary>
+    /// <exception cref="UsageException">A bad command line or output path.</exception>
+    /// <exception cref="InputFileException">The model is missing or invalid, or the output cannot be
+    /// written.</exception>
+    public static void Run(IEnumerable<string> args, TextWriter output)
+    {
+        var line = CommandLine.Parse(CommandDefinitions.Export, args);
+        line.RequirePositionals();
+        string modelPath = line.Positionals[0], target = line.Positionals[1];
+        line.Choice("format", "liblinear", "liblinear");
+        OutputPaths.Check([new("the model", modelPath), new("the model's weights file",
+            ModelWeightsFile.PathFor(modelPath))], [new("the output", target)]);
+        var model = ModelFile.Read(modelPath);
+        LibLinearModelFile.Write(model, target);
+        output.WriteLine($"{modelPath} ({model.Loss} loss, {model.FeatureCount} features) exported to {target} as a " +
+            $"LIBLINEAR model ({LibLinearModelFile.SolverType(model)}, bias 1): liblinear-predict DATA {target} OUT " +
+            "gives its predictions, feature j of the model being LIBSVM index j + 1");
+    }
+}
