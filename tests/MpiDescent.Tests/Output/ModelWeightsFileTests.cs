@@ -167,6 +167,44 @@ public class ModelWeightsFileTests
         Assert.That(e.Message, Does.StartWith(path).And.Contain(expected), e.Message);
     }
 
+    private const string Noise = "0123456789-.,:\"[]{}a";
+
+    /// <summary>Random damage to the weights file (either encoding) and to model.json's record of it: a clean input
+    /// error every time (the checksum sees every byte), never another exception.</summary>
+    [Test]
+    public void Read_RandomlyDamaged_OnlyInputErrors()
+    {
+        var random = new Random(18);
+        foreach (double zeroFraction in new[] { 0.0, 0.9 })
+        {
+            var path = Write([Vector(20000, 1, zeroFraction)]);
+            var weightsPath = ModelWeightsFile.PathFor(path);
+            var bytes = File.ReadAllBytes(weightsPath);
+            var json = File.ReadAllText(path);
+            int record = json.IndexOf("\"weightsFile\"", StringComparison.Ordinal);
+            for (int trial = 0; trial < 400; trial++)
+            {
+                var damaged = (byte[])bytes.Clone();
+                var chars = json.ToCharArray();
+                if (trial % 2 == 0)
+                    for (int k = random.Next(1, 4); k > 0; k--) damaged[random.Next(damaged.Length)] ^=
+                        (byte)(1 << random.Next(8));
+                else
+                    for (int k = random.Next(1, 3); k > 0; k--)
+                        chars[record + random.Next(Math.Min(200, chars.Length - record))] = Noise[random.Next(Noise.Length)];
+                File.WriteAllBytes(weightsPath, damaged);
+                File.WriteAllText(path, new string(chars));
+                try
+                {
+                    ModelFile.Read(path);
+                    Assert.That(trial % 2, Is.EqualTo(1), $"trial {trial}: a damaged weights file was accepted");
+                }
+                catch (InputFileException) { }
+                catch (Exception e) { Assert.Fail($"trial {trial}: {e.GetType().Name}: {e.Message}"); }
+            }
+        }
+    }
+
     [Test]
     public void Read_WeightsInlineAndInAFile_InputError()
     {
