@@ -191,7 +191,8 @@ public class ModelWeightsFileTests
                         (byte)(1 << random.Next(8));
                 else
                     for (int k = random.Next(1, 3); k > 0; k--)
-                        chars[record + random.Next(Math.Min(200, chars.Length - record))] = Noise[random.Next(Noise.Length)];
+                        chars[record + random.Next(Math.Min(200, chars.Length - record))] =
+                            Noise[random.Next(Noise.Length)];
                 File.WriteAllBytes(weightsPath, damaged);
                 File.WriteAllText(path, new string(chars));
                 try
