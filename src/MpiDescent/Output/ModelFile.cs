@@ -14,7 +14,8 @@ public sealed record ModelFile
     /// <summary>Always <see cref="FormatName"/>.</summary>
     [JsonRequired]
     public string Format { get; init; } = FormatName;
-    /// <summary>Model format version.</summary>
+    /// <summary>Model format version: 1, or 2 for a model whose weights are in a <see cref="WeightsFile"/> (so that a
+    /// program that reads only version 1 refuses it by its version instead of finding no weights).</summary>
     [JsonRequired]
     public int Version { get; init; } = 1;
     /// <summary>The loss: squared, logistic, hinge or squared-hinge.</summary>
@@ -95,11 +96,11 @@ public sealed record ModelFile
         var vectors = WeightMatrix ?? [Weights];
         if (!ModelWeightsFile.IsNeeded((long)vectors.Length * vectors[0].Length))
         {
-            Json.Write(path, this with { WeightsFile = null });
+            Json.Write(path, this with { Version = 1, WeightsFile = null });
             return;
         }
         var weightsFile = ModelWeightsFile.Write(ModelWeightsFile.PathFor(path), vectors);
-        Json.Write(path, this with { Weights = [], WeightMatrix = null, WeightsFile = weightsFile });
+        Json.Write(path, this with { Version = 2, Weights = [], WeightMatrix = null, WeightsFile = weightsFile });
     }
 
     /// <summary>Reads a model file (and its weights file, when it names one) and checks every field scoring uses, in
@@ -142,7 +143,11 @@ public sealed record ModelFile
     {
         void Fail(string field, string problem) => ModelFile.Fail(path, field, problem);
         if (Format != FormatName) Fail("format", $"'{Format}' is not '{FormatName}': not a MpiDescent model");
-        if (Version != 1) Fail("version", $"{Version} is not supported (this program reads version 1)");
+        if (Version is not (1 or 2))
+            Fail("version", $"{Version} is not supported (this program reads versions 1 and 2)");
+        if ((Version == 2) != (WeightsFile is not null))
+            Fail("version", $"{Version} with{(WeightsFile is null ? "out" : "")} a weightsFile: version 2 models, and "
+                + "only they, keep their weights in a weights file");
         if (Loss is null || !LossKinds.All.Any(k => k.Name() == Loss))
             Fail("loss", $"unknown loss '{Loss}' (one of {string.Join(", ", LossKinds.All.Select(k => k.Name()))})");
         var loss = LossKinds.Parse(Loss!);

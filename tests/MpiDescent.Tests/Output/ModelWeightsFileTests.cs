@@ -70,6 +70,7 @@ public class ModelWeightsFileTests
         Assert.That(record["file"]!.GetValue<string>(), Is.EqualTo("wide.model.weights.bin"));
         Assert.That(record["encoding"]!.GetValue<string>(), Is.EqualTo(zeroFraction > 0.75 ? "pairs" : "dense"));
         Assert.That(json["weights"]!.AsArray(), Is.Empty);
+        Assert.That(json["version"]!.GetValue<int>(), Is.EqualTo(2));
         Assert.That(new FileInfo(path).Length, Is.LessThan(4096), "model.json stays small and readable");
         Assert.That(Bits(ReadBack(path)), Is.EqualTo(Bits(weights)));
     }
@@ -157,11 +158,13 @@ public class ModelWeightsFileTests
     [TestCase("encoding", "\"zip\"", "field weightsFile.encoding")]
     [TestCase("values", "5", "field weightsFile.values")]
     [TestCase("bytes", "64", "field weightsFile.bytes")]
+    [TestCase("version", "1", "field version: 1 with a weightsFile")]
     public void Read_CraftedWeightsFileRecord_InputErrorNamingTheField(string field, string value, string expected)
     {
         var path = Write([Vector(20000, 1, 0)]);
         var node = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
-        node["weightsFile"]![field] = JsonNode.Parse(value);
+        if (field == "version") node[field] = JsonNode.Parse(value);
+        else node["weightsFile"]![field] = JsonNode.Parse(value);
         File.WriteAllText(path, node.ToJsonString());
         var e = Assert.Throws<InputFileException>(() => ModelFile.Read(path))!;
         Assert.That(e.Message, Does.StartWith(path).And.Contain(expected), e.Message);
