@@ -17,8 +17,8 @@ public static class ExportCommand
         line.RequirePositionals();
         string modelPath = line.Positionals[0], target = line.Positionals[1];
         line.Choice("format", "liblinear", "liblinear");
-        OutputPaths.Check([new("the model", modelPath), new("the model's weights file",
-            ModelWeightsFile.PathFor(modelPath))], [new("the output", target)]);
+        OutputPaths.Check([new("the model", modelPath), ModelWeightsFile.NamedFor(modelPath)],
+            [new("the output", target)]);
         var model = ModelFile.Read(modelPath);
         LibLinearModelFile.Write(model, target);
         output.WriteLine($"{modelPath} ({model.Loss} loss, {model.FeatureCount} features) exported to {target} as a " +

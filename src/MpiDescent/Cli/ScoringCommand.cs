@@ -21,7 +21,7 @@ public static class ScoringCommand
         {
             if (root && options.OutputPath is not null)
                 OutputPaths.Check([new("the model", options.ModelPath), new("the data file", options.DataPath),
-                        new("the model's weights file", ModelWeightsFile.PathFor(options.ModelPath))],
+                        ModelWeightsFile.NamedFor(options.ModelPath)],
                     [new("--output", options.OutputPath)]);
         });
         // Rank 0 reads and checks the model; the others receive only θ and its layout (a model file with millions of

@@ -165,9 +165,7 @@ public sealed record TrainOptions
     public IReadOnlyList<NamedPath> OutputPaths =>
         new NamedPath?[]
         {
-            new("--model", ModelPath),
-            string.IsNullOrWhiteSpace(ModelPath) || ModelPath.EndsWith('/') ? null
-                : new("the model's weights file", ModelWeightsFile.PathFor(ModelPath)),
+            new("--model", ModelPath), ModelWeightsFile.NamedFor(ModelPath),
             new("--checkpoint", CheckpointPath), new("--status", StatusPath),
             ReportPath is null ? null : new("--report", ReportPath),
             HistoryPath is null ? null : new("--history", HistoryPath),

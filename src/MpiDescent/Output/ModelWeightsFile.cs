@@ -41,9 +41,13 @@ public sealed record ModelWeightsFile(string File, string Encoding, long Values,
 
     /// <summary>The weights file of model file <paramref name="modelPath"/>: its final target (a symbolic link seen
     /// through) with the extension <c>.weights.bin</c> (<c>m.model.json</c> keeps
-    /// <c>m.model.weights.bin</c>).</summary>
-    public static string PathFor(string modelPath) =>
-        Path.ChangeExtension(OutputPaths.FinalTarget(modelPath), ".weights.bin");
+    /// <c>m.model.weights.bin</c>); empty for an empty model path, which the path checks refuse.</summary>
+    public static string PathFor(string modelPath) => modelPath.Length == 0 ? ""
+        : Path.ChangeExtension(OutputPaths.FinalTarget(modelPath), ".weights.bin");
+
+    /// <summary>The weights file of model file <paramref name="modelPath"/>, named as the path checks of train,
+    /// predict, evaluate and export name it (<see cref="OutputPaths"/>).</summary>
+    public static NamedPath NamedFor(string modelPath) => new("the model's weights file", PathFor(modelPath));
 
     /// <summary>Writes the K weight vectors <paramref name="weights"/> (each of d) atomically to
     /// <paramref name="path"/> and returns what the model file records about it.</summary>
@@ -54,7 +58,7 @@ public sealed record ModelWeightsFile(string File, string Encoding, long Values,
         long nonzeros = 0;
         foreach (var vector in weights)
             foreach (double w in vector)
-                if (BitConverter.DoubleToInt64Bits(w) != 0) nonzeros++; // -0 is stored, so reading gives the bits back
+                if (IsStored(w)) nonzeros++;
         long total = (long)outputs * features;
         bool pairs = nonzeros < total / 4;
         long values = pairs ? nonzeros : total;
@@ -65,6 +69,11 @@ public sealed record ModelWeightsFile(string File, string Encoding, long Values,
             hash.Append(bytes);
             file.Stream.Write(bytes);
         }
+        void PutAll<T>(ReadOnlySpan<T> values) where T : struct
+        {
+            for (int start = 0; start < values.Length; start += ChunkValues)
+                Put(AsBytes(values.Slice(start, Math.Min(ChunkValues, values.Length - start))));
+        }
         var header = new byte[HeaderBytes];
         Magic.CopyTo(header, 0);
         BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(8), outputs);
@@ -74,30 +83,22 @@ public sealed record ModelWeightsFile(string File, string Encoding, long Values,
         Put(header);
         if (!pairs)
         {
-            foreach (var vector in weights)
-                for (int start = 0; start < features; start += ChunkValues)
-                    Put(AsLittleEndian(vector.AsSpan(start, Math.Min(ChunkValues, features - start))));
+            foreach (var vector in weights) PutAll<double>(vector);
         }
         else
         {
-            var buffer = new List<long>(ChunkValues);
-            foreach (long position in NonzeroPositions(weights))
-            {
-                buffer.Add(position);
-                if (buffer.Count < ChunkValues) continue;
-                Put(AsLittleEndian(CollectionsMarshal.AsSpan(buffer)));
-                buffer.Clear();
-            }
-            Put(AsLittleEndian(CollectionsMarshal.AsSpan(buffer)));
-            var chunk = new List<double>(ChunkValues);
-            foreach (long position in NonzeroPositions(weights))
-            {
-                chunk.Add(weights[(int)(position / features)][(int)(position % features)]);
-                if (chunk.Count < ChunkValues) continue;
-                Put(AsLittleEndian(CollectionsMarshal.AsSpan(chunk)));
-                chunk.Clear();
-            }
-            Put(AsLittleEndian(CollectionsMarshal.AsSpan(chunk)));
+            var positions = new long[nonzeros];
+            var stored = new double[nonzeros];
+            int n = 0;
+            for (int k = 0; k < outputs; k++)
+                for (int j = 0; j < features; j++)
+                {
+                    if (!IsStored(weights[k][j])) continue;
+                    positions[n] = (long)k * features + j;
+                    stored[n++] = weights[k][j];
+                }
+            PutAll<long>(positions);
+            PutAll<double>(stored);
         }
         long bytes = HeaderBytes + (pairs ? 16 : 8) * values;
         string checksum = hash.GetCurrentHashAsUInt64().ToString("x16", CultureInfo.InvariantCulture);
@@ -141,29 +142,21 @@ public sealed record ModelWeightsFile(string File, string Encoding, long Values,
         for (int k = 0; k < outputs; k++) weights[k] = new double[features];
         if (!pairs)
         {
-            foreach (var vector in weights)
-                for (int start = 0; start < features; start += ChunkValues)
-                    TakeValues(stream, vector.AsSpan(start, Math.Min(ChunkValues, features - start)), hash, path);
+            foreach (var vector in weights) TakeAll<double>(stream, vector, hash, path);
         }
         else
         {
             var positions = new long[Values];
-            for (long start = 0; start < Values; start += ChunkValues)
-                TakeValues(stream, positions.AsSpan((int)start, (int)Math.Min(ChunkValues, Values - start)), hash,
-                    path);
-            var values = new double[Math.Min(Values, ChunkValues)];
-            for (long start = 0; start < Values; start += ChunkValues)
+            var stored = new double[Values];
+            TakeAll<long>(stream, positions, hash, path);
+            TakeAll<double>(stream, stored, hash, path);
+            for (int i = 0; i < positions.Length; i++)
             {
-                int n = (int)Math.Min(ChunkValues, Values - start);
-                TakeValues(stream, values.AsSpan(0, n), hash, path);
-                for (int i = 0; i < n; i++)
-                {
-                    long position = positions[start + i];
-                    if (position < 0 || position >= total || (start + i > 0 && position <= positions[start + i - 1]))
-                        throw new InputFileException(path, Damaged($"pair {start + i + 1} has position {position}, "
-                            + $"not increasing within 0..{total - 1}"));
-                    weights[position / features][position % features] = values[i];
-                }
+                long position = positions[i];
+                if (position < 0 || position >= total || (i > 0 && position <= positions[i - 1]))
+                    throw new InputFileException(path, Damaged($"pair {i + 1} has position {position}, not "
+                        + $"increasing within 0..{total - 1}"));
+                weights[position / features][position % features] = stored[i];
             }
         }
         string actual = hash.GetCurrentHashAsUInt64().ToString("x16", CultureInfo.InvariantCulture);
@@ -183,24 +176,26 @@ public sealed record ModelWeightsFile(string File, string Encoding, long Values,
         }
     }
 
-    private static IEnumerable<long> NonzeroPositions(IReadOnlyList<double[]> weights)
-    {
-        long features = weights[0].Length;
-        for (int k = 0; k < weights.Count; k++)
-            for (int j = 0; j < weights[k].Length; j++)
-                if (BitConverter.DoubleToInt64Bits(weights[k][j]) != 0) yield return k * features + j;
-    }
+    /// <summary>Whether the pairs encoding lists <paramref name="weight"/>: every weight but +0, so that −0 reads
+    /// back bit for bit.</summary>
+    private static bool IsStored(double weight) => BitConverter.DoubleToInt64Bits(weight) != 0;
 
-    private static ReadOnlySpan<byte> AsLittleEndian<T>(Span<T> values) where T : struct
+    /// <summary>The bytes of <paramref name="values"/> as the file holds them (little-endian, so only on a
+    /// little-endian machine).</summary>
+    private static ReadOnlySpan<byte> AsBytes<T>(ReadOnlySpan<T> values) where T : struct
     {
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("weights files are little-endian");
         return MemoryMarshal.AsBytes(values);
     }
 
-    private static void TakeValues<T>(Stream stream, Span<T> destination, XxHash3 hash, string path) where T : struct
+    /// <summary>Fills <paramref name="destination"/> from the stream, hashing what it reads, in chunks (a span of
+    /// more than 2³¹ bytes cannot be viewed as bytes at once).</summary>
+    private static void TakeAll<T>(Stream stream, Span<T> destination, XxHash3 hash, string path) where T : struct
     {
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("weights files are little-endian");
-        Take(stream, MemoryMarshal.AsBytes(destination), hash, path);
+        for (int start = 0; start < destination.Length; start += ChunkValues)
+            Take(stream, MemoryMarshal.AsBytes(destination.Slice(start, Math.Min(ChunkValues,
+                destination.Length - start))), hash, path);
     }
 
     private static void Take(Stream stream, Span<byte> destination, XxHash3 hash, string path)
