@@ -19,10 +19,10 @@ public static class ScoringCommand
         bool root = comm.Rank == 0;
         Collective.Agree(comm, errors, () =>
         {
-            if (root && options.OutputPath is not null)
+            if (root)
                 OutputPaths.Check([new("the model", options.ModelPath), new("the data file", options.DataPath),
                         ModelWeightsFile.NamedFor(options.ModelPath)],
-                    [new("--output", options.OutputPath)]);
+                    options.OutputPath is null ? [] : [new("--output", options.OutputPath)]);
         });
         // Rank 0 reads and checks the model; the others receive only θ and its layout (a model file with millions of
         // feature names is read once, not once per rank).

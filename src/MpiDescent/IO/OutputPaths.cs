@@ -25,7 +25,11 @@ public static class OutputPaths
     {
         var seen = new List<(NamedPath Named, string Target, FileStatus Status)>();
         foreach (var input in inputs)
+        {
+            if (string.IsNullOrWhiteSpace(input.Path))
+                throw new UsageException($"{input.Option} needs a file name, got '{input.Path}'");
             seen.Add((input, FinalTarget(input.Path), FileStatus.Of(input.Path)));
+        }
         int inputCount = seen.Count;
         foreach (var output in outputs)
         {

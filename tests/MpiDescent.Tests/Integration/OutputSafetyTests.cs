@@ -43,6 +43,19 @@ public class OutputSafetyTests
     }
 
     [Test]
+    public void Commands_EmptyInputPath_UsageErrorNotInternal()
+    {
+        var model = Path.Combine(_dir, "m.json");
+        foreach (var args in new[] { new[] { "predict", "", _data, "--output", Path.Combine(_dir, "p.csv") }, ["evaluate", model, " "], ["convert", "",
+            Path.Combine(_dir, "o.bin")], ["export", "", Path.Combine(_dir, "m.liblinear")] })
+        {
+            var outcome = MpiJob.Run(0, args);
+            Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.Usage), outcome.ToString());
+            Assert.That(outcome.Errors, Does.Contain("needs a file name"), outcome.ToString());
+        }
+    }
+
+    [Test]
     public void Train_ReportOntoModel_UsageErrorNamingBoth()
     {
         var model = Path.Combine(_dir, "m.json");
