@@ -3,7 +3,7 @@ using MpiDescent.IO;
 
 namespace MpiDescent.Cli;
 
-/// <summary><c>convert</c>: CSV or LIBSVM text to a data file.</summary>
+/// <summary><c>convert</c>: CSV or LIBSVM text, or NumPy arrays, to a data file.</summary>
 public static class ConvertCommand
 {
     /// <summary>The options of a conversion, which <c>train</c> takes too for a text input.</summary>
@@ -12,6 +12,7 @@ public static class ConvertCommand
 
     private static readonly string[] CsvOnly = ["label", "weight", "classes", "separator", "no-header"];
     private static readonly string[] LibSvmOnly = ["features", "zero-based", "layout"];
+    private static readonly string[] ArrayOnly = ["labels", "weights", "dataset"];
 
     /// <summary>Parses and runs.</summary>
     public static void Run(IEnumerable<string> args, TextWriter output)
@@ -19,6 +20,15 @@ public static class ConvertCommand
         var line = CommandLine.Parse(CommandDefinitions.Convert, args);
         line.RequirePositionals();
         string input = line.Positionals[0], target = line.Positionals[1];
+        if (!line.Has("format") && NumPyConversion.IsArrayInput(input))
+        {
+            RunArrays(line, input, target, output);
+            return;
+        }
+        var misplaced = ArrayOnly.Where(line.Has).ToArray();
+        if (misplaced.Length > 0)
+            throw line.Error($"{string.Join(", ", misplaced.Select(o => "--" + o))} appl"
+                + $"{(misplaced.Length == 1 ? "ies" : "y")} to NumPy input (.npy or .npz), and {input} is text");
         OutputPaths.Check([new("the input", input)], [new("the output", target)]);
         var conversion = ParseConversion(line);
         string format;
@@ -30,6 +40,31 @@ public static class ConvertCommand
         output.WriteLine("wrote " + TextConversion.Describe(target, header, note));
         output.WriteLine($"converted text: {TextConversion.Rate(new FileInfo(input).Length, seconds)}, every pass "
             + "over the input");
+    }
+
+    private static void RunArrays(CommandLine line, string input, string target, TextWriter output)
+    {
+        var textOnly = ConversionOptionNames.Where(o => o != "dtype" && line.Has(o)).ToArray();
+        if (textOnly.Length > 0)
+            throw line.Error($"{string.Join(", ", textOnly.Select(o => "--" + o))} appl"
+                + $"{(textOnly.Length == 1 ? "ies" : "y")} to CSV or LIBSVM text, and {input} is NumPy input");
+        var conversion = new NumPyConversion
+        {
+            Labels = line.Text("labels"),
+            Weights = line.Text("weights"),
+            Dataset = line.Text("dataset"),
+            ElementType = ParseElementType(line),
+        };
+        IReadOnlyList<NamedPath> inputs;
+        try { inputs = conversion.Inputs(input); }
+        catch (UsageException e) { throw line.Error(e.Message); }
+        OutputPaths.Check(inputs, [new("the output", target)]);
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var (header, note) = conversion.Convert(input, target);
+        double seconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
+        long bytes = inputs.Sum(i => new FileInfo(i.Path).Length);
+        output.WriteLine("wrote " + TextConversion.Describe(target, header, note));
+        output.WriteLine($"converted arrays: {TextConversion.Rate(bytes, seconds)}");
     }
 
     /// <summary>The conversion settings on <paramref name="line"/> (<see cref="ConversionOptionNames"/>), checked

@@ -64,7 +64,10 @@ public sealed class DataFileWriter : IDisposable
     {
         if (features.Length != _features) throw new ArgumentException($"row has {features.Length} features, the " +
             $"file {_features}");
-        for (int j = 0; j < _features; j++) Put(j, features[j]);
+        if (_elementType == ElementType.Float64 && BitConverter.IsLittleEndian)
+            features.CopyTo(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(_record.AsSpan()));
+        else
+            for (int j = 0; j < _features; j++) Put(j, features[j]);
         Put(_features, label);
         if (_weights) Put(_features + 1, weight);
         _output.Write(_record);

@@ -153,7 +153,7 @@ public static class ShardLoader
 
     /// <summary>Whether every value is finite (x − x is 0 for finite x, NaN for NaN and ±∞), vectorized.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static bool AllFinite<T>(ReadOnlySpan<T> values) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    internal static bool AllFinite<T>(ReadOnlySpan<T> values) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int w = Vector<T>.Count, k = 0;
         var ok = Vector<T>.Zero;
