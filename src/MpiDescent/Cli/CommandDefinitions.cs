@@ -219,13 +219,16 @@ public static class CommandDefinitions
     public static readonly CommandSpec Export = new("export", ["MODEL.json", "OUTPUT"],
         "the model in another program's format",
         """
-        Writes the model (and its weights file, if it has one) as LIBLINEAR's model file, so that liblinear-predict
-        and LIBLINEAR's load_model give its predictions: logistic as L2R_LR (L1R_LR with --l1), squared hinge as
-        L2R_L2LOSS_SVC (L1R_L2LOSS_SVC), hinge as L2R_L1LOSS_SVC_DUAL, squared as L2R_L2LOSS_SVR, softmax as L2R_LR with
-        one weight vector per class (the same classes; LIBLINEAR's probabilities for it are one-vs-rest); the intercept
-        is the weight of LIBLINEAR's bias feature (bias 1), and feature j is LIBSVM index j + 1.
+        Writes the model (and its weights file, if it has one) in another program's format. liblinear: LIBLINEAR's
+        model file, so that liblinear-predict and LIBLINEAR's load_model give its predictions: logistic as L2R_LR
+        (L1R_LR with --l1), squared hinge as L2R_L2LOSS_SVC (L1R_L2LOSS_SVC), hinge as L2R_L1LOSS_SVC_DUAL, squared as
+        L2R_L2LOSS_SVR, softmax as L2R_LR with one weight vector per class (the same classes; LIBLINEAR's probabilities
+        for it are one-vs-rest); the intercept is the weight of LIBLINEAR's bias feature (bias 1), and feature j is
+        LIBSVM index j + 1. onnx: an ONNX-ML graph for ONNX Runtime and other ONNX tools: input 'input' float [N, D];
+        squared as LinearRegressor (output 'variable'), the others as LinearClassifier (outputs 'label' and
+        'probabilities', [1 - p, p] or softmax; 'scores' for the hinge losses), class names kept; coefficients float32.
         """,
-        [new("format", "FORMAT", "liblinear (default; the only one so far)")]);
+        [new("format", "FORMAT", "liblinear|onnx (default: onnx when OUTPUT ends in .onnx, else liblinear)")]);
 
     /// <summary>bench.</summary>
     public static readonly CommandSpec Bench = new("bench", ["DATA.bin"], "kernel and iteration speed",

@@ -1,10 +1,11 @@
 using MpiDescent.IO;
+using MpiDescent.Losses;
 using MpiDescent.Output;
 
 namespace MpiDescent.Cli;
 
-/// <summary><c>export</c>: writes a model in another program's format (LIBLINEAR's model file,
-/// <see cref="LibLinearModelFile"/>).</summary>
+/// <summary><c>export</c>: writes a model in another program's format: LIBLINEAR's model file
+/// (<see cref="LibLinearModelFile"/>) or ONNX (<see cref="OnnxModelFile"/>).</summary>
 public static class ExportCommand
 {
     /// <summary>Parses, checks the paths, reads the model (and its weights file) and writes the export.</summary>
@@ -16,10 +17,20 @@ public static class ExportCommand
         var line = CommandLine.Parse(CommandDefinitions.Export, args);
         line.RequirePositionals();
         string modelPath = line.Positionals[0], target = line.Positionals[1];
-        line.Choice("format", "liblinear", "liblinear");
+        string format = line.Choice("format", Path.GetExtension(target).Equals(".onnx",
+            StringComparison.OrdinalIgnoreCase) ? "onnx" : "liblinear", "liblinear", "onnx");
         OutputPaths.Check([new("the model", modelPath), ModelWeightsFile.NamedFor(modelPath)],
             [new("the output", target)]);
         var model = ModelFile.Read(modelPath);
+        if (format == "onnx")
+        {
+            OnnxModelFile.Write(model, target, modelPath);
+            output.WriteLine($"{modelPath} ({model.Loss} loss, {model.FeatureCount} features) exported to {target} "
+                + $"as an ONNX-ML model (input 'input' float [N, {model.FeatureCount}], outputs "
+                + string.Join(", ", OnnxModelFile.OutputNames(LossKinds.Parse(model.Loss)).Select(n => $"'{n}'"))
+                + "; coefficients float32)");
+            return;
+        }
         LibLinearModelFile.Write(model, target);
         output.WriteLine($"{modelPath} ({model.Loss} loss, {model.FeatureCount} features) exported to {target} as a " +
             $"LIBLINEAR model ({LibLinearModelFile.SolverType(model)}, bias 1): liblinear-predict DATA {target} OUT " +

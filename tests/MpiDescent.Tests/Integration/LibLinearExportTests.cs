@@ -102,7 +102,7 @@ public class LibLinearExportTests
         Assert.That(export.ExitCode, Is.EqualTo(2), export.ToString());
         Assert.That(export.Errors, Does.Contain("is the same file as the model"), export.ToString());
         Assert.That(File.ReadAllBytes(model), Is.EqualTo(before));
-        var unknown = MpiJob.Run(0, "export", model, Path.Combine(_dir, "m.onnx"), "--format", "onnx");
+        var unknown = MpiJob.Run(0, "export", model, Path.Combine(_dir, "m.pmml"), "--format", "pmml");
         Assert.That(unknown.ExitCode, Is.EqualTo(2), unknown.ToString());
     }
 }

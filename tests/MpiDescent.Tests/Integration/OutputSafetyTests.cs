@@ -46,8 +46,14 @@ public class OutputSafetyTests
     public void Commands_EmptyInputPath_UsageErrorNotInternal()
     {
         var model = Path.Combine(_dir, "m.json");
-        foreach (var args in new[] { new[] { "predict", "", _data, "--output", Path.Combine(_dir, "p.csv") }, ["evaluate", model, " "], ["convert", "",
-            Path.Combine(_dir, "o.bin")], ["export", "", Path.Combine(_dir, "m.liblinear")] })
+        string[][] commands =
+        [
+            ["predict", "", _data, "--output", Path.Combine(_dir, "p.csv")],
+            ["evaluate", model, " "],
+            ["convert", "", Path.Combine(_dir, "o.bin")],
+            ["export", "", Path.Combine(_dir, "m.liblinear")],
+        ];
+        foreach (var args in commands)
         {
             var outcome = MpiJob.Run(0, args);
             Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.Usage), outcome.ToString());
