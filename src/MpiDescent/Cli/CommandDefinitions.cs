@@ -17,7 +17,7 @@ public sealed record CommandSpec(string Name, string[] Arguments, string Summary
     {
         "DATA.bin" => "a MpiDescent data file (written by convert or generate)",
         "DATA" => "a data file, or CSV or LIBSVM text (converted once into a cached data file: --data-cache)",
-        "INPUT" => "CSV or LIBSVM/svmlight text, a NumPy .npy array or an .npz archive",
+        "INPUT" => "CSV or LIBSVM/svmlight text, a NumPy .npy array or .npz archive, or an HDF5 file",
         "OUTPUT.bin" => "the data file to write",
         "MODEL.json" => "a model written by train",
         "OUTPUT" => "the file to write",
@@ -152,20 +152,23 @@ public static class CommandDefinitions
 
     /// <summary>convert.</summary>
     public static readonly CommandSpec Convert = new("convert", ["INPUT", "OUTPUT.bin"],
-        "CSV or LIBSVM text, or NumPy arrays, to a data file",
+        "CSV or LIBSVM text, or NumPy or HDF5 arrays, to a data file",
         """
-        Streams CSV or LIBSVM/svmlight text, or NumPy arrays (X.npy with --labels y.npy, or an .npz archive), into a
-        data file in constant memory. NumPy input: a 2-D features array in C or Fortran order, labels and weights 1-D
-        (or one column), any numeric dtype (bool, int8-int64, uint8-uint64, float16-float64, either byte order); it
-        takes only --labels, --weights, --dataset and --dtype, and is written dense.
+        Streams CSV or LIBSVM/svmlight text, or arrays (X.npy with --labels y.npy, an .npz archive, or an HDF5 file
+        with --dataset and --labels), into a data file in constant memory. Array input: a 2-D features array, labels
+        and weights 1-D (or one column); NumPy: any numeric dtype (bool, int8-int64, uint8-uint64, float16-float64,
+        either byte order), C or Fortran order; HDF5 (read with PureHDF): integers and float32/float64, little-endian,
+        contiguous or chunked (deflate, shuffle). It takes only --labels, --weights, --dataset and --dtype, and is
+        written dense.
         """,
         [
         .. ConversionOptions,
-        new("labels", "FILE|NAME", "NumPy input: the labels, a .npy file for X.npy (required), or the array's name "
-            + "in an .npz archive (default y)"),
-        new("weights", "FILE|NAME", "NumPy input: non-negative example weights, a .npy file or an .npz array's "
-            + "name (default: none)"),
-        new("dataset", "NAME", "NumPy .npz input: the features array's name (default X)"),
+        new("labels", "FILE|NAME", "array input: the labels, a .npy file for X.npy (required), the array's name in an "
+            + ".npz archive (default y), or the dataset's path in an HDF5 file (required)"),
+        new("weights", "FILE|NAME", "array input: non-negative example weights, a .npy file, an .npz array's name or "
+            + "an HDF5 dataset's path (default: none)"),
+        new("dataset", "NAME", "the features array's name in an .npz archive (default X), or the dataset's path in "
+            + "an HDF5 file (required, e.g. /features)"),
         ]);
 
     /// <summary>generate.</summary>

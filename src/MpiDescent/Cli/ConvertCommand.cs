@@ -3,7 +3,7 @@ using MpiDescent.IO;
 
 namespace MpiDescent.Cli;
 
-/// <summary><c>convert</c>: CSV or LIBSVM text, or NumPy arrays, to a data file.</summary>
+/// <summary><c>convert</c>: CSV or LIBSVM text, or NumPy or HDF5 arrays, to a data file.</summary>
 public static class ConvertCommand
 {
     /// <summary>The options of a conversion, which <c>train</c> takes too for a text input.</summary>
@@ -20,15 +20,14 @@ public static class ConvertCommand
         var line = CommandLine.Parse(CommandDefinitions.Convert, args);
         line.RequirePositionals();
         string input = line.Positionals[0], target = line.Positionals[1];
-        if (!line.Has("format") && NumPyConversion.IsArrayInput(input))
+        if (!line.Has("format") && ArrayConversion.IsArrayInput(input))
         {
             RunArrays(line, input, target, output);
             return;
         }
         var misplaced = ArrayOnly.Where(line.Has).ToArray();
         if (misplaced.Length > 0)
-            throw line.Error($"{string.Join(", ", misplaced.Select(o => "--" + o))} appl"
-                + $"{(misplaced.Length == 1 ? "ies" : "y")} to NumPy input (.npy or .npz), and {input} is text");
+            throw line.Error(Misplaced(misplaced, $"NumPy or HDF5 input (.npy, .npz, .h5), and {input} is text"));
         OutputPaths.Check([new("the input", input)], [new("the output", target)]);
         var conversion = ParseConversion(line);
         string format;
@@ -42,13 +41,16 @@ public static class ConvertCommand
             + "over the input");
     }
 
+    /// <summary>"--a, --b apply to WHERE": options given for another kind of input.</summary>
+    private static string Misplaced(IReadOnlyList<string> options, string where) =>
+        $"{string.Join(", ", options.Select(o => "--" + o))} appl{(options.Count == 1 ? "ies" : "y")} to {where}";
+
     private static void RunArrays(CommandLine line, string input, string target, TextWriter output)
     {
         var textOnly = ConversionOptionNames.Where(o => o != "dtype" && line.Has(o)).ToArray();
         if (textOnly.Length > 0)
-            throw line.Error($"{string.Join(", ", textOnly.Select(o => "--" + o))} appl"
-                + $"{(textOnly.Length == 1 ? "ies" : "y")} to CSV or LIBSVM text, and {input} is NumPy input");
-        var conversion = new NumPyConversion
+            throw line.Error(Misplaced(textOnly, $"CSV or LIBSVM text, and {input} is array input (NumPy or HDF5)"));
+        var conversion = new ArrayConversion
         {
             Labels = line.Text("labels"),
             Weights = line.Text("weights"),

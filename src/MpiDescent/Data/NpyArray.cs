@@ -11,7 +11,7 @@ namespace MpiDescent.Data;
 /// position. Every error is an <see cref="InputFileException"/> naming the file, the array and the 1-based row and
 /// column.
 /// </summary>
-public sealed class NpyArray : IDisposable
+public sealed class NpyArray : IRowArray
 {
     private readonly Stream _stream;
     private readonly IDisposable[] _owned;
@@ -33,6 +33,12 @@ public sealed class NpyArray : IDisposable
 
     /// <summary>The header.</summary>
     public NpyHeader Header { get; }
+
+    /// <inheritdoc />
+    public int Dimensions => Header.Shape.Length;
+
+    /// <inheritdoc />
+    public string ShapeText => Header.ShapeText;
 
     /// <summary>The first dimension.</summary>
     public long Rows => Header.Shape.Length == 0 ? 1 : Header.Shape[0];
@@ -163,7 +169,10 @@ public sealed class NpyArray : IDisposable
 
     /// <summary>"row 12, column 3 (X[11, 2])", or "row 12 (y[11])" for a 1-D array: a value's place, 1-based and as
     /// NumPy indexes it.</summary>
-    public string Place(long row, long column) => Header.Shape.Length < 2
+    public string Place(long row, long column) => Placing(Dimensions, row, column);
+
+    /// <summary><see cref="Place"/> for an array of <paramref name="dimensions"/> dimensions.</summary>
+    internal static string Placing(int dimensions, long row, long column) => dimensions < 2
         ? $"row {row + 1} ([{row}])" : $"row {row + 1}, column {column + 1} ([{row}, {column}])";
 
     private InputFileException Inexact(long row, long column) => new(FilePath, $"{Subject}, {Place(row, column)}: "

@@ -22,14 +22,14 @@ public class NumPyConversionTests
     private static double[] Expected(string name) =>
         MemoryMarshal.Cast<byte, double>(File.ReadAllBytes(Array(name + ".expected.f8"))).ToArray();
 
-    private DataShard Convert(string input, NumPyConversion conversion, int blockValues = 1 << 20)
+    private DataShard Convert(string input, ArrayConversion conversion, int blockValues = 1 << 20)
     {
         var output = Path.Combine(_dir, "out.bin");
         var (header, _) = conversion.Convert(input, output, blockValues);
         return ShardLoader.Load(output, header, 0, header.Rows, 0);
     }
 
-    private string Error(string input, NumPyConversion conversion) =>
+    private string Error(string input, ArrayConversion conversion) =>
         Assert.Throws<InputFileException>(() => conversion.Convert(input, Path.Combine(_dir, "bad.bin")))!.Message;
 
     [Test]
@@ -56,7 +56,7 @@ public class NumPyConversionTests
     [Test]
     public void Convert_LabelColumnAndWeights_Stored()
     {
-        var conversion = new NumPyConversion { Labels = Array("y_column_f4.npy"), Weights = Array("w_f8.npy") };
+        var conversion = new ArrayConversion { Labels = Array("y_column_f4.npy"), Weights = Array("w_f8.npy") };
         var shard = Convert(Array("x_c_f8.npy"), conversion);
         Assert.That(shard.Labels, Is.EqualTo(Expected("y_column_f4")));
         Assert.That(shard.RowWeights, Is.EqualTo(Expected("w_f8")));
@@ -85,7 +85,7 @@ public class NumPyConversionTests
     public void Convert_Float32_RoundsAsNumPy()
     {
         var output = Path.Combine(_dir, "out.bin");
-        var (header, _) = new NumPyConversion { Labels = Array("y_i8.npy"), ElementType = ElementType.Float32 }
+        var (header, _) = new ArrayConversion { Labels = Array("y_i8.npy"), ElementType = ElementType.Float32 }
             .Convert(Array("x_c_f8.npy"), output);
         var shard = ShardLoader.Load(output, header, 0, header.Rows, 0);
         Assert.That(shard.Features.Singles(), Is.EqualTo(Expected("x_fortran_f4").Select(v => (float)v)));
@@ -106,7 +106,7 @@ public class NumPyConversionTests
     [Test]
     public void Convert_BadArrays_ErrorNamesFileArrayAndPlace()
     {
-        var labels = new NumPyConversion { Labels = Array("y_two.npy") };
+        var labels = new ArrayConversion { Labels = Array("y_two.npy") };
         Assert.That(Error(Array("x_i8_inexact.npy"), labels), Does.Contain("x_i8_inexact.npy: the array, row 2, "
             + "column 1 ([1, 0]): int64 value beyond ±2^53"));
         Assert.That(Error(Array("x_nan.npy"), labels), Does.Contain("x_nan.npy: the array, row 2, column 2 ([1, 1]): "
@@ -146,7 +146,7 @@ public class NumPyConversionTests
         var random = new Random(name.Length);
         var original = File.ReadAllBytes(Array(name));
         var path = Path.Combine(_dir, "mutant" + Path.GetExtension(name));
-        var conversion = name.EndsWith(".npz") ? new NumPyConversion
+        var conversion = name.EndsWith(".npz") ? new ArrayConversion
         {
             Dataset = name == "stored.npz" ? "X"
             : "features",
@@ -182,13 +182,13 @@ public class NumPyConversionTests
             + ".npy file with --labels"));
         Assert.That(Fails(Array("x_c_f8.npy"), output, "--labels", Array("y_i8.npy"), "--label", "y"),
             Does.Contain("--label applies to CSV or LIBSVM text"));
-        Assert.That(Fails(csv, output, "--labels", "y.npy"), Does.Contain("--labels applies to NumPy input"));
+        Assert.That(Fails(csv, output, "--labels", "y.npy"), Does.Contain("--labels applies to NumPy or HDF5 input"));
         Assert.That(Fails(Array("stored.npz"), Array("stored.npz")), Does.Contain("would destroy an input"));
         Assert.That(Fails(Array("x_c_f8.npy"), Array("y_i8.npy"), "--labels", Array("y_i8.npy")),
             Does.Contain("would destroy an input"));
         var train = MpiJob.Run(0, "train", Array("x_c_f8.npy"), "--model", Path.Combine(_dir, "m.json"));
         Assert.That(train.ExitCode, Is.EqualTo(2), train.ToString());
-        Assert.That(train.Errors, Does.Contain("is NumPy input: convert it into a data file first"));
+        Assert.That(train.Errors, Does.Contain("is NumPy or HDF5 input: convert it into a data file first"));
         Assert.That(File.Exists(output), Is.False);
     }
 
