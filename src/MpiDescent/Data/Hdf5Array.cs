@@ -125,7 +125,8 @@ public sealed class Hdf5Array : IRowArray
 
     private void Read<T>(long first, int count, int n, Span<double> values) where T : unmanaged, INumberBase<T>
     {
-        if (_buffer is not T[] buffer || buffer.Length < n) _buffer = buffer = new T[n];
+        // PureHDF reads into the whole buffer, so it is exactly one block (the last, shorter one gets its own)
+        if (_buffer is not T[] buffer || buffer.Length != n) _buffer = buffer = new T[n];
         Selection selection = _shape.Length == 1 ? new HyperslabSelection((ulong)first, (ulong)count)
             : new HyperslabSelection(2, [(ulong)first, 0], [(ulong)count, (ulong)Columns]);
         Guard(FilePath, Subject, () =>

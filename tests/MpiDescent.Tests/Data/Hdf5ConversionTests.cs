@@ -36,7 +36,7 @@ public class Hdf5ConversionTests
     public void Convert_ContiguousChunkedAndDeflated_ValuesAsH5pyReadsThem(
         [Values("/features", "run1/x", "/run1/x_i2")] string features,
         [Values("/target", "run1/label")] string labels,
-        [Values(7, 1 << 20)] int blockValues)
+        [Values(7, 40, 1 << 20)] int blockValues)
     {
         var shard = Convert(new() { Dataset = features, Labels = labels, Weights = "/weights" }, blockValues);
         Assert.That(shard.Rows, Is.EqualTo(37));

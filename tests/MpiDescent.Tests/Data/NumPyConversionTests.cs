@@ -35,7 +35,7 @@ public class NumPyConversionTests
     [Test]
     public void Convert_EveryDtypeAndOrder_ValuesAsNumPyReadsThem(
         [Values("x_c_f8", "x_fortran_f4", "x_big_i2", "x_u1", "x_bool", "x_f2", "x_big_f8_fortran")] string name,
-        [Values(7, 1 << 20)] int blockValues)
+        [Values(7, 40, 1 << 20)] int blockValues)
     {
         var shard = Convert(Array(name + ".npy"), new() { Labels = Array("y_i8.npy") }, blockValues);
         Assert.That(shard.Rows, Is.EqualTo(37));
@@ -72,7 +72,7 @@ public class NumPyConversionTests
     }
 
     [Test]
-    public void Convert_CompressedFortranArchive_ExtractedAndRemoved([Values(7, 1 << 20)] int blockValues)
+    public void Convert_CompressedFortranArchive_ExtractedAndRemoved([Values(7, 40, 1 << 20)] int blockValues)
     {
         var shard = Convert(Array("compressed.npz"), new() { Dataset = "features", Labels = "target" }, blockValues);
         Assert.That(shard.Features.Doubles(), Is.EqualTo(Expected("x_fortran_f4")));
