@@ -5,10 +5,7 @@
 # step), in interleaved rounds. Output to out/, a minute or two.
 # Usage: scripts/bench-convert.sh [ROWS] [ROUNDS]   (default 100000 rows of 74 nonzeros, 3 rounds)
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-if ! /usr/bin/python3 -c "import numpy" 2>/dev/null || ! command -v liblinear-train >/dev/null; then
-  [ "$(id -u)" = 0 ] || { echo "need python3-numpy and liblinear-tools (apt-get install as root)" >&2; exit 6; }
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-numpy liblinear-tools >/dev/null
-fi
+ensure_bench_peers '/usr/bin/python3 -c "import numpy" && command -v liblinear-train' python3-numpy liblinear-tools
 cd "$REPO"
 dotnet build src/MpiDescent -c Release -o out/bin --nologo -v quiet
 ROWS="${1:-100000}" ROUNDS="${2:-3}"

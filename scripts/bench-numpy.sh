@@ -1,13 +1,11 @@
 #!/usr/bin/env bash
-# Converting NumPy arrays (docs/performance.md, "Converting NumPy arrays"): convert's time on ROWS x 64 float64 in C
-# and Fortran order and float32, beside a plain read of the same file (cat) and NumPy's own conversion of the arrays
-# into the same row layout (bench/numpy_arrays.py peer), in interleaved rounds. Output to out/, about a minute.
+# Converting arrays (docs/performance.md, "Converting NumPy and HDF5 arrays"): convert's time on ROWS x 64 float64 in C
+# and Fortran order and float32 .npy files, and in an HDF5 file (contiguous, and chunked with deflate), beside a plain
+# read of the same file (cat) and NumPy's or h5py's own conversion of the arrays into the same row layout
+# (bench/numpy_arrays.py peer), in interleaved rounds. Output to out/, two minutes or so.
 # Usage: scripts/bench-numpy.sh [ROWS] [ROUNDS]   (default 1000000 rows, 3 rounds)
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-if ! /usr/bin/python3 -c "import numpy" 2>/dev/null; then
-  [ "$(id -u)" = 0 ] || { echo "need python3-numpy (apt-get install as root)" >&2; exit 6; }
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-numpy >/dev/null
-fi
+ensure_bench_peers '/usr/bin/python3 -c "import numpy, h5py"' python3-numpy python3-h5py
 cd "$REPO"
 dotnet build src/MpiDescent -c Release -o out/bin --nologo -v quiet
 ROWS="${1:-1000000}" ROUNDS="${2:-3}"
@@ -21,6 +19,13 @@ for round in $(seq "$ROUNDS"); do
     echo "round $round $x: cat $(seconds cat out/numpy-bench/$x.npy) s," \
       "convert $(seconds $M convert out/numpy-bench/$x.npy out/numpy-bench/out.bin --labels out/numpy-bench/y.npy) s," \
       "numpy $(/usr/bin/python3 bench/numpy_arrays.py peer out/numpy-bench/$x.npy out/numpy-bench/y.npy \
+        out/numpy-bench/peer.raw) s"
+  done
+  for x in x xz; do
+    rm -f out/numpy-bench/out.bin
+    echo "round $round x.h5:$x: cat $(seconds cat out/numpy-bench/x.h5) s (both datasets)," \
+      "convert $(seconds $M convert out/numpy-bench/x.h5 out/numpy-bench/out.bin --dataset $x --labels y) s," \
+      "h5py $(/usr/bin/python3 bench/numpy_arrays.py peer out/numpy-bench/x.h5:$x out/numpy-bench/x.h5:y \
         out/numpy-bench/peer.raw) s"
   done
 done

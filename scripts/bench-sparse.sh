@@ -7,11 +7,8 @@
 # Usage: scripts/bench-sparse.sh [ROWS]   (default 200000 rows of rcv1's 47,236 features and 74 nonzeros per row)
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 ensure_mpich
-if ! /usr/bin/python3 -c "import numpy, scipy, sklearn, liblinearutil" 2>/dev/null; then
-  PEERS="python3-numpy python3-scipy python3-sklearn python3-liblinear"
-  [ "$(id -u)" = 0 ] || { echo "need $PEERS (apt-get install as root)" >&2; exit 6; }
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $PEERS >/dev/null
-fi
+ensure_bench_peers '/usr/bin/python3 -c "import numpy, scipy, sklearn, liblinearutil"' python3-numpy python3-scipy \
+  python3-sklearn python3-liblinear
 cd "$REPO"
 dotnet build src/MpiDescent -c Release -o out/bin --nologo -v quiet
 ROWS="${1:-200000}"

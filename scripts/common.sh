@@ -26,3 +26,13 @@ ensure_test_peers() {
     exit 6
   fi
 }
+
+# The benchmarks' peers (Debian packages, never product dependencies): installs PACKAGES unless CHECK (a shell
+# command) already succeeds; without root, says what is missing and exits 6.
+# Usage: ensure_bench_peers "CHECK" PACKAGE...
+ensure_bench_peers() {
+  local check="$1"; shift
+  if bash -c "$check" >/dev/null 2>&1; then return 0; fi
+  [ "$(id -u)" = 0 ] || { echo "need $* (apt-get install as root)" >&2; exit 6; }
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}

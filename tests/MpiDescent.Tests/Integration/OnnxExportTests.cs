@@ -20,26 +20,13 @@ public class OnnxExportTests
     [OneTimeTearDown]
     public void TearDown() => Directory.Delete(_dir, recursive: true);
 
-    private static string Csv(string name) => Path.Combine(TestContext.CurrentContext.TestDirectory, "data", name);
-
     private static double[][] ReadCsv(string path) => File.ReadAllLines(path).Skip(1)
         .Select(l => l.Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray()).ToArray();
 
-    [TestCase("diabetes.csv", "squared", "--solver", "exact", "--l2", "0.1")]
-    [TestCase("diabetes.csv", "squared", "--solver", "lbfgs", "--standardize", "--l2", "0.01")]
-    [TestCase("breast_cancer.csv", "logistic", "--solver", "lbfgs", "--standardize", "--l2", "0.01")]
-    [TestCase("breast_cancer.csv", "logistic", "--solver", "lbfgs", "--standardize", "--l1", "0.01")]
-    [TestCase("breast_cancer.csv", "hinge", "--solver", "gd", "--standardize", "--max-iterations", "100")]
-    [TestCase("breast_cancer.csv", "squared-hinge", "--solver", "lbfgs", "--standardize", "--l2", "0.01")]
-    [TestCase("digits.csv", "softmax", "--solver", "lbfgs", "--l2", "0.01", "--max-iterations", "40")]
-    public void Export_Onnx_OnnxRuntimeGivesOurPredictions(string csv, string loss, params string[] options)
+    [TestCaseSource(typeof(ExportCases), nameof(ExportCases.All))]
+    public void Export_Onnx_OnnxRuntimeGivesOurPredictions(string csv, string loss, string[] options)
     {
-        string name = $"{loss}-{options.Length}-{Path.GetFileNameWithoutExtension(csv)}";
-        var data = Path.Combine(_dir, name + ".bin");
-        var model = Path.Combine(_dir, name + ".json");
-        Assert.That(MpiJob.Run(0, "convert", Csv(csv), data).ExitCode, Is.EqualTo(0));
-        var train = MpiJob.Run(0, ["train", data, "--loss", loss, "--model", model, "--quiet", .. options]);
-        Assert.That(train.ExitCode, Is.EqualTo(0).Or.EqualTo(8), train.ToString());
+        var (name, data, model) = ExportCases.Train(_dir, csv, loss, options);
         var exported = Path.Combine(_dir, name + ".onnx");
         var export = MpiJob.Run(0, "export", model, exported);
         Assert.That(export.ExitCode, Is.EqualTo(0), export.ToString());
