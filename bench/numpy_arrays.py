@@ -4,7 +4,8 @@
 make DIR ROWS: writes DIR/x_c.npy (ROWS x 64 float64, C order), DIR/x_f.npy (the same, Fortran order),
 DIR/x_f4.npy (float32, C order), DIR/y.npy (int64 labels), and DIR/x.h5 with datasets x (contiguous), xz (chunked
 by 16384 rows, deflate level 4) and y, seeded.
-peer X.npy Y.npy OUT, or peer X.h5:DATASET X.h5:y OUT: NumPy's (or h5py's) own conversion of the same arrays into a raw row-major float64 file of rows
+peer X.npy Y.npy OUT, or peer X.h5:DATASET X.h5:y OUT: NumPy's (or h5py's) own conversion of the same arrays into
+a raw row-major float64 file of rows
 (features, label), as MpiDescent's data file stores them: np.load, then the rows written block by block and
 fsync-ed; prints the seconds.
 """
