@@ -17,7 +17,7 @@ public sealed record CommandSpec(string Name, string[] Arguments, string Summary
     {
         "DATA.bin" => "a MpiDescent data file (written by convert or generate)",
         "DATA" => "a data file, or CSV or LIBSVM text (converted once into a cached data file: --data-cache)",
-        "INPUT" => "CSV or LIBSVM/svmlight text, a NumPy .npy array or .npz archive, or an HDF5 file",
+        "INPUT" => "CSV or LIBSVM/svmlight text, a NumPy .npy array or .npz archive, an HDF5 or a Parquet file",
         "OUTPUT.bin" => "the data file to write",
         "MODEL.json" => "a model written by train",
         "OUTPUT" => "the file to write",
@@ -42,10 +42,10 @@ public static class CommandDefinitions
     [
         new("format", "FORMAT", "csv|libsvm: input format (default: libsvm for .libsvm/.svm/.svmlight, csv for "
             + ".csv/.tsv, otherwise recognized from the content)"),
-        new("label", "NAME|INDEX", "CSV label column by header name or 0-based index (default: the last column)"),
+        new("label", "NAME|INDEX", "CSV or Parquet label column by name or 0-based index (default: the last column)"),
         new("classes", "NAME,...", "CSV text labels: the class names in order (class k is the k-th), so that files "
             + "converted separately agree; by default a non-numeric label column's names are sorted (ordinal)"),
-        new("weight", "NAME|INDEX", "CSV column of non-negative example weights (stored in the data file)"),
+        new("weight", "NAME|INDEX", "CSV or Parquet column of non-negative example weights (stored in the data file)"),
         new("separator", "C", "CSV separator: a character, 'tab' or 'space' (default: detected from the header)"),
         new("no-header", null, "the CSV has no header row (columns are named c0, c1, ...)"),
         new("features", "D", "LIBSVM feature count, at most 2147483647 (default: the largest index, found in a "
@@ -152,14 +152,15 @@ public static class CommandDefinitions
 
     /// <summary>convert.</summary>
     public static readonly CommandSpec Convert = new("convert", ["INPUT", "OUTPUT.bin"],
-        "CSV or LIBSVM text, or NumPy or HDF5 arrays, to a data file",
+        "text, NumPy, HDF5 or Parquet to a data file",
         """
         Streams CSV or LIBSVM/svmlight text, or arrays (X.npy with --labels y.npy, an .npz archive, or an HDF5 file
         with --dataset and --labels), into a data file in constant memory. Array input: a 2-D features array, labels
         and weights 1-D (or one column); NumPy: any numeric dtype (bool, int8-int64, uint8-uint64, float16-float64,
         either byte order), C or Fortran order; HDF5 (read with PureHDF): integers and float32/float64, little-endian,
         contiguous or chunked (deflate, shuffle). It takes only --labels, --weights, --dataset and --dtype, and is
-        written dense.
+        written dense. Parquet (.parquet, read with Parquet.Net one row group at a time): numeric columns, with
+        --label and --weight as for CSV, and --dtype.
         """,
         [
         .. ConversionOptions,

@@ -20,6 +20,11 @@ public static class ConvertCommand
         var line = CommandLine.Parse(CommandDefinitions.Convert, args);
         line.RequirePositionals();
         string input = line.Positionals[0], target = line.Positionals[1];
+        if (!line.Has("format") && ParquetConversion.IsParquet(input))
+        {
+            RunParquet(line, input, target, output);
+            return;
+        }
         if (!line.Has("format") && ArrayConversion.IsArrayInput(input))
         {
             RunArrays(line, input, target, output);
@@ -44,6 +49,22 @@ public static class ConvertCommand
     /// <summary>"--a, --b apply to WHERE": options given for another kind of input.</summary>
     private static string Misplaced(IReadOnlyList<string> options, string where) =>
         $"{string.Join(", ", options.Select(o => "--" + o))} appl{(options.Count == 1 ? "ies" : "y")} to {where}";
+
+    private static void RunParquet(CommandLine line, string input, string target, TextWriter output)
+    {
+        var other = ConversionOptionNames.Concat(ArrayOnly).Where(o => o is not ("label" or "weight" or "dtype")
+            && line.Has(o)).ToArray();
+        if (other.Length > 0)
+            throw line.Error($"{input} is Parquet, which takes only --label, --weight and --dtype, not "
+                + string.Join(", ", other.Select(o => "--" + o)));
+        OutputPaths.Check([new("the input", input)], [new("the output", target)]);
+        var conversion = new ParquetConversion(line.Text("label"), line.Text("weight"), ParseElementType(line));
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var (header, note) = conversion.Convert(input, target);
+        double seconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
+        output.WriteLine("wrote " + TextConversion.Describe(target, header, note));
+        output.WriteLine($"converted Parquet: {TextConversion.Rate(new FileInfo(input).Length, seconds)}");
+    }
 
     private static void RunArrays(CommandLine line, string input, string target, TextWriter output)
     {

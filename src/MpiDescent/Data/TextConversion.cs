@@ -49,9 +49,9 @@ public sealed record TextConversion
     /// <exception cref="UsageException">A setting that does not apply to the input's format.</exception>
     public string ResolveFormat(string input)
     {
-        if (Format is null && ArrayConversion.IsArrayInput(input))
-            throw new UsageException($"{input} is NumPy or HDF5 input: convert it into a data file first ('MpiDescent "
-                + $"convert {input} data.bin' with --labels, and --dataset for HDF5), and train on that");
+        if (Format is null && (ArrayConversion.IsArrayInput(input) || ParquetConversion.IsParquet(input)))
+            throw new UsageException($"{input} is NumPy, HDF5 or Parquet input: convert it into a data file first "
+                + $"('MpiDescent convert {input} data.bin', with --labels for arrays), and train on that");
         var extension = Path.GetExtension(input).ToLowerInvariant();
         string format = Format ?? (extension is ".libsvm" or ".svm" or ".svmlight" ? "libsvm"
             : extension is ".csv" or ".tsv" ? "csv"

@@ -188,7 +188,7 @@ public class NumPyConversionTests
             Does.Contain("would destroy an input"));
         var train = MpiJob.Run(0, "train", Array("x_c_f8.npy"), "--model", Path.Combine(_dir, "m.json"));
         Assert.That(train.ExitCode, Is.EqualTo(2), train.ToString());
-        Assert.That(train.Errors, Does.Contain("is NumPy or HDF5 input: convert it into a data file first"));
+        Assert.That(train.Errors, Does.Contain("is NumPy, HDF5 or Parquet input: convert it into a data file first"));
         Assert.That(File.Exists(output), Is.False);
     }
 
