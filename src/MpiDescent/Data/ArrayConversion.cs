@@ -49,16 +49,9 @@ public sealed record ArrayConversion
             case ".npz": return InputKind.Npz;
             case ".h5" or ".hdf5" or ".he5": return InputKind.Hdf5;
         }
-        try
-        {
-            if (FileStatus.Of(path).Kind != FileKind.Regular) return null;
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
-            Span<byte> start = stackalloc byte[8];
-            int n = stream.ReadAtLeast(start, start.Length, throwOnEndOfStream: false);
-            return NpyHeader.StartsWithMagic(start[..n]) ? InputKind.Npy
-                : Hdf5Array.StartsWithSignature(start[..n]) ? InputKind.Hdf5 : null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+        var start = InputFile.ReadStart(path, 8);
+        return NpyHeader.StartsWithMagic(start) ? InputKind.Npy
+            : Hdf5Array.StartsWithSignature(start) ? InputKind.Hdf5 : null;
     }
 
     /// <summary>Whether <paramref name="path"/> is array input (<see cref="KindOf"/>).</summary>
@@ -129,16 +122,9 @@ public sealed record ArrayConversion
             x.ReadRows(first, count, values);
             y.ReadRows(first, count, labels);
             w?.ReadRows(first, count, weights);
-            Check(x, first, values.AsSpan(0, count * features), features);
-            Check(y, first, labels.AsSpan(0, count), 1);
-            if (w is not null)
-            {
-                Check(w, first, weights.AsSpan(0, count), 1);
-                int negative = weights.AsSpan(0, count).IndexOfAnyInRange(double.NegativeInfinity, -double.Epsilon);
-                if (negative >= 0)
-                    throw new InputFileException(w.FilePath, $"{w.Subject}, {w.Place(first + negative, 0)}: weight "
-                        + $"{weights[negative]} is negative");
-            }
+            Check(x, first, values.AsSpan(0, count * features), features, weights: false);
+            Check(y, first, labels.AsSpan(0, count), 1, weights: false);
+            if (w is not null) Check(w, first, weights.AsSpan(0, count), 1, weights: true);
             for (int i = 0; i < count; i++)
                 writer.WriteRow(values.AsSpan(i * features, features), labels[i], w is null ? 1 : weights[i]);
         }
@@ -160,20 +146,8 @@ public sealed record ArrayConversion
     }
 
     /// <summary>Checks a block of <paramref name="values"/>, <paramref name="columns"/> per row from row
-    /// <paramref name="first"/>: finite (vectorized), and within float32's range for a float32 file.</summary>
-    private void Check(IRowArray array, long first, ReadOnlySpan<double> values, int columns)
-    {
-        if (ShardLoader.AllFinite(values) && ElementType == ElementType.Float64) return;
-        for (int k = 0; k < values.Length; k++) Check(array, first + k / columns, k % columns, values[k]);
-    }
-
-    private void Check(IRowArray array, long row, long column, double value)
-    {
-        if (!double.IsFinite(value))
-            throw new InputFileException(array.FilePath, $"{array.Subject}, {array.Place(row, column)}: {value} is not "
-                + "finite");
-        if (!DataFileWriter.Fits(value, ElementType))
-            throw new InputFileException(array.FilePath, $"{array.Subject}, {array.Place(row, column)}: {value} is "
-                + "beyond float32's range (±3.4e38); convert with --dtype float64");
-    }
+    /// <paramref name="first"/> (<see cref="ConvertedValues.Check"/>).</summary>
+    private void Check(IRowArray array, long first, ReadOnlySpan<double> values, int columns, bool weights) =>
+        ConvertedValues.Check(array.FilePath, values, ElementType, weights,
+            k => $"{array.Subject}, {array.Place(first + k / columns, k % columns)}");
 }

@@ -114,11 +114,11 @@ public sealed class Hdf5Array : IRowArray
             case (_, 4, false): Read<uint>(first, count, n, values); break;
             case (_, 8, true):
                 Read<long>(first, count, n, values);
-                CheckExact(first, (long[])_buffer, n, values);
+                CheckExact(first, (long[])_buffer, n);
                 break;
             default:
                 Read<ulong>(first, count, n, values);
-                CheckExact(first, (ulong[])_buffer, n, values);
+                CheckExact(first, (ulong[])_buffer, n);
                 break;
         }
     }
@@ -137,15 +137,12 @@ public sealed class Hdf5Array : IRowArray
         for (int k = 0; k < n; k++) values[k] = double.CreateTruncating(buffer[k]);
     }
 
-    private void CheckExact<T>(long first, T[] raw, int n, ReadOnlySpan<double> values) where T : IBinaryInteger<T>
+    private void CheckExact<T>(long first, T[] raw, int n) where T : IBinaryInteger<T>
     {
         for (int k = 0; k < n; k++)
         {
-            // 2^63 and 2^64 are where a double stops fitting long and ulong; beyond 2^53 not every integer is one
-            bool exact = values[k] is >= -9.223372036854775808e18 and < 9.223372036854775808e18
-                ? T.CreateTruncating((long)values[k]) == raw[k]
-                : typeof(T) == typeof(ulong) && values[k] < 18446744073709551616.0
-                    && T.CreateTruncating((ulong)values[k]) == raw[k];
+            bool exact = raw[k] is long l ? ConvertedValues.IsExact(l)
+                : raw[k] is ulong u && ConvertedValues.IsExact(u);
             if (!exact)
                 throw new InputFileException(FilePath, $"{Subject}, {Place(first + k / Columns, k % Columns)}: "
                     + $"{Description} value {raw[k]} that float64 cannot hold exactly");

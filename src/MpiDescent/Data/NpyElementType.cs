@@ -94,13 +94,13 @@ public sealed record NpyElementType(char Kind, int Size, bool BigEndian)
                     long l = BigEndian ? BinaryPrimitives.ReadInt64BigEndian(e)
                         : BinaryPrimitives.ReadInt64LittleEndian(e);
                     values[k] = l;
-                    if (!(values[k] < 9.223372036854775808e18 && (long)values[k] == l)) return k;
+                    if (!ConvertedValues.IsExact(l)) return k;
                     break;
                 case ('u', 8):
                     ulong u = BigEndian ? BinaryPrimitives.ReadUInt64BigEndian(e)
                         : BinaryPrimitives.ReadUInt64LittleEndian(e);
                     values[k] = u;
-                    if (!(values[k] < 18446744073709551616.0 && (ulong)values[k] == u)) return k;
+                    if (!ConvertedValues.IsExact(u)) return k;
                     break;
                 case ('f', 2):
                     values[k] = (double)(BigEndian ? BinaryPrimitives.ReadHalfBigEndian(e)

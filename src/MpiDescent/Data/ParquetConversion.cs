@@ -28,15 +28,8 @@ public sealed record ParquetConversion(string? Label, string? Weight, ElementTyp
     /// magic PAR1.</summary>
     public static bool IsParquet(string path)
     {
-        if (Path.GetExtension(path).ToLowerInvariant() is ".parquet" or ".pq") return true;
-        try
-        {
-            if (FileStatus.Of(path).Kind != FileKind.Regular) return false;
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
-            Span<byte> start = stackalloc byte[4];
-            return stream.ReadAtLeast(start, 4, throwOnEndOfStream: false) == 4 && start.SequenceEqual("PAR1"u8);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+        return Path.GetExtension(path).ToLowerInvariant() is ".parquet" or ".pq"
+            || InputFile.ReadStart(path, 4).AsSpan().SequenceEqual("PAR1"u8);
     }
 
     /// <summary>Converts <paramref name="input"/> into the data file <paramref name="target"/> (written
@@ -94,7 +87,10 @@ public sealed record ParquetConversion(string? Label, string? Weight, ElementTyp
             {
                 values[c] = new double[n];
                 Read(input, group, columns[c], firstRow, values[c]);
-                CheckValues(input, names[c], firstRow, values[c], c == weightAt);
+                string column = names[c];
+                long first = firstRow;
+                ConvertedValues.Check(input, values[c], ElementType, c == weightAt,
+                    i => $"column '{column}', row {first + i + 1}");
             }
             for (int i = 0; i < n; i++)
             {
@@ -150,22 +146,6 @@ public sealed record ParquetConversion(string? Label, string? Weight, ElementTyp
         if (int.TryParse(column, out int index) && index >= 0 && index < names.Length) return index;
         throw new InputFileException(input, $"has no {what} column '{column}' (its columns: "
             + string.Join(", ", names.Select(n => $"'{n}'")) + ")");
-    }
-
-    private void CheckValues(string input, string column, long firstRow, double[] values, bool weight)
-    {
-        if (ShardLoader.AllFinite<double>(values) && ElementType == ElementType.Float64 && !weight) return;
-        for (int i = 0; i < values.Length; i++)
-        {
-            string where = $"column '{column}', row {firstRow + i + 1}";
-            if (!double.IsFinite(values[i]))
-                throw new InputFileException(input, $"{where}: {values[i]} is not finite");
-            if (!DataFileWriter.Fits(values[i], ElementType))
-                throw new InputFileException(input, $"{where}: {values[i]} is beyond float32's range (±3.4e38); "
-                    + "convert with --dtype float64");
-            if (weight && values[i] < 0)
-                throw new InputFileException(input, $"{where}: weight {values[i]} is negative");
-        }
     }
 
     private static void Read(string input, ParquetRowGroupReader group, DataField field, long firstRow,
@@ -237,8 +217,8 @@ public sealed record ParquetConversion(string? Label, string? Weight, ElementTyp
     {
         bool exact = raw switch
         {
-            long l => value < 9.223372036854775808e18 && (long)value == l,
-            ulong u => value < 18446744073709551616.0 && (ulong)value == u,
+            long l => ConvertedValues.IsExact(l),
+            ulong u => ConvertedValues.IsExact(u),
             _ => true,
         };
         if (!exact)

@@ -28,6 +28,20 @@ public static class InputFile
         catch (IOException e) { throw new InputFileException(path, $"cannot be opened: {e.Message}", e); }
     }
 
+    /// <summary>Up to <paramref name="count"/> bytes from the start of <paramref name="path"/>, for recognizing a
+    /// format by its magic: none when it is not a regular file or cannot be read (opening it later says why).</summary>
+    public static byte[] ReadStart(string path, int count)
+    {
+        try
+        {
+            if (FileStatus.Of(path).Kind != FileKind.Regular) return [];
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
+            var start = new byte[count];
+            return start[..stream.ReadAtLeast(start, count, throwOnEndOfStream: false)];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return []; }
+    }
+
     /// <summary>Reads exactly <paramref name="destination"/>.Length bytes at <paramref name="offset"/>.</summary>
     /// <exception cref="InputFileException">The file ends early (it shrank while being read).</exception>
     public static void ReadExactlyAt(SafeFileHandle handle, Span<byte> destination, long offset, string path)
