@@ -110,6 +110,13 @@ public static class CommandDefinitions
             new("patience", "N", "with a validation split: stop when the validation loss has not improved for N "
                 + "iterations (epochs for sgd) and keep the best point (default 10)"),
             new("seed", "K", "sgd shuffling seed (default: drawn by rank 0 and recorded in the model)"),
+            new("dp-noise", "SIGMA", "differentially private sgd (docs/privacy.md): Poisson-sampled batches of "
+                + "expected size --batch-size, each row's gradient clipped to --dp-clip, Gaussian noise of standard "
+                + "deviation SIGMA * clip added to each step's sum; epsilon is printed each epoch and recorded"),
+            new("dp-epsilon", "EPS", "instead of --dp-noise: the noise calibrated before training so that the "
+                + "planned epochs spend EPS at --dp-delta"),
+            new("dp-clip", "C", "private training: the L2 norm every row's gradient is clipped to"),
+            new("dp-delta", "D", "private training: the delta of the (epsilon, delta) guarantee, well below 1/rows"),
             new("no-intercept", null, "fit no intercept b"),
             new("standardize", null, "train on standardized features (penalties apply to the standardized weights); "
                 + "the model is saved on the raw scale"),

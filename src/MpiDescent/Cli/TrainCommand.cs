@@ -96,7 +96,7 @@ public static class TrainCommand
         }
         var (negativeWeight, positiveWeight) = problem.ClassWeights;
         var recorded = RecordedSettings.Of(settings, problem.LearningRate, problem.LearningRateSource, problem.Seed,
-            negativeWeight, positiveWeight);
+            negativeWeight, positiveWeight, problem.Privacy);
         if (resume is not null)
             Collective.Agree(comm, errors, () => resume.CheckCompatible(options.ResumePath!, options.DataPath,
                 header.ChecksumHex, recorded, settings.LearningRate is not null, settings.Seed is not null));
@@ -137,7 +137,15 @@ public static class TrainCommand
         var hooks = new SolverHooks(resumeState, checkpoints.Write, options.CheckpointEvery, control,
             FaultInjection.Wrap(reporter.Report, comm.Rank, () => PreemptionSignals.RaiseTerminate(control)),
             solvingStarted);
+        if (problem.Privacy is { } plan)
+            hooks = hooks with
+            {
+                Progress = PrivacyReport.EachEpoch(plan, hooks.Progress,
+                root && !options.Quiet ? output : null)
+            };
         var result = Collective.Agree(comm, errors, () => problem.Solve(hooks));
+        // A private model's seed would let anyone recompute its batches and noise: only the checkpoint keeps it.
+        var published = problem.Privacy is null ? recorded : recorded with { Seed = 0 };
         if (result.History.Count > 0) reporter.Final(result.History[^1]);
 
         bool interrupted = result.Exit == ExitCondition.Interrupted, noModel = result.Point.Length == 0;
@@ -155,9 +163,9 @@ public static class TrainCommand
         {
             if (!root) return;
             if (!interrupted && !noModel)
-                TrainingOutputs.Model(options, problem, recorded, result, point).Write(options.ModelPath);
+                TrainingOutputs.Model(options, problem, published, result, point).Write(options.ModelPath);
             if (options.ReportPath is not null)
-                Json.Write(options.ReportPath, TrainingOutputs.Report(options, problem, recorded, result, timing,
+                Json.Write(options.ReportPath, TrainingOutputs.Report(options, problem, published, result, timing,
                     traffic));
             if (options.HistoryPath is not null) HistoryCsv.Write(options.HistoryPath, result.History);
             if (options.PlotPath is not null && result.History.Count > 0)

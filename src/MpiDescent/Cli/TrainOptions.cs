@@ -5,6 +5,7 @@ using MpiDescent.Losses;
 using MpiDescent.Numerics;
 using MpiDescent.Output;
 using MpiDescent.Training.Preparation;
+using MpiDescent.Training.Privacy;
 using MpiDescent.Training.Solvers;
 
 namespace MpiDescent.Cli;
@@ -63,6 +64,22 @@ public sealed record TrainOptions
 
     /// <summary>The solver.</summary>
     public SolverInfo Solver => Settings.Solver;
+
+    /// <summary>The --dp-* options as privacy settings, or null when none is given.</summary>
+    private static PrivacySettings? ParsePrivacy(CommandLine line)
+    {
+        string[] options = ["dp-noise", "dp-epsilon", "dp-clip", "dp-delta"];
+        if (!options.Any(line.Has)) return null;
+        foreach (var needed in new[] { "dp-clip", "dp-delta" })
+            if (!line.Has(needed))
+                throw line.Error($"differentially private training needs --{needed} (" + (needed == "dp-clip"
+                    ? "the norm each row's gradient is clipped to" : "the delta of the guarantee, well below 1/rows")
+                    + ")");
+        return new PrivacySettings(line.Double("dp-clip", 0, positive: true),
+            line.Double("dp-delta", 0, positive: true, max: 1),
+            line.Has("dp-noise") ? line.Double("dp-noise", 0, positive: true) : null,
+            line.Has("dp-epsilon") ? line.Double("dp-epsilon", 0, positive: true) : null);
+    }
 
     /// <summary>Parses the arguments after <c>train</c>.</summary>
     /// <exception cref="UsageException">Unknown, malformed, out-of-range or conflicting options.</exception>
@@ -126,9 +143,15 @@ public sealed record TrainOptions
             Summation = line.Choice("summation", "reproducible", "reproducible", "plain") == "plain"
                 ? Summation.Plain : Summation.Reproducible,
             PartitionModel = line.Has("partition-model"),
+            Privacy = ParsePrivacy(line),
         };
         try { settings.Validate(); }
         catch (UsageException e) { throw line.Error(e.Message); }
+        if (settings.Privacy is not null)
+            foreach (var option in new[] { "tolerance", "loss-tolerance", "require-convergence" })
+                if (line.Has(option)) throw line.Error($"--{option} does not apply to differentially private " +
+                    "training: it runs its planned epochs, since a stop decided from the private rows' loss would " +
+                    "not be accounted for");
         var model = line.Text("model") ?? DefaultModelPath(data);
         return new TrainOptions
         {

@@ -40,6 +40,7 @@ internal static class TrainingOutputs
             Iterations = result.Iterations,
             Exit = result.Exit.ToString(),
             Converged = result.Converged,
+            Privacy = problem.PrivacySpent,
         };
         if (!loss.IsMultiClass()) return model;
         return model with
@@ -61,7 +62,7 @@ internal static class TrainingOutputs
             problem.Communicator.Size, minRows, maxRows, problem.Partition.BlockRows, settings, result.Iterations,
             result.DataPasses, result.Value, result.GradientNorm, result.Exit.ToString(), result.ExitReason,
             timing, result.History, problem.ClassCounts, result.Converged, result.RelativeGradientNorm,
-            result.FellShort ? ConvergenceAdvice.For(problem.Settings, result) : null, traffic);
+            result.FellShort ? ConvergenceAdvice.For(problem.Settings, result) : null, traffic, problem.PrivacySpent);
     }
 
     /// <summary>The parameters owned, features touched and collective traffic of every rank (collective).</summary>

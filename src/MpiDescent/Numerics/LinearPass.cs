@@ -21,18 +21,52 @@ public sealed class PassWorkspace(int outputs)
 /// training weight tᵢ scales both (empty <c>trainWeights</c>: every tᵢ = 1) and its validation weight vᵢ adds vᵢ·ℓ to
 /// the validation loss; then ∂/∂w_k = Σᵢ rᵢₖ·xᵢ and ∂/∂b_k = Σᵢ rᵢₖ. Rows are taken a sub-block at a time (<see
 /// cref="IRowBlock.SubBlockRows"/>): margins first (the rows come from memory), then Xᵀr over the same rows (now in
-/// L1). Every sum runs over the rows in order, so the result depends only on the block. </summary>
+/// L1). Every sum runs over the rows in order, so the result depends only on the block. With a clip norm C > 0
+/// (differentially private SGD), each row's gradient, (rᵢ₁, …, rᵢₖ) ⊗ (xᵢ, 1), is scaled by min(1, C/‖·‖) before it is
+/// summed; its norm is ‖rᵢ‖·‖(xᵢ, 1)‖ in closed form (‖xᵢ‖ without an intercept), so no per-row gradient is
+/// formed.</summary>
 public static class LinearPass
 {
     /// <summary>Runs the pass; writes the gradient sums into <paramref name="gradW"/> (K·d) and <paramref
-    /// name="gradB"/> (K), and returns Σ tᵢℓᵢ and Σ vᵢℓᵢ.</summary>
+    /// name="gradB"/> (K), and returns Σ tᵢℓᵢ and Σ vᵢℓᵢ (unclipped).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (double SumLoss, double ValidationLoss) Run<TLoss, TRows>(in TLoss loss, TRows x,
         ReadOnlySpan<double> y,
         ReadOnlySpan<double> w, ReadOnlySpan<double> b, Span<double> gradW, Span<double> gradB, PassWorkspace workspace,
-        ReadOnlySpan<double> trainWeights = default, ReadOnlySpan<double> validationWeights = default)
-        where TLoss : struct, ILoss where TRows : IRowBlock, allows ref struct
+        ReadOnlySpan<double> trainWeights = default, ReadOnlySpan<double> validationWeights = default,
+        double clipNorm = 0, bool clipWithIntercept = false)
+        where TLoss : struct, ILoss where TRows : IRowBlock, allows ref struct =>
+        clipNorm > 0
+            ? Run<TLoss, TRows, Clipped>(loss, x, y, w, b, gradW, gradB, workspace, trainWeights, validationWeights,
+                clipNorm, clipWithIntercept ? 1 : 0)
+            : Run<TLoss, TRows, Unclipped>(loss, x, y, w, b, gradW, gradB, workspace, trainWeights,
+                validationWeights, 0, 0);
+
+    /// <summary>Whether rows are clipped: a type argument, so that the JIT compiles the plain pass without the
+    /// clipping's tests.</summary>
+    private interface IClipMode
     {
+        bool Enabled { get; }
+    }
+
+    private readonly struct Clipped : IClipMode
+    {
+        public bool Enabled => true;
+    }
+
+    private readonly struct Unclipped : IClipMode
+    {
+        public bool Enabled => false;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static (double SumLoss, double ValidationLoss) Run<TLoss, TRows, TClip>(in TLoss loss, TRows x,
+        ReadOnlySpan<double> y, ReadOnlySpan<double> w, ReadOnlySpan<double> b, Span<double> gradW, Span<double> gradB,
+        PassWorkspace workspace, ReadOnlySpan<double> trainWeights, ReadOnlySpan<double> validationWeights,
+        double clipNorm, double interceptTerm)
+        where TLoss : struct, ILoss where TRows : IRowBlock, allows ref struct where TClip : struct, IClipMode
+    {
+        bool clipping = default(TClip).Enabled;
         int outputs = loss.Outputs, d = x.Features, subBlock = x.SubBlockRows;
         if (!x.IsSparse) gradW.Clear(); // a sparse block's caller keeps gradW zero (see IRowBlock.IsSparse)
         gradB.Clear();
@@ -59,6 +93,9 @@ public static class LinearPass
                         value *= t;
                         derivative *= t;
                     }
+                    if (clipping)
+                        derivative *= ClipFactor(Math.Abs(derivative), x.SquaredNorm(first + i) + interceptTerm,
+                            clipNorm);
                     r[i] = derivative;
                     sumLoss += value;
                     sumDerivative += derivative;
@@ -85,6 +122,13 @@ public static class LinearPass
                     for (int k = 0; k < outputs; k++) r[k * n + i] *= t;
                 }
                 sumLoss += value;
+                if (clipping)
+                {
+                    double squares = 0;
+                    for (int k = 0; k < outputs; k++) squares += r[k * n + i] * r[k * n + i];
+                    double factor = ClipFactor(Math.Sqrt(squares), x.SquaredNorm(first + i) + interceptTerm, clipNorm);
+                    for (int k = 0; k < outputs; k++) r[k * n + i] *= factor;
+                }
             }
             for (int k = 0; k < outputs; k++)
             {
@@ -96,6 +140,15 @@ public static class LinearPass
             }
         }
         return (sumLoss, validation);
+    }
+
+    /// <summary>min(1, C/(|r|·‖(x, 1)‖)) for a row with derivative norm <paramref name="derivativeNorm"/> and
+    /// ‖(x, 1)‖² = <paramref name="squaredNorm"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double ClipFactor(double derivativeNorm, double squaredNorm, double clipNorm)
+    {
+        double norm = derivativeNorm * Math.Sqrt(squaredNorm);
+        return norm > clipNorm ? clipNorm / norm : 1;
     }
 
     /// <summary>Scores of every row of the block: scores[i·K + k] = x_i·w_k + b_k.</summary>

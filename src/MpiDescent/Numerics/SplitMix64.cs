@@ -11,4 +11,8 @@ public static class SplitMix64
         z = (z ^ (z >> 27)) * 0x94D0_49BB_1331_11EBUL;
         return z ^ (z >> 31);
     }
+
+    /// <summary>The generator's next output: advances <paramref name="state"/> by the golden-ratio increment and
+    /// mixes it.</summary>
+    public static ulong Next(ref ulong state) => Mix(state += 0x9E37_79B9_7F4A_7C15UL);
 }

@@ -313,5 +313,12 @@ public sealed record CheckpointFile
         if (SolverCatalog.Get(settings.Solver).Stochastic) Same("--batch-size", Settings.BatchSize, settings.BatchSize);
         if (explicitLearningRate) Same("--learning-rate", Settings.LearningRate, settings.LearningRate);
         if (explicitSeed) Same("--seed", Settings.Seed, settings.Seed);
+        Same("differential privacy", Settings.Privacy is null ? "off" : "on", settings.Privacy is null ? "off" : "on");
+        if (Settings.Privacy is { } saved && settings.Privacy is { } now)
+        {
+            Same("--dp-noise (the noise multiplier used)", saved.NoiseMultiplier, now.NoiseMultiplier);
+            Same("--dp-clip", saved.ClipNorm, now.ClipNorm);
+            Same("--dp-delta", saved.Delta, now.Delta);
+        }
     }
 }

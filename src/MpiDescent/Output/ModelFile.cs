@@ -60,6 +60,10 @@ public sealed record ModelFile
     public int Ranks { get; init; }
     /// <summary>The training settings.</summary>
     public required RecordedSettings Settings { get; init; }
+    /// <summary>The differential privacy of the weights (DP-SGD runs only).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition =
+        System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public Training.Privacy.PrivacyGuarantee? Privacy { get; init; }
     /// <summary>Objective value at the saved weights.</summary>
     public double FinalLoss { get; init; }
     /// <summary>Iterations (gd) or epochs (sgd) run.</summary>

@@ -53,11 +53,15 @@ public sealed record RecordedSettings
     public double ValidationFraction { get; init; }
     /// <summary>The early-stopping patience.</summary>
     public int Patience { get; init; }
+    /// <summary>Differentially private SGD as carried out (absent otherwise).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition =
+        System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public Training.Privacy.PrivacyPlan? Privacy { get; init; }
 
     /// <summary>The record of <paramref name="settings"/> as run.</summary>
     public static RecordedSettings Of(TrainingSettings settings, double learningRate, string learningRateSource,
         ulong seed,
-        double negativeClassWeight, double positiveClassWeight) => new()
+        double negativeClassWeight, double positiveClassWeight, Training.Privacy.PrivacyPlan? privacy = null) => new()
         {
             Solver = settings.Solver.Name,
             LearningRate = learningRate,
@@ -81,5 +85,6 @@ public sealed record RecordedSettings
             LossTolerance = settings.LossTolerance,
             ValidationFraction = settings.ValidationFraction,
             Patience = settings.Patience,
+            Privacy = privacy,
         };
 }

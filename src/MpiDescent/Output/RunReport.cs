@@ -2,7 +2,8 @@ using MpiDescent.Training.Solvers;
 
 namespace MpiDescent.Output;
 
-/// <summary>The machine-readable summary of a training run (<c>--report</c>).</summary>
+/// <summary>The machine-readable summary of a training run (<c>--report</c>); <c>Privacy</c> only for differentially
+/// private runs.</summary>
 public sealed record RunReport(
     string DataFile, string DataChecksum, long Rows, int Features, int Ranks, long MinRowsPerRank, long MaxRowsPerRank,
         int BlockRows,
@@ -10,7 +11,10 @@ public sealed record RunReport(
         string Exit, string ExitReason,
     TimingSummary Timing, IReadOnlyList<IterationRecord> History, long[]? ClassCounts = null,
     bool Converged = false, double RelativeGradientNorm = double.NaN, string? Advice = null,
-    ParameterTraffic? Parameters = null);
+    ParameterTraffic? Parameters = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition =
+        System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    Training.Privacy.PrivacyGuarantee? Privacy = null);
 
 /// <summary>How θ was held (all of it on every rank, or partitioned) and, per rank in rank order, the parameters it
 /// owned, the distinct features its rows touch, and the bytes its collectives moved per evaluation (counted as ring

@@ -48,6 +48,7 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
     private readonly TouchedParameters? _touched; // partitioned sparse rows: the local θ of what they touch
     private readonly double[] _own = []; // partitioned sparse rows: the totals of this rank's slice
     private readonly ParameterLayout _global; // θ's layout (_layout is that of the pass: the local θ's, or θ's)
+    private double _clipNorm; // > 0 only during a clipped sample (differentially private SGD)
 
     /// <summary>Creates the objective over <paramref name="shard"/>, whose rows start on a block boundary of
     /// <paramref name="partition"/> (collective). Binary losses expect labels −1/+1 (see <see
@@ -204,6 +205,48 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
         return Reduce(start, nonFinite, TotalWeight * rows.Length / Rows, point, point, gradient);
     }
 
+    /// <summary>The noisy gradient of differentially private SGD (collective): each listed local row's gradient is
+    /// clipped to norm <paramref name="clipNorm"/> (<see cref="LinearPass"/>), the clipped sums are reduced, <paramref
+    /// name="noise"/> (the same on every rank) is added to the sums, and the result is divided by <paramref
+    /// name="divisor"/> (the expected batch size q·m), with the L2 penalty's gradient added after. Returns the batch's
+    /// mean loss (unclipped, not private).</summary>
+    /// <param name="point">θ.</param>
+    /// <param name="localRows">This rank's rows of the batch, 0-based in its slice.</param>
+    /// <param name="clipNorm">C.</param>
+    /// <param name="noise">The noise of every parameter, added to the sums.</param>
+    /// <param name="divisor">What the noisy sum is divided by.</param>
+    /// <param name="gradient">Receives the noisy gradient.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public double EvaluateClippedSample(ReadOnlySpan<double> point, ReadOnlySpan<int> localRows, double clipNorm,
+        ReadOnlySpan<double> noise, double divisor, Span<double> gradient)
+    {
+        RequireReplicated("private mini-batch gradients");
+        if (!(clipNorm > 0)) throw new ArgumentOutOfRangeException(nameof(clipNorm), "the clip norm is positive");
+        if (noise.Length != Dimension) throw new ArgumentException("one noise value per parameter", nameof(noise));
+        long start = Stopwatch.GetTimestamp();
+        LoadPoint(point);
+        _sum.Clear();
+        long nonFinite = 0;
+        _nonFiniteFirst = -1;
+        _clipNorm = clipNorm;
+        try
+        {
+            foreach (int local in localRows)
+            {
+                var block = new BlockVisitor(this, local, BlockMode.Sample);
+                _shard.Features.Accept(ref block, local, 1);
+                if (!_blockFinite) NoteNonFinite(local, 1, ref nonFinite);
+            }
+        }
+        finally { _clipNorm = 0; }
+        ReduceSums(start, nonFinite, point);
+        for (int k = 0; k < Dimension; k++) gradient[k] = (_totals[k] + noise[k]) / divisor;
+        double l2 = Settings.L2;
+        if (l2 > 0)
+            for (int j = 0; j < _global.WeightCount; j++) gradient[j] += l2 * point[j];
+        return _totals[_tail] / divisor;
+    }
+
     /// <inheritdoc />
     /// <remarks>One pass: each row's second derivative is kept (m doubles per rank, K·m for softmax) for the products
     /// that follow, and the diagonal's sums are reduced like a gradient's; λ₂ is added to the weights'
@@ -353,15 +396,19 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
         where TRows : IRowBlock, allows ref struct
     {
         var (b, gradB, work) = (_intercepts, _gradientB, _workspace);
+        double clip = _clipNorm;
+        bool withIntercept = Settings.FitIntercept;
         return Settings.Loss switch
         {
-            LossKind.Squared => LinearPass.Run(default(SquaredLoss), x, y, w, b, gradW, gradB, work, train, validation),
+            LossKind.Squared => LinearPass.Run(default(SquaredLoss), x, y, w, b, gradW, gradB, work, train, validation,
+                clip, withIntercept),
             LossKind.Logistic => LinearPass.Run(default(LogisticLoss), x, y, w, b, gradW, gradB, work, train,
-                validation),
-            LossKind.Hinge => LinearPass.Run(default(HingeLoss), x, y, w, b, gradW, gradB, work, train, validation),
-            LossKind.SquaredHinge =>
-                LinearPass.Run(default(SquaredHingeLoss), x, y, w, b, gradW, gradB, work, train, validation),
-            _ => LinearPass.Run(_softmax, x, y, w, b, gradW, gradB, work, train, validation),
+                validation, clip, withIntercept),
+            LossKind.Hinge => LinearPass.Run(default(HingeLoss), x, y, w, b, gradW, gradB, work, train, validation,
+                clip, withIntercept),
+            LossKind.SquaredHinge => LinearPass.Run(default(SquaredHingeLoss), x, y, w, b, gradW, gradB, work, train,
+                validation, clip, withIntercept),
+            _ => LinearPass.Run(_softmax, x, y, w, b, gradW, gradB, work, train, validation, clip, withIntercept),
         };
     }
 

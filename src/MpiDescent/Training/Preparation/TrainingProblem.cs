@@ -5,6 +5,7 @@ using MpiDescent.Losses;
 using MpiDescent.Model;
 using MpiDescent.Numerics;
 using MpiDescent.Training.Objectives;
+using MpiDescent.Training.Privacy;
 using MpiDescent.Training.Solvers;
 
 namespace MpiDescent.Training.Preparation;
@@ -39,6 +40,7 @@ public sealed class TrainingProblem
     }
 
     private readonly RunControl? _control;
+    private PrivateSgd? _private;
     private int[]? _touched; // the original index of each renumbered feature of a partitioned sparse shard
 
     /// <summary>What was asked for.</summary>
@@ -65,6 +67,10 @@ public sealed class TrainingProblem
     public double LearningRate { get; private set; }
     /// <summary>Where the learning rate came from: given, auto (with L), or none.</summary>
     public string LearningRateSource { get; private set; } = "none";
+    /// <summary>Differentially private SGD as planned (σ given or calibrated), or null.</summary>
+    public PrivacyPlan? Privacy { get; private set; }
+    /// <summary>The privacy spent by <see cref="Solve"/> so far (null when not private).</summary>
+    public PrivacyGuarantee? PrivacySpent => _private?.Spent;
     /// <summary>The class weights applied (negative, positive).</summary>
     public (double Negative, double Positive) ClassWeights =>
         (Objective.Settings.NegativeClassWeight, Objective.Settings.PositiveClassWeight);
@@ -101,7 +107,13 @@ public sealed class TrainingProblem
         var shard = Collective.Agree(comm, errors,
             () => ShardLoader.Load(file, rowStart, rowEnd, comm.Rank, () => control?.StopRequested == true));
         ulong seed = resumed is not null && settings.Seed is null ? resumed.Seed
-            : comm.BroadcastFromRoot(settings.Seed ?? (ulong)Random.Shared.NextInt64());
+            : comm.BroadcastFromRoot(settings.Seed ?? (settings.Privacy is null ? (ulong)Random.Shared.NextInt64()
+                : BitConverter.ToUInt64(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8))));
+        var privacy = settings.Privacy is { } asked
+            ? Collective.Agree(comm, errors, () => PrivacyPlan.For(asked, header.Rows, settings.BatchSize,
+                settings.Epochs))
+            : null;
+        if (privacy is not null) LogPrivacy(privacy, header.Rows, settings.Epochs, log);
         // Local label checks are agreed on their own: a step inside Agree must not enter a collective after a local
         // failure (Collective's rule).
         var sliceLabels = settings.Loss == LossKind.Squared ? null
@@ -125,7 +137,7 @@ public sealed class TrainingProblem
             settings.PartitionModel, touched);
         var problem = new TrainingProblem(settings, shard, partition, comm, objective, scaling, classCounts,
             negativeLabel, seed, control)
-        { _touched = touched };
+        { _touched = touched, Privacy = privacy };
         (problem.LearningRate, problem.LearningRateSource) = Collective.Agree(comm, errors,
             () => problem.ChooseLearningRate(rowWeights, resumed));
         return problem;
@@ -154,12 +166,18 @@ public sealed class TrainingProblem
     public OptimizationResult Solve(SolverHooks hooks)
     {
         var s = Settings;
-        var termination = new TerminationCriteria(s.Limit, s.Tolerance, RelativeLossTolerance: s.LossTolerance,
-            Patience: s.Patience, Unit: s.Solver.Unit);
+        // A private run stops only at its planned epochs (or on divergence): a stop decided from the private rows'
+        // loss or gradient would not be accounted for.
+        var termination = Privacy is not null ? new TerminationCriteria(s.Limit, 0, Unit: s.Solver.Unit)
+            : new TerminationCriteria(s.Limit, s.Tolerance, RelativeLossTolerance: s.LossTolerance,
+                Patience: s.Patience, Unit: s.Solver.Unit);
         var space = Objective.Space;
         var l1 = s.L1 > 0 ? new L1Penalty(s.L1, Layout.WeightCount, space) : null;
         double rate = LearningRate;
-        IIterativeMethod method = s.Solver.Kind switch
+        if (Privacy is not null)
+            _private = new PrivateSgd(Objective, rate, s.BatchSize, Seed, Privacy, Shard.RowStart, Shard.Rows, l1,
+                new LearningRateSchedule(s.Schedule));
+        IIterativeMethod method = (IIterativeMethod?)_private ?? s.Solver.Kind switch
         {
             SolverKind.GradientDescent => new GradientDescent(Objective, rate, s.LineSearch, l1),
             SolverKind.Sgd => new MiniBatchSgd(Objective, rate, s.BatchSize, Seed, l1,
@@ -187,6 +205,20 @@ public sealed class TrainingProblem
         // No point at all (the first evaluation overflowed): rank 0 always owns parameters, so it can tell.
         bool noModel = Communicator.BroadcastFromRoot(result.Point.Length == 0 ? 1 : 0) != 0;
         return noModel ? result : result with { Point = space.Gather(result.Point) };
+    }
+
+    /// <summary>Says what the private run will spend, and warns of a δ that is not small against 1/m.</summary>
+    private static void LogPrivacy(PrivacyPlan plan, long rows, int epochs, TrainingLog log)
+    {
+        var planned = plan.After((long)plan.StepsPerEpoch * epochs);
+        static string G(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
+        log.Info("differential privacy: noise multiplier " + G(plan.NoiseMultiplier, "G6")
+            + (plan.TargetEpsilon is null ? "" : " (calibrated)") + ", clip norm " + G(plan.ClipNorm, "G6")
+            + ", Poisson sampling rate " + G(plan.SamplingRate, "G6") + $", {plan.StepsPerEpoch} steps per epoch; "
+            + $"{epochs} epochs spend epsilon {G(planned.Epsilon, "G4")} at delta {G(plan.Delta, "G3")}");
+        if (plan.Delta >= 1.0 / rows)
+            log.Warning($"--dp-delta {G(plan.Delta, "G3")} is not below 1/rows = {G(1.0 / rows, "G3")}: a mechanism " +
+                "that publishes one row in full satisfies such a delta; choose delta well below 1/rows");
     }
 
     /// <summary>A solver state with its point, and its other vectors when <paramref name="vectors"/>, mapped by

@@ -1,5 +1,6 @@
 using MpiDescent.Losses;
 using MpiDescent.Numerics;
+using MpiDescent.Training.Privacy;
 using MpiDescent.Training.Solvers;
 
 namespace MpiDescent.Training.Preparation;
@@ -55,6 +56,8 @@ public sealed record TrainingSettings
     /// <summary>Each rank holds only its slice of θ and of the solver's vectors (<see cref="Model.ParameterSpace"/>);
     /// the model is bitwise the same as a replicated run's.</summary>
     public bool PartitionModel { get; init; }
+    /// <summary>Differentially private SGD (clipped rows, Poisson batches, Gaussian noise), or null.</summary>
+    public PrivacySettings? Privacy { get; init; }
 
     /// <summary>The iteration (or, for stochastic solvers, epoch) limit.</summary>
     public int Limit => Solver.Stochastic ? Epochs : MaxIterations;
@@ -100,5 +103,35 @@ public sealed record TrainingSettings
                 + $", not {solver}");
         if (Seed is not null && !Solver.Iterative)
             throw new UsageException($"--seed does not apply to --solver {solver} (a direct solve)");
+        if (Privacy is not null) ValidatePrivacy(Privacy);
+    }
+
+    /// <summary>What would make the privacy guarantee false, refused.</summary>
+    private void ValidatePrivacy(PrivacySettings privacy)
+    {
+        privacy.Validate();
+        const string Private = "differentially private training (--dp-noise or --dp-epsilon)";
+        if (!Solver.Stochastic)
+            throw new UsageException($"{Private} needs --solver sgd: its guarantee is that of Poisson-sampled " +
+                $"mini-batches, and --solver {Solver.Name} reads every row at every step (its privacy is not " +
+                "accounted for)");
+        if (LearningRate is null)
+            throw new UsageException($"{Private} needs --learning-rate: the automatic rate is estimated from the " +
+                "private rows");
+        if (Seed is not null)
+            throw new UsageException($"--seed does not apply to {Private}: the batches and the noise must be secret, " +
+                "so rank 0 draws their seed from the operating system's cryptographic generator");
+        if (Standardize)
+            throw new UsageException($"--standardize does not apply to {Private}: the features' means and standard " +
+                "deviations would be computed from the private rows without noise; scale the data beforehand with " +
+                "public bounds");
+        if (ValidationFraction > 0)
+            throw new UsageException($"--validation-fraction does not apply to {Private}: early stopping on held-out " +
+                "private rows is not accounted for; train for a fixed number of epochs and validate on data of its " +
+                "own");
+        if (ClassWeights.Balanced)
+            throw new UsageException($"--class-weight balanced does not apply to {Private}: its weights come from " +
+                "the private class counts; give the two classes' weights as numbers instead");
+        if (PartitionModel) throw new UsageException($"--partition-model does not apply to {Private}");
     }
 }
