@@ -120,7 +120,9 @@ public sealed record ParquetConversion(string? Label, string? Weight, ElementTyp
             footer = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(tail);
         }
         var seconds = 10 + footer / 1_000_000.0;
-        var opening = ParquetReader.CreateAsync(stream, leaveStreamOpen: true);
+        // On the thread pool: the parse may loop before its first await, which would keep CreateAsync itself from
+        // returning on this thread, so that the time limit never started (a CI run hung so).
+        var opening = Task.Run(() => ParquetReader.CreateAsync(stream, leaveStreamOpen: true));
         bool done;
         try { done = opening.Wait(TimeSpan.FromSeconds(seconds)); }
         catch (AggregateException e) when (e.InnerException is not null)
