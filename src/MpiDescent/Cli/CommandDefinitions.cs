@@ -98,6 +98,8 @@ public static class CommandDefinitions
             new("batch-size", "B", "sgd global mini-batch, the same at any rank count (default 256; 1 = plain SGD)"),
             new("schedule", "NAME", "constant|inverse-scaling|step: sgd rate by epoch e: r, r/sqrt(e+1), or "
                 + "r*0.5^floor(e/10)"),
+            new("balance", "MODE", "none|oversample|undersample: sgd draws every class equally often, an epoch of "
+                + "K x the largest or the smallest class, on balanced class weights (default none)"),
             new("tolerance", "T", "stop when |grad| <= T * |grad at start| (default 1e-6); with l1 the " +
                 "pseudo-gradient's "
                 + "norm"),
@@ -105,8 +107,9 @@ public static class CommandDefinitions
             new("require-convergence", null, "exit 8 when the run ends short of its tolerance (iteration limit, or "
                 + "no further progress); the model is still written, with converged: false"),
             new("validation-fraction", "F",
-                "hold out a fraction F of the rows (by a hash of the row index, the same at "
-                + "any rank count); their loss is reported per iteration at no extra pass"),
+                "hold out a fraction F of the rows (by a hash of the row index, the same at any rank count; "
+                + "classification: round(F * n) of each class's n rows); their loss is reported per iteration at no "
+                + "extra pass"),
             new("patience", "N", "with a validation split: stop when the validation loss has not improved for N "
                 + "iterations (epochs for sgd) and keep the best point (default 10)"),
             new("seed", "K", "sgd shuffling seed (default: drawn by rank 0 and recorded in the model)"),
@@ -221,8 +224,9 @@ public static class CommandDefinitions
         "regression or classification metrics",
         """
         Regression: MSE, RMSE, MAE and R². Binary: accuracy, precision, recall, F1, log loss (logistic) and ROC AUC
-        (from a reduced histogram, with its error bound). Softmax: accuracy and log loss. Every sum is reduced over
-        all ranks.
+        (from a reduced histogram, with its error bound). Softmax: accuracy and log loss. Classifiers also get the
+        balanced accuracy, macro F1, precision, recall, F1 and support per class, and the confusion matrix (up to 30
+        classes). Every sum is reduced over all ranks.
         """,
         []);
 
@@ -267,9 +271,30 @@ public static class CommandDefinitions
         """,
         [new("no-timing", null, "skip the Allreduce timing")]);
 
+    /// <summary>plan.</summary>
+    public static readonly CommandSpec Plan = new("plan", ["DATA.bin"], "how many ranks pay off for a training run",
+        """
+        Measures, under the launcher on the nodes you have, this data's load rate per rank, the training objective's
+        pass time per row, and the all-reduce's latency and bandwidth for one evaluation's reduction; then predicts
+        for each rank count of --ranks the load time, the time per pass (compute and all-reduce), the speed-up, the
+        parallel efficiency and the memory per rank, and names the rank count beyond which the efficiency falls below
+        50% and the smallest at which the data fits in memory (docs/cluster.md, "Planning the rank count"). Run it at
+        2 or more ranks (at one rank there is no communication to measure): mpiexec.mpich -n 2 MpiDescent plan
+        DATA.bin.
+        """,
+        [
+            new("ranks", "N,N,...", "the rank counts to predict (default 1,2,4,...,1024 and the measured one)"),
+            new("loss", "LOSS", "the training loss (default squared)"),
+            new("no-intercept", null, "fit no intercept b"),
+            new("summation", "MODE", "reproducible (default) or plain, as train's"),
+            new("solver", "SOLVER", "the solver, for the memory estimate (default gd)"),
+            new("passes", "N", "timed passes and all-reduces of each size (default 10)"),
+            new("ranks-per-node", "R", "ranks that share one node's memory (default: this node's cores)"),
+        ]);
+
     /// <summary>Every command, in the order the overview lists them.</summary>
     public static readonly CommandSpec[] All = [Train, Convert, Generate, Inspect, Predict, Evaluate, Export, Bench,
-        SelfTest];
+        SelfTest, Plan];
 
     /// <summary>The command named <paramref name="name"/>, or null.</summary>
     public static CommandSpec? Find(string name) => All.FirstOrDefault(c => c.Name == name);

@@ -92,6 +92,11 @@ public static class ScoringCommand
             if (root)
                 PrintMetrics(output, ("rows", m.Rows), ("classes", m.Classes), ("accuracy", m.Accuracy), ("log-loss",
                     m.LogLoss));
+            var actual = shard.Labels.Select(y => (int)y).ToArray();
+            var matrix = ConfusionMatrix.Compute(actual, predicted.Select(p => (int)p).ToArray(), outputs, comm);
+            if (root)
+                ConfusionReport.Print(output, matrix, Enumerable.Range(0, outputs).Select(k => model.ClassNames is null
+                    ? k.ToString(CultureInfo.InvariantCulture) : model.ClassNames[k]).ToArray());
             return ExitCodes.Success;
         }
         if (binary)
@@ -103,6 +108,12 @@ public static class ScoringCommand
                     ("recall", c.Recall), ("f1", c.F1), ("log-loss", c.LogLoss), ("roc-auc", c.RocAuc),
                     ("", "(the ROC AUC comes from a histogram of 4096 bins: within "
                         + $"{c.RocAucErrorBound.ToString("G3", CultureInfo.InvariantCulture)} of the exact value)"));
+            var actual = shard.Labels.Select(y => y > 0 ? 1 : 0).ToArray();
+            var classOf = Enumerable.Range(0, shard.Rows).Select(i => scores[i] > 0 ? 1 : 0).ToArray();
+            var matrix = ConfusionMatrix.Compute(actual, classOf, 2, comm);
+            if (root)
+                ConfusionReport.Print(output, matrix, model.ClassNames ?? model.ClassLabels!.Select(v =>
+                    v.ToString("R", CultureInfo.InvariantCulture)).ToArray());
             return ExitCodes.Success;
         }
         var metrics = RegressionMetrics.Compute(scores, shard.Labels, header.Rows, comm);

@@ -131,6 +131,12 @@ public sealed record TrainOptions
             Epochs = (int)line.Long("epochs", 10, 1, int.MaxValue),
             BatchSize = (int)line.Long("batch-size", 256, 1, int.MaxValue),
             Schedule = line.Choice("schedule", "constant", "constant", "inverse-scaling", "step"),
+            Balance = line.Choice("balance", "none", "none", "oversample", "undersample") switch
+            {
+                "oversample" => BalanceMode.Oversample,
+                "undersample" => BalanceMode.Undersample,
+                _ => BalanceMode.None,
+            },
             Tolerance = line.Double("tolerance", 1e-6, max: 1),
             LossTolerance = line.Double("loss-tolerance", 0, max: 1),
             ValidationFraction = line.Has("validation-fraction")

@@ -313,6 +313,7 @@ public sealed record CheckpointFile
         if (SolverCatalog.Get(settings.Solver).Stochastic) Same("--batch-size", Settings.BatchSize, settings.BatchSize);
         if (explicitLearningRate) Same("--learning-rate", Settings.LearningRate, settings.LearningRate);
         if (explicitSeed) Same("--seed", Settings.Seed, settings.Seed);
+        Same("--balance", Settings.Balance ?? "none", settings.Balance ?? "none");
         Same("differential privacy", Settings.Privacy is null ? "off" : "on", settings.Privacy is null ? "off" : "on");
         if (Settings.Privacy is { } saved && settings.Privacy is { } now)
         {

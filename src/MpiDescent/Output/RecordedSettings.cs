@@ -53,6 +53,10 @@ public sealed record RecordedSettings
     public double ValidationFraction { get; init; }
     /// <summary>The early-stopping patience.</summary>
     public int Patience { get; init; }
+    /// <summary>sgd's class-balanced draws, oversample or undersample (absent otherwise).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition =
+        System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Balance { get; init; }
     /// <summary>Differentially private SGD as carried out (absent otherwise).</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition =
         System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
@@ -85,6 +89,7 @@ public sealed record RecordedSettings
             LossTolerance = settings.LossTolerance,
             ValidationFraction = settings.ValidationFraction,
             Patience = settings.Patience,
+            Balance = settings.Balance == BalanceMode.None ? null : settings.Balance.ToString().ToLowerInvariant(),
             Privacy = privacy,
         };
 }

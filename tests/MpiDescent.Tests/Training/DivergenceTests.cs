@@ -23,6 +23,9 @@ public class DivergenceUnitTests
         public double EvaluateSample(ReadOnlySpan<double> point, ReadOnlySpan<long> rows, Span<double> gradient) =>
             Value(point, gradient);
 
+        public double EvaluateWeightedSample(ReadOnlySpan<double> point, ReadOnlySpan<int> localRows,
+            ReadOnlySpan<double> factors, long draws, Span<double> gradient) => Value(point, gradient);
+
         private double Value(ReadOnlySpan<double> point, Span<double> gradient)
         {
             if (++_calls > finite) throw new NonFiniteValueException("the loss or gradient overflowed (test)");

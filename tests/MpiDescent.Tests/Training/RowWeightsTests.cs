@@ -62,7 +62,7 @@ public class RowWeightsTests
         var (x, y) = TestData.Synthetic(rows: 1000, features: D, seed: 13);
         double[] point = [0.5, -1, 0.25, 0.1];
         const double fraction = 0.25;
-        var held = Enumerable.Range(0, 1000).Where(i => RowWeights.IsValidationRow(i, fraction)).ToArray();
+        var held = Enumerable.Range(0, 1000).Where(i => ValidationSplit.IsUnstratifiedRow(i, fraction)).ToArray();
         Assert.That(held.Length, Is.InRange(200, 300), "about a quarter held out");
         double expected = held.Average(i => 0.5 * Math.Pow(x[i * D] * point[0] + x[i * D + 1] * point[1] + x[i * D
             + 2] * point[2] + point[3] - y[i], 2));

@@ -49,6 +49,7 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
     private readonly double[] _own = []; // partitioned sparse rows: the totals of this rank's slice
     private readonly ParameterLayout _global; // θ's layout (_layout is that of the pass: the local θ's, or θ's)
     private double _clipNorm; // > 0 only during a clipped sample (differentially private SGD)
+    private readonly double[] _drawWeight = new double[1]; // a weighted draw's weight (class-balanced SGD)
 
     /// <summary>Creates the objective over <paramref name="shard"/>, whose rows start on a block boundary of
     /// <paramref name="partition"/> (collective). Binary losses expect labels −1/+1 (see <see
@@ -205,6 +206,33 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
         return Reduce(start, nonFinite, TotalWeight * rows.Length / Rows, point, point, gradient);
     }
 
+    /// <inheritdoc />
+    /// <remarks>Each draw goes through the block pass as a block of one row whose weight is its factor times its
+    /// training weight cᵢ.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public double EvaluateWeightedSample(ReadOnlySpan<double> point, ReadOnlySpan<int> localRows,
+        ReadOnlySpan<double> factors, long draws, Span<double> gradient)
+    {
+        RequireReplicated("mini-batch gradients");
+        if (factors.Length != localRows.Length) throw new ArgumentException("one factor per row", nameof(factors));
+        ArgumentOutOfRangeException.ThrowIfLessThan(draws, 1);
+        long start = Stopwatch.GetTimestamp();
+        LoadPoint(point);
+        _sum.Clear();
+        long nonFinite = 0;
+        _nonFiniteFirst = -1;
+        var train = RowTrainWeights;
+        for (int k = 0; k < localRows.Length; k++)
+        {
+            int local = localRows[k];
+            _drawWeight[0] = factors[k] * (train.IsEmpty ? 1 : train[local]);
+            var block = new BlockVisitor(this, local, BlockMode.WeightedSample);
+            _shard.Features.Accept(ref block, local, 1);
+            if (!_blockFinite) NoteNonFinite(local, 1, ref nonFinite);
+        }
+        return Reduce(start, nonFinite, TotalWeight * draws, point, point, gradient);
+    }
+
     /// <summary>The noisy gradient of differentially private SGD (collective): each listed local row's gradient is
     /// clipped to norm <paramref name="clipNorm"/> (<see cref="LinearPass"/>), the clipped sums are reduced, <paramref
     /// name="noise"/> (the same on every rank) is added to the sums, and the result is divided by <paramref
@@ -339,9 +367,10 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
     }
 
     /// <summary>What a block's partial sums are for: the sum of a full evaluation, that of a sample (without the
-    /// validation loss, which full evaluations measure), only the finiteness check, the Hessian's diagonal (keeping
+    /// validation loss, which full evaluations measure), that of a weighted draw (a sample's, with the row's weight
+    /// in <see cref="_drawWeight"/>), only the finiteness check, the Hessian's diagonal (keeping
     /// the rows' curvature), or a Hessian-vector product.</summary>
-    private enum BlockMode { Full, Sample, Probe, Curvature, HessianProduct }
+    private enum BlockMode { Full, Sample, WeightedSample, Probe, Curvature, HessianProduct }
 
     /// <summary>Hands a block of rows, in its storage layout, to <see cref="BlockInto{TRows}"/>.</summary>
     private readonly struct BlockVisitor(LinearObjective owner, int first, BlockMode mode) : IRowBlockVisitor
@@ -362,7 +391,8 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
         var y = _shard.Labels.AsSpan(first, count);
         var w = _weights.Span;
         var gradW = _gradientW.Span;
-        ReadOnlySpan<double> train = _weightsPerRow is null ? default : _weightsPerRow.Train.AsSpan(first, count);
+        ReadOnlySpan<double> train = mode == BlockMode.WeightedSample ? _drawWeight
+            : _weightsPerRow is null ? default : _weightsPerRow.Train.AsSpan(first, count);
         ReadOnlySpan<double> validation = _weightsPerRow?.Validation is { } v ? v.AsSpan(first, count) : default;
         var (b, gradB, work) = (_intercepts, _gradientB, _workspace);
         var (loss, validationLoss) = mode switch
@@ -375,7 +405,7 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
                     _rowNumbers.AsSpan(first, count), w, b, gradW, gradB, work, train),
             _ => DataTermInto(x, y, w, gradW, train, validation),
         };
-        if (mode == BlockMode.Sample) validationLoss = 0;
+        if (mode is BlockMode.Sample or BlockMode.WeightedSample) validationLoss = 0;
         if (x.IsSparse)
         {
             _blockFinite = DepositSparse(x.StoredIndices, loss, validationLoss, mode != BlockMode.Probe);

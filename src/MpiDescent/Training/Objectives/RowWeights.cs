@@ -9,8 +9,8 @@ namespace MpiDescent.Training.Objectives;
 /// <summary>
 /// Per-row weights of one rank's slice: the training weight tᵢ = (weight stored in the data file, else 1) × (class
 /// weight of the row's label) × (0 when the row is held out for validation, else 1), and the validation weight vᵢ of
-/// held-out rows. A row is held out when a hash of its global index falls below the validation fraction, so the split
-/// does not depend on the rank count. The totals W = Σ tᵢ and V = Σ vᵢ over all ranks come from one exact reduction.
+/// held-out rows, chosen by <see cref="ValidationSplit"/> (stratified by class for classification), the same rows at
+/// any rank count. The totals W = Σ tᵢ and V = Σ vᵢ over all ranks come from one exact reduction.
 /// </summary>
 public sealed class RowWeights
 {
@@ -35,28 +35,22 @@ public sealed class RowWeights
     /// <summary>Rows held out over all ranks.</summary>
     public long ValidationRows { get; }
 
-    /// <summary>Whether row <paramref name="globalRow"/> is held out for validation at fraction <paramref
-    /// name="fraction"/>.</summary>
-    public static bool IsValidationRow(long globalRow, double fraction) =>
-        fraction > 0
-        && (SplitMix64.Mix((ulong)globalRow ^ 0x5DEE_CE66_DA3A_7F4BUL) >> 11) * (1.0 / (1UL << 53)) < fraction;
-
     /// <summary>Builds the weights (collective); null when every weight is 1 and nothing is held out (the fast
     /// path).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RowWeights? Build(DataShard shard, ObjectiveSettings settings, double validationFraction,
         ICommunicator comm)
     {
-        bool classWeights = settings.Loss.IsBinary() && (settings.NegativeClassWeight != 1
-            || settings.PositiveClassWeight != 1);
-        if (shard.RowWeights is null && !classWeights && validationFraction <= 0) return null;
+        if (shard.RowWeights is null && !settings.HasClassWeights && validationFraction <= 0) return null;
         var train = new double[shard.Rows];
         var validation = validationFraction > 0 ? new double[shard.Rows] : null;
+        int classes = settings.Loss.IsBinary() ? 2 : settings.Loss.IsMultiClass() ? settings.Classes : 1;
+        var heldOutRows = ValidationSplit.HeldOut(shard, classes, validationFraction, comm);
         var sums = new ExactVectorSum(3);
         for (int i = 0; i < shard.Rows; i++)
         {
             double weight = (shard.RowWeights?[i] ?? 1) * settings.ClassWeight(shard.Labels[i]);
-            bool heldOut = validation is not null && IsValidationRow(shard.RowStart + i, validationFraction);
+            bool heldOut = validation is not null && heldOutRows[i];
             if (heldOut) validation![i] = weight;
             else train[i] = weight;
             sums.Add(0, train[i]);

@@ -129,7 +129,8 @@ public sealed class TrainingProblem
             () => RowWeights.Build(shard, objectiveSettings, settings.ValidationFraction, comm));
         if (rowWeights?.Validation is not null)
             log.Info($"validation: {rowWeights.ValidationRows} of {header.Rows} rows held out (fraction "
-                + $"{settings.ValidationFraction.ToString(CultureInfo.InvariantCulture)}, by row index), patience "
+                + $"{settings.ValidationFraction.ToString(CultureInfo.InvariantCulture)}, "
+                + $"{(settings.Loss == LossKind.Squared ? "by row index" : "stratified by class")}), patience "
                 + $"{settings.Patience}");
         // A partitioned model over sparse rows keeps buffers for the features this rank's rows touch alone.
         var touched = settings.PartitionModel && shard.Features.IsSparse ? shard.Features.RenumberFeatures() : null;
@@ -141,6 +142,22 @@ public sealed class TrainingProblem
         (problem.LearningRate, problem.LearningRateSource) = Collective.Agree(comm, errors,
             () => problem.ChooseLearningRate(rowWeights, resumed));
         return problem;
+    }
+
+    /// <summary>sgd's class-balanced draws over this rank's training rows (rows of weight 0, validation rows among
+    /// them, are never drawn), or null without --balance (collective).</summary>
+    private ClassBalancedBatches? BalancedBatches()
+    {
+        if (Settings.Balance == BalanceMode.None) return null;
+        var weights = Objective.RowTrainWeights;
+        bool binary = Settings.Loss.IsBinary();
+        var classOf = new int[Shard.Rows];
+        for (int i = 0; i < classOf.Length; i++)
+            classOf[i] = !weights.IsEmpty && weights[i] == 0 ? -1
+                : binary ? (Shard.Labels[i] > 0 ? 1 : 0) : (int)Shard.Labels[i];
+        int classes = binary ? 2 : Objective.Settings.Classes;
+        ulong seed = SplitMix64.Mix(Seed ^ 0xB5AD_4ECE_DA1C_E2A9UL);
+        return new ClassBalancedBatches(classOf, classes, Settings.Balance, seed, Communicator);
     }
 
     /// <summary>The settings with <see cref="TrainingSettings.PartitionModel"/> set when some rank's replicated
@@ -181,7 +198,7 @@ public sealed class TrainingProblem
         {
             SolverKind.GradientDescent => new GradientDescent(Objective, rate, s.LineSearch, l1),
             SolverKind.Sgd => new MiniBatchSgd(Objective, rate, s.BatchSize, Seed, l1,
-                new LearningRateSchedule(s.Schedule)),
+                new LearningRateSchedule(s.Schedule), BalancedBatches()),
             SolverKind.Lbfgs => l1 is null ? new Lbfgs(Objective) : new OwlQn(Objective, l1),
             SolverKind.Momentum => new MomentumDescent(Objective, rate, s.Momentum, nesterov: false),
             SolverKind.Nesterov => new MomentumDescent(Objective, rate, s.Momentum, nesterov: true),
@@ -299,15 +316,23 @@ public sealed class TrainingProblem
             var perClass = LabelCheck.MultiClassCounts(shard, local!, comm);
             classCounts = perClass;
             log.Info($"classes: {perClass.Length} ({string.Join(", ", perClass.Select((c, k) => $"{k}: {c}"))})");
-            return objective with { Classes = perClass.Length };
+            if (settings.Balance == BalanceMode.None) return objective with { Classes = perClass.Length };
+            // Balanced: each class weighs m/(K·count), as the binary losses' --class-weight balanced.
+            double rows = perClass.Sum();
+            var weights = perClass.Select(n => n > 0 ? rows / (perClass.Length * (double)n) : 1).ToArray();
+            log.Info($"class weights (balanced): {string.Join(", ", weights.Select(w => w.ToString("G6",
+                CultureInfo.InvariantCulture)))}");
+            return objective with { Classes = perClass.Length, MultiClassWeights = weights };
         }
         if (!settings.Loss.IsBinary()) return objective;
         var counts = LabelCheck.Normalize(shard, local!, comm);
         negativeLabel = counts.NegativeLabel;
         classCounts = [counts.Negative, counts.Positive];
-        var (negative, positive) = settings.ClassWeights.Resolve(counts.Negative, counts.Positive);
+        var classWeights = settings.Balance == BalanceMode.None ? settings.ClassWeights
+            : Preparation.ClassWeights.BalancedClasses;
+        var (negative, positive) = classWeights.Resolve(counts.Negative, counts.Positive);
         log.Info($"classes: {counts.Negative} negative, {counts.Positive} positive"
-            + (settings.ClassWeights.Any ? $"; class weights {negative:G6} and {positive:G6}" : ""));
+            + (classWeights.Any ? $"; class weights {negative:G6} and {positive:G6}" : ""));
         if (counts.SingleClassRanks.Length > 0)
             log.Warning($"the slices of ranks {string.Join(",", counts.SingleClassRanks)} hold a single class (sorted "
                 + "data?); the result is still correct, since gradients are summed over all ranks");

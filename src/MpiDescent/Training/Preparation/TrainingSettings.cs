@@ -56,6 +56,8 @@ public sealed record TrainingSettings
     /// <summary>Each rank holds only its slice of θ and of the solver's vectors (<see cref="Model.ParameterSpace"/>);
     /// the model is bitwise the same as a replicated run's.</summary>
     public bool PartitionModel { get; init; }
+    /// <summary>sgd's class-balanced draws (with balanced class weights in the objective), or none.</summary>
+    public BalanceMode Balance { get; init; } = BalanceMode.None;
     /// <summary>Differentially private SGD (clipped rows, Poisson batches, Gaussian noise), or null.</summary>
     public PrivacySettings? Privacy { get; init; }
 
@@ -103,7 +105,23 @@ public sealed record TrainingSettings
                 + $", not {solver}");
         if (Seed is not null && !Solver.Iterative)
             throw new UsageException($"--seed does not apply to --solver {solver} (a direct solve)");
+        if (Balance != BalanceMode.None) ValidateBalance();
         if (Privacy is not null) ValidatePrivacy(Privacy);
+    }
+
+    /// <summary>What --balance needs.</summary>
+    private void ValidateBalance()
+    {
+        if (!Solver.Stochastic)
+            throw new UsageException($"--balance applies to --solver sgd (it draws the mini-batches); --solver " +
+                $"{Solver.Name} reads every row each iteration: use --class-weight balanced, the same objective");
+        if (!Loss.IsBinary() && !Loss.IsMultiClass())
+            throw new UsageException("--balance needs a classification loss (logistic, hinge, squared-hinge, softmax)");
+        if (ClassWeights.Any)
+            throw new UsageException("--balance weighs the classes itself (balanced): drop --class-weight");
+        if (Privacy is not null)
+            throw new UsageException("--balance does not apply to differentially private training: its batches " +
+                "must be Poisson samples of all rows, and the class counts are private");
     }
 
     /// <summary>What would make the privacy guarantee false, refused.</summary>

@@ -11,12 +11,19 @@ namespace MpiDescent.Training.Solvers;
 /// The full loss and gradient are evaluated after each epoch for the history and the stopping test. A stop or a
 /// time-based checkpoint can happen after any batch (<see cref="IStepMonitor"/>): the state (epoch, position, θ)
 /// continues the same sequence. With an L1 penalty each step is followed by the proximal (soft-thresholding) step; the
-/// learning rate of epoch e follows the <see cref="LearningRateSchedule"/>.
+/// learning rate of epoch e follows the <see cref="LearningRateSchedule"/>. With <paramref name="balanced"/> an epoch
+/// is that sampler's class-balanced draws instead, each weighted by its importance factor
+/// (<see cref="ClassBalancedBatches"/>).
 /// </summary>
 public sealed class MiniBatchSgd(IStochasticObjective objective, double learningRate, int batchSize, ulong seed,
-    L1Penalty? l1 = null, LearningRateSchedule? schedule = null) : IIterativeMethod
+    L1Penalty? l1 = null, LearningRateSchedule? schedule = null, ClassBalancedBatches? balanced = null)
+    : IIterativeMethod
 {
     private readonly ShuffledRowOrder _order = new(objective.Rows, seed);
+    private readonly long _epochLength = balanced?.EpochLength ?? objective.Rows;
+    private readonly int[] _drawRows = balanced is null ? [] : new int[batchSize];
+    private readonly int[] _drawClasses = balanced is null ? [] : new int[batchSize];
+    private readonly double[] _drawFactors = balanced is null ? [] : new double[batchSize];
     private readonly LearningRateSchedule _schedule = schedule ?? LearningRateSchedule.Constant;
     private readonly long[] _batch = new long[batchSize];
     private double[] _point = [];
@@ -64,18 +71,28 @@ public sealed class MiniBatchSgd(IStochasticObjective objective, double learning
     public long Position { get; private set; }
 
     /// <inheritdoc />
-    public long DataPasses => objective.Evaluations + _epochsDone;
+    public long DataPasses => objective.Evaluations + _epochsDone * _epochLength / objective.Rows;
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public StepResult Step(int epoch, IStepMonitor monitor)
     {
         _smooth = double.NaN;
-        while (Position < objective.Rows)
+        while (Position < _epochLength)
         {
-            int count = (int)Math.Min(batchSize, objective.Rows - Position);
-            for (int k = 0; k < count; k++) _batch[k] = _order.RowAt(epoch, Position + k);
-            objective.EvaluateSample(_point, _batch.AsSpan(0, count), _gradient);
+            int count = (int)Math.Min(batchSize, _epochLength - Position);
+            if (balanced is null)
+            {
+                for (int k = 0; k < count; k++) _batch[k] = _order.RowAt(epoch, Position + k);
+                objective.EvaluateSample(_point, _batch.AsSpan(0, count), _gradient);
+            }
+            else
+            {
+                int local = balanced.LocalDraws(epoch, Position, count, _drawRows, _drawClasses);
+                for (int k = 0; k < local; k++) _drawFactors[k] = balanced.ImportanceFactor(_drawClasses[k]);
+                objective.EvaluateWeightedSample(_point, _drawRows.AsSpan(0, local), _drawFactors.AsSpan(0, local),
+                    count, _gradient);
+            }
             double rate = _schedule.Rate(learningRate, epoch);
             DenseKernels.Axpy(-rate, _gradient, _point);
             l1?.SoftThreshold(_point, rate);
