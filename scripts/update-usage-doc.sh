@@ -9,7 +9,7 @@ notes="$(sed -n '/^## Notes/,$p' docs/usage.md)"
   printf '# Usage\n\nThis page shows the program'"'"'s own help text (a test checks that they agree), then notes on each command.\n\n```\n'
   $B --help
   printf '```\n'
-  for c in train convert generate inspect predict evaluate export bench selftest; do
+  for c in train convert generate inspect predict evaluate export bench selftest plan; do
     printf '\n## %s\n\n```\n' "$c"; $B "$c" --help; printf '```\n'
   done
   printf '\n%s\n' "$notes"

@@ -41,6 +41,8 @@ public static class Commands
                 return BenchCommand.Run(rest, comm, output, errors);
             case "selftest":
                 return SelfTestCommand.Run(rest, comm, output, errors);
+            case "plan":
+                return PlanCommand.Run(rest, comm, output, errors);
             case "predict":
             case "evaluate":
                 AtomicFile.DeleteUnfinishedOnSignals();
