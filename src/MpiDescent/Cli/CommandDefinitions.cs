@@ -133,6 +133,8 @@ public static class CommandDefinitions
             new("model", "PATH", "model file (default: DATA.model.json beside the data); a model of more than "
                 + "16384 weights keeps them in the binary file beside it with the extension .weights.bin"),
             new("report", "PATH", "JSON report: settings, data facts, timings per rank, loss history"),
+            new("plan", "PLAN.json", "a plan of this data (plan --json): print and report its prediction for this "
+                + "rank count beside the measured time per pass and load"),
             new("history", "PATH", "the loss history as CSV (iteration, data passes, loss, gradient norm, seconds)"),
             new("plot", "PATH.png", "convergence plot: the loss, or the relative suboptimality when J* is known "
                 + "(least squares, or --reference-loss), against iteration (epoch for sgd) and time, and the relative "
@@ -290,6 +292,7 @@ public static class CommandDefinitions
             new("solver", "SOLVER", "the solver, for the memory estimate (default gd)"),
             new("passes", "N", "timed passes and all-reduces of each size (default 10)"),
             new("ranks-per-node", "R", "ranks that share one node's memory (default: this node's cores)"),
+            new("json", "PATH", "also write the measurement and the table as JSON, for train --plan"),
         ]);
 
     /// <summary>Every command, in the order the overview lists them.</summary>

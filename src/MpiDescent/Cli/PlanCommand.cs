@@ -16,7 +16,12 @@ public static class PlanCommand
     /// <summary>Parses and runs (collective).</summary>
     public static int Run(IEnumerable<string> args, ICommunicator comm, TextWriter output, TextWriter errors)
     {
-        var (path, settings, ranks, passes, perNode) = Collective.Agree(comm, errors, () => Parse(args));
+        var (path, settings, ranks, passes, perNode, json) = Collective.Agree(comm, errors, () => Parse(args));
+        if (json is not null)
+            Collective.Agree(comm, errors, () =>
+            {
+                if (comm.Rank == 0) IO.OutputPaths.Check([new("the data file", path)], [new("--json", json)]);
+            });
         using var file = Collective.Agree(comm, errors, () => DataFile.Open(path));
         Collective.Agree(comm, errors, () => DataAgreement.Check(comm, file));
         var header = file.Header;
@@ -26,10 +31,16 @@ public static class PlanCommand
         var model = new ScalingModel(header, settings, measured, nodeMemory, perNode);
         var counts = ranks.Append(comm.Size).Distinct().Order().ToArray();
         Print(output, path, header, measured, model, counts, perNode, nodeMemory);
+        if (json is not null)
+        {
+            Output.Json.Write(json, new PlanFile(PlanFile.FormatName, Path.GetFullPath(path), header.ChecksumHex,
+                header.Rows, header.Features, measured, counts.Select(model.Predict).ToArray()));
+            output.WriteLine($"plan written to {json}");
+        }
         return ExitCodes.Success;
     }
 
-    private static (string Path, TrainingSettings Settings, int[] Ranks, int Passes, int PerNode) Parse(
+    private static (string Path, TrainingSettings Settings, int[] Ranks, int Passes, int PerNode, string? Json) Parse(
         IEnumerable<string> args)
     {
         var line = CommandLine.Parse(CommandDefinitions.Plan, args);
@@ -53,7 +64,7 @@ public static class PlanCommand
         }
         int passes = (int)line.Long("passes", 10, 3, 10_000);
         int perNode = (int)line.Long("ranks-per-node", Environment.ProcessorCount, 1, 1 << 20);
-        return (line.Positionals[0], settings, ranks, passes, perNode);
+        return (line.Positionals[0], settings, ranks, passes, perNode, line.Text("json"));
     }
 
     private static void Print(TextWriter output, string path, DataFileHeader header, PlanMeasurement measured,

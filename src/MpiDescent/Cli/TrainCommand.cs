@@ -65,6 +65,8 @@ public static class TrainCommand
         var resume = options.ResumePath is null ? null
             : Collective.Agree(comm, errors, () => CheckpointFile.Read(options.ResumePath));
         var resumeState = resume is null ? null : WithWholeHistory(options.ResumePath!, resume, comm, errors);
+        var planned = options.PlanPath is null ? null : Collective.Agree(comm, errors, () =>
+            root ? Planning.PlanFile.Read(options.PlanPath, header, options.DataPath) : null);
         var log = new TrainingLog(comm, output, errors, options.Quiet);
         var resumed = resume is null ? null
             : new ResumedChoices(resume.Settings.LearningRate, resume.Settings.LearningRateSource,
@@ -159,6 +161,7 @@ public static class TrainCommand
             : options.ReferenceLoss ?? problem.KnownOptimum();
         var timing = TrainingOutputs.GatherTiming(comm, loadSeconds, problem.Objective, clock.Elapsed.TotalSeconds);
         var traffic = TrainingOutputs.GatherTraffic(comm, problem);
+        var comparison = planned is null ? null : Compare(planned, options, header, timing, result, comm.Size);
         Collective.Agree(comm, errors, () =>
         {
             if (!root) return;
@@ -166,13 +169,14 @@ public static class TrainCommand
                 TrainingOutputs.Model(options, problem, published, result, point).Write(options.ModelPath);
             if (options.ReportPath is not null)
                 Json.Write(options.ReportPath, TrainingOutputs.Report(options, problem, published, result, timing,
-                    traffic));
+                    traffic, comparison));
             if (options.HistoryPath is not null) HistoryCsv.Write(options.HistoryPath, result.History);
             if (options.PlotPath is not null && result.History.Count > 0)
                 ConvergencePlot.Write(options.PlotPath, result.History, optimum,
                     $"{solver.Name}, {recorded.Loss} loss, {Path.GetFileName(options.DataPath)}", solver.Unit);
         });
         if (root) TrainingOutputs.PrintSummary(output, options, result, timing, comm.Size, problem.Layout.WeightCount);
+        if (root && comparison is not null) PrintComparison(output, comparison);
         if (root && result.FellShort) errors.WriteLine(ConvergenceAdvice.Warning(settings, result));
         int code = result.Exit switch
         {
@@ -195,6 +199,28 @@ public static class TrainCommand
         status.Write(state, code, result.ExitReason, model: interrupted || noModel ? null : options.ModelPath,
             checkpoint: interrupted ? options.CheckpointPath : null);
         return code;
+    }
+
+    /// <summary>The plan's prediction for this rank count (from its table, else from its measurement) beside this
+    /// run's measured pass and load (rank 0 only; null elsewhere).</summary>
+    private static Planning.PlanComparison? Compare(Planning.PlanFile plan, TrainOptions options,
+        DataFileHeader header, TimingSummary timing, OptimizationResult result, int ranks)
+    {
+        var predicted = plan.Predictions.FirstOrDefault(p => p.Ranks == ranks)
+            ?? new Planning.ScalingModel(header, options.Settings, plan.Measurement,
+                GC.GetGCMemoryInfo().TotalAvailableMemoryBytes, Environment.ProcessorCount).Predict(ranks);
+        double measuredPass = (timing.Compute.Max + timing.Communication.Max) / Math.Max(result.DataPasses, 1);
+        return new Planning.PlanComparison(options.PlanPath!, ranks, predicted.PassSeconds, measuredPass,
+            predicted.LoadSeconds, timing.Load.Max);
+    }
+
+    private static void PrintComparison(TextWriter output, Planning.PlanComparison c)
+    {
+        string F(double v, string format) => v.ToString(format, System.Globalization.CultureInfo.InvariantCulture);
+        output.WriteLine($"plan {c.PlanFile} at {c.Ranks} rank(s): predicted {F(c.PredictedPassSeconds * 1e3, "G4")} " +
+            $"ms per pass and {F(c.PredictedLoadSeconds, "G3")} s load; measured " +
+            $"{F(c.MeasuredPassSeconds * 1e3, "G4")} ms and {F(c.MeasuredLoadSeconds, "G3")} s (predicted/measured " +
+            $"{F(c.PassRatio, "F2")} and {F(c.LoadRatio, "F2")})");
     }
 
     /// <summary>A text input: rank 0 converts it into its cache, or finds the cache up to date

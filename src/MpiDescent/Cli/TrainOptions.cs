@@ -31,6 +31,8 @@ public sealed record TrainOptions
     public required string ModelPath { get; init; }
     /// <summary>Where the JSON report goes, if anywhere.</summary>
     public string? ReportPath { get; init; }
+    /// <summary>A plan file whose prediction is compared with this run (<c>--plan</c>).</summary>
+    public string? PlanPath { get; init; }
     /// <summary>Where the loss history CSV goes, if anywhere.</summary>
     public string? HistoryPath { get; init; }
     /// <summary>Where the convergence plot PNG goes, if anywhere.</summary>
@@ -173,6 +175,7 @@ public sealed record TrainOptions
             CheckpointInterval = line.Double("checkpoint-interval", 0, positive: line.Has("checkpoint-interval")),
             ResumePath = line.Text("resume"),
             ReportPath = line.Text("report"),
+            PlanPath = line.Text("plan"),
             LogEvery = (int)line.Long("log-every", 0, 0, int.MaxValue),
             Quiet = line.Has("quiet"),
             RequireConvergence = line.Has("require-convergence"),
@@ -185,9 +188,11 @@ public sealed record TrainOptions
     }
 
     /// <summary>The files this run reads, named as the messages name them.</summary>
-    public IReadOnlyList<NamedPath> InputPaths => ResumePath is null
-        ? [new("the data file", DataPath)]
-        : [new("the data file", DataPath), new("--resume", ResumePath)];
+    public IReadOnlyList<NamedPath> InputPaths => new NamedPath?[]
+    {
+        new("the data file", DataPath), ResumePath is null ? null : new("--resume", ResumePath),
+        PlanPath is null ? null : new("--plan", PlanPath),
+    }.OfType<NamedPath>().ToArray();
 
     /// <summary>The files this run may write (the checkpoint always: a signal writes one; the model's weights file
     /// when the model is wide, <see cref="ModelWeightsFile"/>).</summary>

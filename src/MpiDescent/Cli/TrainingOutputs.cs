@@ -54,7 +54,8 @@ internal static class TrainingOutputs
     }
 
     internal static RunReport Report(TrainOptions options, TrainingProblem problem, RecordedSettings settings,
-        OptimizationResult result, TimingSummary timing, ParameterTraffic? traffic = null)
+        OptimizationResult result, TimingSummary timing, ParameterTraffic? traffic = null,
+        Planning.PlanComparison? plan = null)
     {
         var header = problem.Shard.Header;
         var (minRows, maxRows) = problem.RowsPerRank;
@@ -62,7 +63,8 @@ internal static class TrainingOutputs
             problem.Communicator.Size, minRows, maxRows, problem.Partition.BlockRows, settings, result.Iterations,
             result.DataPasses, result.Value, result.GradientNorm, result.Exit.ToString(), result.ExitReason,
             timing, result.History, problem.ClassCounts, result.Converged, result.RelativeGradientNorm,
-            result.FellShort ? ConvergenceAdvice.For(problem.Settings, result) : null, traffic, problem.PrivacySpent);
+            result.FellShort ? ConvergenceAdvice.For(problem.Settings, result) : null, traffic, problem.PrivacySpent,
+            plan);
     }
 
     /// <summary>The parameters owned, features touched and collective traffic of every rank (collective).</summary>

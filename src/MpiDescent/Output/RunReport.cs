@@ -3,7 +3,7 @@ using MpiDescent.Training.Solvers;
 namespace MpiDescent.Output;
 
 /// <summary>The machine-readable summary of a training run (<c>--report</c>); <c>Privacy</c> only for differentially
-/// private runs.</summary>
+/// private runs, <c>Plan</c> only with <c>--plan</c>.</summary>
 public sealed record RunReport(
     string DataFile, string DataChecksum, long Rows, int Features, int Ranks, long MinRowsPerRank, long MaxRowsPerRank,
         int BlockRows,
@@ -14,7 +14,10 @@ public sealed record RunReport(
     ParameterTraffic? Parameters = null,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition =
         System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
-    Training.Privacy.PrivacyGuarantee? Privacy = null);
+    Training.Privacy.PrivacyGuarantee? Privacy = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition =
+        System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    Planning.PlanComparison? Plan = null);
 
 /// <summary>How θ was held (all of it on every rank, or partitioned) and, per rank in rank order, the parameters it
 /// owned, the distinct features its rows touch, and the bytes its collectives moved per evaluation (counted as ring

@@ -47,6 +47,38 @@ public class PlanTests
     }
 
     [Test]
+    public void TrainWithPlan_TwoRanks_PredictionBesideTheMeasuredPassInOutputAndReport()
+    {
+        var dir = Path.GetDirectoryName(_data)!;
+        string plan = Path.Combine(dir, "plan.json"), report = Path.Combine(dir, "planned-report.json");
+        var planned = MpiJob.Run(2, "plan", _data, "--ranks", "1,2", "--passes", "3", "--json", plan);
+        Assert.That(planned.ExitCode, Is.EqualTo(0), planned.ToString());
+        Assert.That(planned.Output, Does.Contain("plan written to " + plan));
+        using var written = System.Text.Json.JsonDocument.Parse(File.ReadAllText(plan));
+        var two = written.RootElement.GetProperty("predictions").EnumerateArray()
+            .First(p => p.GetProperty("ranks").GetInt32() == 2);
+        var train = MpiJob.Run(2, "train", _data, "--max-iterations", "5", "--tolerance", "0", "--learning-rate", "0.1",
+            "--plan", plan, "--report", report, "--model", Path.Combine(dir, "planned.json"));
+        Assert.That(train.ExitCode, Is.EqualTo(0), train.ToString());
+        Assert.That(train.Output, Does.Contain($"plan {plan} at 2 rank(s): predicted"));
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(report));
+        var comparison = json.RootElement.GetProperty("plan");
+        Assert.That(comparison.GetProperty("predictedPassSeconds").GetDouble(),
+            Is.EqualTo(two.GetProperty("passSeconds").GetDouble()), "the plan's own figure for 2 ranks");
+        double measured = comparison.GetProperty("measuredPassSeconds").GetDouble();
+        var timing = json.RootElement.GetProperty("timing");
+        Assert.That(measured, Is.EqualTo((timing.GetProperty("compute").GetProperty("max").GetDouble()
+            + timing.GetProperty("communication").GetProperty("max").GetDouble())
+            / json.RootElement.GetProperty("dataPasses").GetInt64()).Within(1e-12));
+
+        var other = Path.Combine(dir, "other.bin");
+        Assert.That(MpiJob.Run(0, "generate", other, "--rows", "100", "--features", "16").ExitCode, Is.EqualTo(0));
+        var refused = MpiJob.Run(2, "train", other, "--plan", plan);
+        Assert.That(refused.ExitCode, Is.EqualTo(3), refused.ToString());
+        Assert.That(refused.Errors, Does.Contain(plan).And.Contain("run plan on this data"));
+    }
+
+    [Test]
     public void Plan_OneRank_SaysCommunicationIsNotMeasured()
     {
         var outcome = MpiJob.Run(1, "plan", _data, "--ranks", "1,2", "--passes", "3");
