@@ -120,6 +120,8 @@ public static class CommandDefinitions
                 + "planned epochs spend EPS at --dp-delta"),
             new("dp-clip", "C", "private training: the L2 norm every row's gradient is clipped to"),
             new("dp-delta", "D", "private training: the delta of the (epsilon, delta) guarantee, well below 1/rows"),
+            new("dp-optimizer", "RULE", "sgd|momentum|adam: private training's step with each noisy mini-batch "
+                + "gradient (default sgd; momentum takes --momentum; the same epsilon for all three)"),
             new("no-intercept", null, "fit no intercept b"),
             new("standardize", null, "train on standardized features (penalties apply to the standardized weights); "
                 + "the model is saved on the raw scale"),

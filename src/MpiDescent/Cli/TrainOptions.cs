@@ -70,7 +70,7 @@ public sealed record TrainOptions
     /// <summary>The --dp-* options as privacy settings, or null when none is given.</summary>
     private static PrivacySettings? ParsePrivacy(CommandLine line)
     {
-        string[] options = ["dp-noise", "dp-epsilon", "dp-clip", "dp-delta"];
+        string[] options = ["dp-noise", "dp-epsilon", "dp-clip", "dp-delta", "dp-optimizer"];
         if (!options.Any(line.Has)) return null;
         foreach (var needed in new[] { "dp-clip", "dp-delta" })
             if (!line.Has(needed))
@@ -80,7 +80,15 @@ public sealed record TrainOptions
         return new PrivacySettings(line.Double("dp-clip", 0, positive: true),
             line.Double("dp-delta", 0, positive: true, max: 1),
             line.Has("dp-noise") ? line.Double("dp-noise", 0, positive: true) : null,
-            line.Has("dp-epsilon") ? line.Double("dp-epsilon", 0, positive: true) : null);
+            line.Has("dp-epsilon") ? line.Double("dp-epsilon", 0, positive: true) : null)
+        {
+            Update = line.Choice("dp-optimizer", "sgd", "sgd", "momentum", "adam") switch
+            {
+                "momentum" => PrivateUpdate.Momentum,
+                "adam" => PrivateUpdate.Adam,
+                _ => PrivateUpdate.Sgd,
+            },
+        };
     }
 
     /// <summary>Parses the arguments after <c>train</c>.</summary>
@@ -92,8 +100,9 @@ public sealed record TrainOptions
         var data = line.Positionals[0];
         var solver = SolverCatalog.Get(line.Choice("solver", "gd", SolverCatalog.Names));
         var loss = LossKinds.Parse(line.Choice("loss", "squared", LossKinds.All.Select(k => k.Name())));
-        if (line.Has("momentum") && solver.Kind is not (SolverKind.Momentum or SolverKind.Nesterov))
-            throw line.Error("--momentum applies to --solver momentum or nesterov");
+        if (line.Has("momentum") && solver.Kind is not (SolverKind.Momentum or SolverKind.Nesterov)
+            && line.Text("dp-optimizer") != "momentum")
+            throw line.Error("--momentum applies to --solver momentum or nesterov, and to --dp-optimizer momentum");
         if (line.Has("class-weight") && !loss.IsBinary())
             throw line.Error("--class-weight applies to the binary losses (logistic, hinge, squared-hinge)");
         if (line.Has("quiet") && line.Has("verbose")) throw line.Error("--quiet and --verbose contradict each other");

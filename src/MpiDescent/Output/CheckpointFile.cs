@@ -253,6 +253,10 @@ public sealed record CheckpointFile
             SolverKind.Adam => (2, 2, dimension),
             SolverKind.Lbfgs => (0, 2 * Lbfgs.DefaultMemory, dimension),
             SolverKind.DualCoordinate => (2, 2, (int)rows),
+            // Private sgd keeps its update rule's vectors (Training.Privacy.PrivateUpdate).
+            SolverKind.Sgd when Settings.Privacy?.Update == Training.Privacy.PrivateUpdate.Momentum
+                => (1, 1, dimension),
+            SolverKind.Sgd when Settings.Privacy?.Update == Training.Privacy.PrivateUpdate.Adam => (2, 2, dimension),
             _ => (0, 0, 0),
         };
         if (lengths.Length < expected.Min || lengths.Length > expected.Max
@@ -320,6 +324,7 @@ public sealed record CheckpointFile
             Same("--dp-noise (the noise multiplier used)", saved.NoiseMultiplier, now.NoiseMultiplier);
             Same("--dp-clip", saved.ClipNorm, now.ClipNorm);
             Same("--dp-delta", saved.Delta, now.Delta);
+            Same("--dp-optimizer", saved.Update, now.Update);
         }
     }
 }

@@ -83,7 +83,8 @@ public sealed record RecordedSettings
             NegativeClassWeight = negativeClassWeight,
             PositiveClassWeight = positiveClassWeight,
             LineSearch = settings.LineSearch,
-            Momentum = settings.Solver.Kind is SolverKind.Momentum or SolverKind.Nesterov ? settings.Momentum : 0,
+            Momentum = settings.Solver.Kind is SolverKind.Momentum or SolverKind.Nesterov
+                || settings.Privacy?.Update == Training.Privacy.PrivateUpdate.Momentum ? settings.Momentum : 0,
             L1 = settings.L1,
             Schedule = settings.Schedule,
             LossTolerance = settings.LossTolerance,

@@ -75,6 +75,32 @@ public class PrivateTrainingTests
             Is.GreaterThan(0.9));
     }
 
+    [TestCase("momentum")]
+    [TestCase("adam")]
+    public void Train_PrivateMomentumOrAdamSignalledAndResumed_ItsVectorsInTheCheckpoint(string rule)
+    {
+        string model = Path.Combine(_dir, $"private-{rule}.json"), checkpoint = Path.Combine(_dir, $"ck-{rule}.json");
+        string[] options = [.. Options, "--dp-optimizer", rule, .. rule == "momentum" ? ["--momentum", "0.8"]
+            : Array.Empty<string>(), "--model", model, "--checkpoint", checkpoint];
+        var stopped = MpiJob.Run(2, ["train", _data, .. options],
+            new Dictionary<string, string> { ["MPIDESCENT_SIGNAL"] = "1:3" });
+        Assert.That(stopped.ExitCode, Is.EqualTo(ExitCodes.Interrupted), stopped.ToString());
+        var saved = Read(checkpoint);
+        Assert.That(saved.GetProperty("state").GetProperty("auxiliary").GetArrayLength(),
+            Is.EqualTo(rule == "adam" ? 2 : 1));
+        Assert.That(saved.GetProperty("settings").GetProperty("privacy").GetProperty("update").GetString(),
+            Is.EqualTo(rule));
+        var kept = Path.Combine(_dir, $"ck-{rule}-kept.json"); // the completed run retires the checkpoint
+        File.Copy(checkpoint, kept, overwrite: true);
+        var resumed = MpiJob.Run(3, ["train", _data, .. options, "--resume", checkpoint]);
+        Assert.That(resumed.ExitCode, Is.EqualTo(0), resumed.ToString());
+        Assert.That(Read(model).GetProperty("privacy").GetProperty("steps").GetInt64(), Is.EqualTo(60));
+        var changed = MpiJob.Run(1, ["train", _data, .. Options, "--model", model, "--resume", kept]);
+        Assert.That(changed.ExitCode, Is.EqualTo(ExitCodes.Usage), changed.ToString());
+        Assert.That(changed.Errors, Does.Contain(rule == "adam" ? "--dp-optimizer" : "--momentum 0.8")
+            .And.Contain("incompatible with --resume"));
+    }
+
     [TestCase("sgd", new[] { "--tolerance", "1e-3" }, "--tolerance does not apply to differentially private")]
     [TestCase("sgd", new[] { "--seed", "3" }, "must be secret")]
     [TestCase("gd", new string[0], "needs --solver sgd")]

@@ -193,7 +193,7 @@ public sealed class TrainingProblem
         double rate = LearningRate;
         if (Privacy is not null)
             _private = new PrivateSgd(Objective, rate, s.BatchSize, Seed, Privacy, Shard.RowStart, Shard.Rows, l1,
-                new LearningRateSchedule(s.Schedule));
+                new LearningRateSchedule(s.Schedule), s.Momentum);
         IIterativeMethod method = (IIterativeMethod?)_private ?? s.Solver.Kind switch
         {
             SolverKind.GradientDescent => new GradientDescent(Objective, rate, s.LineSearch, l1),

@@ -132,7 +132,8 @@ public sealed record TrainingSettings
         if (!Solver.Stochastic)
             throw new UsageException($"{Private} needs --solver sgd: its guarantee is that of Poisson-sampled " +
                 $"mini-batches, and --solver {Solver.Name} reads every row at every step (its privacy is not " +
-                "accounted for)");
+                "accounted for)" + (Solver.Kind is SolverKind.Momentum or SolverKind.Adam ? $"; for private " +
+                $"{Solver.Name} on mini-batches use --solver sgd --dp-optimizer {Solver.Name}" : ""));
         if (LearningRate is null)
             throw new UsageException($"{Private} needs --learning-rate: the automatic rate is estimated from the " +
                 "private rows");
@@ -151,5 +152,8 @@ public sealed record TrainingSettings
             throw new UsageException($"--class-weight balanced does not apply to {Private}: its weights come from " +
                 "the private class counts; give the two classes' weights as numbers instead");
         if (PartitionModel) throw new UsageException($"--partition-model does not apply to {Private}");
+        if (L1 > 0 && privacy.Update != PrivateUpdate.Sgd)
+            throw new UsageException($"--l1 needs --dp-optimizer sgd (its proximal step), not " +
+                $"{privacy.Update.ToString().ToLowerInvariant()}");
     }
 }

@@ -17,6 +17,9 @@ namespace MpiDescent.Training.Privacy;
 public sealed record PrivacyPlan(double NoiseMultiplier, double ClipNorm, double Delta, double SamplingRate,
     int StepsPerEpoch, double? TargetEpsilon)
 {
+    /// <summary>The update rule applied to each noisy gradient (sgd, momentum or adam).</summary>
+    public PrivateUpdate Update { get; init; } = PrivateUpdate.Sgd;
+
     /// <summary>The plan of <paramref name="settings"/> for <paramref name="rows"/> rows, batches of <paramref
     /// name="batchSize"/> and <paramref name="epochs"/> planned epochs (σ calibrated when a target ε is
     /// given).</summary>
@@ -40,7 +43,10 @@ public sealed record PrivacyPlan(double NoiseMultiplier, double ClipNorm, double
                     "batches, or accept a larger epsilon");
             }
         }
-        return new PrivacyPlan(sigma, settings.ClipNorm, settings.Delta, q, steps, settings.TargetEpsilon);
+        return new PrivacyPlan(sigma, settings.ClipNorm, settings.Delta, q, steps, settings.TargetEpsilon)
+        {
+            Update = settings.Update,
+        };
     }
 
     /// <summary>The guarantee after <paramref name="steps"/> noisy steps.</summary>

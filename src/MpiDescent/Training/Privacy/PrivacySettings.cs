@@ -11,6 +11,9 @@ namespace MpiDescent.Training.Privacy;
 /// <param name="TargetEpsilon">The ε to calibrate σ to, or null when σ is given.</param>
 public sealed record PrivacySettings(double ClipNorm, double Delta, double? NoiseMultiplier, double? TargetEpsilon)
 {
+    /// <summary>The update rule applied to each noisy gradient.</summary>
+    public PrivateUpdate Update { get; init; } = PrivateUpdate.Sgd;
+
     /// <summary>Checks the values alone (the combination with the solver is checked by the training
     /// settings).</summary>
     /// <exception cref="UsageException">The first value that is wrong, in the words of the options.</exception>

@@ -28,6 +28,9 @@ public sealed class PrivateSgd : IIterativeMethod
     private double[] _gradient = [];
     private double[] _pseudo = [];
     private double[] _noiseValues = [];
+    private double[] _first = []; // momentum's velocity, or Adam's first moment
+    private double[] _second = []; // Adam's second moment
+    private readonly double _momentum;
     private double _smooth = double.NaN;
     private int _epochsDone;
 
@@ -35,8 +38,12 @@ public sealed class PrivateSgd : IIterativeMethod
     /// global row <paramref name="rowStart"/>; <paramref name="seed"/> (secret, the same on every rank) keys the
     /// batches and the noise.</summary>
     public PrivateSgd(LinearObjective objective, double learningRate, int batchSize, ulong seed, PrivacyPlan plan,
-        long rowStart, int localRows, L1Penalty? l1 = null, LearningRateSchedule? schedule = null)
+        long rowStart, int localRows, L1Penalty? l1 = null, LearningRateSchedule? schedule = null,
+        double momentum = 0.9)
     {
+        if (l1 is not null && plan.Update != PrivateUpdate.Sgd)
+            throw new ArgumentException("the L1 proximal step follows plain sgd steps only", nameof(l1));
+        _momentum = momentum;
         (_objective, _learningRate, _batchSize, _plan, _l1) = (objective, learningRate, batchSize, plan, l1);
         _schedule = schedule ?? LearningRateSchedule.Constant;
         _batches = new PoissonBatches(rowStart, localRows, plan.StepsPerEpoch, plan.SamplingRate,
@@ -57,6 +64,9 @@ public sealed class PrivateSgd : IIterativeMethod
         _gradient = new double[point.Length];
         _pseudo = new double[point.Length];
         _noiseValues = new double[point.Length];
+        _first = _plan.Update == PrivateUpdate.Sgd ? [] : resume?.Auxiliary?[0].ToArray() ?? new double[point.Length];
+        _second = _plan.Update == PrivateUpdate.Adam
+            ? resume?.Auxiliary?[1].ToArray() ?? new double[point.Length] : [];
         _epochsDone = resume?.Epoch ?? 0;
         Position = resume?.Position ?? 0;
         StepsTaken = (long)_epochsDone * _plan.StepsPerEpoch + StepOf(Position);
@@ -104,8 +114,7 @@ public sealed class PrivateSgd : IIterativeMethod
             _objective.EvaluateClippedSample(_point, _batches.Batch(epoch, step), _plan.ClipNorm, _noiseValues,
                 _batchSize, _gradient);
             double rate = _schedule.Rate(_learningRate, epoch);
-            DenseKernels.Axpy(-rate, _gradient, _point);
-            _l1?.SoftThreshold(_point, rate);
+            Update(rate);
             Position = Math.Min((step + 1L) * _batchSize, _objective.Rows);
             StepsTaken++;
             if (!monitor.ContinueAfterUpdate()) return new StepResult(StepOutcome.Interrupted);
@@ -116,9 +125,45 @@ public sealed class PrivateSgd : IIterativeMethod
         return StepResult.Done;
     }
 
+    /// <summary>One step of the plan's update rule with the noisy gradient (<see cref="PrivateUpdate"/>); Adam's
+    /// bias correction counts the steps taken before this one, resumed ones included.</summary>
+    private void Update(double rate)
+    {
+        switch (_plan.Update)
+        {
+            case PrivateUpdate.Momentum:
+                for (int k = 0; k < _point.Length; k++)
+                {
+                    _first[k] = _momentum * _first[k] - rate * _gradient[k];
+                    _point[k] += _first[k];
+                }
+                break;
+            case PrivateUpdate.Adam:
+                const double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;
+                double t = StepsTaken + 1;
+                double correction1 = 1 - Math.Pow(beta1, t), correction2 = 1 - Math.Pow(beta2, t);
+                for (int k = 0; k < _point.Length; k++)
+                {
+                    _first[k] = beta1 * _first[k] + (1 - beta1) * _gradient[k];
+                    _second[k] = beta2 * _second[k] + (1 - beta2) * _gradient[k] * _gradient[k];
+                    _point[k] -= rate * (_first[k] / correction1) / (Math.Sqrt(_second[k] / correction2) + epsilon);
+                }
+                break;
+            default:
+                DenseKernels.Axpy(-rate, _gradient, _point);
+                _l1?.SoftThreshold(_point, rate);
+                break;
+        }
+    }
+
     /// <summary>The step a position within an epoch stands for: ⌈position/B⌉.</summary>
     private int StepOf(long position) => (int)((position + _batchSize - 1) / _batchSize);
 
     /// <inheritdoc />
-    public double[][]? SaveState() => null;
+    public double[][]? SaveState() => _plan.Update switch
+    {
+        PrivateUpdate.Momentum => [_first],
+        PrivateUpdate.Adam => [_first, _second],
+        _ => null,
+    };
 }

@@ -162,6 +162,62 @@ public class PrivateSgdTests
         }
     }
 
+    [TestCase(PrivateUpdate.Momentum)]
+    [TestCase(PrivateUpdate.Adam)]
+    public void PrivateUpdate_WholeBatchNoNoiseNoClipping_TheFullBatchSolversIterates(PrivateUpdate update)
+    {
+        // q = 1 (every row in every batch), σ = 0 and a clip norm no row reaches: each private step is the full-batch
+        // solver's step, so both must follow the same iterates.
+        var (x, y) = Shards.SparseSynthetic(120, Features, 0.6, seed: 3, LossKind.Logistic);
+        var comm = new SingleProcessCommunicator();
+        LinearObjective Objective()
+        {
+            var (shard, partition) = Shards.For(comm, x, y, Features);
+            return new LinearObjective(shard, partition, comm, new ObjectiveSettings(LossKind.Logistic, L2: 0.02));
+        }
+        var plan = new PrivacyPlan(0, 1e6, 1e-5, 1, 1, null) { Update = update };
+        var privateObjective = Objective();
+        var privateRun = new PrivateSgd(privateObjective, 0.2, 120, 7, plan, 0, 120, momentum: 0.8);
+        var reference = Objective();
+        IIterativeMethod fullBatch = update == PrivateUpdate.Momentum
+            ? new MomentumDescent(reference, 0.2, 0.8, nesterov: false) : new Adam(reference, 0.2);
+        var start = new double[Features + 1];
+        var a = SolverLoop.Minimize(privateRun, privateObjective, new TerminationCriteria(12, 0), start);
+        var b = SolverLoop.Minimize(fullBatch, reference, new TerminationCriteria(12, 0), start);
+        Assert.That(privateRun.StepsTaken, Is.EqualTo(12));
+        for (int k = 0; k < start.Length; k++)
+            Assert.That(a.Point[k], Is.EqualTo(b.Point[k]).Within(1e-12 * (1 + Math.Abs(b.Point[k]))), $"{k}");
+        Assert.That(VectorMath.Norm(b.Point), Is.GreaterThan(0.1), "the iterates moved");
+    }
+
+    [TestCase(PrivateUpdate.Momentum)]
+    [TestCase(PrivateUpdate.Adam)]
+    public void Solve_PrivateMomentumAndAdam_BitwiseAtAnyRankCountAndAcrossAResume(PrivateUpdate update)
+    {
+        string path = DataFile(sparse: false);
+        var settings = Private with { Privacy = Private.Privacy! with { Update = update }, Momentum = 0.7 };
+        var (whole, steps) = Train(new SingleProcessCommunicator(), path, settings);
+        foreach (var (model, _) in ThreadedCommunicator.Run(3, comm => Train(comm, path, settings)))
+            Assert.That(model, Is.EqualTo(whole), "3 ranks");
+        Assert.That(whole, Is.Not.EqualTo(Train(new SingleProcessCommunicator(), path, Private).Model),
+            "another rule, another model");
+        var states = new SolverState[3];
+        ThreadedCommunicator.Run(3, comm => Train(comm, path, settings with { Epochs = 3 }, new SolverHooks(
+            Checkpoint: state => states[comm.Rank] = state with
+            {
+                Point = state.Point.ToArray(),
+                Auxiliary = state.Auxiliary?.Select(v => v.ToArray()).ToArray(),
+            },
+            CheckpointEvery: 2)));
+        Assert.That(states[0].Auxiliary, Has.Length.EqualTo(update == PrivateUpdate.Adam ? 2 : 1));
+        foreach (var (model, resumedSteps) in ThreadedCommunicator.Run(2, comm => Train(comm, path, settings,
+            new SolverHooks(ResumeFrom: states[0]))))
+        {
+            Assert.That(model, Is.EqualTo(whole), "resumed at 2 ranks");
+            Assert.That(resumedSteps, Is.EqualTo(steps));
+        }
+    }
+
     [Test]
     public void PrivacyPlan_TargetEpsilon_CalibratedNoiseSpendsAtMostIt()
     {
@@ -194,6 +250,14 @@ public class PrivateSgdTests
             "not both").SetName("noise and epsilon");
         yield return new TestCaseData(Private with { Privacy = Private.Privacy! with { Delta = 1 } },
             "--dp-delta").SetName("delta 1");
+        yield return new TestCaseData(Private with
+        {
+            L1 = 0.01,
+            Privacy = Private.Privacy! with
+            {
+                Update = PrivateUpdate.Adam,
+            },
+        }, "--l1 needs --dp-optimizer sgd").SetName("l1 with adam");
     }
 
     [TestCaseSource(nameof(Refusals))]
