@@ -23,9 +23,9 @@ for round in $(seq 1 "$ROUNDS"); do
     /usr/bin/python3 - "$D/r$n.json" "$round" "$n" <<'PY'
 import json, sys
 p = json.load(open(sys.argv[1]))["plan"]
-print(f"{sys.argv[2]:>5} {sys.argv[3]:>5} {p['predictedPassSeconds'] * 1e3:18.3f} {p['measuredPassSeconds'] * 1e3:11.3f}"
-      f" {p['passRatio']:5.2f} {p['predictedLoadSeconds']:20.3f} {p['measuredLoadSeconds']:10.3f}"
-      f" {p['loadRatio']:5.2f}")
+print(f"{sys.argv[2]:>5} {sys.argv[3]:>5} {p['predictedPassSeconds'] * 1e3:18.3f}"
+      f" {p['measuredPassSeconds'] * 1e3:11.3f} {p['passRatio']:5.2f}"
+      f" {p['predictedLoadSeconds']:20.3f} {p['measuredLoadSeconds']:10.3f} {p['loadRatio']:5.2f}")
 PY
   done
 done
