@@ -217,6 +217,16 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
         if (factors.Length != localRows.Length) throw new ArgumentException("one factor per row", nameof(factors));
         ArgumentOutOfRangeException.ThrowIfLessThan(draws, 1);
         long start = Stopwatch.GetTimestamp();
+        long nonFinite = SampleInto(point, localRows, BlockMode.WeightedSample, factors);
+        return Reduce(start, nonFinite, TotalWeight * draws, point, point, gradient);
+    }
+
+    /// <summary>The sums of the listed local rows, each as a block of one row (a sample's, or with <see
+    /// cref="BlockMode.WeightedSample"/> a weighted draw's: <paramref name="factors"/>[k] times the row's training
+    /// weight), into the cleared sum; returns the count of non-finite rows.</summary>
+    private long SampleInto(ReadOnlySpan<double> point, ReadOnlySpan<int> localRows, BlockMode mode,
+        ReadOnlySpan<double> factors = default)
+    {
         LoadPoint(point);
         _sum.Clear();
         long nonFinite = 0;
@@ -225,12 +235,12 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
         for (int k = 0; k < localRows.Length; k++)
         {
             int local = localRows[k];
-            _drawWeight[0] = factors[k] * (train.IsEmpty ? 1 : train[local]);
-            var block = new BlockVisitor(this, local, BlockMode.WeightedSample);
+            if (mode == BlockMode.WeightedSample) _drawWeight[0] = factors[k] * (train.IsEmpty ? 1 : train[local]);
+            var block = new BlockVisitor(this, local, mode);
             _shard.Features.Accept(ref block, local, 1);
             if (!_blockFinite) NoteNonFinite(local, 1, ref nonFinite);
         }
-        return Reduce(start, nonFinite, TotalWeight * draws, point, point, gradient);
+        return nonFinite;
     }
 
     /// <summary>The noisy gradient of differentially private SGD (collective): each listed local row's gradient is
@@ -252,26 +262,11 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
         if (!(clipNorm > 0)) throw new ArgumentOutOfRangeException(nameof(clipNorm), "the clip norm is positive");
         if (noise.Length != Dimension) throw new ArgumentException("one noise value per parameter", nameof(noise));
         long start = Stopwatch.GetTimestamp();
-        LoadPoint(point);
-        _sum.Clear();
-        long nonFinite = 0;
-        _nonFiniteFirst = -1;
+        long nonFinite;
         _clipNorm = clipNorm;
-        try
-        {
-            foreach (int local in localRows)
-            {
-                var block = new BlockVisitor(this, local, BlockMode.Sample);
-                _shard.Features.Accept(ref block, local, 1);
-                if (!_blockFinite) NoteNonFinite(local, 1, ref nonFinite);
-            }
-        }
+        try { nonFinite = SampleInto(point, localRows, BlockMode.Sample); }
         finally { _clipNorm = 0; }
-        ReduceSums(start, nonFinite, point);
-        for (int k = 0; k < Dimension; k++) gradient[k] = (_totals[k] + noise[k]) / divisor;
-        double l2 = Settings.L2;
-        if (l2 > 0)
-            for (int j = 0; j < _global.WeightCount; j++) gradient[j] += l2 * point[j];
+        Reduce(start, nonFinite, divisor, point, point, gradient, noise);
         return _totals[_tail] / divisor;
     }
 
@@ -518,14 +513,17 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
     /// <summary>The one reduction of an evaluation: sums, control slots, timing, the agreed non-finite check, division
     /// by the weight, and the L2 penalty on the weights (never the intercept). <paramref name="pass"/> is the θ the
     /// pass used, <paramref name="point"/> and <paramref name="gradient"/> this rank's part of θ
-    /// (<see cref="Space"/>).</summary>
+    /// (<see cref="Space"/>); <paramref name="noise"/>, when given, is added to the sums before the division.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private double Reduce(long start, long nonFinite, double divisor, ReadOnlySpan<double> pass,
-        ReadOnlySpan<double> point, Span<double> gradient)
+        ReadOnlySpan<double> point, Span<double> gradient, ReadOnlySpan<double> noise = default)
     {
         ReduceSums(start, nonFinite, pass);
         var own = Own;
-        for (int k = 0; k < own.Length; k++) gradient[k] = own[k] / divisor;
+        if (noise.IsEmpty)
+            for (int k = 0; k < own.Length; k++) gradient[k] = own[k] / divisor;
+        else
+            for (int k = 0; k < own.Length; k++) gradient[k] = (own[k] + noise[k]) / divisor;
         double value = _totals[_tail] / divisor;
         double l2 = Settings.L2;
         if (l2 > 0)

@@ -82,8 +82,9 @@ public static class ValidationSplit
         return held;
     }
 
-    /// <summary>The class index of a label: 0/1 for the binary losses, the label itself for softmax.</summary>
-    private static int ClassIndex(double label, int classes) =>
+    /// <summary>The class index of a checked label: 0/1 for the binary losses (<paramref name="classes"/> 2; labels
+    /// ≤ 0 are class 0), the label itself for softmax.</summary>
+    public static int ClassIndex(double label, int classes) =>
         classes == 2 ? (label > 0 ? 1 : 0) : Math.Clamp((int)label, 0, classes - 1);
 
     private static long CountBelow(ulong[] sorted, ulong threshold)

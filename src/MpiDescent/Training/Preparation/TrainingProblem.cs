@@ -150,12 +150,11 @@ public sealed class TrainingProblem
     {
         if (Settings.Balance == BalanceMode.None) return null;
         var weights = Objective.RowTrainWeights;
-        bool binary = Settings.Loss.IsBinary();
+        int classes = Settings.Loss.IsBinary() ? 2 : Objective.Settings.Classes;
         var classOf = new int[Shard.Rows];
         for (int i = 0; i < classOf.Length; i++)
             classOf[i] = !weights.IsEmpty && weights[i] == 0 ? -1
-                : binary ? (Shard.Labels[i] > 0 ? 1 : 0) : (int)Shard.Labels[i];
-        int classes = binary ? 2 : Objective.Settings.Classes;
+                : ValidationSplit.ClassIndex(Shard.Labels[i], classes);
         ulong seed = SplitMix64.Mix(Seed ^ 0xB5AD_4ECE_DA1C_E2A9UL);
         return new ClassBalancedBatches(classOf, classes, Settings.Balance, seed, Communicator);
     }

@@ -48,18 +48,28 @@ public sealed class Adam(IObjective objective, double learningRate, double beta1
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public StepResult Step(int iteration, IStepMonitor monitor)
     {
-        int t = iteration + 1;
-        double correction1 = 1 - Math.Pow(beta1, t), correction2 = 1 - Math.Pow(beta2, t);
-        for (int k = 0; k < _point.Length; k++)
-        {
-            _first[k] = beta1 * _first[k] + (1 - beta1) * _gradient[k];
-            _second[k] = beta2 * _second[k] + (1 - beta2) * _gradient[k] * _gradient[k];
-            _point[k] -= learningRate * (_first[k] / correction1) / (Math.Sqrt(_second[k] / correction2) + epsilon);
-        }
+        Update(_point, _first, _second, _gradient, learningRate, iteration + 1, beta1, beta2, epsilon);
         _loss = objective.Evaluate(_point, _gradient);
         return StepResult.Done;
     }
 
     /// <inheritdoc />
     public double[][]? SaveState() => [_first, _second];
+
+    /// <summary>Adam's step <paramref name="step"/> (1-based, for the bias correction) with <paramref
+    /// name="gradient"/>: the moments <paramref name="first"/> and <paramref name="second"/> and <paramref
+    /// name="point"/> updated in place.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Update(Span<double> point, Span<double> first, Span<double> second,
+        ReadOnlySpan<double> gradient, double rate, long step, double beta1 = 0.9, double beta2 = 0.999,
+        double epsilon = 1e-8)
+    {
+        double correction1 = 1 - Math.Pow(beta1, step), correction2 = 1 - Math.Pow(beta2, step);
+        for (int k = 0; k < point.Length; k++)
+        {
+            first[k] = beta1 * first[k] + (1 - beta1) * gradient[k];
+            second[k] = beta2 * second[k] + (1 - beta2) * gradient[k] * gradient[k];
+            point[k] -= rate * (first[k] / correction1) / (Math.Sqrt(second[k] / correction2) + epsilon);
+        }
+    }
 }

@@ -61,9 +61,6 @@ public sealed class ClassBalancedBatches
     /// <summary>The training rows of each class over all ranks (n_c).</summary>
     public long[] ClassRows { get; }
 
-    /// <summary>The classes that have training rows (K').</summary>
-    public int PresentClasses => _present.Length;
-
     /// <summary>Draws per epoch, K'·n.</summary>
     public long EpochLength { get; }
 

@@ -46,17 +46,27 @@ public sealed class MomentumDescent(IObjective objective, double learningRate, d
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public StepResult Step(int iteration, IStepMonitor monitor)
     {
-        for (int k = 0; k < _point.Length; k++)
-        {
-            double previous = _velocity[k];
-            _velocity[k] = momentum * previous - learningRate * _gradient[k];
-            // Nesterov in look-ahead variables: φ ← φ + μv_new − α∇J(φ) ... written as φ + v_new + μ(v_new − v_old).
-            _point[k] += nesterov ? _velocity[k] + momentum * (_velocity[k] - previous) : _velocity[k];
-        }
+        Update(_point, _velocity, _gradient, learningRate, momentum, nesterov);
         _loss = objective.Evaluate(_point, _gradient);
         return StepResult.Done;
     }
 
     /// <inheritdoc />
     public double[][]? SaveState() => [_velocity];
+
+    /// <summary>One step with <paramref name="gradient"/>: v ← μv − r·g, then θ ← θ + v (heavy ball) or the
+    /// look-ahead point's update (Nesterov), <paramref name="point"/> and <paramref name="velocity"/> in
+    /// place.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Update(Span<double> point, Span<double> velocity, ReadOnlySpan<double> gradient, double rate,
+        double momentum, bool nesterov)
+    {
+        for (int k = 0; k < point.Length; k++)
+        {
+            double previous = velocity[k];
+            velocity[k] = momentum * previous - rate * gradient[k];
+            // Nesterov in look-ahead variables: φ ← φ + μv_new − α∇J(φ) ... written as φ + v_new + μ(v_new − v_old).
+            point[k] += nesterov ? velocity[k] + momentum * (velocity[k] - previous) : velocity[k];
+        }
+    }
 }

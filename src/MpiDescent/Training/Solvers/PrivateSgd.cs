@@ -132,22 +132,10 @@ public sealed class PrivateSgd : IIterativeMethod
         switch (_plan.Update)
         {
             case PrivateUpdate.Momentum:
-                for (int k = 0; k < _point.Length; k++)
-                {
-                    _first[k] = _momentum * _first[k] - rate * _gradient[k];
-                    _point[k] += _first[k];
-                }
+                MomentumDescent.Update(_point, _first, _gradient, rate, _momentum, nesterov: false);
                 break;
             case PrivateUpdate.Adam:
-                const double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;
-                double t = StepsTaken + 1;
-                double correction1 = 1 - Math.Pow(beta1, t), correction2 = 1 - Math.Pow(beta2, t);
-                for (int k = 0; k < _point.Length; k++)
-                {
-                    _first[k] = beta1 * _first[k] + (1 - beta1) * _gradient[k];
-                    _second[k] = beta2 * _second[k] + (1 - beta2) * _gradient[k] * _gradient[k];
-                    _point[k] -= rate * (_first[k] / correction1) / (Math.Sqrt(_second[k] / correction2) + epsilon);
-                }
+                Adam.Update(_point, _first, _second, _gradient, rate, StepsTaken + 1);
                 break;
             default:
                 DenseKernels.Axpy(-rate, _gradient, _point);
