@@ -1,4 +1,3 @@
-using BenchmarkDotNet.Attributes;
 using MpiDescent.Losses;
 using MpiDescent.Numerics;
 

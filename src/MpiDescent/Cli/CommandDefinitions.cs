@@ -132,6 +132,25 @@ public static class CommandDefinitions
                 + "vectors (gd, lbfgs, momentum, nesterov, adam): the gradient is reduce-scattered, the weights "
                 + "all-gathered, the model bitwise the same; chosen automatically when the replicated vectors would "
                 + "not fit"),
+            new("l2-path", "STRONG..WEAK", "a regularization path: --path-length l2 penalties from STRONG to WEAK, "
+                + "log-spaced, every model trained in the same passes over the data (gd, lbfgs, momentum, nesterov, "
+                + "adam; other solvers in turn) and equal to the model trained alone; without --cv each is written "
+                + "as MODEL with .path-NN.json"),
+            new("l1-path", "STRONG..WEAK", "as --l2-path, for the l1 penalty (gd, sgd, lbfgs)"),
+            new("regularization-path", "STRONG..WEAK", "as --l2-path, for the elastic net's total strength (with "
+                + "--elastic-net A)"),
+            new("path-length", "K", "penalties on the path (default 10)"),
+            new("cv", "F", "k-fold cross-validation: F folds by a hash of the row index (the same at any rank count; "
+                + "classification: stratified by class), the F x K models trained together; prints each penalty's "
+                + "mean and spread of the validation loss (and accuracy), chooses one (--cv-select) and refits it on "
+                + "all rows as the model"),
+            new("cv-select", "RULE", "min|1se: the penalty of least mean validation loss (default), or the strongest "
+                + "within one standard error of it (glmnet's lambda.1se)"),
+            new("cv-output", "PATH", "the path's table as CSV: each penalty's settings, its models' losses and, with "
+                + "--cv, mean, standard deviation and standard error of the validation loss, accuracy, every fold's "
+                + "loss and the choice"),
+            new("cv-folds-output", "PATH", "with --cv: each row's fold as CSV (row and fold, 1-based), to hand to "
+                + "another tool"),
             new("model", "PATH", "model file (default: DATA.model.json beside the data); a model of more than "
                 + "16384 weights keeps them in the binary file beside it with the extension .weights.bin"),
             new("report", "PATH", "JSON report: settings, data facts, timings per rank, loss history"),
@@ -140,7 +159,7 @@ public static class CommandDefinitions
             new("history", "PATH", "the loss history as CSV (iteration, data passes, loss, gradient norm, seconds)"),
             new("plot", "PATH.png", "convergence plot: the loss, or the relative suboptimality when J* is known "
                 + "(least squares, or --reference-loss), against iteration (epoch for sgd) and time, and the relative "
-                + "gradient norm"),
+                + "gradient norm; with --cv, the mean validation loss (and its standard error) against the penalty"),
             new("reference-loss", "J", "with --plot: the optimal objective J* (e.g. the finalLoss of a tight lbfgs or "
                 + "newton run), so that the plot shows the relative suboptimality for any loss"),
             new("log-every", "N", "print every N-th iteration (default: 20 lines per run; every epoch for sgd); to a "

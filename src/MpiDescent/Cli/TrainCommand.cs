@@ -3,6 +3,7 @@ using MpiDescent.Communication;
 using MpiDescent.Data;
 using MpiDescent.Output;
 using MpiDescent.Training.Objectives;
+using MpiDescent.Training.Paths;
 using MpiDescent.Training.Preparation;
 using MpiDescent.Training.Solvers;
 
@@ -145,6 +146,40 @@ public static class TrainCommand
                 Progress = PrivacyReport.EachEpoch(plan, hooks.Progress,
                 root && !options.Quiet ? output : null)
             };
+        ModelSearchReport? search = null;
+        if (options.SearchesModels)
+        {
+            // A path's or cross-validation's models keep no checkpoint, nor does the refit that follows.
+            hooks = hooks with { Checkpoint = null };
+            var searched = Collective.Agree(comm, errors, () => PathTraining.Run(problem, hooks, log));
+            if (control.StopAgreed)
+            {
+                const string stopped = "stopped by a signal during the regularization path or cross-validation, "
+                    + "which keep no checkpoint: submit the job again";
+                if (root) errors.WriteLine($"MpiDescent: {stopped}");
+                status.Write(RunState.Interrupted, ExitCodes.Interrupted, stopped);
+                return ExitCodes.Interrupted;
+            }
+            if (root && !options.Quiet) ModelSearchOutputs.Print(output, searched, settings);
+            var folds = options.CvFoldsOutputPath is null || searched.LocalFolds is null ? null
+                : ModelSearchOutputs.GatherFolds(comm, searched.LocalFolds, problem.Partition);
+            Collective.Agree(comm, errors, () =>
+            {
+                if (!root) return;
+                if (options.CvOutputPath is string table) ModelSearchOutputs.WriteTable(table, searched, settings);
+                if (folds is not null) ModelSearchOutputs.WriteFolds(options.CvFoldsOutputPath!, folds);
+            });
+            if (settings.Folds == 0) return FinishPath(options, comm, output, errors, status, problem, recorded,
+                searched);
+            search = ModelSearchOutputs.Report(searched, settings);
+            var chosen = searched.Scores[searched.Chosen];
+            problem = problem.Variant(chosen.L1, chosen.L2);
+            recorded = RecordedSettings.Of(problem.Settings, problem.LearningRate, problem.LearningRateSource,
+                problem.Seed, negativeWeight, positiveWeight);
+            log.Info($"cross-validation chose {search.Penalty} {PathTraining.Format(chosen.Strength)} (" +
+                (settings.OneStandardError ? "the strongest within one standard error of the least mean loss"
+                    : "the least mean validation loss") + $"): refitting it on all {header.Rows} rows");
+        }
         var result = Collective.Agree(comm, errors, () => problem.Solve(hooks));
         // A private model's seed would let anyone recompute its batches and noise: only the checkpoint keeps it.
         var published = problem.Privacy is null ? recorded : recorded with { Seed = 0 };
@@ -169,9 +204,18 @@ public static class TrainCommand
                 TrainingOutputs.Model(options, problem, published, result, point).Write(options.ModelPath);
             if (options.ReportPath is not null)
                 Json.Write(options.ReportPath, TrainingOutputs.Report(options, problem, published, result, timing,
-                    traffic, comparison));
+                    traffic, comparison) with
+                { ModelSearch = search });
             if (options.HistoryPath is not null) HistoryCsv.Write(options.HistoryPath, result.History);
-            if (options.PlotPath is not null && result.History.Count > 0)
+            if (options.PlotPath is not null && search is not null)
+                PenaltyPlot.Write(options.PlotPath, search.Penalties.Select(p => p.Strength).ToArray(),
+                    search.Penalties.Select(p => p.MeanValidationLoss).ToArray(),
+                    search.Penalties.Select(p => p.StandardError).ToArray(),
+                    search.Penalties.ToList().FindIndex(p => p.Strength == search.BestStrength),
+                    search.Penalties.ToList().FindIndex(p => p.Strength == search.ChosenStrength), search.Penalty,
+                    $"{settings.Folds}-fold cross-validation, {recorded.Loss} loss, " +
+                    Path.GetFileName(options.DataPath));
+            else if (options.PlotPath is not null && result.History.Count > 0)
                 ConvergencePlot.Write(options.PlotPath, result.History, optimum,
                     $"{solver.Name}, {recorded.Loss} loss, {Path.GetFileName(options.DataPath)}", solver.Unit);
         });
@@ -186,7 +230,7 @@ public static class TrainCommand
             _ => ExitCodes.Success,
         };
         string? retired = null;
-        if (!interrupted)
+        if (!interrupted && !options.SearchesModels)
             retired = Collective.Agree(comm, errors, () =>
                 checkpoints.Retire(resumedFromIt: options.ResumePath is string r
                 && Path.GetFullPath(r) == Path.GetFullPath(options.CheckpointPath)));
@@ -197,7 +241,57 @@ public static class TrainCommand
             ? (noModel ? RunState.Failed : RunState.Diverged)
             : result.FellShort ? RunState.NotConverged : RunState.Completed;
         status.Write(state, code, result.ExitReason, model: interrupted || noModel ? null : options.ModelPath,
-            checkpoint: interrupted ? options.CheckpointPath : null);
+            checkpoint: interrupted && !options.SearchesModels ? options.CheckpointPath : null);
+        return code;
+    }
+
+    /// <summary>A regularization path without cross-validation: checks that the ranks agree on every model, has rank 0
+    /// write each as its path model file, and returns the exit code: 4 when a model diverged, 8 when one fell short
+    /// of its tolerance and convergence was required.</summary>
+    private static int FinishPath(TrainOptions options, ICommunicator comm, TextWriter output, TextWriter errors,
+        StatusWriter status, TrainingProblem problem, RecordedSettings recorded, Training.Paths.PathOutcome path)
+    {
+        var points = path.Models.Select(m => m.Result.Point.Length == 0 ? [] : problem.ModelParameters(m.Result.Point))
+            .ToArray();
+        foreach (var point in points)
+            if (ConsensusCheck.RanksDifferingFromRoot(comm, point) is { Length: > 0 } differing)
+                throw new InvalidOperationException($"ranks {string.Join(",", differing)} ended with weights " +
+                    "different from rank 0's; the path's models are not saved");
+        Collective.Agree(comm, errors, () =>
+        {
+            if (comm.Rank != 0) return;
+            for (int i = 0; i < path.Models.Count; i++)
+            {
+                var m = path.Models[i];
+                if (points[i].Length == 0) continue;
+                TrainingOutputs.Model(options, problem, recorded with
+                {
+                    L1 = m.L1,
+                    L2 = m.L2,
+                    LearningRate = m.LearningRate,
+                }, m.Result, points[i]).Write(options.PathModelPath(m.Penalty));
+            }
+        });
+        var diverged = path.Models.Where(m => m.Result.Exit == ExitCondition.Diverged).ToArray();
+        var short_ = path.Models.Where(m => m.Result.FellShort).ToArray();
+        string Strengths(IEnumerable<Training.Paths.PathModel> models) => string.Join(", ",
+            models.Select(m => PathTraining.Format(options.Settings.Path!.Strength(m.Penalty))));
+        if (comm.Rank == 0)
+        {
+            output.WriteLine($"{points.Count(p => p.Length > 0)} path models written: {options.PathModelPath(0)} to " +
+                options.PathModelPath(path.Models.Count - 1));
+            if (diverged.Length > 0)
+                errors.WriteLine($"MpiDescent: the models of {options.Settings.Path!.StrengthName} " +
+                    $"{Strengths(diverged)} diverged (each file keeps its last finite iterate)");
+            if (short_.Length > 0)
+                errors.WriteLine($"MpiDescent: warning: the models of {options.Settings.Path!.StrengthName} " +
+                    $"{Strengths(short_)} are not converged (the iteration limit, or no further progress)");
+        }
+        int code = diverged.Length > 0 ? ExitCodes.Diverged
+            : short_.Length > 0 && options.RequireConvergence ? ExitCodes.NotConverged : ExitCodes.Success;
+        var state = diverged.Length > 0 ? RunState.Diverged : short_.Length > 0 ? RunState.NotConverged
+            : RunState.Completed;
+        status.Write(state, code, $"{path.Models.Count} path models trained", model: options.PathModelPath(0));
         return code;
     }
 

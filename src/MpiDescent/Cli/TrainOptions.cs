@@ -60,6 +60,20 @@ public sealed record TrainOptions
     /// <summary>Where the run's status file goes (beside the model by default).</summary>
     public required string StatusPath { get; init; }
 
+    /// <summary>Where the path's or cross-validation's table goes as CSV, if anywhere.</summary>
+    public string? CvOutputPath { get; init; }
+    /// <summary>Where each row's fold goes as CSV, if anywhere.</summary>
+    public string? CvFoldsOutputPath { get; init; }
+
+    /// <summary>Whether this run trains several models: a regularization path, cross-validation, or both.</summary>
+    public bool SearchesModels => Settings.Path is not null || Settings.Folds > 0;
+
+    /// <summary>Where model <paramref name="index"/> (0-based) of a path without cross-validation goes: the model's
+    /// path with .path-NN.json (1-based) for .json.</summary>
+    public string PathModelPath(int index) =>
+        System.IO.Path.ChangeExtension(ModelPath,
+            $".path-{(index + 1).ToString("D2", CultureInfo.InvariantCulture)}.json");
+
     /// <summary>Seconds a collective may wait for another rank before the job ends as stalled (null: the
     /// default).</summary>
     public double? StallTimeout { get; init; }
@@ -110,7 +124,7 @@ public sealed record TrainOptions
             throw line.Error($"--plot writes PNG: give a .png path, not '{plot}'");
         if (line.Has("reference-loss") && !line.Has("plot"))
             throw line.Error("--reference-loss is the J* of --plot's suboptimality: give --plot too");
-        if (line.Has("elastic-net") != line.Has("regularization"))
+        if (line.Has("elastic-net") != (line.Has("regularization") || line.Has("regularization-path")))
             throw line.Error("--elastic-net ALPHA and --regularization LAMBDA go together");
         if (line.Has("elastic-net") && (line.Has("l1") || line.Has("l2")))
             throw line.Error("use either --elastic-net with --regularization, or --l1/--l2");
@@ -125,6 +139,21 @@ public sealed record TrainOptions
                          "checkpoint-every", "checkpoint-interval", "resume" })
                 if (line.Has(option)) throw line.Error($"--{option} does not apply to --solver {solver.Name} (a " +
                     $"direct solve)");
+        var path = ParsePath(line, alpha);
+        if (path is not null || line.Has("cv"))
+            foreach (var option in new[] { "resume", "checkpoint-every", "checkpoint-interval" })
+                if (line.Has(option)) throw line.Error($"--{option} does not apply to a regularization path or " +
+                    "cross-validation: their models keep no checkpoint (a signal ends the run without one)");
+        foreach (var option in new[] { "cv-select", "cv-folds-output" })
+            if (line.Has(option) && !line.Has("cv")) throw line.Error($"--{option} applies to --cv");
+        if (line.Has("cv-output") && path is null && !line.Has("cv"))
+            throw line.Error("--cv-output applies to --cv or a regularization path");
+        if (path is not null && !line.Has("cv"))
+            foreach (var option in new[] { "report", "history", "plot" })
+                if (line.Has(option)) throw line.Error($"--{option} describes one model: a path without --cv writes " +
+                    "a model file per penalty; its table goes to --cv-output");
+        if (line.Has("path-length") && path is null)
+            throw line.Error("--path-length applies to --l2-path, --l1-path or --regularization-path");
         var rate = line.Text("learning-rate", "auto");
         var classWeight = line.Text("class-weight");
         var settings = new TrainingSettings
@@ -161,6 +190,9 @@ public sealed record TrainOptions
                 ? Summation.Plain : Summation.Reproducible,
             PartitionModel = line.Has("partition-model"),
             Privacy = ParsePrivacy(line),
+            Path = path,
+            Folds = line.Has("cv") ? (int)line.Long("cv", 0, 2, PenaltyPath.MaxModels) : 0,
+            OneStandardError = line.Choice("cv-select", "min", "min", "1se") == "1se",
         };
         try { settings.Validate(); }
         catch (UsageException e) { throw line.Error(e.Message); }
@@ -193,7 +225,32 @@ public sealed record TrainOptions
             PlotPath = line.Text("plot"),
             ReferenceLoss = line.Has("reference-loss") ? line.Double("reference-loss", 0) : null,
             StallTimeout = line.Has("stall-timeout") ? line.Double("stall-timeout", 0) : null,
+            CvOutputPath = line.Text("cv-output"),
+            CvFoldsOutputPath = line.Text("cv-folds-output"),
         };
+    }
+
+    /// <summary>The path of --l2-path, --l1-path or --regularization-path (with --elastic-net's
+    /// <paramref name="alpha"/>) and --path-length, or null.</summary>
+    private static PenaltyPath? ParsePath(CommandLine line, double alpha)
+    {
+        var given = new[] { ("l2-path", PenaltyKind.L2), ("l1-path", PenaltyKind.L1),
+            ("regularization-path", PenaltyKind.ElasticNet) }.Where(p => line.Has(p.Item1)).ToArray();
+        if (given.Length == 0) return null;
+        if (given.Length > 1) throw line.Error("give one of --l2-path, --l1-path and --regularization-path");
+        var (option, kind) = given[0];
+        if (kind == PenaltyKind.ElasticNet ? !line.Has("elastic-net") : line.Has("elastic-net"))
+            throw line.Error(kind == PenaltyKind.ElasticNet
+                ? "--regularization-path varies the elastic net's strength: give --elastic-net A"
+                : $"--{option} varies one penalty; for the elastic net use --regularization-path with --elastic-net");
+        string varied = kind == PenaltyKind.L2 ? "l2" : kind == PenaltyKind.L1 ? "l1" : "regularization";
+        if (line.Has(varied)) throw line.Error($"--{option} gives the {varied} penalties: drop --{varied}");
+        (double strongest, double weakest) range;
+        try { range = PenaltyPath.ParseRange(option, line.Text(option)!); }
+        catch (UsageException e) { throw line.Error(e.Message); }
+        int length = (int)line.Long("path-length", 10, 1, PenaltyPath.MaxModels);
+        return new PenaltyPath(kind, range.strongest, range.weakest, length,
+            kind == PenaltyKind.ElasticNet ? alpha : 0);
     }
 
     /// <summary>The files this run reads, named as the messages name them.</summary>
@@ -213,7 +270,11 @@ public sealed record TrainOptions
             ReportPath is null ? null : new("--report", ReportPath),
             HistoryPath is null ? null : new("--history", HistoryPath),
             PlotPath is null ? null : new("--plot", PlotPath),
-        }.OfType<NamedPath>().ToArray();
+            CvOutputPath is null ? null : new("--cv-output", CvOutputPath),
+            CvFoldsOutputPath is null ? null : new("--cv-folds-output", CvFoldsOutputPath),
+        }.Concat(Settings is { Path: { } path, Folds: 0 } ? Enumerable.Range(0, path.Length)
+            .SelectMany(k => new NamedPath?[] { new($"path model {k + 1}", PathModelPath(k)),
+                ModelWeightsFile.NamedFor(PathModelPath(k)) }) : []).OfType<NamedPath>().ToArray();
 
     /// <summary>Checks every output path against the inputs and each other before anything is read
     /// (<see cref="IO.OutputPaths"/>); a checkpoint may be resumed from and written again. A text input's cache and

@@ -50,6 +50,46 @@ public static class VectorReduction
         }
     }
 
+    /// <summary>Sums several accumulators of one kind over all ranks in one reduction (concatenated), writing each
+    /// one's totals to the matching <paramref name="totals"/> on every rank (collective; the ranks pass the same number
+    /// of sums of the same lengths in the same order). Exact and windowed sums give the bits <see cref="Allreduce"/>
+    /// gives each alone; plain sums may differ from it in the last bits, since MPI may choose another order of
+    /// summation for the longer message.</summary>
+    public static void AllreduceMany(IReadOnlyList<IVectorSum> sums, ICommunicator comm,
+        IReadOnlyList<double[]> totals)
+    {
+        if (sums.Count != totals.Count) throw new ArgumentException("one totals buffer per sum", nameof(totals));
+        if (sums.Count == 0) return;
+        switch (sums[0])
+        {
+            case PlainVectorSum:
+                var plain = sums.Cast<PlainVectorSum>().ToArray();
+                var values = new double[plain.Sum(p => (long)p.Length)];
+                int at = 0;
+                foreach (var p in plain) { p.Values[..p.Length].CopyTo(values.AsSpan(at)); at += p.Length; }
+                comm.AllreduceSum<double>(values);
+                at = 0;
+                for (int k = 0; k < plain.Length; at += plain[k].Length, k++)
+                    values.AsSpan(at, plain[k].Length).CopyTo(totals[k]);
+                break;
+            case ExactVectorSum:
+                var exact = sums.Cast<ExactVectorSum>().ToArray();
+                var limbs = new long[exact.Sum(e => (long)e.Limbs.Length)];
+                int offset = 0;
+                foreach (var e in exact) { e.Limbs.CopyTo(limbs.AsSpan(offset)); offset += e.Limbs.Length; }
+                comm.AllreduceSum<long>(limbs);
+                offset = 0;
+                for (int k = 0; k < exact.Length; offset += exact[k].Limbs.Length, k++)
+                    ExactVectorSum.Round(limbs.AsSpan(offset, exact[k].Limbs.Length), 0,
+                        totals[k].AsSpan(0, exact[k].Length));
+                break;
+            case WindowedVectorSum:
+                WindowedVectorSum.AllreduceMany(sums.Cast<WindowedVectorSum>().ToArray(), comm, totals);
+                break;
+            default: throw new ArgumentException($"no reduction for {sums[0].GetType().Name}");
+        }
+    }
+
     /// <summary>Sums <paramref name="sum"/> over all ranks and writes the totals of this rank's segment of
     /// <paramref name="segments"/> to <paramref name="mine"/> and, on every rank, those of the elements after the
     /// segments (from <see cref="BlockLayout.Total"/> to the sum's length: the tail, e.g. a loss beside a gradient) to

@@ -123,6 +123,31 @@ public sealed class WindowedVectorSum : IVectorSum
         for (int e = 0; e < Length; e++) totals[e] = Total(top[e], limbs.AsSpan(e * LimbsPerValue, LimbsPerValue));
     }
 
+    /// <summary>Sums several windowed sums over all ranks in one max-reduction of their windows and one sum-reduction
+    /// of their limbs, each to its <paramref name="totals"/> with the bits <see cref="Allreduce"/> gives it alone
+    /// (collective; the same sums, in the same order, on every rank).</summary>
+    public static void AllreduceMany(IReadOnlyList<WindowedVectorSum> sums, ICommunicator comm,
+        IReadOnlyList<double[]> totals)
+    {
+        long elements = sums.Sum(s => (long)s.Length);
+        var top = new int[elements];
+        var limbs = new long[elements * LimbsPerValue];
+        long at = 0;
+        foreach (var sum in sums)
+            for (int e = 0; e < sum.Length; e++) top[at++] = (int)sum._state[e * Stride];
+        if (comm.Size > 1) comm.Allreduce<int>(top, ReduceOperation.Max);
+        at = 0;
+        foreach (var sum in sums)
+            for (int e = 0; e < sum.Length; e++, at++)
+                Align(sum._state.AsSpan(e * Stride, Stride), top[at], limbs.AsSpan((int)(at * LimbsPerValue),
+                    LimbsPerValue));
+        if (comm.Size > 1) comm.Allreduce<long>(limbs, ReduceOperation.Sum);
+        at = 0;
+        for (int k = 0; k < sums.Count; k++)
+            for (int e = 0; e < sums[k].Length; e++, at++)
+                totals[k][e] = Total(top[at], limbs.AsSpan((int)(at * LimbsPerValue), LimbsPerValue));
+    }
+
     /// <summary>Words of <see cref="State"/> per element: the window's top digit, then the limbs upward.</summary>
     internal const int StateWords = Stride;
 

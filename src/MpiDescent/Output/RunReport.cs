@@ -3,7 +3,8 @@ using MpiDescent.Training.Solvers;
 namespace MpiDescent.Output;
 
 /// <summary>The machine-readable summary of a training run (<c>--report</c>); <c>Privacy</c> only for differentially
-/// private runs, <c>Plan</c> only with <c>--plan</c>.</summary>
+/// private runs, <c>Plan</c> only with <c>--plan</c>, <c>ModelSearch</c> only with <c>--cv</c> (the model is then the
+/// chosen penalty's, refitted on all rows).</summary>
 public sealed record RunReport(
     string DataFile, string DataChecksum, long Rows, int Features, int Ranks, long MinRowsPerRank, long MaxRowsPerRank,
         int BlockRows,
@@ -17,7 +18,10 @@ public sealed record RunReport(
     Training.Privacy.PrivacyGuarantee? Privacy = null,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition =
         System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
-    Planning.PlanComparison? Plan = null);
+    Planning.PlanComparison? Plan = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition =
+        System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    ModelSearchReport? ModelSearch = null);
 
 /// <summary>How θ was held (all of it on every rank, or partitioned) and, per rank in rank order, the parameters it
 /// owned, the distinct features its rows touch, and the bytes its collectives moved per evaluation (counted as ring

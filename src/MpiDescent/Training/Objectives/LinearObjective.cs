@@ -37,6 +37,7 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
     private readonly double[] _controlSlots = new double[RunControl.Slots];
     private int _nonFiniteFirst = -1, _nonFiniteCount; // this rank's first non-finite block of the last evaluation
     private bool _blockFinite; // whether the last block's sums were finite (set by BlockInto)
+    private long _batchNonFinite; // non-finite blocks of the batched pass in progress (ObjectiveBatch)
     private int[] _stashIndex = [];
     private double[] _stashValue = []; // a sparse block's partial sums, feature by feature (DepositSparse)
     private double[]? _nonFinitePoint; // the point of the last evaluation that overflowed
@@ -321,15 +322,66 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
         _sum.Clear();
         long nonFinite = 0;
         _nonFiniteFirst = -1;
-        for (int first = 0; first < _shard.Rows; first += _blockRows)
-        {
-            var block = new BlockVisitor(this, first, mode);
-            int count = Math.Min(_blockRows, _shard.Rows - first);
-            _shard.Features.Accept(ref block, first, count);
-            if (!_blockFinite) NoteNonFinite(first, count, ref nonFinite);
-        }
+        for (int first = 0; first < _shard.Rows; first += _blockRows) PassBlock(first, mode, ref nonFinite);
         Evaluations++;
         return nonFinite;
+    }
+
+    /// <summary>The block of rows starting at local row <paramref name="first"/> into the sum.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void PassBlock(int first, BlockMode mode, ref long nonFinite)
+    {
+        var block = new BlockVisitor(this, first, mode);
+        int count = Math.Min(_blockRows, _shard.Rows - first);
+        _shard.Features.Accept(ref block, first, count);
+        if (!_blockFinite) NoteNonFinite(first, count, ref nonFinite);
+    }
+
+    /// <summary>This rank's rows.</summary>
+    internal DataShard Shard => _shard;
+
+    /// <summary>Rows per fixed block.</summary>
+    internal int BlockRows => _blockRows;
+
+    /// <summary>Batched evaluation (<see cref="ObjectiveBatch"/>), step 1: loads <paramref name="point"/> (all of θ)
+    /// and clears the sum for a pass whose blocks <see cref="BatchedBlock"/> adds one by one.</summary>
+    internal void BeginBatchedPass(ReadOnlySpan<double> point)
+    {
+        RequireReplicated("batched evaluations");
+        LoadPoint(point);
+        _sum.Clear();
+        _nonFiniteFirst = -1;
+        _batchNonFinite = 0;
+    }
+
+    /// <summary>Batched evaluation, step 2: the block of rows starting at local row <paramref name="first"/>, as
+    /// <see cref="Evaluate"/> adds it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal void BatchedBlock(int first) => PassBlock(first, BlockMode.Full, ref _batchNonFinite);
+
+    /// <summary>Batched evaluation, step 3: counts the pass and completes the sum with the non-finite count and the
+    /// control slots; returns it for one reduction with the other members' sums into <see cref="ReducedTotals"/>.
+    /// </summary>
+    internal IVectorSum EndBatchedPass()
+    {
+        Evaluations++;
+        PrepareSums(_batchNonFinite);
+        return _sum;
+    }
+
+    /// <summary>Where the batch's reduction writes this objective's totals.</summary>
+    internal double[] ReducedTotals => _totals;
+
+    /// <summary>Batched evaluation, step 4, after the reduction: what <see cref="Evaluate"/> returns and writes at
+    /// <paramref name="point"/>, from the reduced totals (throws the agreed <see cref="NonFiniteValueException"/> as
+    /// it does).</summary>
+    internal double CompleteBatchedEvaluation(ReadOnlySpan<double> point, Span<double> gradient)
+    {
+        AcceptTotals(point);
+        double value = FromTotals(TotalWeight, point, gradient);
+        if (_weightsPerRow?.Validation is not null)
+            ValidationLoss = _totals[_tail + 1] / _weightsPerRow.ValidationTotal;
+        return value;
     }
 
     /// <summary>This rank's slice's totals after <see cref="ReduceSums"/> (all of θ's when replicated).</summary>
@@ -519,6 +571,14 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
         ReadOnlySpan<double> point, Span<double> gradient, ReadOnlySpan<double> noise = default)
     {
         ReduceSums(start, nonFinite, pass);
+        return FromTotals(divisor, point, gradient, noise);
+    }
+
+    /// <summary>The value and gradient from the reduced totals: division by the weight (after adding <paramref
+    /// name="noise"/>, when given) and the L2 penalty.</summary>
+    private double FromTotals(double divisor, ReadOnlySpan<double> point, Span<double> gradient,
+        ReadOnlySpan<double> noise = default)
+    {
         var own = Own;
         if (noise.IsEmpty)
             for (int k = 0; k < own.Length; k++) gradient[k] = own[k] / divisor;
@@ -539,12 +599,7 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
     /// agreed non-finite check (which remembers <paramref name="point"/>).</summary>
     private void ReduceSums(long start, long nonFinite, ReadOnlySpan<double> point)
     {
-        _sum.Add(_tail + 2, nonFinite);
-        if (_control is not null)
-        {
-            _control.Contribute(_controlSlots);
-            _sum.AddScaled(1.0, _controlSlots, _tail + 3);
-        }
+        PrepareSums(nonFinite);
         long reduceStart = Stopwatch.GetTimestamp();
         if (_touched is not null)
         {
@@ -553,9 +608,26 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
         }
         else if (_segments is null) _sum.Allreduce(_communicator, _totals);
         else _sum.ReduceScatter(_communicator, _segments, _totals.AsSpan(Space.Start), _totals.AsSpan(_tail));
-        _control?.Receive(_totals.AsSpan(_tail + 3));
         ComputeSeconds += Stopwatch.GetElapsedTime(start, reduceStart).TotalSeconds;
         CommunicationSeconds += Stopwatch.GetElapsedTime(reduceStart).TotalSeconds;
+        AcceptTotals(point);
+    }
+
+    /// <summary>The scalars a pass adds to its sums before the reduction: the count of non-finite blocks and the
+    /// control slots.</summary>
+    private void PrepareSums(long nonFinite)
+    {
+        _sum.Add(_tail + 2, nonFinite);
+        if (_control is null) return;
+        _control.Contribute(_controlSlots);
+        _sum.AddScaled(1.0, _controlSlots, _tail + 3);
+    }
+
+    /// <summary>After the reduction: the control slots, and the agreed non-finite check (which remembers <paramref
+    /// name="point"/>).</summary>
+    private void AcceptTotals(ReadOnlySpan<double> point)
+    {
+        _control?.Receive(_totals.AsSpan(_tail + 3));
         if (_totals[_tail + 2] != 0)
         {
             _nonFinitePoint ??= new double[point.Length];

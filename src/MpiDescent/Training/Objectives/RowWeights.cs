@@ -37,20 +37,40 @@ public sealed class RowWeights
 
     /// <summary>Builds the weights (collective); null when every weight is 1 and nothing is held out (the fast
     /// path).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RowWeights? Build(DataShard shard, ObjectiveSettings settings, double validationFraction,
         ICommunicator comm)
     {
         if (shard.RowWeights is null && !settings.HasClassWeights && validationFraction <= 0) return null;
+        var heldOut = validationFraction > 0
+            ? ValidationSplit.HeldOut(shard, ClassesOf(settings), validationFraction, comm) : null;
+        return Build(shard, settings, heldOut, comm, () => new UsageException($"--validation-fraction " +
+            $"{validationFraction} holds out no rows of weight > 0; use a larger fraction"));
+    }
+
+    /// <summary>The weights of one fold of cross-validation: the rows of <paramref name="fold"/> in <paramref
+    /// name="folds"/> (each local row's fold, <see cref="ValidationSplit.Folds"/>) held out, the others trained on
+    /// (collective).</summary>
+    public static RowWeights ForFold(DataShard shard, ObjectiveSettings settings, int[] folds, int fold,
+        ICommunicator comm) =>
+        Build(shard, settings, folds.Select(f => f == fold).ToArray(), comm, () => new UsageException(
+            $"fold {fold + 1} of the cross-validation holds no rows of weight > 0; use fewer folds"));
+
+    /// <summary>The number of classes <see cref="ValidationSplit"/> stratifies by: 2 for the binary losses, K for
+    /// softmax, 1 for regression.</summary>
+    public static int ClassesOf(ObjectiveSettings settings) =>
+        settings.Loss.IsBinary() ? 2 : settings.Loss.IsMultiClass() ? settings.Classes : 1;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static RowWeights Build(DataShard shard, ObjectiveSettings settings, bool[]? heldOutRows,
+        ICommunicator comm, Func<Exception> noValidationWeight)
+    {
         var train = new double[shard.Rows];
-        var validation = validationFraction > 0 ? new double[shard.Rows] : null;
-        int classes = settings.Loss.IsBinary() ? 2 : settings.Loss.IsMultiClass() ? settings.Classes : 1;
-        var heldOutRows = ValidationSplit.HeldOut(shard, classes, validationFraction, comm);
+        var validation = heldOutRows is not null ? new double[shard.Rows] : null;
         var sums = new ExactVectorSum(3);
         for (int i = 0; i < shard.Rows; i++)
         {
             double weight = (shard.RowWeights?[i] ?? 1) * settings.ClassWeight(shard.Labels[i]);
-            bool heldOut = validation is not null && heldOutRows[i];
+            bool heldOut = heldOutRows is not null && heldOutRows[i];
             if (heldOut) validation![i] = weight;
             else train[i] = weight;
             sums.Add(0, train[i]);
@@ -60,9 +80,7 @@ public sealed class RowWeights
         sums.Allreduce(comm, totals);
         if (!(totals[0] > 0)) throw new InputFileException(shard.Path,
             "the total training weight is zero (all weights zero, or every row held out)");
-        if (validation is not null && !(totals[1] > 0))
-            throw new UsageException($"--validation-fraction {validationFraction} holds out no rows of weight > 0; " +
-                $"use a larger fraction");
+        if (validation is not null && !(totals[1] > 0)) throw noValidationWeight();
         return new RowWeights(train, validation, totals[0], totals[1], (long)totals[2]);
     }
 }

@@ -39,47 +39,97 @@ public static class ValidationSplit
             for (int i = 0; i < held.Length; i++) held[i] = IsUnstratifiedRow(shard.RowStart + i, fraction);
             return held;
         }
-        var classOf = new int[shard.Rows];
-        var hashes = new ulong[shard.Rows];
-        var counts = new long[classes];
-        for (int i = 0; i < shard.Rows; i++)
-        {
-            int c = ClassIndex(shard.Labels[i], classes);
-            classOf[i] = c;
-            hashes[i] = Hash(shard.RowStart + i);
-            counts[c]++;
-        }
-        // Each class's hashes, sorted, count the rows below a threshold by binary search.
-        var byClass = Enumerable.Range(0, classes).Select(c => new List<ulong>()).ToArray();
-        for (int i = 0; i < shard.Rows; i++) byClass[classOf[i]].Add(hashes[i]);
-        var sorted = byClass.Select(list => { var a = list.ToArray(); Array.Sort(a); return a; }).ToArray();
-        comm.AllreduceSum<long>(counts);
-        var target = counts.Select(n => HeldOutOfClass(n, fraction)).ToArray();
-        // The smallest T_c with #{u < T_c} ≥ t_c: bisection on [lo, hi], decided from reduced counts.
-        var lo = new ulong[classes];
-        var hi = Enumerable.Repeat(HashSpace, classes).ToArray();
-        var below = new long[classes];
-        while (true)
-        {
-            bool open = false;
-            for (int c = 0; c < classes; c++)
-            {
-                ulong mid = lo[c] + (hi[c] - lo[c]) / 2;
-                below[c] = lo[c] < hi[c] ? CountBelow(sorted[c], mid) : 0;
-                open |= lo[c] < hi[c];
-            }
-            if (!open) break;
-            comm.AllreduceSum<long>(below);
-            for (int c = 0; c < classes; c++)
-            {
-                if (lo[c] >= hi[c]) continue;
-                ulong mid = lo[c] + (hi[c] - lo[c]) / 2;
-                if (below[c] >= target[c]) hi[c] = mid;
-                else lo[c] = mid + 1;
-            }
-        }
-        for (int i = 0; i < shard.Rows; i++) held[i] = hashes[i] < lo[classOf[i]];
+        var strata = new Strata(shard, classes, comm);
+        var thresholds = strata.Thresholds(strata.Counts.Select(n => new[] { HeldOutOfClass(n, fraction) })
+            .ToArray());
+        for (int i = 0; i < held.Length; i++) held[i] = strata.Hashes[i] < thresholds[strata.ClassOf[i]][0];
         return held;
+    }
+
+    /// <summary>The fold, 0 to <paramref name="folds"/> − 1, of each of this rank's rows for k-fold cross-validation,
+    /// the same at any rank count (collective for classification losses). Regression: fold ⌊u·F/2⁵³⌋ of the row's
+    /// hash u. Classification is stratified: of class c's n_c rows, fold f holds exactly round((f+1)·n_c/F) −
+    /// round(f·n_c/F), those whose hashes rank in that range, found by the bisection of <see cref="HeldOut"/>.
+    /// </summary>
+    public static int[] Folds(DataShard shard, int classes, int folds, ICommunicator comm)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(folds, 2);
+        var fold = new int[shard.Rows];
+        if (classes < 2)
+        {
+            for (int i = 0; i < fold.Length; i++)
+                fold[i] = (int)((UInt128)Hash(shard.RowStart + i) * (uint)folds >> 53);
+            return fold;
+        }
+        var strata = new Strata(shard, classes, comm);
+        var cuts = strata.Thresholds(strata.Counts.Select(n => Enumerable.Range(1, folds - 1)
+            .Select(j => (long)Math.Round((double)j * n / folds, MidpointRounding.AwayFromZero)).ToArray()).ToArray());
+        for (int i = 0; i < fold.Length; i++)
+            foreach (var cut in cuts[strata.ClassOf[i]]) fold[i] += strata.Hashes[i] >= cut ? 1 : 0;
+        return fold;
+    }
+
+    /// <summary>This rank's rows by class: each row's class and hash, each class's hashes sorted, and the classes'
+    /// row counts over all ranks.</summary>
+    private sealed class Strata
+    {
+        private readonly ulong[][] _sorted;
+        private readonly ICommunicator _comm;
+
+        public Strata(DataShard shard, int classes, ICommunicator comm)
+        {
+            _comm = comm;
+            ClassOf = new int[shard.Rows];
+            Hashes = new ulong[shard.Rows];
+            Counts = new long[classes];
+            for (int i = 0; i < shard.Rows; i++)
+            {
+                int c = ClassIndex(shard.Labels[i], classes);
+                ClassOf[i] = c;
+                Hashes[i] = Hash(shard.RowStart + i);
+                Counts[c]++;
+            }
+            // Each class's hashes, sorted, count the rows below a threshold by binary search.
+            var byClass = Enumerable.Range(0, classes).Select(c => new List<ulong>()).ToArray();
+            for (int i = 0; i < shard.Rows; i++) byClass[ClassOf[i]].Add(Hashes[i]);
+            _sorted = byClass.Select(list => { var a = list.ToArray(); Array.Sort(a); return a; }).ToArray();
+            comm.AllreduceSum<long>(Counts);
+        }
+
+        public int[] ClassOf { get; }
+        public ulong[] Hashes { get; }
+        public long[] Counts { get; }
+
+        /// <summary>For each class c and target t in <paramref name="targets"/>[c], the smallest T with #{u &lt; T} ≥ t
+        /// over all ranks: bisection on [lo, hi], decided from reduced counts, all targets at once.</summary>
+        public ulong[][] Thresholds(long[][] targets)
+        {
+            var flat = targets.SelectMany((t, c) => t.Select(target => (Class: c, Target: target))).ToArray();
+            var lo = new ulong[flat.Length];
+            var hi = Enumerable.Repeat(HashSpace, flat.Length).ToArray();
+            var below = new long[flat.Length];
+            while (true)
+            {
+                bool open = false;
+                for (int q = 0; q < flat.Length; q++)
+                {
+                    ulong mid = lo[q] + (hi[q] - lo[q]) / 2;
+                    below[q] = lo[q] < hi[q] ? CountBelow(_sorted[flat[q].Class], mid) : 0;
+                    open |= lo[q] < hi[q];
+                }
+                if (!open) break;
+                _comm.AllreduceSum<long>(below);
+                for (int q = 0; q < flat.Length; q++)
+                {
+                    if (lo[q] >= hi[q]) continue;
+                    ulong mid = lo[q] + (hi[q] - lo[q]) / 2;
+                    if (below[q] >= flat[q].Target) hi[q] = mid;
+                    else lo[q] = mid + 1;
+                }
+            }
+            int at = 0;
+            return targets.Select(t => t.Select(_ => lo[at++]).ToArray()).ToArray();
+        }
     }
 
     /// <summary>The class index of a checked label: 0/1 for the binary losses (<paramref name="classes"/> 2; labels

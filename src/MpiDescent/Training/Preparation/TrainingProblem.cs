@@ -41,6 +41,8 @@ public sealed class TrainingProblem
 
     private readonly RunControl? _control;
     private PrivateSgd? _private;
+    private RowWeights? _rowWeights; // the objective's row weights (null: every weight is 1)
+    private double? _largestCurvature; // the power iteration's λ_max of X̃ᵀX̃/m, once estimated
     private int[]? _touched; // the original index of each renumbered feature of a partitioned sparse shard
 
     /// <summary>What was asked for.</summary>
@@ -138,7 +140,7 @@ public sealed class TrainingProblem
             settings.PartitionModel, touched);
         var problem = new TrainingProblem(settings, shard, partition, comm, objective, scaling, classCounts,
             negativeLabel, seed, control)
-        { _touched = touched, Privacy = privacy };
+        { _touched = touched, Privacy = privacy, _rowWeights = rowWeights };
         (problem.LearningRate, problem.LearningRateSource) = Collective.Agree(comm, errors,
             () => problem.ChooseLearningRate(rowWeights, resumed));
         return problem;
@@ -178,34 +180,71 @@ public sealed class TrainingProblem
         return partitioned;
     }
 
-    /// <summary>Runs the solver under <see cref="SolverLoop"/> from θ = 0 (or the hooks' resumed state).</summary>
-    public OptimizationResult Solve(SolverHooks hooks)
+    /// <summary>When the solver stops: its limit and tolerances, or for a private run only its planned epochs (or
+    /// divergence), since a stop decided from the private rows' loss or gradient would not be accounted for.</summary>
+    public TerminationCriteria Termination => Privacy is not null
+        ? new TerminationCriteria(Settings.Limit, 0, Unit: Settings.Solver.Unit)
+        : new TerminationCriteria(Settings.Limit, Settings.Tolerance, RelativeLossTolerance: Settings.LossTolerance,
+            Patience: Settings.Patience, Unit: Settings.Solver.Unit);
+
+    /// <summary>The settings' method over this problem's objective, or, for the solvers that see the objective only
+    /// as an <see cref="IObjective"/> (<see cref="SolverInfo.Batchable"/>), over <paramref name="objective"/>, which
+    /// stands for it (a member of a batch).</summary>
+    public IIterativeMethod CreateMethod(IObjective? objective = null)
     {
         var s = Settings;
-        // A private run stops only at its planned epochs (or on divergence): a stop decided from the private rows'
-        // loss or gradient would not be accounted for.
-        var termination = Privacy is not null ? new TerminationCriteria(s.Limit, 0, Unit: s.Solver.Unit)
-            : new TerminationCriteria(s.Limit, s.Tolerance, RelativeLossTolerance: s.LossTolerance,
-                Patience: s.Patience, Unit: s.Solver.Unit);
-        var space = Objective.Space;
-        var l1 = s.L1 > 0 ? new L1Penalty(s.L1, Layout.WeightCount, space) : null;
+        objective ??= Objective;
+        if (!ReferenceEquals(objective, Objective) && !s.Solver.Batchable)
+            throw new ArgumentException($"--solver {s.Solver.Name} needs the problem's own objective");
+        var l1 = s.L1 > 0 ? new L1Penalty(s.L1, Layout.WeightCount, objective.Space) : null;
         double rate = LearningRate;
         if (Privacy is not null)
-            _private = new PrivateSgd(Objective, rate, s.BatchSize, Seed, Privacy, Shard.RowStart, Shard.Rows, l1,
-                new LearningRateSchedule(s.Schedule), s.Momentum);
-        IIterativeMethod method = (IIterativeMethod?)_private ?? s.Solver.Kind switch
+            return _private = new PrivateSgd(Objective, rate, s.BatchSize, Seed, Privacy, Shard.RowStart, Shard.Rows,
+                l1, new LearningRateSchedule(s.Schedule), s.Momentum);
+        return s.Solver.Kind switch
         {
-            SolverKind.GradientDescent => new GradientDescent(Objective, rate, s.LineSearch, l1),
+            SolverKind.GradientDescent => new GradientDescent(objective, rate, s.LineSearch, l1),
             SolverKind.Sgd => new MiniBatchSgd(Objective, rate, s.BatchSize, Seed, l1,
                 new LearningRateSchedule(s.Schedule), BalancedBatches()),
-            SolverKind.Lbfgs => l1 is null ? new Lbfgs(Objective) : new OwlQn(Objective, l1),
-            SolverKind.Momentum => new MomentumDescent(Objective, rate, s.Momentum, nesterov: false),
-            SolverKind.Nesterov => new MomentumDescent(Objective, rate, s.Momentum, nesterov: true),
-            SolverKind.Adam => new Adam(Objective, rate),
+            SolverKind.Lbfgs => l1 is null ? new Lbfgs(objective) : new OwlQn(objective, l1),
+            SolverKind.Momentum => new MomentumDescent(objective, rate, s.Momentum, nesterov: false),
+            SolverKind.Nesterov => new MomentumDescent(objective, rate, s.Momentum, nesterov: true),
+            SolverKind.Adam => new Adam(objective, rate),
             SolverKind.Newton => new TruncatedNewton(Objective, s.L2),
             SolverKind.DualCoordinate => new DualCoordinateDescent(Objective, Shard, Partition, Communicator, Seed),
             _ => new ExactSolve(Objective, Shard, Partition, Communicator),
         };
+    }
+
+    /// <summary>The same rows with other penalties and, for a fold of cross-validation, other row weights: the
+    /// objective and learning rate a run with these settings would have (collective; the power iteration's estimate
+    /// of the data's curvature is this problem's, not made again).</summary>
+    /// <param name="l1">λ₁.</param>
+    /// <param name="l2">λ₂.</param>
+    /// <param name="weights">The rows' weights (e.g. <see cref="RowWeights.ForFold"/>), or null for this
+    /// problem's.</param>
+    public TrainingProblem Variant(double l1, double l2, RowWeights? weights = null)
+    {
+        if (Settings.PartitionModel || Privacy is not null)
+            throw new NotSupportedException("variants of a partitioned or private problem");
+        weights ??= _rowWeights;
+        var objective = new LinearObjective(Shard, Partition, Communicator, Objective.Settings with { L2 = l2 },
+            _control, weights);
+        var problem = new TrainingProblem(Settings with { L1 = l1, L2 = l2 }, Shard, Partition, Communicator,
+            objective, Scaling, ClassCounts, NegativeLabel, Seed, _control)
+        { _rowWeights = weights, _largestCurvature = _largestCurvature };
+        (problem.LearningRate, problem.LearningRateSource) = problem.ChooseLearningRate(weights, null);
+        _largestCurvature ??= problem._largestCurvature;
+        return problem;
+    }
+
+    /// <summary>Runs the solver under <see cref="SolverLoop"/> from θ = 0 (or the hooks' resumed state).</summary>
+    public OptimizationResult Solve(SolverHooks hooks)
+    {
+        var s = Settings;
+        var termination = Termination;
+        var space = Objective.Space;
+        IIterativeMethod method = CreateMethod();
         if (!space.IsPartitioned)
             return new SolverLoop(Objective, termination, hooks).Run(method, new double[Objective.Dimension]);
         // Checkpoints receive this rank's slices (the writer puts each at its offset of one file beside the
@@ -347,21 +386,26 @@ public sealed class TrainingProblem
             return (resumed.LearningRate, resumed.LearningRateSource);
         // λ_max of X̃ᵀX̃/m from a least-squares objective over the same rows, then the loss's curvature bound.
         // The estimate's passes carry the agreed stop requests too, so that a signal during it ends the run promptly.
-        var gram = new LinearObjective(Shard, Partition, Communicator,
-            new ObjectiveSettings(FitIntercept: Settings.FitIntercept, Summation: Settings.Summation), _control,
-            partitionModel: Settings.PartitionModel, touchedFeatures: _touched);
         double largest;
-        try { largest = StepSizeEstimator.LargestCurvature(gram, stop: () => _control?.StopAgreed == true); }
-        catch (NonFiniteValueException e)
+        if (_largestCurvature is double known) largest = known;
+        else
         {
-            // Agreed on every rank, so the description's collectives are safe here.
-            string cause = gram.DescribeNonFinite();
-            throw new NonFiniteValueException($"estimating the learning rate, {e.Message}" +
-                (cause.Length > 0 ? $": {cause}" : "") + "; there is no finite model and none is written: check the " +
-                "data for huge values");
+            var gram = new LinearObjective(Shard, Partition, Communicator,
+                new ObjectiveSettings(FitIntercept: Settings.FitIntercept, Summation: Settings.Summation), _control,
+                partitionModel: Settings.PartitionModel, touchedFeatures: _touched);
+            try { largest = StepSizeEstimator.LargestCurvature(gram, stop: () => _control?.StopAgreed == true); }
+            catch (NonFiniteValueException e)
+            {
+                // Agreed on every rank, so the description's collectives are safe here.
+                string cause = gram.DescribeNonFinite();
+                throw new NonFiniteValueException($"estimating the learning rate, {e.Message}" +
+                    (cause.Length > 0 ? $": {cause}" : "") + "; there is no finite model and none is written: check " +
+                    "the data for huge values");
+            }
+            Objective.CountPasses(gram.Evaluations);
+            if (_control?.StopAgreed == true) return (double.NaN, "auto: not estimated (stopped by a signal)");
+            _largestCurvature = largest;
         }
-        Objective.CountPasses(gram.Evaluations);
-        if (_control?.StopAgreed == true) return (double.NaN, "auto: not estimated (stopped by a signal)");
         var s = Objective.Settings;
         // The data term's curvature scales with (largest row weight)·m/W; the weights are per rank, so take the
         // maximum over ranks.

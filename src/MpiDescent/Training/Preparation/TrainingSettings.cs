@@ -61,6 +61,17 @@ public sealed record TrainingSettings
     /// <summary>Differentially private SGD (clipped rows, Poisson batches, Gaussian noise), or null.</summary>
     public PrivacySettings? Privacy { get; init; }
 
+    /// <summary>A regularization path trained in the same passes, or null for one penalty.</summary>
+    public PenaltyPath? Path { get; init; }
+    /// <summary>The folds of k-fold cross-validation (0: none).</summary>
+    public int Folds { get; init; }
+    /// <summary>Cross-validation chooses the strongest penalty whose mean validation loss is within one standard
+    /// error of the least (glmnet's lambda.1se), instead of the least.</summary>
+    public bool OneStandardError { get; init; }
+
+    /// <summary>The models trained together: the path's strengths times the folds.</summary>
+    public int ModelsTrainedTogether => (Path?.Length ?? 1) * Math.Max(Folds, 1);
+
     /// <summary>The iteration (or, for stochastic solvers, epoch) limit.</summary>
     public int Limit => Solver.Stochastic ? Epochs : MaxIterations;
 
@@ -105,8 +116,35 @@ public sealed record TrainingSettings
                 + $", not {solver}");
         if (Seed is not null && !Solver.Iterative)
             throw new UsageException($"--seed does not apply to --solver {solver} (a direct solve)");
+        if (Path is not null || Folds > 0) ValidateModelSearch();
         if (Balance != BalanceMode.None) ValidateBalance();
         if (Privacy is not null) ValidatePrivacy(Privacy);
+    }
+
+    /// <summary>What a regularization path and cross-validation need.</summary>
+    private void ValidateModelSearch()
+    {
+        string what = Path is not null ? $"--{Path.Option}" : "--cv";
+        if (Folds == 1 || Folds < 0) throw new UsageException("--cv takes 2 or more folds");
+        if (Path is { Length: < 1 }) throw new UsageException("--path-length is at least 1");
+        if (ModelsTrainedTogether > PenaltyPath.MaxModels)
+            throw new UsageException($"{what} would train {ModelsTrainedTogether} models together (path length " +
+                $"{Path?.Length ?? 1} x {Math.Max(Folds, 1)} folds); at most {PenaltyPath.MaxModels}");
+        if (Path is { Kind: PenaltyKind.L1 or PenaltyKind.ElasticNet } && !Solver.SupportsL1)
+            throw new UsageException($"--{Path.Option} varies an L1 penalty: it needs --solver "
+                + string.Join(", ", SolverCatalog.All.Where(s => s.SupportsL1).Select(s => s.Name))
+                + $", not {Solver.Name}");
+        if (!Solver.Iterative && Path is not null && Path.Kind != PenaltyKind.L2)
+            throw new UsageException($"--solver {Solver.Name} takes an L2 penalty only");
+        if (ValidationFraction > 0)
+            throw new UsageException($"--validation-fraction does not apply to {what}: " + (Folds > 0
+                ? "each fold is held out in turn" : "hold out rows with --cv FOLDS to compare the path's models"));
+        if (PartitionModel)
+            throw new UsageException($"--partition-model does not apply to {what}: each rank holds every model");
+        if (Privacy is not null)
+            throw new UsageException($"{what} does not apply to differentially private training: choosing among " +
+                "models by their loss on the private rows is not accounted for");
+        if (OneStandardError && Folds == 0) throw new UsageException("--cv-select applies to --cv");
     }
 
     /// <summary>What --balance needs.</summary>

@@ -55,6 +55,11 @@ public sealed record SolverInfo(SolverKind Kind, string Name, string Summary, bo
         Kind is SolverKind.GradientDescent or SolverKind.Lbfgs or SolverKind.Momentum or SolverKind.Nesterov
             or SolverKind.Adam;
 
+    /// <summary>Whether it sees the objective only through <see cref="Objectives.IObjective"/> (values and
+    /// gradients at points), so that many models can share passes in lockstep (a regularization path,
+    /// cross-validation): the full-batch first-order methods. The others train a path's models in turn.</summary>
+    public bool Batchable => SupportsPartitionedModel;
+
     /// <summary>Whether every vector of its checkpointed state has θ's length (curvature pairs, velocity, moments),
     /// so that a partitioned run saves them gathered and resumes from their slices; gd's state is a step
     /// size.</summary>

@@ -1,0 +1,21 @@
+namespace MpiDescent.Output;
+
+/// <summary>The regularization path or cross-validation of a run, as its report (<c>--report</c>) keeps it.</summary>
+/// <param name="Penalty">The penalty the path varies (l2, l1 or regularization), or the one penalty
+/// cross-validated.</param>
+/// <param name="Folds">The folds of cross-validation (0: none).</param>
+/// <param name="Selection">How the penalty was chosen: min or 1se.</param>
+/// <param name="Lockstep">Whether the models shared their passes over the data.</param>
+/// <param name="SharedPasses">Passes over the data that served several models at once.</param>
+/// <param name="Seconds">Wall time of training every model (rank 0's clock).</param>
+/// <param name="BestStrength">The strength of least mean validation loss.</param>
+/// <param name="ChosenStrength">The strength chosen and refitted on all rows.</param>
+/// <param name="Penalties">Each strength's row, strongest first.</param>
+public sealed record ModelSearchReport(string Penalty, int Folds, string Selection, bool Lockstep, long SharedPasses,
+    double Seconds, double BestStrength, double ChosenStrength, IReadOnlyList<PenaltyReport> Penalties);
+
+/// <summary>One strength of a path: its penalties, its models' iterations and convergence, and with cross-validation
+/// the validation loss and accuracy of every fold's model with their mean and spread.</summary>
+public sealed record PenaltyReport(double Strength, double L1, double L2, double MeanValidationLoss,
+    double StdValidationLoss, double StandardError, double MeanValidationAccuracy, double StdValidationAccuracy,
+    double[] FoldValidationLosses, double[] FoldValidationAccuracies, int[] Iterations, int Converged);

@@ -1,0 +1,309 @@
+using System.Text.Json;
+using MpiDescent.Communication;
+using MpiDescent.Data;
+using MpiDescent.Losses;
+using MpiDescent.Numerics;
+using MpiDescent.Training.Paths;
+
+namespace MpiDescent.Tests.Training.Paths;
+
+/// <summary>Regularization paths and k-fold cross-validation (issue 20): every model trained in lockstep is bit for bit
+/// the model trained alone with its penalty (and fold), for every batchable solver on dense and sparse rows; the
+/// models are the same bits at 1, 2 and 3 ranks; a model that diverges or converges early leaves the others alone;
+/// the validation losses are those of separately trained fold models, and agree with scikit-learn's.</summary>
+public class PathTrainingTests
+{
+    private static string _dir = "";
+
+    [OneTimeSetUp]
+    public void WriteFiles() => _dir = TestData.TempDirectory();
+
+    private static string DataFile(bool sparse, int rows = 120, int features = 9)
+    {
+        var path = Path.Combine(_dir, $"path{rows}x{features}{(sparse ? "s" : "d")}.bin");
+        if (File.Exists(path)) return path;
+        var (x, y) = Shards.SparseSynthetic(rows, features, 0.4, seed: 11, LossKind.Logistic);
+        if (!sparse) return TestData.WriteDataFile(_dir, x, y, features, Path.GetFileName(path));
+        using var writer = new SparseDataFileWriter(path, features, checksumBlockRows: 16);
+        for (int i = 0; i < y.Length; i++)
+        {
+            var row = x[(i * features)..((i + 1) * features)];
+            var indices = Enumerable.Range(0, features).Where(j => row[j] != 0).ToArray();
+            writer.WriteRow(indices, indices.Select(j => row[j]).ToArray(), y[i]);
+        }
+        writer.Complete();
+        return path;
+    }
+
+    private static TrainingProblem Build(ICommunicator comm, DataFile file, TrainingSettings settings) =>
+        TrainingProblem.Build(file, settings, comm, TrainingLog.Silent(comm, TextWriter.Null));
+
+    private static PathOutcome Run(ICommunicator comm, string path, TrainingSettings settings)
+    {
+        using var file = MpiDescent.Data.DataFile.Open(path);
+        return PathTraining.Run(Build(comm, file, settings), SolverHooks.None,
+            TrainingLog.Silent(comm, TextWriter.Null));
+    }
+
+    /// <summary>θ and the loss of a run alone with <paramref name="settings"/> (collective).</summary>
+    private static double[] TrainAlone(ICommunicator comm, string path, TrainingSettings settings)
+    {
+        using var file = MpiDescent.Data.DataFile.Open(path);
+        var result = Build(comm, file, settings).Solve(SolverHooks.None);
+        return result.Point.Append(result.Value).ToArray();
+    }
+
+    private static double[] Of(PathModel model) => model.Result.Point.Append(model.Result.Value).ToArray();
+
+    public static IEnumerable<TestCaseData> Solvers()
+    {
+        yield return new TestCaseData(SolverKind.GradientDescent, PenaltyKind.L2, false).SetName("gd, l2 path");
+        yield return new TestCaseData(SolverKind.GradientDescent, PenaltyKind.L1, true)
+            .SetName("gd, l1 path, line search");
+        yield return new TestCaseData(SolverKind.Lbfgs, PenaltyKind.L2, false).SetName("lbfgs, l2 path");
+        yield return new TestCaseData(SolverKind.Lbfgs, PenaltyKind.ElasticNet, false).SetName("owl-qn, elastic net");
+        yield return new TestCaseData(SolverKind.Momentum, PenaltyKind.L2, false).SetName("momentum");
+        yield return new TestCaseData(SolverKind.Nesterov, PenaltyKind.L2, false).SetName("nesterov");
+        yield return new TestCaseData(SolverKind.Adam, PenaltyKind.L2, false).SetName("adam");
+    }
+
+    private static TrainingSettings PathSettings(SolverKind kind, PenaltyKind penalty, bool lineSearch) => new()
+    {
+        Loss = LossKind.Logistic,
+        Solver = SolverCatalog.Get(kind),
+        LineSearch = lineSearch,
+        L2 = penalty == PenaltyKind.L1 ? 0.01 : 0,
+        // A tolerance the strong penalties reach early: models leave the batch at different iterations.
+        MaxIterations = 60,
+        Tolerance = 1e-4,
+        Path = new PenaltyPath(penalty, 0.3, 0.001, 4, Alpha: penalty == PenaltyKind.ElasticNet ? 0.5 : 0),
+    };
+
+    [TestCaseSource(nameof(Solvers))]
+    public void Run_PathOfABatchableSolver_EachModelBitwiseTheModelTrainedAlone(SolverKind kind, PenaltyKind penalty,
+        bool lineSearch)
+    {
+        foreach (bool sparse in new[] { false, true })
+        {
+            string path = DataFile(sparse);
+            var settings = PathSettings(kind, penalty, lineSearch);
+            var comm = new SingleProcessCommunicator();
+            var outcome = Run(comm, path, settings);
+            Assert.That(outcome.Lockstep, Is.True);
+            Assert.That(outcome.Models, Has.Count.EqualTo(4));
+            var iterations = outcome.Models.Select(m => m.Result.Iterations).ToArray();
+            foreach (var model in outcome.Models)
+            {
+                var (l1, l2) = settings.Path!.Penalties(model.Penalty, settings.L1, settings.L2);
+                var alone = TrainAlone(comm, path, settings with { Path = null, L1 = l1, L2 = l2 });
+                Assert.That(Of(model), Is.EqualTo(alone), $"sparse {sparse}, penalty {model.Penalty}");
+            }
+            // Adam's automatic rate takes one pass of each model's own (its gradient at 0), outside the batch.
+            Assert.That(outcome.SharedPasses, Is.EqualTo(outcome.Models.Max(m => m.Result.DataPasses)
+                - (kind == SolverKind.Adam ? 1 : 0)), "the shared passes are the longest model's, not the sum");
+            TestContext.Out.WriteLine($"{kind} {penalty} sparse {sparse}: iterations {string.Join(",", iterations)}");
+        }
+    }
+
+    [Test]
+    public void Run_PathAndFoldsAt1To3Ranks_BitwiseTheSameModels([Values] bool sparse)
+    {
+        string path = DataFile(sparse, rows: 150);
+        var settings = PathSettings(SolverKind.Lbfgs, PenaltyKind.L2, false) with { Folds = 3 };
+        var single = Run(new SingleProcessCommunicator(), path, settings);
+        Assert.That(single.Models, Has.Count.EqualTo(12));
+        for (int ranks = 1; ranks <= 3; ranks++)
+            foreach (var outcome in ThreadedCommunicator.Run(ranks, comm => Run(comm, path, settings)))
+            {
+                for (int i = 0; i < single.Models.Count; i++)
+                {
+                    Assert.That(Of(outcome.Models[i]), Is.EqualTo(Of(single.Models[i])), $"{ranks} ranks, model {i}");
+                    Assert.That(outcome.Models[i].ValidationLoss, Is.EqualTo(single.Models[i].ValidationLoss));
+                    Assert.That(outcome.Models[i].ValidationAccuracy,
+                        Is.EqualTo(single.Models[i].ValidationAccuracy));
+                }
+                Assert.That((outcome.Best, outcome.Chosen), Is.EqualTo((single.Best, single.Chosen)));
+            }
+    }
+
+    [Test]
+    public void Run_CrossValidation_EachFoldModelAndValidationLossThoseOfASeparatelyTrainedFoldModel()
+    {
+        string path = DataFile(false, rows: 150);
+        var settings = PathSettings(SolverKind.Lbfgs, PenaltyKind.L2, false) with { Folds = 4 };
+        var comm = new SingleProcessCommunicator();
+        using var file = MpiDescent.Data.DataFile.Open(path);
+        var problem = Build(comm, file, settings);
+        var outcome = PathTraining.Run(problem, SolverHooks.None, TrainingLog.Silent(comm, TextWriter.Null));
+        Assert.That(outcome.LocalFolds, Is.Not.Null);
+        foreach (var model in outcome.Models)
+        {
+            // The fold model built here by hand: its own objective over the fold's training rows, L-BFGS alone.
+            var weights = RowWeights.ForFold(problem.Shard, problem.Objective.Settings, outcome.LocalFolds!,
+                model.Fold, comm);
+            Assert.That(weights.ValidationRows, Is.EqualTo(outcome.LocalFolds!.Count(f => f == model.Fold)));
+            var objective = new LinearObjective(problem.Shard, problem.Partition, comm,
+                problem.Objective.Settings with { L2 = model.L2 }, weights: weights);
+            var alone = SolverLoop.Minimize(new Lbfgs(objective), objective, problem.Termination,
+                new double[objective.Dimension]);
+            Assert.That(model.Result.Point, Is.EqualTo(alone.Point), $"fold {model.Fold}, penalty {model.Penalty}");
+            objective.Evaluate(alone.Point, new double[objective.Dimension]);
+            Assert.That(model.ValidationLoss, Is.EqualTo(objective.ValidationLoss));
+            var scores = ModelScores.Compute(new MpiDescent.Model.LinearModel(LossKind.Logistic, problem.Layout,
+                alone.Point), problem.Shard);
+            var held = Enumerable.Range(0, problem.Shard.Rows).Where(i => outcome.LocalFolds![i] == model.Fold);
+            double accuracy = held.Average(i => (scores[i] > 0) == (problem.Shard.Labels[i] > 0) ? 1.0 : 0.0);
+            Assert.That(model.ValidationAccuracy, Is.EqualTo(accuracy).Within(1e-15));
+        }
+        for (int k = 0; k < 4; k++)
+        {
+            var losses = outcome.Models.Where(m => m.Penalty == k).OrderBy(m => m.Fold)
+                .Select(m => m.ValidationLoss).ToArray();
+            Assert.That(outcome.Scores[k].FoldLosses, Is.EqualTo(losses));
+            Assert.That(outcome.Scores[k].MeanLoss, Is.EqualTo(losses.Average()).Within(1e-15));
+        }
+    }
+
+    /// <summary>tests/data/peers/cv_references.json's case: scikit-learn's fold losses at the same folds (computed
+    /// there from the documented rule) and the penalty its LogisticRegressionCV or RidgeCV chose.</summary>
+    private static JsonElement Reference(string name)
+    {
+        var path = Path.Combine(TestContext.CurrentContext.TestDirectory, "data", "peers", "cv_references.json");
+        using var json = JsonDocument.Parse(File.ReadAllText(path));
+        return json.RootElement.GetProperty("cases").EnumerateArray()
+            .First(c => c.GetProperty("name").GetString() == name).Clone();
+    }
+
+    [TestCase("logistic")]
+    [TestCase("ridge")]
+    public void Run_FiveFoldCrossValidation_FoldsLossesAndChoiceOfScikitLearn(string name)
+    {
+        var reference = Reference(name);
+        var lambdas = reference.GetProperty("lambdas").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        var expected = reference.GetProperty("fold_losses").EnumerateArray()
+            .Select(r => r.EnumerateArray().Select(e => e.GetDouble()).ToArray()).ToArray();
+        var folds = reference.GetProperty("fold_of_row").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        var (x, y, m, d) = name == "logistic" ? TestData.LoadStandardizedBreastCancer() : StandardizedDiabetes();
+        string path = TestData.WriteDataFile(_dir, x, y, d, $"cv-{name}.bin");
+        var settings = new TrainingSettings
+        {
+            Loss = name == "logistic" ? LossKind.Logistic : LossKind.Squared,
+            Solver = SolverCatalog.Get(SolverKind.Lbfgs),
+            // As tight as every model converges: below about 1e-9 the line search meets rounding.
+            Tolerance = 1e-8,
+            MaxIterations = 5000,
+            Path = new PenaltyPath(PenaltyKind.L2, lambdas[0], lambdas[^1], lambdas.Length),
+            Folds = reference.GetProperty("folds").GetInt32(),
+        };
+        Assert.That(settings.Path.Strengths, Is.EqualTo(lambdas).Within(1e-15).Percent);
+        foreach (var outcome in ThreadedCommunicator.Run(2, comm => Run(comm, path, settings)))
+        {
+            var all = ThreadedCommunicator.Run(1, comm => outcome.LocalFolds!)[0];
+            for (int k = 0; k < lambdas.Length; k++)
+                for (int f = 0; f < settings.Folds; f++)
+                    Assert.That(outcome.Scores[k].FoldLosses[f], Is.EqualTo(expected[k][f]).Within(1e-3).Percent,
+                        $"lambda {lambdas[k]}, fold {f} (relative 1e-5)");
+            int least = Array.IndexOf(expected.Select(r => r.Average()).ToArray(),
+                expected.Select(r => r.Average()).Min());
+            Assert.That(outcome.Best, Is.EqualTo(least));
+            Assert.That(outcome.Chosen, Is.EqualTo(reference.GetProperty("peer_choice").GetInt32()),
+                reference.GetProperty("peer").GetString());
+            Assert.That(outcome.Models.Where(mm => !mm.Result.Converged).Select(mm => mm.Result.ExitReason),
+                Is.Empty);
+        }
+        var single = Run(new SingleProcessCommunicator(), path, settings);
+        Assert.That(single.LocalFolds, Is.EqualTo(folds), "the folds of the documented rule, as the script computes");
+        Assert.That(m, Is.EqualTo(folds.Length));
+    }
+
+    /// <summary>The diabetes features standardized with the population deviation, as the script does.</summary>
+    private static (double[] X, double[] Y, int Rows, int D) StandardizedDiabetes()
+    {
+        var (x, y, m, d) = TestData.LoadDiabetes();
+        for (int j = 0; j < d; j++)
+        {
+            double mean = Enumerable.Range(0, m).Average(i => x[i * d + j]);
+            double std = Math.Sqrt(Enumerable.Range(0, m).Average(i => (x[i * d + j] - mean) * (x[i * d + j] - mean)));
+            for (int i = 0; i < m; i++) x[i * d + j] = (x[i * d + j] - mean) / std;
+        }
+        return (x, y, m, d);
+    }
+
+    [Test]
+    public void Run_MembersDivergeAtDifferentPenalties_TheOthersBitwiseTheirModelsAlone()
+    {
+        // A fixed step of 1.9/L_data: stable for the weak penalties, beyond 2/(L_data + l2) for the strongest.
+        string path = DataFile(false);
+        var comm = new SingleProcessCommunicator();
+        double largest;
+        using (var file = MpiDescent.Data.DataFile.Open(path))
+        {
+            var probe = Build(comm, file, new TrainingSettings { Loss = LossKind.Logistic });
+            largest = 1 / probe.LearningRate;
+        }
+        var settings = new TrainingSettings
+        {
+            Loss = LossKind.Logistic,
+            LearningRate = 1.9 / largest,
+            MaxIterations = 40,
+            Tolerance = 0,
+            Path = new PenaltyPath(PenaltyKind.L2, 20 * largest, 1e-3, 3),
+        };
+        var outcome = Run(comm, path, settings);
+        Assert.That(outcome.Models[0].Result.Exit, Is.EqualTo(ExitCondition.Diverged));
+        foreach (var model in outcome.Models.Skip(1))
+        {
+            Assert.That(model.Result.Exit, Is.Not.EqualTo(ExitCondition.Diverged));
+            var alone = TrainAlone(comm, path, settings with { Path = null, L2 = model.L2 });
+            Assert.That(Of(model), Is.EqualTo(alone), $"penalty {model.Penalty}");
+        }
+    }
+
+    [Test]
+    public void Run_SolverThatCannotShareItsPasses_TrainsTheModelsInTurnAsAlone()
+    {
+        string path = DataFile(false);
+        var settings = new TrainingSettings
+        {
+            Loss = LossKind.Logistic,
+            Solver = SolverCatalog.Get(SolverKind.Newton),
+            Tolerance = 1e-8,
+            Path = new PenaltyPath(PenaltyKind.L2, 1, 0.01, 3),
+        };
+        var comm = new SingleProcessCommunicator();
+        var outcome = Run(comm, path, settings);
+        Assert.That(outcome.Lockstep, Is.False);
+        foreach (var model in outcome.Models)
+            Assert.That(Of(model), Is.EqualTo(TrainAlone(comm, path, settings with { Path = null, L2 = model.L2 })));
+    }
+
+    [Test]
+    public void Choose_OneStandardError_TheStrongestPenaltyWithinOneErrorOfTheLeast()
+    {
+        // Means 0.5, 0.31, 0.30, 0.40 over four folds; the least (index 2) has standard error 0.02.
+        PenaltyScore Score(int k, double mean) => new(k, 1.0 / (k + 1), 0, 1.0 / (k + 1),
+            [mean - 0.03, mean + 0.03, mean - 0.01, mean + 0.01], [1, 1, 1, 1]);
+        var scores = new[] { Score(0, 0.5), Score(1, 0.31), Score(2, 0.30), Score(3, 0.40) };
+        Assert.That(scores[2].StandardError, Is.EqualTo(Math.Sqrt((0.0009 * 2 + 0.0001 * 2) / 3) / 2).Within(1e-15));
+        Assert.That(PathTraining.Choose(scores, oneStandardError: false), Is.EqualTo((2, 2)));
+        Assert.That(PathTraining.Choose(scores, oneStandardError: true), Is.EqualTo((2, 1)));
+        var far = new[] { Score(0, 0.5), Score(1, 0.36), Score(2, 0.30) };
+        Assert.That(PathTraining.Choose(far, oneStandardError: true), Is.EqualTo((2, 2)));
+        var none = new[] { new PenaltyScore(0, 1, 0, 1, [double.NaN, 0.2], [0, 1]) };
+        Assert.Throws<NonFiniteValueException>(() => PathTraining.Choose(none, false));
+    }
+
+    [Test]
+    public void Strength_LogSpacedFromTheStrongest_EndsExactlyAsGiven()
+    {
+        var path = new PenaltyPath(PenaltyKind.L2, 10, 1e-3, 5);
+        Assert.That(path.Strengths, Is.EqualTo(new[] { 10, 1, 0.1, 0.01, 1e-3 }).Within(1e-15).Percent);
+        Assert.That((path.Strength(0), path.Strength(4)), Is.EqualTo((10.0, 1e-3)));
+        Assert.That(new PenaltyPath(PenaltyKind.ElasticNet, 2, 1, 2, Alpha: 0.25).Penalties(0, 9, 9),
+            Is.EqualTo((0.5, 1.5)));
+        Assert.That(new PenaltyPath(PenaltyKind.L1, 2, 1, 2).Penalties(1, 9, 0.5), Is.EqualTo((1.0, 0.5)));
+        Assert.That(PenaltyPath.ParseRange("l2-path", "1e-4..1"), Is.EqualTo((1.0, 1e-4)));
+        Assert.Throws<UsageException>(() => PenaltyPath.ParseRange("l2-path", "0..1"));
+        Assert.Throws<UsageException>(() => PenaltyPath.ParseRange("l2-path", "1"));
+    }
+}
