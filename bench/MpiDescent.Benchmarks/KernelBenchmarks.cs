@@ -1,3 +1,4 @@
+using BenchmarkDotNet.Attributes;
 using MpiDescent.Losses;
 using MpiDescent.Numerics;
 
