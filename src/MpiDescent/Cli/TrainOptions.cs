@@ -124,7 +124,7 @@ public sealed record TrainOptions
             throw line.Error($"--plot writes PNG: give a .png path, not '{plot}'");
         if (line.Has("reference-loss") && !line.Has("plot"))
             throw line.Error("--reference-loss is the J* of --plot's suboptimality: give --plot too");
-        if (line.Has("elastic-net") != (line.Has("regularization") || line.Has("regularization-path")))
+        if (!line.Has("regularization-path") && line.Has("elastic-net") != line.Has("regularization"))
             throw line.Error("--elastic-net ALPHA and --regularization LAMBDA go together");
         if (line.Has("elastic-net") && (line.Has("l1") || line.Has("l2")))
             throw line.Error("use either --elastic-net with --regularization, or --l1/--l2");

@@ -43,11 +43,45 @@ public class CommandLineTests
     [TestCase(new[] { "d.bin", "--model" }, "--model needs a value")]
     [TestCase(new string[0], "missing DATA")]
     [TestCase(new[] { "a.bin", "b.bin" }, "unexpected argument 'b.bin'")]
+    [TestCase(new[] { "d.bin", "--l2-path", "1..0" }, "two positive numbers")]
+    [TestCase(new[] { "d.bin", "--l2-path", "1" }, "a range STRONG..WEAK")]
+    [TestCase(new[] { "d.bin", "--l2-path", "1..0.1", "--l2", "0.5" }, "drop --l2")]
+    [TestCase(new[] { "d.bin", "--l2-path", "1..0.1", "--l1-path", "1..0.1" }, "give one of --l2-path")]
+    [TestCase(new[] { "d.bin", "--regularization-path", "1..0.1" }, "give --elastic-net A")]
+    [TestCase(new[] { "d.bin", "--l1-path", "1..0.1", "--solver", "momentum" }, "needs --solver gd, sgd, lbfgs")]
+    [TestCase(new[] { "d.bin", "--cv", "1" }, "between 2 and")]
+    [TestCase(new[] { "d.bin", "--cv", "5", "--l2-path", "1..0.1", "--path-length", "300" }, "at most 1024")]
+    [TestCase(new[] { "d.bin", "--cv", "3", "--resume", "c.json" }, "keep no checkpoint")]
+    [TestCase(new[] { "d.bin", "--cv", "3", "--validation-fraction", "0.2" }, "each fold is held out in turn")]
+    [TestCase(new[] { "d.bin", "--cv", "3", "--partition-model" }, "each rank holds every model")]
+    [TestCase(new[] { "d.bin", "--l2-path", "1..0.1", "--report", "r.json" }, "its table goes to --cv-output")]
+    [TestCase(new[] { "d.bin", "--path-length", "5" }, "applies to --l2-path")]
+    [TestCase(new[] { "d.bin", "--cv-select", "1se" }, "applies to --cv")]
+    [TestCase(new[] { "d.bin", "--cv-output", "t.csv" }, "applies to --cv or a regularization path")]
+    [TestCase(new[] { "d.bin", "--cv", "3", "--solver", "sgd", "--dp-noise", "1", "--dp-clip", "1", "--dp-delta",
+        "1e-5", "--learning-rate", "0.1" }, "not accounted for")]
     public void Parse_BadArguments_ThrowsUsageError(string[] args, string expected)
     {
         var e = Assert.Throws<UsageException>(() => TrainOptions.Parse(args))!;
         Assert.That(e.Message, Does.Contain(expected));
         Assert.That(e.ExitCode, Is.EqualTo(ExitCodes.Usage));
+    }
+
+    [Test]
+    public void Parse_PathAndCrossValidation_SettingsAndOutputs()
+    {
+        var options = TrainOptions.Parse(["d.bin", "--regularization-path", "0.01..1", "--elastic-net", "0.25",
+            "--path-length", "3", "--cv", "4", "--cv-select", "1se", "--cv-output", "t.csv", "--solver", "lbfgs"]);
+        var path = options.Settings.Path!;
+        Assert.That((path.Kind, path.Strongest, path.Weakest, path.Length, path.Alpha),
+            Is.EqualTo((PenaltyKind.ElasticNet, 1.0, 0.01, 3, 0.25)));
+        Assert.That((options.Settings.Folds, options.Settings.OneStandardError, options.CvOutputPath),
+            Is.EqualTo((4, true, "t.csv")));
+        Assert.That(options.Settings.ModelsTrainedTogether, Is.EqualTo(12));
+        var alone = TrainOptions.Parse(["d.bin", "--l2-path", "1..0.1", "--path-length", "2", "--model", "m.json"]);
+        var paths = alone.OutputPaths.Select(p => p.Path).ToArray();
+        Assert.That(paths, Does.Contain("m.path-01.json").And.Contain("m.path-02.json"));
+        Assert.That(paths.Count(p => p.EndsWith("m.path-02.weights.bin")), Is.EqualTo(1));
     }
 
     [Test]

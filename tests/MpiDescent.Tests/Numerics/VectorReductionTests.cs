@@ -83,4 +83,36 @@ public class VectorReductionTests
             return 0;
         }));
     }
+
+    [Test]
+    public void AllreduceMany_SumsOfEachKind_EachTheBitsOfItsOwnAllreduce([Values(1, 2, 3, 7)] int ranks,
+        [Values] bool windowed, [Values] Summation summation)
+    {
+        int[] lengths = [13, 1, 103, 8];
+        var results = ThreadedCommunicator.Run(ranks, comm =>
+        {
+            IVectorSum Create(int length) => windowed ? VectorSums.CreateSparse(summation, length)
+                : VectorSums.Create(summation, length);
+            var many = lengths.Select(Create).ToArray();
+            var alone = lengths.Select(Create).ToArray();
+            for (int s = 0; s < lengths.Length; s++)
+                for (int block = 0; block < 5; block++)
+                {
+                    var values = Enumerable.Range(0, lengths[s]).Select(i => Value(comm.Rank, block + s, i)).ToArray();
+                    many[s].Add(values);
+                    alone[s].Add(values);
+                }
+            var together = lengths.Select(n => new double[n]).ToArray();
+            VectorReduction.AllreduceMany(many, comm, together);
+            var separately = lengths.Select(n => new double[n]).ToArray();
+            for (int s = 0; s < lengths.Length; s++) alone[s].Allreduce(comm, separately[s]);
+            return (together, separately);
+        });
+        foreach (var (together, separately) in results)
+            for (int s = 0; s < lengths.Length; s++)
+                if (summation == Summation.Reproducible || ranks <= 2)
+                    Assert.That(together[s], Is.EqualTo(separately[s]), $"sum {s}");
+                else
+                    Assert.That(together[s], Is.EqualTo(separately[s]).Within(1e-12).Percent, $"sum {s}");
+    }
 }

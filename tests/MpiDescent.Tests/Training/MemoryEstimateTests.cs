@@ -22,6 +22,41 @@ public class MemoryEstimateTests
     }
 
     [Test]
+    public void For_PathAndFolds_EveryModelsVectorsAndSumsAndEachFoldsRowWeights()
+    {
+        var single = new TrainingSettings { Solver = SolverCatalog.Get(SolverKind.Lbfgs) };
+        var search = single with { Path = new PenaltyPath(PenaltyKind.L2, 1, 0.01, 10), Folds = 5 };
+        var header = new DataFileHeader(1000, 10, ElementType.Float64, 4096, [], 0);
+        var (one, many) = (MemoryEstimate.For(header, 500, single), MemoryEstimate.For(header, 500, search));
+        Assert.That(many.Slice, Is.EqualTo(one.Slice + 500L * 5 * 16), "a training and a validation weight per fold");
+        Assert.That(many.SolverVectors, Is.EqualTo(50 * (one.SolverVectors + 2 * 11 * 8)),
+            "50 models, each with the point and gradient it exchanges with the batch");
+        Assert.That(many.Sums, Is.EqualTo(50 * one.Sums));
+    }
+
+    [Test]
+    public void Train_NotEnoughMemoryForThePathsModels_EndsBeforeLoadingNamingTheModels()
+    {
+        var dir = TestData.TempDirectory();
+        try
+        {
+            var data = Path.Combine(dir, "d.bin");
+            Assert.That(MpiJob.Run(0, "generate", data, "--rows", "2000", "--features", "50").ExitCode, Is.EqualTo(0));
+            var model = Path.Combine(dir, "m.json");
+            var environment = new Dictionary<string, string> { ["MPIDESCENT_MEMORY_BYTES"] = "3000000" };
+            var alone = MpiJob.Run(0, ["train", data, "--model", model, "--max-iterations", "2"], environment);
+            Assert.That(alone.ExitCode, Is.EqualTo(0), "one model fits: " + alone);
+            var outcome = MpiJob.Run(0, ["train", data, "--model", model, "--l2-path", "1..0.01", "--path-length", "50",
+                "--cv", "10"], environment);
+            Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.InternalError), outcome.ToString());
+            Assert.That(outcome.Errors, Does.Contain("for the 500 models of the path and folds trained together")
+                .And.Contain("train fewer penalties or folds together"), outcome.ToString());
+            Assert.That(outcome.Output, Does.Not.Contain("models ("), "nothing was trained");
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Test]
     public void Train_NotEnoughMemoryForTheRun_EndsBeforeLoadingNamingTheSizes()
     {
         var dir = TestData.TempDirectory();

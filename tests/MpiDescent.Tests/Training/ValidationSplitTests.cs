@@ -59,6 +59,47 @@ public class ValidationSplitTests
         Assert.That(held.Length, Is.InRange(800, 1000));
     }
 
+    /// <summary>Every row's fold, gathered in row order; the rows are split at <paramref name="bounds"/>.</summary>
+    private static int[] FoldsOfRows(double[] labels, int classes, int folds, int[] bounds) =>
+        ThreadedCommunicator.Run(bounds.Length - 1, comm =>
+        {
+            int start = bounds[comm.Rank], rows = bounds[comm.Rank + 1] - start;
+            var header = new DataFileHeader(labels.Length, 1, ElementType.Float64, 4096, [], 0);
+            var shard = DataShard.FromArrays(header, start, new double[rows], labels[start..(start + rows)]);
+            return ValidationSplit.Folds(shard, classes, folds, comm);
+        }).SelectMany(f => f).ToArray();
+
+    [Test]
+    public void Folds_SortedClassesOnePerRank_EachClassSplitByHashRankInExactShares()
+    {
+        // Of each class's n rows, fold f holds the rows whose hash ranks in [round(f·n/F), round((f+1)·n/F)).
+        var labels = Enumerable.Range(0, 5007).Select(i => i < 3000 ? 0.0 : i < 5000 ? 1.0 : 2.0).ToArray();
+        const int folds = 4;
+        var expected = new int[labels.Length];
+        foreach (var group in Enumerable.Range(0, labels.Length).GroupBy(i => (int)labels[i]))
+        {
+            var ranked = group.OrderBy(i => ValidationSplit.Hash(i)).ToArray();
+            for (int r = 0; r < ranked.Length; r++)
+                expected[ranked[r]] = Enumerable.Range(1, folds - 1)
+                    .Count(j => r >= Math.Round((double)j * ranked.Length / folds, MidpointRounding.AwayFromZero));
+        }
+        Assert.That(Enumerable.Range(0, folds).Select(f => expected.Where((e, i) => labels[i] == 2 && e == f).Count()),
+            Is.EqualTo(new[] { 2, 2, 1, 2 }), "7 rows: cuts at round(1.75) = 2, round(3.5) = 4, round(5.25) = 5");
+        foreach (var bounds in new[] { new[] { 0, 5007 }, [0, 3000, 5007], [0, 1000, 4000, 4500, 5007] })
+            Assert.That(FoldsOfRows(labels, 3, folds, bounds), Is.EqualTo(expected), string.Join(",", bounds));
+    }
+
+    [Test]
+    public void Folds_Regression_FoldOfTheRowHash()
+    {
+        var labels = Enumerable.Range(0, 3000).Select(i => i * 0.5).ToArray();
+        var folds = FoldsOfRows(labels, 1, 5, [0, 1234, 3000]);
+        Assert.That(folds, Is.EqualTo(Enumerable.Range(0, 3000)
+            .Select(i => (int)Math.Floor(ValidationSplit.Hash(i) * 5.0 / (1UL << 53)))));
+        foreach (var count in Enumerable.Range(0, 5).Select(f => folds.Count(x => x == f)))
+            Assert.That(count, Is.InRange(520, 680));
+    }
+
     [TestCase(1, 0.5, 0)]
     [TestCase(2, 0.01, 1)]
     [TestCase(2, 0.99, 1)]

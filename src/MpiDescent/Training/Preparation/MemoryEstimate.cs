@@ -38,6 +38,8 @@ public static class MemoryEstimate
             SolverKind.DualCoordinate => 32, // α, ‖x‖², the bound and the diagonal per row
             _ => 0,
         };
+        // Cross-validation keeps each fold's training and validation weights per row.
+        perRow += settings.Folds * 16;
         long slice = header.Layout == DataLayout.Sparse
             ? (long)(header.Nonzeros * share) * (4 + header.ElementBytes) + rows * perRow
             : rows * d * header.ElementBytes + rows * perRow;
@@ -59,7 +61,11 @@ public static class MemoryEstimate
             : ExactVectorSum.LimbsPerValue * 8;
         // Over sparse rows, an owner also combines what the ranks send it: windows and limbs per owned parameter.
         long owned = partitioned && sparse ? (dimension + ranks - 1) / ranks * (4 + 8 * 3 + 8) : 0;
-        return new Parts(slice, solver, perElement * summed + 3 * summed * 8 + owned);
+        // A path's or cross-validation's models each have their vectors, sums and pass buffers (and a point and a
+        // gradient exchanged with the batch when they run in lockstep).
+        long models = settings.ModelsTrainedTogether;
+        if (models > 1 && settings.Solver.Batchable) solver += 2 * dimension * 8;
+        return new Parts(slice, models * solver, models * (perElement * summed + 3 * summed * 8 + owned));
     }
 
     /// <summary>Ranks sharing this node, from the launcher's environment (1 when it does not say).</summary>
@@ -83,11 +89,14 @@ public static class MemoryEstimate
         long available = availableBytes ?? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         long share = Share(availableBytes);
         if (parts.Total <= share) return;
+        int models = settings.ModelsTrainedTogether;
         throw new MpiDescentException($"rank {rank} of {ranks} would need about {Gb(parts.Total)} for {path} " +
             $"(its slice {Gb(parts.Slice)}, the solver's vectors {Gb(parts.SolverVectors)}, the sums " +
-            $"{Gb(parts.Sums)}) but has {Gb(share)} ({Gb(available)} for {local} rank(s) on this node): run " +
+            $"{Gb(parts.Sums)}" + (models > 1 ? $", for the {models} models of the path and folds trained together"
+                : "") + $") but has {Gb(share)} ({Gb(available)} for {local} rank(s) on this node): run " +
             "on more nodes or with more ranks, store the data as float32 (--dtype float32) or sparse (--layout " +
-            "sparse), or use --summation plain for a wide model", ExitCodes.InternalError);
+            "sparse), or use --summation plain for a wide model" + (models > 1 ? ", or train fewer penalties or " +
+                "folds together" : ""), ExitCodes.InternalError);
     }
 
     /// <summary>Whether a rank holding <paramref name="rows"/> rows fits its share of the memory.</summary>
