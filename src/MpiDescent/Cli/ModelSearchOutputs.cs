@@ -23,7 +23,8 @@ internal static class ModelSearchOutputs
     /// <summary>The report's section (cross-validation; a path alone writes model files and the table).</summary>
     internal static ModelSearchReport Report(PathOutcome outcome, TrainingSettings s) =>
         new(StrengthName(s), s.Folds, s.OneStandardError ? "1se" : "min", outcome.Lockstep, outcome.SharedPasses,
-            outcome.Seconds, outcome.Scores[outcome.Best].Strength, outcome.Scores[outcome.Chosen].Strength,
+            outcome.Seconds, outcome.SharedComputeSeconds, outcome.SharedCommunicationSeconds,
+            outcome.Scores[outcome.Best].Strength, outcome.Scores[outcome.Chosen].Strength,
             outcome.Scores.Select(p =>
             {
                 var models = ModelsOf(outcome, p.Index);
@@ -67,8 +68,8 @@ internal static class ModelSearchOutputs
                 + string.Create(C, $"  {models.Count(m => m.Result.Converged),4}/{models.Length,-4}  " +
                     $"{models.Max(m => m.Result.Iterations),10}") + mark);
         }
-        output.WriteLine(string.Create(C, $"{outcome.Models.Count} models in {outcome.Seconds:F3} s, ") + (outcome.Lockstep
-            ? $"{outcome.SharedPasses} shared passes over the data" : "trained in turn"));
+        output.WriteLine(string.Create(C, $"{outcome.Models.Count} models in {outcome.Seconds:F3} s, ")
+            + (outcome.Lockstep ? $"{outcome.SharedPasses} shared passes over the data" : "trained in turn"));
     }
 
     /// <summary>The table as CSV, one line per strength (rank 0).</summary>

@@ -151,6 +151,9 @@ public static class TrainCommand
         {
             // A path's or cross-validation's models keep no checkpoint, nor does the refit that follows.
             hooks = hooks with { Checkpoint = null };
+            if (options.CheckpointEvery > 0 || options.CheckpointInterval > 0)
+                log.Warning("a regularization path or cross-validation keeps no checkpoint: --checkpoint-every and " +
+                    "--checkpoint-interval are ignored, and a signal ends the run without one");
             var searched = Collective.Agree(comm, errors, () => PathTraining.Run(problem, hooks, log));
             if (control.StopAgreed)
             {

@@ -8,11 +8,15 @@ namespace MpiDescent.Output;
 /// <param name="Lockstep">Whether the models shared their passes over the data.</param>
 /// <param name="SharedPasses">Passes over the data that served several models at once.</param>
 /// <param name="Seconds">Wall time of training every model (rank 0's clock).</param>
+/// <param name="SharedComputeSeconds">Rank 0's seconds in the shared passes.</param>
+/// <param name="SharedCommunicationSeconds">Rank 0's seconds in the shared reductions, waiting for others
+/// included.</param>
 /// <param name="BestStrength">The strength of least mean validation loss.</param>
 /// <param name="ChosenStrength">The strength chosen and refitted on all rows.</param>
 /// <param name="Penalties">Each strength's row, strongest first.</param>
 public sealed record ModelSearchReport(string Penalty, int Folds, string Selection, bool Lockstep, long SharedPasses,
-    double Seconds, double BestStrength, double ChosenStrength, IReadOnlyList<PenaltyReport> Penalties);
+    double Seconds, double SharedComputeSeconds, double SharedCommunicationSeconds, double BestStrength,
+    double ChosenStrength, IReadOnlyList<PenaltyReport> Penalties);
 
 /// <summary>One strength of a path: its penalties, its models' iterations and convergence, and with cross-validation
 /// the validation loss and accuracy of every fold's model with their mean and spread.</summary>

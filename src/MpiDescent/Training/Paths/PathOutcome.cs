@@ -12,5 +12,8 @@ namespace MpiDescent.Training.Paths;
 /// <param name="SharedPasses">Passes over this rank's rows that served several models at once.</param>
 /// <param name="Seconds">Wall time of the training, the folds' final evaluations included.</param>
 /// <param name="LocalFolds">With cross-validation, the fold (0-based) of each of this rank's rows; else null.</param>
+/// <param name="SharedComputeSeconds">This rank's seconds in the shared passes.</param>
+/// <param name="SharedCommunicationSeconds">This rank's seconds in the shared reductions, waiting included.</param>
 public sealed record PathOutcome(IReadOnlyList<PathModel> Models, IReadOnlyList<PenaltyScore> Scores, int Best,
-    int Chosen, bool Lockstep, long SharedPasses, double Seconds, int[]? LocalFolds);
+    int Chosen, bool Lockstep, long SharedPasses, double Seconds, int[]? LocalFolds, double SharedComputeSeconds = 0,
+    double SharedCommunicationSeconds = 0);

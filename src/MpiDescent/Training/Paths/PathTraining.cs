@@ -69,7 +69,8 @@ public static class PathTraining
         var scores = localFolds is null ? [] : Score(models, s, strengths, folds);
         var (best, chosen) = localFolds is null ? (-1, -1) : Choose(scores, s.OneStandardError);
         return new PathOutcome(models, scores, best, chosen, lockstep, batch.Passes,
-            Stopwatch.GetElapsedTime(start).TotalSeconds, localFolds);
+            Stopwatch.GetElapsedTime(start).TotalSeconds, localFolds, batch.ComputeSeconds,
+            batch.CommunicationSeconds);
     }
 
     /// <summary>Each model's loss on its held-out fold at its result's point (one shared pass for all), and for
