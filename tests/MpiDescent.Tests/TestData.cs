@@ -53,6 +53,35 @@ public static class TestData
         return (x, rows.Select(r => r[d] > 0 ? 1.0 : -1.0).ToArray(), m, d);
     }
 
+    /// <summary>Writes the nonzero entries of dense rows to a sparse data file (checksum blocks of 16 rows) and returns
+    /// its path.</summary>
+    public static string WriteSparseDataFile(string dir, double[] x, double[] y, int features, string name)
+    {
+        var path = Path.Combine(dir, name);
+        using var writer = new SparseDataFileWriter(path, features, checksumBlockRows: 16);
+        for (int i = 0; i < y.Length; i++)
+        {
+            var row = x[(i * features)..((i + 1) * features)];
+            var indices = Enumerable.Range(0, features).Where(j => row[j] != 0).ToArray();
+            writer.WriteRow(indices, indices.Select(j => row[j]).ToArray(), y[i]);
+        }
+        writer.Complete();
+        return path;
+    }
+
+    /// <summary>Each column centred and divided by its population deviation, as numpy's std does.</summary>
+    public static double[] Standardized(double[] x, int m, int d)
+    {
+        var result = new double[m * d];
+        for (int j = 0; j < d; j++)
+        {
+            double mean = Enumerable.Range(0, m).Average(i => x[i * d + j]);
+            double std = Math.Sqrt(Enumerable.Range(0, m).Average(i => (x[i * d + j] - mean) * (x[i * d + j] - mean)));
+            for (int i = 0; i < m; i++) result[i * d + j] = (x[i * d + j] - mean) / std;
+        }
+        return result;
+    }
+
     /// <summary>Writes rows to a data file and returns its path.</summary>
     public static string WriteDataFile(string dir, double[] x, double[] y, int features, string name = "data.bin",
         ElementType elementType = ElementType.Float64)

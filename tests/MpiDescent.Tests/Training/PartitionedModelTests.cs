@@ -23,15 +23,7 @@ public class PartitionedModelTests
         if (File.Exists(path)) return path;
         var (x, y) = Shards.SparseSynthetic(90, features, density, seed: features, loss);
         if (!sparse) return TestData.WriteDataFile(_dir, x, y, features, Path.GetFileName(path));
-        using var writer = new SparseDataFileWriter(path, features, checksumBlockRows: 16);
-        for (int i = 0; i < y.Length; i++)
-        {
-            var row = x[(i * features)..((i + 1) * features)];
-            var indices = Enumerable.Range(0, features).Where(j => row[j] != 0).ToArray();
-            writer.WriteRow(indices, indices.Select(j => row[j]).ToArray(), y[i]);
-        }
-        writer.Complete();
-        return path;
+        return TestData.WriteSparseDataFile(_dir, x, y, features, Path.GetFileName(path));
     }
 
     private static TrainingSettings Settings(SolverKind kind, bool l1, bool lineSearch = false) => new()

@@ -27,19 +27,6 @@ public class PeerMappingTests
     private static (double[] X, double[] Y, int Rows, int D) StandardizedCancer() =>
         TestData.LoadStandardizedBreastCancer();
 
-    /// <summary>Each column centred and divided by its population deviation, as numpy's std does.</summary>
-    private static double[] Standardized(double[] x, int m, int d)
-    {
-        var result = new double[m * d];
-        for (int j = 0; j < d; j++)
-        {
-            double mean = Enumerable.Range(0, m).Average(i => x[i * d + j]);
-            double std = Math.Sqrt(Enumerable.Range(0, m).Average(i => (x[i * d + j] - mean) * (x[i * d + j] - mean)));
-            for (int i = 0; i < m; i++) result[i * d + j] = (x[i * d + j] - mean) / std;
-        }
-        return result;
-    }
-
     private static void AssertClose(double[] actual, double[] expected, double relative, string what)
     {
         double scale = expected.Max(Math.Abs);
@@ -62,7 +49,7 @@ public class PeerMappingTests
     public void LassoAndElasticNet_DocumentedMapping_GivesScikitLearnsCoefficients(string name, double l1, double l2)
     {
         var (raw, y, m, d) = TestData.LoadDiabetes();
-        var x = Standardized(raw, m, d);
+        var x = TestData.Standardized(raw, m, d);
         var comm = new SingleProcessCommunicator();
         var (shard, partition) = Shards.For(comm, x, y, d);
         var objective = new LinearObjective(shard, partition, comm, new ObjectiveSettings(L2: l2));

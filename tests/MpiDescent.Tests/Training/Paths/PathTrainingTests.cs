@@ -24,15 +24,7 @@ public class PathTrainingTests
         if (File.Exists(path)) return path;
         var (x, y) = Shards.SparseSynthetic(rows, features, 0.4, seed: 11, LossKind.Logistic);
         if (!sparse) return TestData.WriteDataFile(_dir, x, y, features, Path.GetFileName(path));
-        using var writer = new SparseDataFileWriter(path, features, checksumBlockRows: 16);
-        for (int i = 0; i < y.Length; i++)
-        {
-            var row = x[(i * features)..((i + 1) * features)];
-            var indices = Enumerable.Range(0, features).Where(j => row[j] != 0).ToArray();
-            writer.WriteRow(indices, indices.Select(j => row[j]).ToArray(), y[i]);
-        }
-        writer.Complete();
-        return path;
+        return TestData.WriteSparseDataFile(_dir, x, y, features, Path.GetFileName(path));
     }
 
     private static TrainingProblem Build(ICommunicator comm, DataFile file, TrainingSettings settings) =>
@@ -220,13 +212,7 @@ public class PathTrainingTests
     private static (double[] X, double[] Y, int Rows, int D) StandardizedDiabetes()
     {
         var (x, y, m, d) = TestData.LoadDiabetes();
-        for (int j = 0; j < d; j++)
-        {
-            double mean = Enumerable.Range(0, m).Average(i => x[i * d + j]);
-            double std = Math.Sqrt(Enumerable.Range(0, m).Average(i => (x[i * d + j] - mean) * (x[i * d + j] - mean)));
-            for (int i = 0; i < m; i++) x[i * d + j] = (x[i * d + j] - mean) / std;
-        }
-        return (x, y, m, d);
+        return (TestData.Standardized(x, m, d), y, m, d);
     }
 
     [Test]

@@ -88,15 +88,7 @@ public class PrivateSgdTests
         if (File.Exists(path)) return path;
         var (x, y) = Shards.SparseSynthetic(301, Features, 0.4, seed: 9, LossKind.Logistic);
         if (!sparse) return TestData.WriteDataFile(_dir, x, y, Features, Path.GetFileName(path));
-        using var writer = new SparseDataFileWriter(path, Features, checksumBlockRows: 16);
-        for (int i = 0; i < y.Length; i++)
-        {
-            var row = x[(i * Features)..((i + 1) * Features)];
-            var indices = Enumerable.Range(0, Features).Where(j => row[j] != 0).ToArray();
-            writer.WriteRow(indices, indices.Select(j => row[j]).ToArray(), y[i]);
-        }
-        writer.Complete();
-        return path;
+        return TestData.WriteSparseDataFile(_dir, x, y, Features, Path.GetFileName(path));
     }
 
     private static readonly TrainingSettings Private = new()
