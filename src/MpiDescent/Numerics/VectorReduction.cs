@@ -1,3 +1,4 @@
+using System.Buffers;
 using MpiDescent.Communication;
 
 namespace MpiDescent.Numerics;
@@ -64,24 +65,34 @@ public static class VectorReduction
         {
             case PlainVectorSum:
                 var plain = sums.Cast<PlainVectorSum>().ToArray();
-                var values = new double[plain.Sum(p => (long)p.Length)];
-                int at = 0;
-                foreach (var p in plain) { p.Values[..p.Length].CopyTo(values.AsSpan(at)); at += p.Length; }
-                comm.AllreduceSum<double>(values);
-                at = 0;
-                for (int k = 0; k < plain.Length; at += plain[k].Length, k++)
-                    values.AsSpan(at, plain[k].Length).CopyTo(totals[k]);
+                int length = checked(plain.Sum(p => p.Length));
+                var values = ArrayPool<double>.Shared.Rent(length);
+                try
+                {
+                    int at = 0;
+                    foreach (var p in plain) { p.Values[..p.Length].CopyTo(values.AsSpan(at)); at += p.Length; }
+                    comm.AllreduceSum(values.AsSpan(0, length));
+                    at = 0;
+                    for (int k = 0; k < plain.Length; at += plain[k].Length, k++)
+                        values.AsSpan(at, plain[k].Length).CopyTo(totals[k]);
+                }
+                finally { ArrayPool<double>.Shared.Return(values); }
                 break;
             case ExactVectorSum:
                 var exact = sums.Cast<ExactVectorSum>().ToArray();
-                var limbs = new long[exact.Sum(e => (long)e.Limbs.Length)];
-                int offset = 0;
-                foreach (var e in exact) { e.Limbs.CopyTo(limbs.AsSpan(offset)); offset += e.Limbs.Length; }
-                comm.AllreduceSum<long>(limbs);
-                offset = 0;
-                for (int k = 0; k < exact.Length; offset += exact[k].Limbs.Length, k++)
-                    ExactVectorSum.Round(limbs.AsSpan(offset, exact[k].Limbs.Length), 0,
-                        totals[k].AsSpan(0, exact[k].Length));
+                int words = checked(exact.Sum(e => e.Limbs.Length));
+                var limbs = ArrayPool<long>.Shared.Rent(words);
+                try
+                {
+                    int offset = 0;
+                    foreach (var e in exact) { e.Limbs.CopyTo(limbs.AsSpan(offset)); offset += e.Limbs.Length; }
+                    comm.AllreduceSum(limbs.AsSpan(0, words));
+                    offset = 0;
+                    for (int k = 0; k < exact.Length; offset += exact[k].Limbs.Length, k++)
+                        ExactVectorSum.Round(limbs.AsSpan(offset, exact[k].Limbs.Length), 0,
+                            totals[k].AsSpan(0, exact[k].Length));
+                }
+                finally { ArrayPool<long>.Shared.Return(limbs); }
                 break;
             case WindowedVectorSum:
                 WindowedVectorSum.AllreduceMany(sums.Cast<WindowedVectorSum>().ToArray(), comm, totals);

@@ -129,23 +129,35 @@ public sealed class WindowedVectorSum : IVectorSum
     public static void AllreduceMany(IReadOnlyList<WindowedVectorSum> sums, ICommunicator comm,
         IReadOnlyList<double[]> totals)
     {
-        long elements = sums.Sum(s => (long)s.Length);
-        var top = new int[elements];
-        var limbs = new long[elements * LimbsPerValue];
-        long at = 0;
-        foreach (var sum in sums)
-            for (int e = 0; e < sum.Length; e++) top[at++] = (int)sum._state[e * Stride];
-        if (comm.Size > 1) comm.Allreduce<int>(top, ReduceOperation.Max);
-        at = 0;
-        foreach (var sum in sums)
-            for (int e = 0; e < sum.Length; e++, at++)
-                Align(sum._state.AsSpan(e * Stride, Stride), top[at], limbs.AsSpan((int)(at * LimbsPerValue),
-                    LimbsPerValue));
-        if (comm.Size > 1) comm.Allreduce<long>(limbs, ReduceOperation.Sum);
-        at = 0;
-        for (int k = 0; k < sums.Count; k++)
-            for (int e = 0; e < sums[k].Length; e++, at++)
-                totals[k][e] = Total(top[at], limbs.AsSpan((int)(at * LimbsPerValue), LimbsPerValue));
+        // The concatenated windows and limbs come from the shared pool: a path's round would otherwise leave two
+        // large-object-heap arrays of garbage per evaluation (tens of megabytes for fifty wide models).
+        int elements = checked(sums.Sum(s => s.Length));
+        var topBuffer = System.Buffers.ArrayPool<int>.Shared.Rent(elements);
+        var limbBuffer = System.Buffers.ArrayPool<long>.Shared.Rent(checked(elements * LimbsPerValue));
+        try
+        {
+            var top = topBuffer.AsSpan(0, elements);
+            var limbs = limbBuffer.AsSpan(0, elements * LimbsPerValue); // Align writes every element's limbs
+            int at = 0;
+            foreach (var sum in sums)
+                for (int e = 0; e < sum.Length; e++) top[at++] = (int)sum._state[e * Stride];
+            if (comm.Size > 1) comm.Allreduce(top, ReduceOperation.Max);
+            at = 0;
+            foreach (var sum in sums)
+                for (int e = 0; e < sum.Length; e++, at++)
+                    Align(sum._state.AsSpan(e * Stride, Stride), top[at], limbs.Slice(at * LimbsPerValue,
+                        LimbsPerValue));
+            if (comm.Size > 1) comm.Allreduce(limbs, ReduceOperation.Sum);
+            at = 0;
+            for (int k = 0; k < sums.Count; k++)
+                for (int e = 0; e < sums[k].Length; e++, at++)
+                    totals[k][e] = Total(top[at], limbs.Slice(at * LimbsPerValue, LimbsPerValue));
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<int>.Shared.Return(topBuffer);
+            System.Buffers.ArrayPool<long>.Shared.Return(limbBuffer);
+        }
     }
 
     /// <summary>Words of <see cref="State"/> per element: the window's top digit, then the limbs upward.</summary>

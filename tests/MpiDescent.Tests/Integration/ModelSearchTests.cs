@@ -96,4 +96,33 @@ public class ModelSearchTests
         Assert.That(File.ReadAllLines(Path.Combine(_dir, "path.csv"))[0],
             Is.EqualTo("strength,l1,l2,learning_rate,converged,iterations,loss,gradient_norm,exit"));
     }
+
+    [Test]
+    public void Train_SigtermOnOneRankDuringCrossValidation_EveryRankExits5WithoutACheckpoint()
+    {
+        var model = Path.Combine(_dir, "stopped.json");
+        var status = Path.ChangeExtension(model, ".status.json");
+        var job = MpiJob.Start(2, ["train", _diabetes, "--solver", "gd", "--max-iterations", "100000000",
+            "--tolerance", "0", "--l2-path", "1..0.01", "--path-length", "3", "--cv", "3", "--model", model,
+            "--checkpoint-interval", "1"]);
+        int[] ranks = [];
+        for (int i = 0; i < 100 && ranks.Length < 2; i++)
+        {
+            Thread.Sleep(100);
+            ranks = MpiJob.Running.RankProcesses(model);
+        }
+        Assert.That(ranks, Has.Length.EqualTo(2), "the two ranks are running");
+        Thread.Sleep(1500); // inside the models' iterations
+        MpiJob.Signal(ranks.Max(), "TERM");
+        var outcome = job.Wait(60);
+        Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.Interrupted), outcome.ToString());
+        Assert.That(outcome.Errors, Does.Contain("keep no checkpoint: submit the job again")
+            .And.Contain("--checkpoint-interval are ignored"), outcome.ToString());
+        using var json = JsonDocument.Parse(File.ReadAllText(status));
+        Assert.That(json.RootElement.GetProperty("state").GetString(), Is.EqualTo("interrupted"));
+        Assert.That(json.RootElement.TryGetProperty("checkpoint", out var checkpoint)
+            && checkpoint.ValueKind != JsonValueKind.Null, Is.False, "no checkpoint named");
+        Assert.That(File.Exists(Path.ChangeExtension(model, ".checkpoint.json")), Is.False);
+        Assert.That(File.Exists(model), Is.False);
+    }
 }
