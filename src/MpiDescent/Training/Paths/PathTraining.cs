@@ -96,14 +96,15 @@ public static class PathTraining
         var shard = problem.Shard;
         foreach (int i in finite)
         {
-            var scores = ModelScores.Compute(new LinearModel(loss, problem.Layout, results[i].Point), shard);
+            // The shard's binary labels are −1/+1 by now (LabelCheck), softmax's the class indices.
+            var model = new LinearModel(loss, problem.Layout, results[i].Point, ClassLabels: [-1, 1]);
+            var scores = ModelScores.Compute(model, shard);
             int outputs = problem.Layout.Outputs;
             for (int row = 0; row < shard.Rows; row++)
             {
                 if (localFolds[row] != foldOf[i]) continue;
                 counts[2 * i + 1]++;
-                if (Predicted(scores.AsSpan(row * outputs, outputs), loss) == ClassOf(shard.Labels[row], loss))
-                    counts[2 * i]++;
+                if (model.Predict(scores.AsSpan(row * outputs, outputs)) == shard.Labels[row]) counts[2 * i]++;
             }
         }
         comm.AllreduceSum<long>(counts);
@@ -111,17 +112,6 @@ public static class PathTraining
             if (counts[2 * i + 1] > 0) accuracies[i] = counts[2 * i] / (double)counts[2 * i + 1];
         return (losses, accuracies);
     }
-
-    private static int Predicted(ReadOnlySpan<double> scores, LossKind loss)
-    {
-        if (loss.IsBinary()) return scores[0] > 0 ? 1 : 0;
-        int best = 0;
-        for (int k = 1; k < scores.Length; k++)
-            if (scores[k] > scores[best]) best = k;
-        return best;
-    }
-
-    private static int ClassOf(double label, LossKind loss) => loss.IsBinary() ? (label > 0 ? 1 : 0) : (int)label;
 
     /// <summary>Each penalty's validation losses and accuracies over the folds.</summary>
     private static PenaltyScore[] Score(PathModel[] models, TrainingSettings s, int strengths, int folds) =>
