@@ -2,10 +2,11 @@
 # Many models in one job (issue 20; docs/performance.md, "Regularization paths and cross-validation"): a 5-fold,
 # 10-penalty cross-validation of L2 logistic regression with lbfgs (50 models, then the chosen one refitted), as one
 # MpiDescent job, against one single model, against 50 separate jobs (each a model on 80% of the rows, as a fold's
-# model is: --validation-fraction 0.2), and against scikit-learn's LogisticRegressionCV and LIBLINEAR's -C search
-# (bench/cv_peers.py), on a dense 1,000,000 x 64 file and a sparse file of rcv1's shape. Whole-command wall times, one
-# rank, in one run of this script. Also the shared pass against a model's pass alone (gd, fixed step, 6 passes).
-# Dense: about 10 minutes (LIBLINEAR's search is most of it); sparse at 50,000 rows about as long. SEPARATE_JOBS of
+# model is: --validation-fraction 0.2, without early stopping), and against scikit-learn's LogisticRegressionCV and
+# LIBLINEAR's -C search (bench/cv_peers.py), on a dense 1,000,000 x 64 file and a sparse file of rcv1's shape.
+# Whole-command wall times, one rank, in one run of this script. Also the shared pass against a model's pass alone
+# (gd, fixed step, 6 passes).
+# Dense: about 10 minutes (LIBLINEAR's search is most of it); sparse at 50,000 rows about 12 minutes. SEPARATE_JOBS of
 # the 50 separate jobs are run and timed (the rest taken as their mean); 0 rows skips a file.
 # Usage: scripts/bench-cv.sh [DENSE_ROWS] [SPARSE_ROWS] [SEPARATE_JOBS]   (default 1000000 50000 50)
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -39,7 +40,7 @@ for name in "${names[@]}"; do
   separate=0
   for ((k = 0; k < SEPARATE; k++)); do
     t=$(seconds timeout 900 $M train $f "${common[@]}" --l2 "${lambdas[$((k % 10))]}" --validation-fraction 0.2 \
-      --model out/cv-separate.json)
+      --patience 100000000 --model out/cv-separate.json)
     separate=$(echo "$separate + $t" | bc)
   done
   # The shared pass against a model's pass alone: 10 models of gd with a fixed step for 5 iterations (6 passes).
@@ -57,9 +58,11 @@ per_job = separate / count
 print(f"{name}: {peers['rows']} x {peers['features']}")
 print(f"  one model (lbfgs, l2 1e-3)                    {one:8.2f} s")
 print(f"  cross-validation, 50 models + refit, one job   {cv:8.2f} s  = {cv / one:5.2f} x one model")
-print(f"  separate jobs, {int(count)} measured, {per_job:.2f} s each      {50 * per_job:8.2f} s for 50 = {50 * per_job / cv:5.2f} x the job")
-print(f"  scikit-learn LogisticRegressionCV (fit alone)  {peers['sklearn_seconds']:8.2f} s  = {peers['sklearn_seconds'] / cv:5.2f} x the job")
-print(f"  LIBLINEAR train -C -s 0 -v 5 (train alone)     {peers['liblinear_seconds']:8.2f} s  = {peers['liblinear_seconds'] / cv:5.2f} x the job")
+print(f"  separate jobs, {int(count)} measured, {per_job:.2f} s each      {50 * per_job:8.2f} s for 50 = "
+      f"{50 * per_job / cv:5.2f} x the job")
+for peer, name in (("sklearn", "scikit-learn LogisticRegressionCV (fit alone)"),
+                   ("liblinear", "LIBLINEAR train -C -s 0 -v 5 (train alone)   ")):
+    print(f"  {name}  {peers[peer + '_seconds']:8.2f} s  = {peers[peer + '_seconds'] / cv:5.2f} x the job")
 print(f"  chosen l2: ours {peers['ours_chosen_l2']:.4g}, scikit-learn {peers['sklearn_chosen_l2']:.4g}, "
       f"LIBLINEAR {peers['liblinear_chosen_l2']:.4g} (accuracy-scored, its own folds and C path)")
 print(f"  shared pass: 10 models' pass {shared / 6:.3f} s, one model's alone {alone / 6:.4f} s: "

@@ -140,6 +140,9 @@ public static class CommandDefinitions
             new("regularization-path", "STRONG..WEAK", "as --l2-path, for the elastic net's total strength (with "
                 + "--elastic-net A)"),
             new("path-length", "K", "penalties on the path (default 10)"),
+            new("warm-start", null, "each penalty's models start from the previous penalty's (of their fold), "
+                + "strongest first, the folds of one penalty in lockstep: fewer iterations for weak penalties; each "
+                + "model then equals its lone run to the tolerance, not bit for bit"),
             new("cv", "F", "k-fold cross-validation: F folds by a hash of the row index (the same at any rank count; "
                 + "classification: stratified by class), the F x K models trained together; prints each penalty's "
                 + "mean and spread of the validation loss (and accuracy), chooses one (--cv-select) and refits it on "

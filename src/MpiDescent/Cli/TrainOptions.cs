@@ -192,6 +192,7 @@ public sealed record TrainOptions
             Path = path,
             Folds = line.Has("cv") ? (int)line.Long("cv", 0, 2, PenaltyPath.MaxModels) : 0,
             OneStandardError = line.Choice("cv-select", "min", "min", "1se") == "1se",
+            WarmStart = line.Has("warm-start"),
         };
         try { settings.Validate(); }
         catch (UsageException e) { throw line.Error(e.Message); }

@@ -58,6 +58,9 @@ public class CommandLineTests
     [TestCase(new[] { "d.bin", "--l2-path", "1..0.1", "--report", "r.json" }, "its table goes to --cv-output")]
     [TestCase(new[] { "d.bin", "--path-length", "5" }, "applies to --l2-path")]
     [TestCase(new[] { "d.bin", "--cv-select", "1se" }, "applies to --cv")]
+    [TestCase(new[] { "d.bin", "--cv", "3", "--warm-start" }, "--warm-start applies to a regularization path")]
+    [TestCase(new[] { "d.bin", "--l2-path", "1..0.1", "--warm-start", "--solver", "newton" },
+        "--warm-start applies to --solver gd, lbfgs")]
     [TestCase(new[] { "d.bin", "--cv-output", "t.csv" }, "applies to --cv or a regularization path")]
     [TestCase(new[] { "d.bin", "--cv", "3", "--solver", "sgd", "--dp-noise", "1", "--dp-clip", "1", "--dp-delta",
         "1e-5", "--learning-rate", "0.1" }, "not accounted for")]

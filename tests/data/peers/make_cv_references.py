@@ -9,8 +9,9 @@ round(f n / F) <= r < round((f + 1) n / F) (halves rounded away from zero).
 MpiDescent's objective on a fold's training rows, (1/n) sum l + (lambda/2)|w|^2 with the intercept unpenalized, is
 scikit-learn's LogisticRegression with C = 1/(lambda n) and Ridge with alpha = lambda n (n the fold's training rows);
 the validation loss is the mean log-loss, or half the mean squared error, on the fold. The logistic optima come from
-Newton's method (below), checked against LogisticRegression's; the ridge optima from Ridge's Cholesky solve. Features are standardized
-with the population deviation over all rows, as the test does. The losses are the exact optima's to about 1e-12. LogisticRegressionCV and RidgeCV, given the same folds (PredefinedSplit) and one
+Newton's method (below), checked against LogisticRegression's; the ridge optima from Ridge's Cholesky solve.
+Features are standardized with the population deviation over all rows, as the test does. The losses are the exact
+optima's to about 1e-12. LogisticRegressionCV and RidgeCV, given the same folds (PredefinedSplit) and one
 grid for all folds (C = 1/(lambda n_mean), alpha = lambda n_mean), choose the penalty recorded as peer_choice."""
 import json, os
 import numpy as np

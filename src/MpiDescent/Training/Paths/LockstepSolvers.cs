@@ -30,21 +30,26 @@ public sealed class LockstepSolvers
     }
 
     /// <summary>Runs <paramref name="methods"/>[k] (made over the objective it is given, which stands for member k of
-    /// <paramref name="batch"/>) from θ = 0 until <paramref name="termination"/>[k] stops it, with the agreed stop
-    /// requests of <paramref name="hooks"/> (no checkpoints, no progress lines), and returns each result (collective).
-    /// </summary>
+    /// <paramref name="batch"/>) from <paramref name="initial"/>[k] (θ = 0 when null or empty) until <paramref
+    /// name="termination"/>[k] stops it, with the agreed stop requests of <paramref name="hooks"/> (no checkpoints,
+    /// no progress lines), and returns each result (collective). <paramref name="referenceNorms"/>[k], when given,
+    /// is the gradient norm member k's relative tolerance is measured against (<see
+    /// cref="SolverHooks.ReferenceGradientNorm"/>).</summary>
     public static OptimizationResult[] Run(ObjectiveBatch batch,
         IReadOnlyList<Func<IObjective, IIterativeMethod>> methods, IReadOnlyList<TerminationCriteria> termination,
-        SolverHooks hooks)
+        SolverHooks hooks, IReadOnlyList<double[]>? initial = null, IReadOnlyList<double>? referenceNorms = null)
     {
-        if (methods.Count != batch.Members.Count || termination.Count != methods.Count)
-            throw new ArgumentException("one method and one termination per member");
+        if (methods.Count != batch.Members.Count || termination.Count != methods.Count
+            || (initial is not null && initial.Count != methods.Count)
+            || (referenceNorms is not null && referenceNorms.Count != methods.Count))
+            throw new ArgumentException("one method, termination, starting point and reference norm per member");
         return new LockstepSolvers(batch).RunAll(methods, termination,
-            hooks with { Checkpoint = null, Progress = null, ResumeFrom = null });
+            hooks with { Checkpoint = null, Progress = null, ResumeFrom = null }, initial, referenceNorms);
     }
 
     private OptimizationResult[] RunAll(IReadOnlyList<Func<IObjective, IIterativeMethod>> methods,
-        IReadOnlyList<TerminationCriteria> termination, SolverHooks hooks)
+        IReadOnlyList<TerminationCriteria> termination, SolverHooks hooks, IReadOnlyList<double[]>? initial,
+        IReadOnlyList<double>? referenceNorms)
     {
         int count = _members.Length;
         var results = new OptimizationResult[count];
@@ -59,8 +64,11 @@ public sealed class LockstepSolvers
                 try
                 {
                     var member = _members[index];
-                    results[index] = new SolverLoop(member, termination[index], hooks).Run(methods[index](member),
-                        new double[member.Dimension]);
+                    var start = initial?[index] is { Length: > 0 } given ? given : new double[member.Dimension];
+                    var own = referenceNorms is null ? hooks
+                        : hooks with { ReferenceGradientNorm = referenceNorms[index] };
+                    results[index] = new SolverLoop(member, termination[index], own).Run(methods[index](member),
+                        start);
                 }
                 catch (Exception e) { errors[index] = ExceptionDispatchInfo.Capture(e); }
                 finally

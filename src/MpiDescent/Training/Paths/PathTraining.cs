@@ -53,11 +53,27 @@ public static class PathTraining
                   + "adam do)"));
         var batch = new ObjectiveBatch(variants.Select(v => v.Problem.Objective).ToArray(), comm);
         var quiet = hooks with { Checkpoint = null, Progress = null, ResumeFrom = null };
-        var results = lockstep
-            ? LockstepSolvers.Run(batch,
-                variants.Select(v => (Func<IObjective, IIterativeMethod>)(o => v.Problem.CreateMethod(o))).ToArray(),
-                variants.Select(v => v.Problem.Termination).ToArray(), quiet)
-            : variants.Select(v => v.Problem.Solve(quiet)).ToArray();
+        var shared = (Passes: 0L, Compute: 0.0, Communication: 0.0);
+        OptimizationResult[] Lockstep(IReadOnlyList<int> members, IReadOnlyList<double[]>? initial,
+            IReadOnlyList<double>? referenceNorms, bool startOnly = false)
+        {
+            var group = members.Count == variants.Count ? batch
+                : new ObjectiveBatch(members.Select(i => variants[i].Problem.Objective).ToArray(), comm);
+            long passesBefore = group.Passes;
+            (double compute, double communication) before = (group.ComputeSeconds, group.CommunicationSeconds);
+            var results = LockstepSolvers.Run(group, members.Select(i => (Func<IObjective, IIterativeMethod>)(o =>
+                    variants[i].Problem.CreateMethod(o))).ToArray(),
+                members.Select(i => startOnly ? variants[i].Problem.Termination with { MaxIterations = 0 }
+                    : variants[i].Problem.Termination).ToArray(), quiet, initial, referenceNorms);
+            shared = (shared.Passes + group.Passes - passesBefore,
+                shared.Compute + group.ComputeSeconds - before.compute,
+                shared.Communication + group.CommunicationSeconds - before.communication);
+            return results;
+        }
+        var results = !lockstep ? variants.Select(v => v.Problem.Solve(quiet)).ToArray()
+            : s.WarmStart ? WarmStarted(variants.Select(v => v.Penalty).ToArray(), strengths, Lockstep,
+                hooks.Control)
+            : Lockstep(Enumerable.Range(0, variants.Count).ToArray(), null, null);
         // A stop agreed during training: the models are unfinished, so they are not scored.
         if (hooks.Control?.StopAgreed == true) localFolds = null;
         var (losses, accuracies) = localFolds is null
@@ -68,9 +84,43 @@ public static class PathTraining
             v.Problem.Settings.L2, v.Problem.LearningRate, results[i], losses[i], accuracies[i])).ToArray();
         var scores = localFolds is null ? [] : Score(models, s, strengths, folds);
         var (best, chosen) = localFolds is null ? (-1, -1) : Choose(scores, s.OneStandardError);
-        return new PathOutcome(models, scores, best, chosen, lockstep, batch.Passes,
-            Stopwatch.GetElapsedTime(start).TotalSeconds, localFolds, batch.ComputeSeconds,
-            batch.CommunicationSeconds);
+        // The folds' final evaluations are shared passes too (batch counts them when it is not a training group).
+        bool separate = !lockstep || s.WarmStart;
+        return new PathOutcome(models, scores, best, chosen, lockstep,
+            shared.Passes + (separate ? batch.Passes : 0), Stopwatch.GetElapsedTime(start).TotalSeconds, localFolds,
+            shared.Compute + (separate ? batch.ComputeSeconds : 0),
+            shared.Communication + (separate ? batch.CommunicationSeconds : 0));
+    }
+
+    /// <summary>Warm starts (<c>--warm-start</c>): the penalties one after the other, strongest first, each
+    /// penalty's models (one per fold) in lockstep, each starting from its fold's model of the penalty before
+    /// (θ = 0 for the first, and after a model without a finite point), and stopping at the gradient norm its run
+    /// from 0 would stop at (its relative tolerance measured against its stationarity at 0, found for all models in
+    /// one shared pass first). A stop agreed between two penalties leaves the rest untrained.</summary>
+    private static OptimizationResult[] WarmStarted(int[] penaltyOf, int strengths,
+        Func<IReadOnlyList<int>, IReadOnlyList<double[]>?, IReadOnlyList<double>?, bool, OptimizationResult[]> lockstep,
+        RunControl? control)
+    {
+        var results = new OptimizationResult[penaltyOf.Length];
+        var atZero = lockstep(Enumerable.Range(0, penaltyOf.Length).ToArray(), null, null, true);
+        OptimizationResult[]? previous = null;
+        for (int k = 0; k < strengths; k++)
+        {
+            var members = Enumerable.Range(0, penaltyOf.Length).Where(i => penaltyOf[i] == k).ToArray();
+            if (control?.StopAgreed == true)
+            {
+                foreach (int i in members)
+                    results[i] = new OptimizationResult([], double.NaN, double.NaN, 0, ExitCondition.Interrupted,
+                        "stop requested by a signal before this penalty's models started", []);
+                continue;
+            }
+            var done = lockstep(members, previous?.Select(r => r.Point).ToArray(),
+                members.Select(i => atZero[i].History.Count > 0 ? atZero[i].History[0].GradientNorm : double.NaN)
+                    .ToArray(), false);
+            for (int q = 0; q < members.Length; q++) results[members[q]] = done[q];
+            previous = done;
+        }
+        return results;
     }
 
     /// <summary>Each model's loss on its held-out fold at its result's point (one shared pass for all), and for

@@ -69,6 +69,11 @@ public sealed record TrainingSettings
     /// error of the least (glmnet's lambda.1se), instead of the least.</summary>
     public bool OneStandardError { get; init; }
 
+    /// <summary>A path's models start from the model of the penalty before (of their fold), strongest first, instead
+    /// of from 0: fewer iterations for the weak penalties, each model then equal to its lone run to the tolerance
+    /// rather than bit for bit.</summary>
+    public bool WarmStart { get; init; }
+
     /// <summary>The models trained together: the path's strengths times the folds.</summary>
     public int ModelsTrainedTogether => (Path?.Length ?? 1) * Math.Max(Folds, 1);
 
@@ -116,7 +121,7 @@ public sealed record TrainingSettings
                 + $", not {solver}");
         if (Seed is not null && !Solver.Iterative)
             throw new UsageException($"--seed does not apply to --solver {solver} (a direct solve)");
-        if (Path is not null || Folds > 0) ValidateModelSearch();
+        if (Path is not null || Folds > 0 || WarmStart) ValidateModelSearch();
         if (Balance != BalanceMode.None) ValidateBalance();
         if (Privacy is not null) ValidatePrivacy(Privacy);
     }
@@ -124,6 +129,7 @@ public sealed record TrainingSettings
     /// <summary>What a regularization path and cross-validation need.</summary>
     private void ValidateModelSearch()
     {
+        if (WarmStart && Path is null) throw new UsageException("--warm-start applies to a regularization path");
         string what = Path is not null ? $"--{Path.Option}" : "--cv";
         if (Folds == 1 || Folds < 0) throw new UsageException("--cv takes 2 or more folds");
         if (Path is { Length: < 1 }) throw new UsageException("--path-length is at least 1");
@@ -145,6 +151,9 @@ public sealed record TrainingSettings
             throw new UsageException($"{what} does not apply to differentially private training: choosing among " +
                 "models by their loss on the private rows is not accounted for");
         if (OneStandardError && Folds == 0) throw new UsageException("--cv-select applies to --cv");
+        if (WarmStart && !Solver.Batchable)
+            throw new UsageException($"--warm-start applies to --solver " + string.Join(", ",
+                SolverCatalog.All.Where(s => s.Batchable).Select(s => s.Name)) + $", not {Solver.Name}");
     }
 
     /// <summary>What --balance needs.</summary>

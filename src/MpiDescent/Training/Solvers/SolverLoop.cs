@@ -47,7 +47,8 @@ public sealed class SolverLoop(IObjective objective, TerminationCriteria termina
                 "check the data for huge values, and " + solver.DivergenceAdvice, _history);
         }
         double initialLoss = resume?.InitialLoss ?? method.Loss;
-        double initialNorm = resume?.InitialGradientNorm ?? _space.Norm(method.Stationarity);
+        double initialNorm = resume?.InitialGradientNorm ?? hooks.ReferenceGradientNorm
+            ?? _space.Norm(method.Stationarity);
         _initialNorm = initialNorm;
         var monitor = new Monitor(this, method, initialLoss, initialNorm);
         var previous = method.Point.ToArray(); // the last iterate whose loss was finite

@@ -40,6 +40,11 @@ public sealed record SolverHooks(SolverState? ResumeFrom = null, Action<SolverSt
     /// estimation.</summary>
     internal long Origin => StartTimestamp != 0 ? StartTimestamp : Stopwatch.GetTimestamp();
 
+    /// <summary>The denominator of the relative gradient tolerance when the run starts from a point other than 0 (a
+    /// warm start): the norm its run from 0 started with, so that both stop at the same gradient norm. Null: the norm
+    /// at the starting point.</summary>
+    public double? ReferenceGradientNorm { get; init; }
+
     /// <summary>No resume, no checkpoints.</summary>
     public static readonly SolverHooks None = new();
 

@@ -246,6 +246,34 @@ public class PathTrainingTests
     }
 
     [Test]
+    public void Run_WarmStartedPath_ConvergedAsItsColdRunAndTheSameBitsAt1To3Ranks([Values] bool sparse)
+    {
+        string path = DataFile(sparse, rows: 150);
+        var cold = PathSettings(SolverKind.Lbfgs, PenaltyKind.L2, false) with { Folds = 3, Tolerance = 1e-7,
+            MaxIterations = 500 };
+        var warm = cold with { WarmStart = true };
+        var coldOutcome = Run(new SingleProcessCommunicator(), path, cold);
+        var single = Run(new SingleProcessCommunicator(), path, warm);
+        for (int i = 0; i < single.Models.Count; i++)
+        {
+            var (w, c) = (single.Models[i].Result, coldOutcome.Models[i].Result);
+            Assert.That(w.Converged && c.Converged, Is.True, $"model {i}: {w.ExitReason}");
+            // The same stopping rule: the gradient norm below the tolerance times the norm at 0.
+            Assert.That(w.GradientNorm, Is.LessThanOrEqualTo(cold.Tolerance * c.History[0].GradientNorm));
+            if (single.Models[i].Penalty > 0)
+                Assert.That(w.History[0].Loss, Is.LessThan(c.History[0].Loss), "started from the stronger penalty's");
+            double gap = w.Point.Zip(c.Point, (a, b) => Math.Abs(a - b)).Max() / c.Point.Max(Math.Abs);
+            Assert.That(gap, Is.LessThan(1e-4), $"model {i}: the same optimum to the tolerance");
+        }
+        for (int ranks = 2; ranks <= 3; ranks++)
+            foreach (var outcome in ThreadedCommunicator.Run(ranks, comm => Run(comm, path, warm)))
+                for (int i = 0; i < single.Models.Count; i++)
+                    Assert.That(Of(outcome.Models[i]), Is.EqualTo(Of(single.Models[i])), $"{ranks} ranks, model {i}");
+        TestContext.Out.WriteLine($"iterations cold {coldOutcome.Models.Sum(m => m.Result.Iterations)}, warm " +
+            $"{single.Models.Sum(m => m.Result.Iterations)}");
+    }
+
+    [Test]
     public void Run_SolverThatCannotShareItsPasses_TrainsTheModelsInTurnAsAlone()
     {
         string path = DataFile(false);
