@@ -76,20 +76,21 @@ public static class PathTraining
             : Lockstep(Enumerable.Range(0, variants.Count).ToArray(), null, null);
         // A stop agreed during training: the models are unfinished, so they are not scored.
         if (hooks.Control?.StopAgreed == true) localFolds = null;
+        // The folds' final evaluations are shared passes too.
+        var (passesBefore, computeBefore, communicationBefore) =
+            (batch.Passes, batch.ComputeSeconds, batch.CommunicationSeconds);
         var (losses, accuracies) = localFolds is null
             ? (Enumerable.Repeat(double.NaN, results.Length).ToArray(),
                 Enumerable.Repeat(double.NaN, results.Length).ToArray())
             : Validate(batch, variants.Select(v => v.Fold).ToArray(), results, localFolds, problem, comm);
+        shared = (shared.Passes + batch.Passes - passesBefore, shared.Compute + batch.ComputeSeconds - computeBefore,
+            shared.Communication + batch.CommunicationSeconds - communicationBefore);
         var models = variants.Select((v, i) => new PathModel(v.Penalty, v.Fold, v.Problem.Settings.L1,
             v.Problem.Settings.L2, v.Problem.LearningRate, results[i], losses[i], accuracies[i])).ToArray();
         var scores = localFolds is null ? [] : Score(models, s, strengths, folds);
         var (best, chosen) = localFolds is null ? (-1, -1) : Choose(scores, s.OneStandardError);
-        // The folds' final evaluations are shared passes too (batch counts them when it is not a training group).
-        bool separate = !lockstep || s.WarmStart;
-        return new PathOutcome(models, scores, best, chosen, lockstep,
-            shared.Passes + (separate ? batch.Passes : 0), Stopwatch.GetElapsedTime(start).TotalSeconds, localFolds,
-            shared.Compute + (separate ? batch.ComputeSeconds : 0),
-            shared.Communication + (separate ? batch.CommunicationSeconds : 0));
+        return new PathOutcome(models, scores, best, chosen, lockstep, shared.Passes,
+            Stopwatch.GetElapsedTime(start).TotalSeconds, localFolds, shared.Compute, shared.Communication);
     }
 
     /// <summary>Warm starts (<c>--warm-start</c>): the penalties one after the other, strongest first, each
