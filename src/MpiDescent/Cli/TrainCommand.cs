@@ -147,6 +147,7 @@ public static class TrainCommand
                 root && !options.Quiet ? output : null)
             };
         ModelSearchReport? search = null;
+        PathOutcome? searched = null;
         if (options.SearchesModels)
         {
             // A path's or cross-validation's models keep no checkpoint, nor does the refit that follows.
@@ -154,7 +155,7 @@ public static class TrainCommand
             if (options.CheckpointEvery > 0 || options.CheckpointInterval > 0)
                 log.Warning("a regularization path or cross-validation keeps no checkpoint: --checkpoint-every and " +
                     "--checkpoint-interval are ignored, and a signal ends the run without one");
-            var searched = Collective.Agree(comm, errors, () => PathTraining.Run(problem, hooks, log));
+            searched = Collective.Agree(comm, errors, () => PathTraining.Run(problem, hooks, log));
             if (control.StopAgreed)
             {
                 const string stopped = "stopped by a signal during the regularization path or cross-validation, "
@@ -169,7 +170,7 @@ public static class TrainCommand
             Collective.Agree(comm, errors, () =>
             {
                 if (!root) return;
-                if (options.CvOutputPath is string table) ModelSearchOutputs.WriteTable(table, searched, settings);
+                if (options.CvOutputPath is string table) ModelSearchOutputs.WriteTable(table, searched!, settings);
                 if (folds is not null) ModelSearchOutputs.WriteFolds(options.CvFoldsOutputPath!, folds);
             });
             if (settings.Folds == 0) return FinishPath(options, comm, output, errors, status, problem, recorded,
@@ -213,9 +214,8 @@ public static class TrainCommand
             if (options.PlotPath is not null && search is not null)
                 PenaltyPlot.Write(options.PlotPath, search.Penalties.Select(p => p.Strength).ToArray(),
                     search.Penalties.Select(p => p.MeanValidationLoss).ToArray(),
-                    search.Penalties.Select(p => p.StandardError).ToArray(),
-                    search.Penalties.ToList().FindIndex(p => p.Strength == search.BestStrength),
-                    search.Penalties.ToList().FindIndex(p => p.Strength == search.ChosenStrength), search.Penalty,
+                    search.Penalties.Select(p => p.StandardError).ToArray(), searched!.Best, searched.Chosen,
+                    search.Penalty,
                     $"{settings.Folds}-fold cross-validation, {recorded.Loss} loss, " +
                     Path.GetFileName(options.DataPath));
             else if (options.PlotPath is not null && result.History.Count > 0)
@@ -252,7 +252,7 @@ public static class TrainCommand
     /// write each as its path model file, and returns the exit code: 4 when a model diverged, 8 when one fell short
     /// of its tolerance and convergence was required.</summary>
     private static int FinishPath(TrainOptions options, ICommunicator comm, TextWriter output, TextWriter errors,
-        StatusWriter status, TrainingProblem problem, RecordedSettings recorded, Training.Paths.PathOutcome path)
+        StatusWriter status, TrainingProblem problem, RecordedSettings recorded, PathOutcome path)
     {
         var points = path.Models.Select(m => m.Result.Point.Length == 0 ? [] : problem.ModelParameters(m.Result.Point))
             .ToArray();
@@ -277,7 +277,7 @@ public static class TrainCommand
         });
         var diverged = path.Models.Where(m => m.Result.Exit == ExitCondition.Diverged).ToArray();
         var short_ = path.Models.Where(m => m.Result.FellShort).ToArray();
-        string Strengths(IEnumerable<Training.Paths.PathModel> models) => string.Join(", ",
+        string Strengths(IEnumerable<PathModel> models) => string.Join(", ",
             models.Select(m => PathTraining.Format(options.Settings.Path!.Strength(m.Penalty))));
         if (comm.Rank == 0)
         {
