@@ -1,5 +1,4 @@
 using MpiDescent.Communication;
-using MpiDescent.Data;
 using MpiDescent.Losses;
 
 namespace MpiDescent.Tests.Training;

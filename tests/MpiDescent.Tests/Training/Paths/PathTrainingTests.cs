@@ -249,8 +249,12 @@ public class PathTrainingTests
     public void Run_WarmStartedPath_ConvergedAsItsColdRunAndTheSameBitsAt1To3Ranks([Values] bool sparse)
     {
         string path = DataFile(sparse, rows: 150);
-        var cold = PathSettings(SolverKind.Lbfgs, PenaltyKind.L2, false) with { Folds = 3, Tolerance = 1e-7,
-            MaxIterations = 500 };
+        var cold = PathSettings(SolverKind.Lbfgs, PenaltyKind.L2, false) with
+        {
+            Folds = 3,
+            Tolerance = 1e-7,
+            MaxIterations = 500
+        };
         var warm = cold with { WarmStart = true };
         var coldOutcome = Run(new SingleProcessCommunicator(), path, cold);
         var single = Run(new SingleProcessCommunicator(), path, warm);
