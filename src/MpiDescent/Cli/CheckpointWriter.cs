@@ -9,7 +9,7 @@ namespace MpiDescent.Cli;
 /// <summary>Writes checkpoints for a training run: rank 0 writes atomically, all ranks agree on the outcome, and the
 /// interval clock restarts. Also sets up the agreed time-based trigger.</summary>
 public sealed class CheckpointWriter(TrainOptions options, ICommunicator comm, TextWriter output, TextWriter errors,
-    Func<SolverState, CheckpointFile> describe)
+    Func<SolverState?, CheckpointFile> describe)
 {
     private readonly Stopwatch _sinceLast = Stopwatch.StartNew();
     private readonly CheckpointHistory _history = new(CheckpointHistory.BesideCheckpoint(options.CheckpointPath));
@@ -80,6 +80,23 @@ public sealed class CheckpointWriter(TrainOptions options, ICommunicator comm, T
             string where = options.Solver.Stochastic ? $"epoch {state.Epoch}, position {state.Position}"
                 : $"iteration {state.Iteration}";
             if (!options.Quiet) output.WriteLine($"checkpoint: {where} saved to {options.CheckpointPath}");
+        });
+        _sinceLast.Restart();
+        Written = true;
+    }
+
+    /// <summary>Writes a checkpoint of a regularization path's or cross-validation's models (collective): each
+    /// one's result or saved state, and no single model's state.</summary>
+    public void WriteModelSearch(Training.Paths.PathProgress progress)
+    {
+        Collective.Agree(comm, errors, () =>
+        {
+            if (comm.Rank != 0) return;
+            CheckpointFile.Write(options.CheckpointPath, describe(null) with { ModelSearch = progress });
+            if (!options.Quiet)
+                output.WriteLine($"checkpoint: {progress.Models.Count(m => m.Result is not null)} of " +
+                    $"{progress.Models.Length} models finished, {progress.Models.Count(m => m.State is not null)} " +
+                    $"saved in progress, to {options.CheckpointPath}");
         });
         _sinceLast.Restart();
         Written = true;

@@ -65,7 +65,8 @@ public static class TrainCommand
         var header = file.Header;
         var resume = options.ResumePath is null ? null
             : Collective.Agree(comm, errors, () => CheckpointFile.Read(options.ResumePath));
-        var resumeState = resume is null ? null : WithWholeHistory(options.ResumePath!, resume, comm, errors);
+        var resumeState = resume?.State is null ? null
+            : WithWholeHistory(options.ResumePath!, resume, resume.State, comm, errors);
         var planned = options.PlanPath is null ? null : Collective.Agree(comm, errors, () =>
             root ? Planning.PlanFile.Read(options.PlanPath, header, options.DataPath) : null);
         var log = new TrainingLog(comm, output, errors, options.Quiet);
@@ -101,8 +102,12 @@ public static class TrainCommand
         var recorded = RecordedSettings.Of(settings, problem.LearningRate, problem.LearningRateSource, problem.Seed,
             negativeWeight, positiveWeight, problem.Privacy);
         if (resume is not null)
-            Collective.Agree(comm, errors, () => resume.CheckCompatible(options.ResumePath!, options.DataPath,
-                header.ChecksumHex, recorded, settings.LearningRate is not null, settings.Seed is not null));
+            Collective.Agree(comm, errors, () =>
+            {
+                resume.CheckCompatible(options.ResumePath!, options.DataPath, header.ChecksumHex, recorded,
+                    settings.LearningRate is not null, settings.Seed is not null);
+                CheckSameSearch(options, resume);
+            });
         var (minRows, maxRows) = problem.RowsPerRank;
         log.Info($"MpiDescent: {header.Rows} rows x {header.Features} features from {options.DataPath} on {comm.Size} "
             + $"rank{(comm.Size == 1 ? "" : "s")} ({minRows}-{maxRows} rows each, blocks of " +
@@ -111,13 +116,16 @@ public static class TrainCommand
             + (settings.L1 > 0 ? $", l1 {settings.L1:G6}" : "")
             + (solver.NeedsLearningRate ? $", learning rate {problem.LearningRate:G6} ({problem.LearningRateSource})"
                 : "")
-            + (resume is null ? "" : $"; resuming from {options.ResumePath} at {solver.Unit} " +
-                $"{resume.State.Iteration}"));
+            + (resume is null ? "" : $"; resuming from {options.ResumePath}" + (resume.State is { } saved
+                ? $" at {solver.Unit} {saved.Iteration}" + (resume.ModelSearch is null ? "" : " of the refit") : "")));
         var space = problem.Objective.Space;
         if (space.IsPartitioned)
             log.Info($"model partitioned: each rank owns {space.Slices.Counts.Min()}-{space.Slices.Counts.Max()} of " +
                 $"the {space.Dimension} parameters and the solver's vectors for them (--partition-model)");
 
+        // A cross-validation's refit is checkpointed with the run's own settings and its finished models.
+        var checkpointed = recorded;
+        Training.Paths.PathProgress? searchProgress = null;
         var checkpoints = new CheckpointWriter(options, comm, output, errors, state => new CheckpointFile
         {
             DataChecksum = header.ChecksumHex,
@@ -125,8 +133,9 @@ public static class TrainCommand
             Features = header.Features,
             Ranks = comm.Size,
             SavedUtc = DateTime.UtcNow,
-            Settings = recorded,
+            Settings = checkpointed,
             State = state,
+            ModelSearch = searchProgress,
         });
         checkpoints.Arm(control);
         if (options.ResumePath is string from && Path.GetFullPath(from) == Path.GetFullPath(options.CheckpointPath))
@@ -150,20 +159,26 @@ public static class TrainCommand
         PathOutcome? searched = null;
         if (options.SearchesModels)
         {
-            // A path's or cross-validation's models keep no checkpoint, nor does the refit that follows.
-            hooks = hooks with { Checkpoint = null };
-            if (options.CheckpointEvery > 0 || options.CheckpointInterval > 0)
-                log.Warning("a regularization path or cross-validation keeps no checkpoint: --checkpoint-every and " +
-                    "--checkpoint-interval are ignored, and a signal ends the run without one");
-            searched = Collective.Agree(comm, errors, () => PathTraining.Run(problem, hooks, log));
+            // The models save their states for checkpoints as a single run does (--checkpoint-every, the interval,
+            // a signal); a checkpoint holds every model's result or state, and the refit's state once it runs.
+            searched = Collective.Agree(comm, errors, () => PathTraining.Run(problem, hooks, log, resume?.ModelSearch,
+                checkpoints.WriteModelSearch, options.CheckpointEvery));
             if (control.StopAgreed)
             {
-                const string stopped = "stopped by a signal during the regularization path or cross-validation, "
-                    + "which keep no checkpoint: submit the job again";
-                if (root) errors.WriteLine($"MpiDescent: {stopped}");
-                status.Write(RunState.Interrupted, ExitCodes.Interrupted, stopped);
+                checkpoints.WriteModelSearch(searched.Progress);
+                int finished = searched.Progress.Models.Count(m => m.Result is not null);
+                string stopped = $"stopped by a signal: {finished} of {searched.Models.Count} models finished; the " +
+                    $"others' states saved to {options.CheckpointPath}";
+                if (root)
+                {
+                    errors.WriteLine($"MpiDescent: {stopped}");
+                    output.WriteLine($"continue with the same command plus --resume {options.CheckpointPath}");
+                }
+                status.Write(RunState.Interrupted, ExitCodes.Interrupted, stopped,
+                    checkpoint: options.CheckpointPath);
                 return ExitCodes.Interrupted;
             }
+            searchProgress = searched.Progress;
             if (root && !options.Quiet) ModelSearchOutputs.Print(output, searched, settings);
             var folds = options.CvFoldsOutputPath is null || searched.LocalFolds is null ? null
                 : ModelSearchOutputs.GatherFolds(comm, searched.LocalFolds, problem.Partition);
@@ -174,7 +189,7 @@ public static class TrainCommand
                 if (folds is not null) ModelSearchOutputs.WriteFolds(options.CvFoldsOutputPath!, folds);
             });
             if (settings.Folds == 0) return FinishPath(options, comm, output, errors, status, problem, recorded,
-                searched);
+                searched, checkpoints);
             search = ModelSearchOutputs.Report(searched, settings);
             var chosen = searched.Scores[searched.Chosen];
             problem = problem.Variant(chosen.L1, chosen.L2);
@@ -232,27 +247,50 @@ public static class TrainCommand
             _ when result.FellShort && options.RequireConvergence => ExitCodes.NotConverged,
             _ => ExitCodes.Success,
         };
-        string? retired = null;
-        if (!interrupted && !options.SearchesModels)
-            retired = Collective.Agree(comm, errors, () =>
-                checkpoints.Retire(resumedFromIt: options.ResumePath is string r
-                && Path.GetFullPath(r) == Path.GetFullPath(options.CheckpointPath)));
-        if (root && retired is not null)
-            output.WriteLine($"checkpoint {options.CheckpointPath} retired as {retired}: the run is complete, so "
-                + "submitting the same job again starts afresh");
+        if (!interrupted) RetireCheckpoint(options, comm, output, errors, checkpoints);
         var state = interrupted ? RunState.Interrupted : noModel || result.Exit == ExitCondition.Diverged
             ? (noModel ? RunState.Failed : RunState.Diverged)
             : result.FellShort ? RunState.NotConverged : RunState.Completed;
         status.Write(state, code, result.ExitReason, model: interrupted || noModel ? null : options.ModelPath,
-            checkpoint: interrupted && !options.SearchesModels ? options.CheckpointPath : null);
+            checkpoint: interrupted ? options.CheckpointPath : null);
         return code;
+    }
+
+    /// <summary>A completed run retires the checkpoint it wrote or resumed from (collective).</summary>
+    private static void RetireCheckpoint(TrainOptions options, ICommunicator comm, TextWriter output,
+        TextWriter errors, CheckpointWriter checkpoints)
+    {
+        var retired = Collective.Agree(comm, errors, () =>
+            checkpoints.Retire(resumedFromIt: options.ResumePath is string r
+            && Path.GetFullPath(r) == Path.GetFullPath(options.CheckpointPath)));
+        if (comm.Rank == 0 && retired is not null)
+            output.WriteLine($"checkpoint {options.CheckpointPath} retired as {retired}: the run is complete, so "
+                + "submitting the same job again starts afresh");
+    }
+
+    /// <summary>Refuses a checkpoint of a single model for a path or cross-validation and the reverse, and one made
+    /// for another path, folds or starts.</summary>
+    private static void CheckSameSearch(TrainOptions options, CheckpointFile resume)
+    {
+        string path = options.ResumePath!;
+        if (options.SearchesModels && resume.ModelSearch is null)
+            throw new UsageException($"{path} is a checkpoint of a single model's run; this run trains a " +
+                "regularization path or cross-validation: incompatible with --resume");
+        if (!options.SearchesModels && resume.ModelSearch is not null)
+            throw new UsageException($"{path} is a checkpoint of a regularization path or cross-validation " +
+                $"({resume.ModelSearch.Description}); this run trains one model: incompatible with --resume");
+        if (resume.ModelSearch is { } search
+            && Training.Paths.PathProgress.Describe(options.Settings) is var asked && search.Description != asked)
+            throw new UsageException($"{path} was made for {search.Description}, this run asks for {asked}: " +
+                "incompatible with --resume");
     }
 
     /// <summary>A regularization path without cross-validation: checks that the ranks agree on every model, has rank 0
     /// write each as its path model file, and returns the exit code: 4 when a model diverged, 8 when one fell short
     /// of its tolerance and convergence was required.</summary>
     private static int FinishPath(TrainOptions options, ICommunicator comm, TextWriter output, TextWriter errors,
-        StatusWriter status, TrainingProblem problem, RecordedSettings recorded, PathOutcome path)
+        StatusWriter status, TrainingProblem problem, RecordedSettings recorded, PathOutcome path,
+        CheckpointWriter checkpoints)
     {
         var points = path.Models.Select(m => m.Result.Point.Length == 0 ? [] : problem.ModelParameters(m.Result.Point))
             .ToArray();
@@ -294,6 +332,7 @@ public static class TrainCommand
             : short_.Length > 0 && options.RequireConvergence ? ExitCodes.NotConverged : ExitCodes.Success;
         var state = diverged.Length > 0 ? RunState.Diverged : short_.Length > 0 ? RunState.NotConverged
             : RunState.Completed;
+        RetireCheckpoint(options, comm, output, errors, checkpoints);
         status.Write(state, code, $"{path.Models.Count} path models trained", model: options.PathModelPath(0));
         return code;
     }
@@ -337,17 +376,17 @@ public static class TrainCommand
 
     /// <summary>The checkpoint's state with the whole history read back from the file beside it (rank 0 reads it and
     /// tells the others; a missing or mismatched file leaves the checkpoint's last records, with a warning).</summary>
-    private static SolverState WithWholeHistory(string path, CheckpointFile checkpoint, ICommunicator comm,
-        TextWriter errors)
+    private static SolverState WithWholeHistory(string path, CheckpointFile checkpoint, SolverState state,
+        ICommunicator comm, TextWriter errors)
     {
         var historyPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!,
             checkpoint.HistoryFile ?? Path.GetFileName(CheckpointHistory.BesideCheckpoint(path)));
-        var records = comm.Rank == 0 ? CheckpointHistory.Read(historyPath, checkpoint.State) : null;
+        var records = comm.Rank == 0 ? CheckpointHistory.Read(historyPath, state) : null;
         if (comm.Rank == 0 && records is null)
             errors.WriteLine($"MpiDescent: warning: {historyPath} is missing or does not match {path}: the history of "
                 + "the iterations before the checkpoint is not in this run's report");
         // Only rank 0 prints and reports the history; the other ranks need the records the loop reads.
-        return records is null ? checkpoint.State : checkpoint.State with { History = records };
+        return records is null ? state : state with { History = records };
     }
 
     /// <summary>Writes the run's status file on rank 0 (atomically; a failure to write it is reported, never fatal: the

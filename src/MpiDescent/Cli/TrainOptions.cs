@@ -140,9 +140,6 @@ public sealed record TrainOptions
                 if (line.Has(option)) throw line.Error($"--{option} does not apply to --solver {solver.Name} (a " +
                     $"direct solve)");
         var path = ParsePath(line, alpha);
-        if (path is not null || line.Has("cv"))
-            if (line.Has("resume")) throw line.Error("--resume does not apply to a regularization path or " +
-                "cross-validation: their models keep no checkpoint (a signal ends the run without one)");
         foreach (var option in new[] { "cv-select", "cv-folds-output" })
             if (line.Has(option) && !line.Has("cv")) throw line.Error($"--{option} applies to --cv");
         if (line.Has("cv-output") && path is null && !line.Has("cv"))

@@ -105,9 +105,7 @@ internal static class TrainingOutputs
         if (ranks > 1 && !noModel) output.WriteLine($"weights identical on all {ranks} ranks");
         output.WriteLine(string.Create(c,
             $"exit: {result.Exit} after {result.Iterations} {solver.Units}: {result.ExitReason}"));
-        if (result.Exit == ExitCondition.Interrupted && options.SearchesModels)
-            output.WriteLine("no checkpoint: a run with cross-validation keeps none; submit the job again");
-        else if (result.Exit == ExitCondition.Interrupted)
+        if (result.Exit == ExitCondition.Interrupted)
             output.WriteLine($"checkpoint saved to {options.CheckpointPath}; continue with the same command plus " +
                 $"--resume "
                 + options.CheckpointPath);

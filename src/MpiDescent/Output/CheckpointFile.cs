@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using MpiDescent.IO;
 using MpiDescent.Losses;
+using MpiDescent.Training.Paths;
 using MpiDescent.Training.Solvers;
 
 namespace MpiDescent.Output;
@@ -38,8 +39,12 @@ public sealed record CheckpointFile
     public DateTime SavedUtc { get; init; }
     /// <summary>The settings the run used (the learning rate actually used, the seed actually drawn).</summary>
     public required RecordedSettings Settings { get; init; }
-    /// <summary>The solver state.</summary>
-    public required SolverState State { get; init; }
+    /// <summary>The solver state of the one model being trained: the run's, or the refit of the penalty a
+    /// cross-validation chose; null while a path's models are being trained.</summary>
+    public SolverState? State { get; init; }
+    /// <summary>A regularization path's or cross-validation's models (<see cref="PathProgress"/>): each one's saved
+    /// state or result. Null for a single model's run.</summary>
+    public PathProgress? ModelSearch { get; init; }
     /// <summary>The file beside the checkpoint that holds the whole history (its name), or null.</summary>
     public string? HistoryFile { get; init; }
     /// <summary>A partitioned run's vectors (θ, then the solver's vectors of θ's length), in a binary file beside the
@@ -189,40 +194,76 @@ public sealed record CheckpointFile
         if (s.Schedule is not ("constant" or "inverse-scaling" or "step")) Fail("settings.schedule",
             $"unknown '{s.Schedule}'");
         if (s.Patience < 0) Fail("settings.patience", $"{s.Patience} is negative");
-        if (State is null) Fail("state", "missing");
-        var state = State!;
-        if (state.Iteration < 0) Fail("state.iteration", $"{state.Iteration} is negative");
+        if (State is null && ModelSearch is null) Fail("state", "missing");
+        if (State is not null) ValidateState(path, "state", State, s, Vectors);
+        if (ModelSearch is { } search)
+        {
+            if (search.Description is null || search.Models is null || search.Models.Length == 0)
+                Fail("modelSearch", "needs a description and the models");
+            if (Vectors is not null) Fail("vectors", "a path's models keep their vectors in the checkpoint");
+            if (search.ReferenceNorms is { } norms && norms.Length != search.Models!.Length)
+                Fail("modelSearch.referenceNorms", $"has {norms.Length} values for {search.Models.Length} models");
+            for (int i = 0; i < search.Models!.Length; i++)
+            {
+                string field = $"modelSearch.models[{i}]";
+                var model = search.Models[i];
+                if (model is null) Fail(field, "missing");
+                if (model!.State is not null && model.Result is not null)
+                    Fail(field, "is either finished (result) or saved (state), not both");
+                if (model.State is { } state) ValidateState(path, field + ".state", state, s, null);
+                if (model.Result is { } result)
+                {
+                    if (result.Point is null || Array.FindIndex(result.Point, v => !double.IsFinite(v)) >= 0)
+                        Fail(field + ".result.point", "is missing or holds a value that is not a finite number");
+                    if (result.Iterations < 0) Fail(field + ".result.iterations", $"{result.Iterations} is negative");
+                    if (!Enum.IsDefined(result.Exit) || result.Exit == ExitCondition.Interrupted)
+                        Fail(field + ".result.exit", $"'{result.Exit}' is not how a finished model ends");
+                    if (result.ExitReason is null || result.History is null)
+                        Fail(field + ".result", "needs its exit reason and history");
+                }
+            }
+        }
+    }
+
+    /// <summary>The data-independent checks of one solver state (<paramref name="field"/> names it).</summary>
+    private void ValidateState(string path, string field, SolverState state, RecordedSettings s,
+        CheckpointVectors? vectors)
+    {
+        void Fail(string name, string problem) =>
+            throw new InputFileException(path, $"field {field}{name}: {problem}");
+        if (state.Iteration < 0) Fail(".iteration", $"{state.Iteration} is negative");
         if (state.Position < 0 || state.Position >= Rows)
-            Fail("state.position", $"{state.Position} is not a row position of a file of {Rows} rows");
+            Fail(".position", $"{state.Position} is not a row position of a file of {Rows} rows");
         if (state.Position != 0 && !SolverCatalog.Get(s.Solver!).Stochastic)
-            Fail("state.position", $"{state.Position}: only mini-batch solvers stop inside an iteration");
-        if (Vectors is { } v)
+            Fail(".position", $"{state.Position}: only mini-batch solvers stop inside an iteration");
+        if (vectors is { } v)
         {
             if (v.File is null || v.File.Length == 0 || v.File != Path.GetFileName(v.File))
-                Fail("vectors.file", "must name a file beside the checkpoint");
+                throw new InputFileException(path, "field vectors.file: must name a file beside the checkpoint");
             if (v.Dimension < 1 || v.Count < 1 || v.ChunkLength < 1 || v.Checksums is null)
-                Fail("vectors", "needs a dimension, a count, a chunk length and checksums");
-            if (state.Point is not { Length: 0 }) Fail("state.point", "must be empty when the vectors are beside");
+                throw new InputFileException(path, "field vectors: needs a dimension, a count, a chunk length and " +
+                    "checksums");
+            if (state.Point is not { Length: 0 }) Fail(".point", "must be empty when the vectors are beside");
         }
-        else if (state.Point is null || state.Point.Length == 0) Fail("state.point", "missing");
+        else if (state.Point is null || state.Point.Length == 0) Fail(".point", "missing");
         if (Array.FindIndex(state.Point!, v => !double.IsFinite(v)) is int bad and >= 0)
-            Fail($"state.point[{bad}]", "is not a finite number");
-        if (!double.IsFinite(state.InitialLoss)) Fail("state.initialLoss", "is not a finite number");
+            Fail($".point[{bad}]", "is not a finite number");
+        if (!double.IsFinite(state.InitialLoss)) Fail(".initialLoss", "is not a finite number");
         if (!(double.IsFinite(state.InitialGradientNorm) && state.InitialGradientNorm >= 0))
-            Fail("state.initialGradientNorm", "is not a finite, non-negative number");
-        if (state.History is null) Fail("state.history", "missing");
+            Fail(".initialGradientNorm", "is not a finite, non-negative number");
+        if (state.History is null) Fail(".history", "missing");
         for (int k = 0; k < state.History!.Count; k++)
         {
             var record = state.History[k];
             if (record is null || record.Iteration < 0 || record.Iteration > state.Iteration
                 || !double.IsFinite(record.Loss)
                 || (k > 0 && record.Iteration <= state.History[k - 1].Iteration))
-                Fail($"state.history[{k}]", "is not a record of an iteration up to state.iteration, in order");
+                Fail($".history[{k}]", "is not a record of an iteration up to state.iteration, in order");
         }
         if (state.Auxiliary is { } auxiliary)
             for (int k = 0; k < auxiliary.Length; k++)
                 if (auxiliary[k] is null || Array.FindIndex(auxiliary[k], v => !double.IsFinite(v)) >= 0)
-                    Fail($"state.auxiliary[{k}]", "is missing or holds a value that is not a finite number");
+                    Fail($".auxiliary[{k}]", "is missing or holds a value that is not a finite number");
     }
 
     /// <summary>The checks that need the problem: the point's length is the model's dimension, and the solver's own
@@ -231,13 +272,28 @@ public sealed record CheckpointFile
     /// <exception cref="InputFileException">A length or value does not fit.</exception>
     public void CheckState(string path, int dimension, long rows = 0)
     {
-        void Fail(string field, string problem) => throw new InputFileException(path, $"field {field}: {problem}");
-        var state = State;
+        if (State is not null) CheckSolverState(path, "state", State, Vectors, dimension, rows);
+        if (ModelSearch is { } search)
+            for (int i = 0; i < search.Models.Length; i++)
+            {
+                if (search.Models[i].State is { } state)
+                    CheckSolverState(path, $"modelSearch.models[{i}].state", state, null, dimension, rows);
+                if (search.Models[i].Result is { Point.Length: > 0 } result && result.Point.Length != dimension)
+                    throw new InputFileException(path, $"field modelSearch.models[{i}].result.point: has " +
+                        $"{result.Point.Length} values, but the model has {dimension} parameters");
+            }
+    }
+
+    private void CheckSolverState(string path, string field, SolverState state, CheckpointVectors? vectors,
+        int dimension, long rows)
+    {
+        void Fail(string name, string problem) =>
+            throw new InputFileException(path, $"field {(name.StartsWith("vectors") ? "" : field)}{name}: {problem}");
         var solver = SolverCatalog.Get(Settings.Solver);
         // The lengths to check: θ and the solver's vectors of its length may be beside (their count there).
         int pointLength = state.Point.Length;
         var lengths = (state.Auxiliary ?? []).Select(a => a.Length).ToArray();
-        if (Vectors is { } beside)
+        if (vectors is { } beside)
         {
             if (beside.Dimension != dimension)
                 Fail("vectors.dimension", $"{beside.Dimension}, but the model has {dimension} parameters");
@@ -245,7 +301,7 @@ public sealed record CheckpointFile
             if (solver.StateIsParameterVectors) lengths = Enumerable.Repeat(dimension, beside.Count - 1).ToArray();
         }
         if (pointLength != dimension)
-            Fail("state.point", $"has {pointLength} values, but the model has {dimension} parameters");
+            Fail(".point", $"has {pointLength} values, but the model has {dimension} parameters");
         (int Min, int Max, int Length) expected = solver.Kind switch
         {
             SolverKind.GradientDescent => (1, 1, 1),
@@ -261,18 +317,18 @@ public sealed record CheckpointFile
         };
         if (lengths.Length < expected.Min || lengths.Length > expected.Max
             || (solver.Kind == SolverKind.Lbfgs && lengths.Length % 2 != 0))
-            Fail("state.auxiliary", $"has {lengths.Length} vectors; the {solver.Name} solver keeps " + (expected.Min
+            Fail(".auxiliary", $"has {lengths.Length} vectors; the {solver.Name} solver keeps " + (expected.Min
                 == expected.Max ? $"{expected.Min}" : $"an even number up to {expected.Max}"));
         for (int k = 0; k < lengths.Length; k++)
         {
             // dcd: the dual variables of every row, then its three sums
             int length = solver.Kind == SolverKind.DualCoordinate && k == 1 ? 3 : expected.Length;
             if (lengths[k] != length)
-                Fail($"state.auxiliary[{k}]", $"has {lengths[k]} values, not {length}");
+                Fail($".auxiliary[{k}]", $"has {lengths[k]} values, not {length}");
         }
         if (solver.Kind == SolverKind.GradientDescent && !(state.Auxiliary![0][0] > 0))
-            Fail("state.auxiliary[0]", $"the step size {state.Auxiliary[0][0]} is not positive");
-        if (Vectors is null) CheckValues(path, state.Auxiliary ?? []);
+            Fail(".auxiliary[0]", $"the step size {state.Auxiliary[0][0]} is not positive");
+        if (vectors is null) CheckValues(path, state.Auxiliary ?? []);
     }
 
     /// <summary>The checks of the solver's vectors' values that their lengths do not cover (Adam's second moments

@@ -51,8 +51,6 @@ public class CommandLineTests
     [TestCase(new[] { "d.bin", "--l1-path", "1..0.1", "--solver", "momentum" }, "needs --solver gd, sgd, lbfgs")]
     [TestCase(new[] { "d.bin", "--cv", "1" }, "between 2 and")]
     [TestCase(new[] { "d.bin", "--cv", "5", "--l2-path", "1..0.1", "--path-length", "300" }, "at most 1024")]
-    [TestCase(new[] { "d.bin", "--cv", "3", "--resume", "c.json" }, "keep no checkpoint")]
-    [TestCase(new[] { "d.bin", "--l2-path", "1..0.1", "--resume", "c.json" }, "keep no checkpoint")]
     [TestCase(new[] { "d.bin", "--cv", "3", "--validation-fraction", "0.2" }, "each fold is held out in turn")]
     [TestCase(new[] { "d.bin", "--cv", "3", "--partition-model" }, "each rank holds every model")]
     [TestCase(new[] { "d.bin", "--l2-path", "1..0.1", "--report", "r.json" }, "its table goes to --cv-output")]

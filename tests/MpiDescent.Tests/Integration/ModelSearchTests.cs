@@ -98,13 +98,15 @@ public class ModelSearchTests
     }
 
     [Test]
-    public void Train_SigtermOnOneRankDuringCrossValidation_EveryRankExits5WithoutACheckpoint()
+    public void Train_SigtermDuringCrossValidationThenResumeAtOtherRankCount_TheUninterruptedRunsTableAndModel()
     {
         var model = Path.Combine(_dir, "stopped.json");
         var status = Path.ChangeExtension(model, ".status.json");
-        var job = MpiJob.Start(2, ["train", _diabetes, "--solver", "gd", "--max-iterations", "100000000",
-            "--tolerance", "0", "--l2-path", "1..0.01", "--path-length", "3", "--cv", "3", "--model", model,
-            "--checkpoint-interval", "1"]);
+        var checkpoint = Path.ChangeExtension(model, ".checkpoint.json");
+        string[] common = ["train", _diabetes, "--solver", "gd", "--tolerance", "0", "--l2-path", "1..0.01",
+            "--path-length", "3", "--cv", "3", "--seed", "7", "--quiet"];
+        var job = MpiJob.Start(2, [.. common, "--max-iterations", "100000000", "--model", model,
+            "--cv-output", Path.Combine(_dir, "stopped.csv")]);
         int[] ranks = [];
         for (int i = 0; i < 100 && ranks.Length < 2; i++)
         {
@@ -116,13 +118,51 @@ public class ModelSearchTests
         MpiJob.Signal(ranks.Max(), "TERM");
         var outcome = job.Wait(60);
         Assert.That(outcome.ExitCode, Is.EqualTo(ExitCodes.Interrupted), outcome.ToString());
-        Assert.That(outcome.Errors, Does.Contain("keep no checkpoint: submit the job again")
-            .And.Contain("--checkpoint-interval are ignored"), outcome.ToString());
-        using var json = JsonDocument.Parse(File.ReadAllText(status));
-        Assert.That(json.RootElement.GetProperty("state").GetString(), Is.EqualTo("interrupted"));
-        Assert.That(json.RootElement.TryGetProperty("checkpoint", out var checkpoint)
-            && checkpoint.ValueKind != JsonValueKind.Null, Is.False, "no checkpoint named");
-        Assert.That(File.Exists(Path.ChangeExtension(model, ".checkpoint.json")), Is.False);
+        Assert.That(outcome.Errors, Does.Contain("stopped by a signal: 0 of 9 models finished"), outcome.ToString());
+        using (var json = JsonDocument.Parse(File.ReadAllText(status)))
+        {
+            Assert.That(json.RootElement.GetProperty("state").GetString(), Is.EqualTo("interrupted"));
+            Assert.That(json.RootElement.GetProperty("checkpoint").GetString(), Is.EqualTo(checkpoint));
+        }
         Assert.That(File.Exists(model), Is.False);
+        // Every model stopped at the top of an iteration; the resumed run takes them 20 iterations further.
+        int reached;
+        using (var json = JsonDocument.Parse(File.ReadAllText(checkpoint)))
+        {
+            var models = json.RootElement.GetProperty("modelSearch").GetProperty("models").EnumerateArray()
+                .Select(m => m.GetProperty("state").GetProperty("iteration").GetInt32()).ToArray();
+            Assert.That(models, Has.Length.EqualTo(9).And.All.GreaterThan(0));
+            reached = models.Max();
+        }
+        string limit = (reached + 20).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var resumed = MpiJob.Run(1, [.. common, "--max-iterations", limit, "--model", model, "--cv-output",
+            Path.Combine(_dir, "resumed.csv"), "--resume", checkpoint]);
+        Assert.That(resumed.ExitCode, Is.EqualTo(0), resumed.ToString());
+        Assert.That(File.Exists(checkpoint + ".completed"), Is.True, "the finished run retires its checkpoint");
+        var whole = Path.Combine(_dir, "whole.json");
+        Assert.That(MpiJob.Run(1, [.. common, "--max-iterations", limit, "--model", whole, "--cv-output",
+            Path.Combine(_dir, "whole.csv")]).ExitCode, Is.EqualTo(0));
+        Assert.That(File.ReadAllBytes(Path.Combine(_dir, "resumed.csv")),
+            Is.EqualTo(File.ReadAllBytes(Path.Combine(_dir, "whole.csv"))));
+        string[] Lines(string file) => File.ReadAllLines(file).Where(l => !l.Contains("\"ranks\"")).ToArray();
+        Assert.That(Lines(model), Is.EqualTo(Lines(whole)), "the refitted model");
+    }
+
+    [Test]
+    public void Train_ResumeWithACheckpointOfAnotherKind_RefusedNamingBoth()
+    {
+        var model = Path.Combine(_dir, "kinds.json");
+        string[] path = ["train", _diabetes, "--solver", "lbfgs", "--l2-path", "1..0.01", "--path-length", "3",
+            "--quiet", "--model", model, "--checkpoint-every", "1"];
+        Assert.That(MpiJob.Run(1, path).ExitCode, Is.EqualTo(0));
+        var saved = Path.ChangeExtension(model, ".checkpoint.json") + ".completed";
+        var single = MpiJob.Run(1, "train", _diabetes, "--solver", "lbfgs", "--quiet", "--model", model, "--resume",
+            saved);
+        Assert.That(single.ExitCode, Is.EqualTo(ExitCodes.Usage), single.ToString());
+        Assert.That(single.Errors, Does.Contain("is a checkpoint of a regularization path or cross-validation"));
+        var other = MpiJob.Run(1, [.. path[..^4], "--model", model, "--resume", saved, "--cv", "3"]);
+        Assert.That(other.ExitCode, Is.EqualTo(ExitCodes.Usage), other.ToString());
+        Assert.That(other.Errors, Does.Contain("was made for l2 1..0.01, 3 penalties, 0 folds, cold starts, this run " +
+            "asks for l2 1..0.01, 3 penalties, 3 folds"), other.ToString());
     }
 }

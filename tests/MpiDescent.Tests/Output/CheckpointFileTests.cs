@@ -2,6 +2,7 @@ using System.IO.Hashing;
 using System.Text;
 using System.Text.Json.Nodes;
 using MpiDescent.Output;
+using MpiDescent.Training.Paths;
 
 namespace MpiDescent.Tests.Output;
 
@@ -92,7 +93,7 @@ public class CheckpointFileTests
         var path = Write(solver, position: solver == "sgd" ? 40 : 0);
         var checkpoint = CheckpointFile.Read(path);
         checkpoint.CheckState(path, Dimension);
-        Assert.That(checkpoint.State.Point, Is.EqualTo(Vector(1)));
+        Assert.That(checkpoint.State!.Point, Is.EqualTo(Vector(1)));
     }
 
     [Test]
@@ -105,6 +106,74 @@ public class CheckpointFileTests
         File.WriteAllText(path, text[..digit] + "4" + text[(digit + 1)..]);
         var e = Assert.Throws<InputFileException>(() => CheckpointFile.Read(path))!;
         Assert.That(e.Message, Does.Contain(path).And.Contain("checksum mismatch"));
+    }
+
+    /// <summary>A path's checkpoint: model 0 finished, model 1 saved in progress, model 2 not started.</summary>
+    private string WriteModelSearch()
+    {
+        var history = new[] { new IterationRecord(3, 2.0, 1.0, 0.2, 4, 0.1) };
+        var finished = new OptimizationResult(Vector(2), 1.5, 1e-7, 12, ExitCondition.Converged, "converged",
+            history, 1e-8, 13, 1e-6);
+        var checkpoint = new CheckpointFile
+        {
+            DataChecksum = "0123456789abcdef",
+            Rows = 442,
+            Features = 4,
+            Ranks = 2,
+            SavedUtc = DateTime.UtcNow,
+            Settings = Settings("lbfgs"),
+            ModelSearch = new PathProgress("l2 1..0.01, 3 penalties, 0 folds, cold starts",
+            [
+                PathModelProgress.Finished(finished),
+                PathModelProgress.Saved(new SolverState(3, 0, Vector(1), 9.0, 3.0, history,
+                    [Vector(0.3), Vector(0.2)])),
+                PathModelProgress.NotStarted,
+            ]),
+        };
+        var path = Path.Combine(_dir, "path.checkpoint.json");
+        CheckpointFile.Write(path, checkpoint);
+        return path;
+    }
+
+    [Test]
+    public void Read_ModelSearchAsWritten_RoundTripsAndPassesEveryCheck()
+    {
+        var path = WriteModelSearch();
+        var checkpoint = CheckpointFile.Read(path);
+        checkpoint.CheckState(path, Dimension);
+        Assert.That(checkpoint.State, Is.Null);
+        var models = checkpoint.ModelSearch!.Models;
+        Assert.That(models[0].Result!.Point, Is.EqualTo(Vector(2)));
+        Assert.That((models[0].Result!.Exit, models[0].Result!.Iterations), Is.EqualTo((ExitCondition.Converged, 12)));
+        Assert.That(models[1].State!.Auxiliary, Is.EqualTo(new[] { Vector(0.3), Vector(0.2) }));
+        Assert.That(models[2], Is.EqualTo(PathModelProgress.NotStarted));
+        Assert.That(() => checkpoint.CheckState(path, Dimension + 1), Throws.TypeOf<InputFileException>()
+            .With.Message.Contains("field modelSearch.models[0].result.point"));
+    }
+
+    [TestCase("modelSearch.models[1].state.point[2]", 1, "state", "point", "[1, 2, null, 4, 5]")]
+    [TestCase("modelSearch.models[1].state.iteration", 1, "state", "iteration", "-1")]
+    [TestCase("modelSearch.models[0].result.exit", 0, "result", "exit", "\"interrupted\"")]
+    [TestCase("modelSearch.models[0].result.point", 0, "result", "point", "[1, null, 3, 4, 5]")]
+    [TestCase("modelSearch.models[2]", 2, "result", "point", "[1, 2, 3, 4, 5]")]
+    public void Read_CraftedModelSearchField_InputErrorNamingIt(string field, int model, string part, string name,
+        string value)
+    {
+        var path = WriteModelSearch();
+        Edit(path, node =>
+        {
+            var target = node["modelSearch"]!["models"]![model]!;
+            // Model 2 is given a result beside its (empty) state: it must be one or the other.
+            if (model == 2)
+            {
+                target["state"] = JsonNode.Parse(node["modelSearch"]!["models"]![1]!["state"]!.ToJsonString());
+                target["result"] = JsonNode.Parse(node["modelSearch"]!["models"]![0]!["result"]!.ToJsonString());
+                return;
+            }
+            target[part]![name] = JsonNode.Parse(value);
+        });
+        var e = Assert.Throws<InputFileException>(() => CheckpointFile.Read(path))!;
+        Assert.That(e.Message, Does.Contain($"field {field}"), e.Message);
     }
 
     [TestCase("settings.learningRate", "-0.5")]

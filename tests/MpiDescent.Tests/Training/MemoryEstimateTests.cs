@@ -29,8 +29,8 @@ public class MemoryEstimateTests
         var header = new DataFileHeader(1000, 10, ElementType.Float64, 4096, [], 0);
         var (one, many) = (MemoryEstimate.For(header, 500, single), MemoryEstimate.For(header, 500, search));
         Assert.That(many.Slice, Is.EqualTo(one.Slice + 500L * 5 * 16), "a training and a validation weight per fold");
-        Assert.That(many.SolverVectors, Is.EqualTo(50 * (one.SolverVectors + 2 * 11 * 8)),
-            "50 models, each with the point and gradient it exchanges with the batch");
+        Assert.That(many.SolverVectors, Is.EqualTo(50 * (2 * one.SolverVectors + 2 * 11 * 8)),
+            "50 models, each with the point and gradient it exchanges with the batch and its saved state");
         Assert.That(many.Sums, Is.EqualTo(50 * one.Sums));
     }
 

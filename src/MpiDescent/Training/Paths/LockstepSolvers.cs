@@ -14,7 +14,7 @@ namespace MpiDescent.Training.Paths;
 /// and hands each method its result. A method that stops (converged, or its limit) leaves the batch, so it costs no
 /// more work. Every method's evaluations are those it would make alone, in the same order, so each result is the one
 /// it would reach alone; the set of methods in each round follows from reduced values only, so it is the same on
-/// every rank. Only the calling thread communicates.
+/// every rank. Only the calling thread communicates, checkpoints included (<see cref="PathSaving"/>).
 /// </summary>
 public sealed class LockstepSolvers
 {
@@ -23,33 +23,43 @@ public sealed class LockstepSolvers
     private readonly Member[] _members;
     private int _alive, _waiting;
 
-    private LockstepSolvers(ObjectiveBatch batch)
+    private readonly PathSaving? _saving;
+    private readonly RunControl? _control;
+
+    private LockstepSolvers(ObjectiveBatch batch, PathSaving? saving, RunControl? control)
     {
         _batch = batch;
+        _saving = saving;
+        _control = control;
         _members = batch.Members.Select((m, k) => new Member(this, k, m.Dimension)).ToArray();
     }
 
     /// <summary>Runs <paramref name="methods"/>[k] (made over the objective it is given, which stands for member k of
-    /// <paramref name="batch"/>) from <paramref name="initial"/>[k] (θ = 0 when null or empty) until <paramref
-    /// name="termination"/>[k] stops it, with the agreed stop requests of <paramref name="hooks"/> (no checkpoints,
-    /// no progress lines), and returns each result (collective). <paramref name="referenceNorms"/>[k], when given,
-    /// is the gradient norm member k's relative tolerance is measured against (<see
-    /// cref="SolverHooks.ReferenceGradientNorm"/>).</summary>
+    /// <paramref name="batch"/>) from <paramref name="initial"/>[k] (θ = 0 when null or empty), or from its saved
+    /// state <paramref name="resume"/>[k] when there is one, until <paramref name="termination"/>[k] stops it, with
+    /// the agreed stop requests of <paramref name="hooks"/> (no progress lines), and returns each result
+    /// (collective). <paramref name="referenceNorms"/>[k], when given, is the gradient norm member k's relative
+    /// tolerance is measured against (<see cref="SolverHooks.ReferenceGradientNorm"/>). With <paramref
+    /// name="saving"/>, the members save their states for checkpoints, and a member stopped by a signal saves its
+    /// state before it returns.</summary>
     public static OptimizationResult[] Run(ObjectiveBatch batch,
         IReadOnlyList<Func<IObjective, IIterativeMethod>> methods, IReadOnlyList<TerminationCriteria> termination,
-        SolverHooks hooks, IReadOnlyList<double[]>? initial = null, IReadOnlyList<double>? referenceNorms = null)
+        SolverHooks hooks, IReadOnlyList<double[]>? initial = null, IReadOnlyList<double>? referenceNorms = null,
+        IReadOnlyList<SolverState?>? resume = null, PathSaving? saving = null)
     {
         if (methods.Count != batch.Members.Count || termination.Count != methods.Count
             || (initial is not null && initial.Count != methods.Count)
-            || (referenceNorms is not null && referenceNorms.Count != methods.Count))
-            throw new ArgumentException("one method, termination, starting point and reference norm per member");
-        return new LockstepSolvers(batch).RunAll(methods, termination,
-            hooks with { Checkpoint = null, Progress = null, ResumeFrom = null }, initial, referenceNorms);
+            || (referenceNorms is not null && referenceNorms.Count != methods.Count)
+            || (resume is not null && resume.Count != methods.Count))
+            throw new ArgumentException("one method, termination, starting point, reference norm and saved state " +
+                "per member");
+        return new LockstepSolvers(batch, saving, hooks.Control).RunAll(methods, termination,
+            hooks with { Checkpoint = null, Progress = null, ResumeFrom = null }, initial, referenceNorms, resume);
     }
 
     private OptimizationResult[] RunAll(IReadOnlyList<Func<IObjective, IIterativeMethod>> methods,
         IReadOnlyList<TerminationCriteria> termination, SolverHooks hooks, IReadOnlyList<double[]>? initial,
-        IReadOnlyList<double>? referenceNorms)
+        IReadOnlyList<double>? referenceNorms, IReadOnlyList<SolverState?>? resume)
     {
         int count = _members.Length;
         var results = new OptimizationResult[count];
@@ -67,6 +77,18 @@ public sealed class LockstepSolvers
                     var start = initial?[index] is { Length: > 0 } given ? given : new double[member.Dimension];
                     var own = referenceNorms is null ? hooks
                         : hooks with { ReferenceGradientNorm = referenceNorms[index] };
+                    if (_saving is { } saving)
+                        own = own with
+                        {
+                            Checkpoint = state =>
+                            {
+                                saving.Save(index, state);
+                                (member.Saved, member.Requested) = (true, false);
+                            },
+                            SaveDue = iteration => (saving.Every > 0 && iteration > 0 && iteration % saving.Every == 0)
+                                || member.Requested,
+                        };
+                    own = own with { ResumeFrom = resume?[index] };
                     results[index] = new SolverLoop(member, termination[index], own).Run(methods[index](member),
                         start);
                 }
@@ -75,6 +97,7 @@ public sealed class LockstepSolvers
                 {
                     lock (_gate)
                     {
+                        _members[index].Done = true;
                         _alive--;
                         Monitor.PulseAll(_gate);
                     }
@@ -99,6 +122,14 @@ public sealed class LockstepSolvers
             {
                 while (_waiting < _alive) Monitor.Wait(_gate);
                 if (_alive == 0) return;
+                // Every model still running has saved its state since the last checkpoint: write one (collective;
+                // the set follows from reduced values only). After an agreed stop the caller writes the last.
+                if (_saving is not null && _control?.StopAgreed != true && _members.Any(m => m.Saved)
+                    && _members.All(m => m.Saved || m.Done))
+                {
+                    _saving.Write();
+                    foreach (var member in _members) member.Saved = false;
+                }
                 ready = Enumerable.Range(0, _members.Length).Where(k => _members[k].Pending).ToArray();
             }
             var values = new double[ready.Length];
@@ -113,6 +144,9 @@ public sealed class LockstepSolvers
                     (member.Value, member.Failure, member.Pending) = (values[i], failures[i], false);
                 }
                 _waiting -= ready.Length;
+                // A time-based checkpoint agreed in this round's reduction: each running model saves at its next top.
+                if (_saving is not null && _control?.CheckpointAgreed == true)
+                    foreach (var member in _members) member.Requested |= !member.Done;
                 Monitor.PulseAll(_gate);
             }
         }
@@ -137,6 +171,7 @@ public sealed class LockstepSolvers
         public double Value;
         public Exception? Failure;
         public bool Pending;
+        public bool Done, Saved, Requested; // finished; saved since the last checkpoint; asked to save at its next top
 
         public int Dimension => dimension;
 
@@ -156,3 +191,13 @@ public sealed class LockstepSolvers
         }
     }
 }
+
+/// <summary>How the models of a lockstep run save their states for checkpoints: each saves its state (<see
+/// cref="Save"/>, with its index in the batch) at the top of every <see cref="Every"/>-th iteration (0: never) and at
+/// its first top after an agreed time-based request; once every model still running has saved since the last
+/// checkpoint, the coordinating thread calls <see cref="Write"/> (collective) while the models wait. The models reach
+/// their tops in different rounds, so a checkpoint holds each model's latest state, whatever its iteration.</summary>
+/// <param name="Every">Iterations between saves (<c>--checkpoint-every</c>), or 0.</param>
+/// <param name="Save">Keeps member k's state (a solver's own arrays, valid during the call: copy them).</param>
+/// <param name="Write">Writes a checkpoint of every model's progress (collective).</param>
+public sealed record PathSaving(int Every, Action<int, SolverState> Save, Action Write);

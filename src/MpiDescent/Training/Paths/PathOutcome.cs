@@ -16,4 +16,9 @@ namespace MpiDescent.Training.Paths;
 /// <param name="SharedCommunicationSeconds">This rank's seconds in the shared reductions, waiting included.</param>
 public sealed record PathOutcome(IReadOnlyList<PathModel> Models, IReadOnlyList<PenaltyScore> Scores, int Best,
     int Chosen, bool Lockstep, long SharedPasses, double Seconds, int[]? LocalFolds, double SharedComputeSeconds = 0,
-    double SharedCommunicationSeconds = 0);
+    double SharedCommunicationSeconds = 0)
+{
+    /// <summary>Every model's progress, what a checkpoint of the path keeps (after an agreed stop: the saved states
+    /// of the models it stopped).</summary>
+    public PathProgress Progress { get; init; } = new("", []);
+}

@@ -24,9 +24,18 @@ public static class PathTraining
 {
     /// <summary>Trains every model of the settings' path and folds (collective).</summary>
     /// <param name="problem">The loaded problem; its settings give the path, the folds and the solver.</param>
-    /// <param name="hooks">The agreed stop requests (checkpoints and progress lines are not taken).</param>
+    /// <param name="hooks">The agreed stop and checkpoint requests (progress lines are not taken; the hooks' own
+    /// checkpoint and resume are the single model's, not used here).</param>
     /// <param name="log">Where it says how the models are trained.</param>
-    public static PathOutcome Run(TrainingProblem problem, SolverHooks hooks, TrainingLog log)
+    /// <param name="resumed">The progress a checkpoint kept (<see cref="PathProgress"/>; made for these settings):
+    /// finished models are not trained again, saved ones continue from their states.</param>
+    /// <param name="checkpoint">Writes a checkpoint of the models' progress (collective), or null: none. Called when
+    /// every running model has saved since the last (at the top of every <paramref name="checkpointEvery"/>-th
+    /// iteration, and at the first top after an agreed time-based request); after an agreed stop the caller writes
+    /// the last from <see cref="PathOutcome.Progress"/>.</param>
+    /// <param name="checkpointEvery">Iterations between each model's saves, or 0.</param>
+    public static PathOutcome Run(TrainingProblem problem, SolverHooks hooks, TrainingLog log,
+        PathProgress? resumed = null, Action<PathProgress>? checkpoint = null, int checkpointEvery = 0)
     {
         long start = Stopwatch.GetTimestamp();
         var s = problem.Settings;
@@ -45,12 +54,24 @@ public static class PathTraining
                 var (l1, l2) = s.Path?.Penalties(k, s.L1, s.L2) ?? (s.L1, s.L2);
                 variants.Add((k, localFolds is null ? -1 : f, problem.Variant(l1, l2, weights[f])));
             }
+        string description = PathProgress.Describe(s);
+        if (resumed is not null && (resumed.Models.Length != variants.Count || resumed.Description != description))
+            throw new ArgumentException($"the progress of {resumed.Models.Length} models ({resumed.Description}) " +
+                $"does not belong to this run's {variants.Count} ({description})", nameof(resumed));
+        var slots = resumed?.Models.ToArray()
+            ?? Enumerable.Repeat(PathModelProgress.NotStarted, variants.Count).ToArray();
+        double[]? norms = resumed?.ReferenceNorms;
+        PathProgress Progress() => new(description, slots.ToArray(), norms?.ToArray());
         bool lockstep = s.Solver.Batchable;
+        int finishedBefore = slots.Count(m => m.Result is not null);
+        int savedBefore = slots.Count(m => m.State is not null);
         log.Info($"{variants.Count} models ({strengths} penalt{(strengths == 1 ? "y" : "ies")}"
             + (folds > 0 ? $" x {folds} folds" : "") + ") " + (lockstep
                 ? "trained in lockstep: every pass over the rows and every reduction serves all that still run"
                 : $"trained in turn: --solver {s.Solver.Name} does not share passes (gd, lbfgs, momentum, nesterov and "
-                  + "adam do)"));
+                  + "adam do)")
+            + (resumed is null ? "" : $"; resuming: {finishedBefore} finished, {savedBefore} continue from their " +
+                "saved states"));
         var batch = new ObjectiveBatch(variants.Select(v => v.Problem.Objective).ToArray(), comm);
         var quiet = hooks with { Checkpoint = null, Progress = null, ResumeFrom = null };
         var shared = (Passes: 0L, Compute: 0.0, Communication: 0.0);
@@ -61,19 +82,49 @@ public static class PathTraining
                 : new ObjectiveBatch(members.Select(i => variants[i].Problem.Objective).ToArray(), comm);
             long passesBefore = group.Passes;
             (double compute, double communication) before = (group.ComputeSeconds, group.CommunicationSeconds);
+            var saving = checkpoint is null || startOnly ? null
+                : new PathSaving(checkpointEvery, (q, state) => slots[members[q]] = PathModelProgress.Saved(state),
+                    () => checkpoint(Progress()));
             var results = LockstepSolvers.Run(group, members.Select(i => (Func<IObjective, IIterativeMethod>)(o =>
                     variants[i].Problem.CreateMethod(o))).ToArray(),
                 members.Select(i => startOnly ? variants[i].Problem.Termination with { MaxIterations = 0 }
-                    : variants[i].Problem.Termination).ToArray(), quiet, initial, referenceNorms);
+                    : variants[i].Problem.Termination).ToArray(), quiet, initial, referenceNorms,
+                startOnly ? null : members.Select(i => slots[i].State).ToArray(), saving);
             shared = (shared.Passes + group.Passes - passesBefore,
                 shared.Compute + group.ComputeSeconds - before.compute,
                 shared.Communication + group.CommunicationSeconds - before.communication);
+            if (!startOnly)
+                for (int q = 0; q < members.Count; q++)
+                    if (results[q].Exit != ExitCondition.Interrupted)
+                        slots[members[q]] = PathModelProgress.Finished(results[q]);
             return results;
         }
-        var results = !lockstep ? variants.Select(v => v.Problem.Solve(quiet)).ToArray()
-            : s.WarmStart ? WarmStarted(variants.Select(v => v.Penalty).ToArray(), strengths, Lockstep,
-                hooks.Control)
-            : Lockstep(Enumerable.Range(0, variants.Count).ToArray(), null, null);
+        // The models not finished before, trained together; the finished ones' results as kept.
+        OptimizationResult[] Remaining(IReadOnlyList<int> members, IReadOnlyList<double[]>? initial,
+            IReadOnlyList<double>? referenceNorms)
+        {
+            var open = Enumerable.Range(0, members.Count).Where(q => slots[members[q]].Result is null).ToArray();
+            var results = members.Select(i => slots[i].Result).ToArray();
+            if (open.Length == 0) return results!;
+            var trained = Lockstep(open.Select(q => members[q]).ToArray(),
+                initial is null ? null : open.Select(q => initial[q]).ToArray(),
+                referenceNorms is null ? null : open.Select(q => referenceNorms[q]).ToArray());
+            for (int q = 0; q < open.Length; q++) results[open[q]] = trained[q];
+            return results!;
+        }
+        var all = Enumerable.Range(0, variants.Count).ToArray();
+        OptimizationResult[] results;
+        if (!lockstep)
+            results = InTurn(variants.Select(v => v.Problem).ToArray(), slots, quiet, checkpoint is null ? null
+                : () => checkpoint(Progress()), checkpointEvery);
+        else if (s.WarmStart)
+        {
+            norms ??= Lockstep(all, null, null, true)
+                .Select(r => r.History.Count > 0 ? r.History[0].GradientNorm : double.NaN).ToArray();
+            results = WarmStarted(variants.Select(v => v.Penalty).ToArray(), strengths, Remaining, norms,
+                hooks.Control);
+        }
+        else results = Remaining(all, null, null);
         // A stop agreed during training: the models are unfinished, so they are not scored.
         if (hooks.Control?.StopAgreed == true) localFolds = null;
         // The folds' final evaluations are shared passes too.
@@ -90,34 +141,74 @@ public static class PathTraining
         var scores = localFolds is null ? [] : Score(models, s, strengths, folds);
         var (best, chosen) = localFolds is null ? (-1, -1) : Choose(scores, s.OneStandardError);
         return new PathOutcome(models, scores, best, chosen, lockstep, shared.Passes,
-            Stopwatch.GetElapsedTime(start).TotalSeconds, localFolds, shared.Compute, shared.Communication);
+            Stopwatch.GetElapsedTime(start).TotalSeconds, localFolds, shared.Compute, shared.Communication)
+        {
+            Progress = Progress(),
+        };
     }
+
+    /// <summary>The solvers that do not share passes: each model in turn, a finished one's result as kept, a saved
+    /// one from its state; each checkpoint it writes holds the running model's state. After an agreed stop the rest
+    /// are not started.</summary>
+    private static OptimizationResult[] InTurn(TrainingProblem[] problems, PathModelProgress[] slots,
+        SolverHooks quiet, Action? write, int checkpointEvery)
+    {
+        var results = new OptimizationResult[problems.Length];
+        for (int i = 0; i < problems.Length; i++)
+        {
+            if (slots[i].Result is { } kept)
+            {
+                results[i] = kept;
+                continue;
+            }
+            if (quiet.Control?.StopAgreed == true)
+            {
+                results[i] = NotStarted();
+                continue;
+            }
+            int index = i;
+            var own = quiet with { ResumeFrom = slots[i].State };
+            if (write is not null)
+                own = own with
+                {
+                    CheckpointEvery = checkpointEvery,
+                    Checkpoint = state =>
+                    {
+                        slots[index] = PathModelProgress.Saved(state);
+                        if (quiet.Control?.StopAgreed != true) write();
+                    },
+                };
+            results[i] = problems[i].Solve(own);
+            if (results[i].Exit != ExitCondition.Interrupted) slots[i] = PathModelProgress.Finished(results[i]);
+        }
+        return results;
+    }
+
+    /// <summary>The result of a model left untrained by an agreed stop.</summary>
+    private static OptimizationResult NotStarted() => new([], double.NaN, double.NaN, 0, ExitCondition.Interrupted,
+        "stop requested by a signal before this model started", []);
 
     /// <summary>Warm starts (<c>--warm-start</c>): the penalties one after the other, strongest first, each
     /// penalty's models (one per fold) in lockstep, each starting from its fold's model of the penalty before
     /// (θ = 0 for the first, and after a model without a finite point), and stopping at the gradient norm its run
-    /// from 0 would stop at (its relative tolerance measured against its stationarity at 0, found for all models in
-    /// one shared pass first). A stop agreed between two penalties leaves the rest untrained.</summary>
+    /// from 0 would stop at (<paramref name="norms"/>: its stationarity at 0, found for all models in one shared pass
+    /// first). A stop agreed between two penalties leaves the rest untrained.</summary>
     private static OptimizationResult[] WarmStarted(int[] penaltyOf, int strengths,
-        Func<IReadOnlyList<int>, IReadOnlyList<double[]>?, IReadOnlyList<double>?, bool, OptimizationResult[]> lockstep,
-        RunControl? control)
+        Func<IReadOnlyList<int>, IReadOnlyList<double[]>?, IReadOnlyList<double>?, OptimizationResult[]> remaining,
+        double[] norms, RunControl? control)
     {
         var results = new OptimizationResult[penaltyOf.Length];
-        var atZero = lockstep(Enumerable.Range(0, penaltyOf.Length).ToArray(), null, null, true);
         OptimizationResult[]? previous = null;
         for (int k = 0; k < strengths; k++)
         {
             var members = Enumerable.Range(0, penaltyOf.Length).Where(i => penaltyOf[i] == k).ToArray();
             if (control?.StopAgreed == true)
             {
-                foreach (int i in members)
-                    results[i] = new OptimizationResult([], double.NaN, double.NaN, 0, ExitCondition.Interrupted,
-                        "stop requested by a signal before this penalty's models started", []);
+                foreach (int i in members) results[i] = NotStarted();
                 continue;
             }
-            var done = lockstep(members, previous?.Select(r => r.Point).ToArray(),
-                members.Select(i => atZero[i].History.Count > 0 ? atZero[i].History[0].GradientNorm : double.NaN)
-                    .ToArray(), false);
+            var done = remaining(members, previous?.Select(r => r.Point).ToArray(),
+                members.Select(i => norms[i]).ToArray());
             for (int q = 0; q < members.Length; q++) results[members[q]] = done[q];
             previous = done;
         }

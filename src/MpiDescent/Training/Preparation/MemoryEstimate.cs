@@ -61,10 +61,11 @@ public static class MemoryEstimate
             : ExactVectorSum.LimbsPerValue * 8;
         // Over sparse rows, an owner also combines what the ranks send it: windows and limbs per owned parameter.
         long owned = partitioned && sparse ? (dimension + ranks - 1) / ranks * (4 + 8 * 3 + 8) : 0;
-        // A path's or cross-validation's models each have their vectors, sums and pass buffers (and a point and a
-        // gradient exchanged with the batch when they run in lockstep).
+        // A path's or cross-validation's models each have their vectors, sums and pass buffers (and, when they run in
+        // lockstep, a point and a gradient exchanged with the batch and a copy of their state saved for checkpoints,
+        // which a signal can ask for in any run).
         long models = settings.ModelsTrainedTogether;
-        if (models > 1 && settings.Solver.Batchable) solver += 2 * dimension * 8;
+        if (models > 1 && settings.Solver.Batchable) solver = 2 * solver + 2 * dimension * 8;
         return new Parts(slice, models * solver, models * (perElement * summed + 3 * summed * 8 + owned));
     }
 

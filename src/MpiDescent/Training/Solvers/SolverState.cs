@@ -48,7 +48,12 @@ public sealed record SolverHooks(SolverState? ResumeFrom = null, Action<SolverSt
     /// <summary>No resume, no checkpoints.</summary>
     public static readonly SolverHooks None = new();
 
+    /// <summary>When set, decides in place of <see cref="CheckpointEvery"/> and the agreed request whether the state
+    /// at the top of an iteration goes to <see cref="Checkpoint"/> (the models of a path save their states when
+    /// their own turn comes: <see cref="Paths.LockstepSolvers"/>).</summary>
+    public Func<int, bool>? SaveDue { get; init; }
+
     internal bool CheckpointDueAfter(int iteration) =>
-        Checkpoint is not null && ((CheckpointEvery > 0 && iteration > 0 && iteration % CheckpointEvery == 0)
-            || Control?.CheckpointAgreed == true);
+        Checkpoint is not null && (SaveDue?.Invoke(iteration) ?? ((CheckpointEvery > 0 && iteration > 0
+            && iteration % CheckpointEvery == 0) || Control?.CheckpointAgreed == true));
 }

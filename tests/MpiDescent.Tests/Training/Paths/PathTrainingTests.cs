@@ -277,6 +277,76 @@ public class PathTrainingTests
             $"{single.Models.Sum(m => m.Result.Iterations)}");
     }
 
+    public static IEnumerable<TestCaseData> Checkpointed()
+    {
+        var lbfgs = PathSettings(SolverKind.Lbfgs, PenaltyKind.L2, false) with { Folds = 3, MaxIterations = 200 };
+        yield return new TestCaseData(lbfgs).SetName("lbfgs, path and folds");
+        yield return new TestCaseData(lbfgs with { WarmStart = true }).SetName("lbfgs, warm starts");
+        yield return new TestCaseData(PathSettings(SolverKind.Momentum, PenaltyKind.L2, false) with { Folds = 2 })
+            .SetName("momentum, path and folds");
+        yield return new TestCaseData(new TrainingSettings
+        {
+            Loss = LossKind.Logistic,
+            Solver = SolverCatalog.Get(SolverKind.Newton),
+            Tolerance = 1e-10,
+            Folds = 2,
+            Path = new PenaltyPath(PenaltyKind.L2, 1, 0.001, 3),
+        }).SetName("newton, in turn");
+    }
+
+    [TestCaseSource(nameof(Checkpointed))]
+    public void Run_ResumedFromItsCheckpoints_BitwiseTheUninterruptedModelsAt1And3Ranks(TrainingSettings settings)
+    {
+        string path = DataFile(false, rows: 150);
+        var comm = new SingleProcessCommunicator();
+        var saved = new List<string>();
+        PathOutcome whole;
+        using (var file = MpiDescent.Data.DataFile.Open(path))
+            whole = PathTraining.Run(Build(comm, file, settings), SolverHooks.None,
+                TrainingLog.Silent(comm, TextWriter.Null), checkpoint: p =>
+                    saved.Add(JsonSerializer.Serialize(p, MpiDescent.Output.Json.Options)), checkpointEvery: 2);
+        Assert.That(saved, Has.Count.GreaterThan(2), "checkpoints written while the models trained");
+        var first = JsonSerializer.Deserialize<PathProgress>(saved[0], MpiDescent.Output.Json.Options)!;
+        Assert.That(first.Models.Any(m => m.State is not null), Is.True, "models saved in progress");
+        foreach (string json in new[] { saved[0], saved[saved.Count / 2], saved[^1] })
+        {
+            foreach (int ranks in new[] { 1, 3 })
+                foreach (var resumed in ThreadedCommunicator.Run(ranks, c =>
+                         {
+                             // Each rank reads the checkpoint itself (a solver continues in its state's arrays).
+                             var progress = JsonSerializer.Deserialize<PathProgress>(json,
+                                 MpiDescent.Output.Json.Options)!;
+                             using var file = MpiDescent.Data.DataFile.Open(path);
+                             return PathTraining.Run(Build(c, file, settings), SolverHooks.None,
+                                 TrainingLog.Silent(c, TextWriter.Null), progress);
+                         }))
+                {
+                    for (int i = 0; i < whole.Models.Count; i++)
+                    {
+                        var (a, b) = (resumed.Models[i], whole.Models[i]);
+                        Assert.That(Of(a), Is.EqualTo(Of(b)), $"{ranks} ranks, model {i}");
+                        Assert.That((a.Result.Iterations, a.Result.Exit, a.Result.GradientNorm, a.ValidationLoss),
+                            Is.EqualTo((b.Result.Iterations, b.Result.Exit, b.Result.GradientNorm, b.ValidationLoss)));
+                    }
+                    Assert.That((resumed.Best, resumed.Chosen), Is.EqualTo((whole.Best, whole.Chosen)));
+                }
+        }
+    }
+
+    [Test]
+    public void Run_ProgressOfAnotherPath_Refused()
+    {
+        string path = DataFile(false);
+        var settings = PathSettings(SolverKind.Lbfgs, PenaltyKind.L2, false);
+        var comm = new SingleProcessCommunicator();
+        using var file = MpiDescent.Data.DataFile.Open(path);
+        var other = new PathProgress(PathProgress.Describe(settings with { Folds = 2 }),
+            Enumerable.Repeat(PathModelProgress.NotStarted, 8).ToArray());
+        Assert.That(() => PathTraining.Run(Build(comm, file, settings), SolverHooks.None,
+            TrainingLog.Silent(comm, TextWriter.Null), other), Throws.ArgumentException.With.Message
+            .Contains("2 folds").And.Message.Contains("0 folds"));
+    }
+
     [Test]
     public void Run_SolverThatCannotShareItsPasses_TrainsTheModelsInTurnAsAlone()
     {
