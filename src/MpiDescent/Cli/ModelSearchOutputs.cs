@@ -30,7 +30,12 @@ internal static class ModelSearchOutputs
                 var models = ModelsOf(outcome, p.Index);
                 return new PenaltyReport(p.Strength, p.L1, p.L2, p.MeanLoss, p.StdLoss, p.StandardError,
                     p.MeanAccuracy, p.StdAccuracy, p.FoldLosses, p.FoldAccuracies,
-                    models.Select(m => m.Result.Iterations).ToArray(), models.Count(m => m.Result.Converged));
+                    models.Select(m => m.Result.Iterations).ToArray(), models.Count(m => m.Result.Converged))
+                {
+                    MeanValidationAuc = p.MeanAuc,
+                    StdValidationAuc = p.StdAuc,
+                    FoldValidationAucs = p.FoldAucs,
+                };
             }).ToArray());
 
     private static PathModel[] ModelsOf(PathOutcome outcome, int penalty) =>
@@ -43,8 +48,10 @@ internal static class ModelSearchOutputs
         string name = StrengthName(s);
         bool cv = outcome.Scores.Count > 0;
         bool classifier = cv && outcome.Scores.Any(p => !double.IsNaN(p.MeanAccuracy));
+        bool binary = cv && outcome.Scores.Any(p => !double.IsNaN(p.MeanAuc));
         output.WriteLine(cv
             ? $"{name,14}  {"validation loss",16} {"std",10} {"std error",10}" + (classifier ? $" {"accuracy",9}" : "")
+                + (binary ? $" {"auc",7}" : "")
                 + $"  {"converged",9}  {"iterations",10}"
             : $"{name,14}  {"loss",16} {"|grad|",10}  {"iterations",10}  exit");
         int strengths = s.Path?.Length ?? 1;
@@ -65,6 +72,7 @@ internal static class ModelSearchOutputs
                 : k == outcome.Best ? "  <- least mean loss" : "";
             output.WriteLine(string.Create(C, $"{strength,14:G6}  {p.MeanLoss,16:G10} {p.StdLoss,10:G4} " +
                 $"{p.StandardError,10:G4}") + (classifier ? string.Create(C, $" {p.MeanAccuracy,9:F4}") : "")
+                + (binary ? string.Create(C, $" {p.MeanAuc,7:F4}") : "")
                 + string.Create(C, $"  {models.Count(m => m.Result.Converged),4}/{models.Length,-4}  " +
                     $"{models.Max(m => m.Result.Iterations),10}") + mark);
         }
@@ -78,7 +86,8 @@ internal static class ModelSearchOutputs
         int strengths = s.Path?.Length ?? 1;
         bool cv = outcome.Scores.Count > 0;
         var text = new StringBuilder("strength,l1,l2,learning_rate,converged,iterations");
-        text.Append(cv ? ",mean_validation_loss,std_validation_loss,standard_error,mean_accuracy,std_accuracy"
+        text.Append(cv ? ",mean_validation_loss,std_validation_loss,standard_error,mean_accuracy,std_accuracy,mean_auc,"
+            + "std_auc"
             + string.Concat(Enumerable.Range(1, s.Folds).Select(f => $",fold{f}_validation_loss")) + ",choice"
             : ",loss,gradient_norm,exit");
         text.Append('\n');
@@ -92,7 +101,7 @@ internal static class ModelSearchOutputs
             {
                 var p = outcome.Scores[k];
                 text.Append(',').AppendJoin(',', new[] { p.MeanLoss, p.StdLoss, p.StandardError, p.MeanAccuracy,
-                    p.StdAccuracy }.Concat(p.FoldLosses).Select(Number));
+                    p.StdAccuracy, p.MeanAuc, p.StdAuc }.Concat(p.FoldLosses).Select(Number));
                 text.Append(',').Append(k == outcome.Chosen ? "chosen" : k == outcome.Best ? "best" : "");
             }
             else

@@ -19,7 +19,16 @@ public sealed record ModelSearchReport(string Penalty, int Folds, string Selecti
     double ChosenStrength, IReadOnlyList<PenaltyReport> Penalties);
 
 /// <summary>One strength of a path: its penalties, its models' iterations and convergence, and with cross-validation
-/// the validation loss and accuracy of every fold's model with their mean and spread.</summary>
+/// the validation loss, accuracy and (binary classifiers) ROC AUC of every fold's model with their mean and
+/// spread.</summary>
 public sealed record PenaltyReport(double Strength, double L1, double L2, double MeanValidationLoss,
     double StdValidationLoss, double StandardError, double MeanValidationAccuracy, double StdValidationAccuracy,
-    double[] FoldValidationLosses, double[] FoldValidationAccuracies, int[] Iterations, int Converged);
+    double[] FoldValidationLosses, double[] FoldValidationAccuracies, int[] Iterations, int Converged)
+{
+    /// <summary>The mean validation ROC AUC over the folds (null in the file but for binary classifiers).</summary>
+    public double MeanValidationAuc { get; init; } = double.NaN;
+    /// <summary>The sample standard deviation of the folds' ROC AUCs.</summary>
+    public double StdValidationAuc { get; init; } = double.NaN;
+    /// <summary>Each fold's model's validation ROC AUC.</summary>
+    public double[] FoldValidationAucs { get; init; } = [];
+}

@@ -13,6 +13,8 @@ namespace MpiDescent.Training.Paths;
 /// fold, or when the model has no finite point).</param>
 /// <param name="ValidationAccuracy">The fraction of the held-out fold's rows classified right (NaN for regression
 /// and without a fold).</param>
+/// <param name="ValidationAuc">The ROC AUC of its scores on the held-out fold, for binary classifiers (NaN
+/// otherwise): <see cref="Metrics.ClassificationMetrics"/>'s, exact up to its histogram's bound.</param>
 public sealed record PathModel(int Penalty, int Fold, double L1, double L2, double LearningRate,
     OptimizationResult Result,
-    double ValidationLoss, double ValidationAccuracy);
+    double ValidationLoss, double ValidationAccuracy, double ValidationAuc = double.NaN);

@@ -130,14 +130,13 @@ public static class PathTraining
         // The folds' final evaluations are shared passes too.
         var (passesBefore, computeBefore, communicationBefore) =
             (batch.Passes, batch.ComputeSeconds, batch.CommunicationSeconds);
-        var (losses, accuracies) = localFolds is null
-            ? (Enumerable.Repeat(double.NaN, results.Length).ToArray(),
-                Enumerable.Repeat(double.NaN, results.Length).ToArray())
+        var none = Enumerable.Repeat(double.NaN, results.Length).ToArray();
+        var (losses, accuracies, aucs) = localFolds is null ? (none, none, none)
             : Validate(batch, variants.Select(v => v.Fold).ToArray(), results, localFolds, problem, comm);
         shared = (shared.Passes + batch.Passes - passesBefore, shared.Compute + batch.ComputeSeconds - computeBefore,
             shared.Communication + batch.CommunicationSeconds - communicationBefore);
         var models = variants.Select((v, i) => new PathModel(v.Penalty, v.Fold, v.Problem.Settings.L1,
-            v.Problem.Settings.L2, v.Problem.LearningRate, results[i], losses[i], accuracies[i])).ToArray();
+            v.Problem.Settings.L2, v.Problem.LearningRate, results[i], losses[i], accuracies[i], aucs[i])).ToArray();
         var scores = localFolds is null ? [] : Score(models, s, strengths, folds);
         var (best, chosen) = localFolds is null ? (-1, -1) : Choose(scores, s.OneStandardError);
         return new PathOutcome(models, scores, best, chosen, lockstep, shared.Passes,
@@ -216,13 +215,15 @@ public static class PathTraining
     }
 
     /// <summary>Each model's loss on its held-out fold at its result's point (one shared pass for all), and for
-    /// classifiers the fraction of the fold's rows it classifies right (collective).</summary>
-    private static (double[] Losses, double[] Accuracies) Validate(ObjectiveBatch batch, int[] foldOf,
+    /// classifiers the fraction of the fold's rows it classifies right, and for binary ones the ROC AUC of its scores
+    /// there (collective).</summary>
+    private static (double[] Losses, double[] Accuracies, double[] Aucs) Validate(ObjectiveBatch batch, int[] foldOf,
         OptimizationResult[] results, int[] localFolds, TrainingProblem problem, ICommunicator comm)
     {
         int count = results.Length;
         var losses = Enumerable.Repeat(double.NaN, count).ToArray();
         var accuracies = Enumerable.Repeat(double.NaN, count).ToArray();
+        var aucs = Enumerable.Repeat(double.NaN, count).ToArray();
         // A model without a finite point (its first evaluation overflowed on every rank alike) has no score.
         var finite = Enumerable.Range(0, count).Where(i => results[i].Point.Length > 0).ToArray();
         var values = new double[finite.Length];
@@ -232,16 +233,30 @@ public static class PathTraining
         for (int q = 0; q < finite.Length; q++)
             if (failures[q] is null) losses[finite[q]] = batch.Members[finite[q]].ValidationLoss;
         var loss = problem.Settings.Loss;
-        if (!loss.IsBinary() && !loss.IsMultiClass()) return (losses, accuracies);
-        // Right and all classifications of each model's fold, summed over ranks as integers.
-        var counts = new long[2 * count];
+        if (!loss.IsBinary() && !loss.IsMultiClass()) return (losses, accuracies, aucs);
         var shard = problem.Shard;
+        int outputs = problem.Layout.Outputs;
+        if (loss.IsBinary())
+        {
+            // The shard's binary labels are −1/+1 by now (LabelCheck): a row is classified positive when z > 0.
+            foreach (int i in finite)
+            {
+                var model = new LinearModel(loss, problem.Layout, results[i].Point, ClassLabels: [-1, 1]);
+                var scores = ModelScores.Compute(model, shard);
+                var held = Enumerable.Range(0, shard.Rows).Where(row => localFolds[row] == foldOf[i]).ToArray();
+                var metrics = ClassificationMetrics.Compute(held.Select(row => scores[row]).ToArray(),
+                    held.Select(row => shard.Labels[row]).ToArray(), logistic: false, comm);
+                (accuracies[i], aucs[i]) = (metrics.Accuracy, metrics.RocAuc);
+            }
+            return (losses, accuracies, aucs);
+        }
+        // Softmax: right and all classifications of each model's fold, summed over ranks as integers.
+        var counts = new long[2 * count];
         foreach (int i in finite)
         {
-            // The shard's binary labels are −1/+1 by now (LabelCheck), softmax's the class indices.
+            // Softmax's labels are the class indices by now.
             var model = new LinearModel(loss, problem.Layout, results[i].Point, ClassLabels: [-1, 1]);
             var scores = ModelScores.Compute(model, shard);
-            int outputs = problem.Layout.Outputs;
             for (int row = 0; row < shard.Rows; row++)
             {
                 if (localFolds[row] != foldOf[i]) continue;
@@ -252,16 +267,17 @@ public static class PathTraining
         comm.AllreduceSum<long>(counts);
         foreach (int i in finite)
             if (counts[2 * i + 1] > 0) accuracies[i] = counts[2 * i] / (double)counts[2 * i + 1];
-        return (losses, accuracies);
+        return (losses, accuracies, aucs);
     }
 
-    /// <summary>Each penalty's validation losses and accuracies over the folds.</summary>
+    /// <summary>Each penalty's validation losses, accuracies and AUCs over the folds.</summary>
     private static PenaltyScore[] Score(PathModel[] models, TrainingSettings s, int strengths, int folds) =>
         Enumerable.Range(0, strengths).Select(k =>
         {
             var of = models.Where(m => m.Penalty == k).OrderBy(m => m.Fold).ToArray();
             return new PenaltyScore(k, s.Path?.Strength(k) ?? (s.L2 > 0 ? s.L2 : s.L1), of[0].L1, of[0].L2,
-                of.Select(m => m.ValidationLoss).ToArray(), of.Select(m => m.ValidationAccuracy).ToArray());
+                of.Select(m => m.ValidationLoss).ToArray(), of.Select(m => m.ValidationAccuracy).ToArray(),
+                of.Select(m => m.ValidationAuc).ToArray());
         }).ToArray();
 
     /// <summary>The penalty of least mean validation loss (the strongest of equals), and the chosen one: that, or the

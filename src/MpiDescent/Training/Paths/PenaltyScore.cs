@@ -1,6 +1,6 @@
 namespace MpiDescent.Training.Paths;
 
-/// <summary>One penalty of cross-validation: its models' validation losses and accuracies, fold by fold, and their
+/// <summary>One penalty of cross-validation: its models' validation losses, accuracies and AUCs, fold by fold, and their
 /// mean and spread.</summary>
 /// <param name="Index">The strength's index in the path, from the strongest.</param>
 /// <param name="Strength">The strength the path varies (the penalty itself without a path).</param>
@@ -8,9 +8,16 @@ namespace MpiDescent.Training.Paths;
 /// <param name="L2">λ₂.</param>
 /// <param name="FoldLosses">The validation loss of each fold's model.</param>
 /// <param name="FoldAccuracies">The validation accuracy of each fold's model (NaN for regression).</param>
+/// <param name="FoldAucs">The validation ROC AUC of each fold's model (NaN but for binary classifiers).</param>
 public sealed record PenaltyScore(int Index, double Strength, double L1, double L2, double[] FoldLosses,
-    double[] FoldAccuracies)
+    double[] FoldAccuracies, double[] FoldAucs)
 {
+    /// <summary>The mean validation ROC AUC over the folds (NaN but for binary classifiers).</summary>
+    public double MeanAuc => FoldAucs.Average();
+
+    /// <summary>The sample standard deviation of the folds' ROC AUCs.</summary>
+    public double StdAuc => StandardDeviation(FoldAucs);
+
     /// <summary>The mean validation loss over the folds.</summary>
     public double MeanLoss => FoldLosses.Average();
 

@@ -146,12 +146,22 @@ public class PathTrainingTests
             var held = Enumerable.Range(0, problem.Shard.Rows).Where(i => outcome.LocalFolds![i] == model.Fold);
             double accuracy = held.Average(i => (scores[i] > 0) == (problem.Shard.Labels[i] > 0) ? 1.0 : 0.0);
             Assert.That(model.ValidationAccuracy, Is.EqualTo(accuracy).Within(1e-15));
+            // The ROC AUC by its definition: the fraction of (positive, negative) pairs of the fold ordered right,
+            // ties half (the model's comes from a 4096-bin histogram: pairs within one bin count half).
+            var positives = held.Where(i => problem.Shard.Labels[i] > 0).Select(i => scores[i]).ToArray();
+            var negatives = held.Where(i => problem.Shard.Labels[i] <= 0).Select(i => scores[i]).ToArray();
+            double ordered = positives.Sum(p => negatives.Sum(n => p > n ? 1.0 : p == n ? 0.5 : 0.0));
+            double pairs = positives.Length * (double)negatives.Length;
+            Assert.That(model.ValidationAuc, Is.EqualTo(ordered / pairs).Within(2 / pairs),
+                $"fold {model.Fold}, penalty {model.Penalty}");
         }
         for (int k = 0; k < 4; k++)
         {
             var losses = outcome.Models.Where(m => m.Penalty == k).OrderBy(m => m.Fold)
                 .Select(m => m.ValidationLoss).ToArray();
             Assert.That(outcome.Scores[k].FoldLosses, Is.EqualTo(losses));
+            Assert.That(outcome.Scores[k].MeanAuc, Is.EqualTo(outcome.Models.Where(m => m.Penalty == k)
+                .Average(m => m.ValidationAuc)).Within(1e-15));
             Assert.That(outcome.Scores[k].MeanLoss, Is.EqualTo(losses.Average()).Within(1e-15));
         }
     }
@@ -370,14 +380,14 @@ public class PathTrainingTests
     {
         // Means 0.5, 0.31, 0.30, 0.40 over four folds; the least (index 2) has standard error 0.02.
         PenaltyScore Score(int k, double mean) => new(k, 1.0 / (k + 1), 0, 1.0 / (k + 1),
-            [mean - 0.03, mean + 0.03, mean - 0.01, mean + 0.01], [1, 1, 1, 1]);
+            [mean - 0.03, mean + 0.03, mean - 0.01, mean + 0.01], [1, 1, 1, 1], [1, 1, 1, 1]);
         var scores = new[] { Score(0, 0.5), Score(1, 0.31), Score(2, 0.30), Score(3, 0.40) };
         Assert.That(scores[2].StandardError, Is.EqualTo(Math.Sqrt((0.0009 * 2 + 0.0001 * 2) / 3) / 2).Within(1e-15));
         Assert.That(PathTraining.Choose(scores, oneStandardError: false), Is.EqualTo((2, 2)));
         Assert.That(PathTraining.Choose(scores, oneStandardError: true), Is.EqualTo((2, 1)));
         var far = new[] { Score(0, 0.5), Score(1, 0.36), Score(2, 0.30) };
         Assert.That(PathTraining.Choose(far, oneStandardError: true), Is.EqualTo((2, 2)));
-        var none = new[] { new PenaltyScore(0, 1, 0, 1, [double.NaN, 0.2], [0, 1]) };
+        var none = new[] { new PenaltyScore(0, 1, 0, 1, [double.NaN, 0.2], [0, 1], [0.5, 0.5]) };
         Assert.Throws<NonFiniteValueException>(() => PathTraining.Choose(none, false));
     }
 
