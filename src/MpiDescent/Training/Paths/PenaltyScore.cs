@@ -1,7 +1,7 @@
 namespace MpiDescent.Training.Paths;
 
-/// <summary>One penalty of cross-validation: its models' validation losses, accuracies and AUCs, fold by fold, and their
-/// mean and spread.</summary>
+/// <summary>One penalty of cross-validation: its models' validation losses, accuracies and AUCs, fold by fold, and
+/// their mean and spread.</summary>
 /// <param name="Index">The strength's index in the path, from the strongest.</param>
 /// <param name="Strength">The strength the path varies (the penalty itself without a path).</param>
 /// <param name="L1">λ₁.</param>
