@@ -48,15 +48,15 @@ public static class CommandDefinitions
         new("weight", "NAME|INDEX", "CSV or Parquet column of non-negative example weights (stored in the data file)"),
         new("separator", "C", "CSV separator: a character, 'tab' or 'space' (default: detected from the header)"),
         new("no-header", null, "the CSV has no header row (columns are named c0, c1, ...)"),
-        new("features", "D", "LIBSVM feature count, at most 2147483647 (default: the largest index, found in a "
-            + "first pass)"),
+        new("features", "D", "LIBSVM (or Parquet --indices) feature count, at most 2147483647 (default: the largest "
+            + "index, found in a first pass)"),
         new("zero-based", null, "LIBSVM indices start at 0 (default: at 1, as LIBSVM writes them)"),
         new("hash-bits", "B", "hash LIBSVM indices into 2^B features (1-30; MurmurHash3_x86_32, seed 0, of the "
             + "index as written, as a 4-byte little-endian integer; values sharing a feature in a row are added); "
-            + "reports how many distinct indices collided. CSV: a sparse file, each numeric column's value at the "
-            + "hash of its name (UTF-8)"),
-        new("categorical", "COL,...", "CSV with --hash-bits: one-hot columns: value s of column c sets the feature "
-            + "of the hash of 'c=s' to 1"),
+            + "reports how many distinct indices collided. CSV and Parquet: a sparse file, each numeric column's value "
+            + "at the hash of its name (UTF-8)"),
+        new("categorical", "COL,...", "CSV or Parquet with --hash-bits: one-hot columns: value s of column c sets the "
+            + "feature of the hash of 'c=s' to 1"),
         new("layout", "LAYOUT", "auto|sparse|dense: how LIBSVM rows are stored (default auto: sparse at density "
             + "0.5 or less); dense is refused when the file would exceed 1 GiB and 4 times the sparse file"),
         new("dtype", "TYPE", "float64|float32: storage of every value (default float64). float32 halves the " +
@@ -196,7 +196,8 @@ public static class CommandDefinitions
         either byte order), C or Fortran order; HDF5 (read with PureHDF): integers and float32/float64, little-endian,
         contiguous or chunked (deflate, shuffle). It takes only --labels, --weights, --dataset and --dtype, and is
         written dense. Parquet (.parquet, read with Parquet.Net one row group at a time): numeric columns, with
-        --label and --weight as for CSV, and --dtype.
+        --label and --weight as for CSV, --dtype, --fill-missing for nulls, --categorical with --hash-bits for string
+        columns, and --indices with --values for sparse rows kept as two list columns.
         """,
         [
         .. ConversionOptions,
@@ -206,6 +207,12 @@ public static class CommandDefinitions
             + "an HDF5 dataset's path (default: none)"),
         new("dataset", "NAME", "the features array's name in an .npz archive (default X), or the dataset's path in "
             + "an HDF5 file (required, e.g. /features)"),
+        new("fill-missing", "HOW", "Parquet: fill a null feature value with zero, mean (the column's mean, found in a "
+            + "first pass) or a number; a null string cell or list then sets no feature (default: a null is an error "
+            + "naming the column and row; labels and weights are never filled)"),
+        new("indices", "COL", "Parquet: a list column of each row's feature indices (0-based), with --values: the "
+            + "file is sparse, with the largest index + 1 features (or --features D), or hashed with --hash-bits"),
+        new("values", "COL", "Parquet: the list column of the values at --indices (the same length in every row)"),
         ]);
 
     /// <summary>generate.</summary>

@@ -13,6 +13,9 @@ public static class ConvertCommand
     private static readonly string[] CsvOnly = ["label", "weight", "classes", "separator", "no-header"];
     private static readonly string[] LibSvmOnly = ["features", "zero-based", "layout"];
     private static readonly string[] ArrayOnly = ["labels", "weights", "dataset"];
+    private static readonly string[] ParquetOnly = ["fill-missing", "indices", "values"];
+    private static readonly string[] ParquetTakes = ["label", "weight", "dtype", "hash-bits", "categorical",
+        "features", .. ParquetOnly];
 
     /// <summary>Parses and runs.</summary>
     public static void Run(IEnumerable<string> args, TextWriter output)
@@ -33,6 +36,8 @@ public static class ConvertCommand
         var misplaced = ArrayOnly.Where(line.Has).ToArray();
         if (misplaced.Length > 0)
             throw line.Error(Misplaced(misplaced, $"NumPy or HDF5 input (.npy, .npz, .h5), and {input} is text"));
+        var parquet = ParquetOnly.Where(line.Has).ToArray();
+        if (parquet.Length > 0) throw line.Error(Misplaced(parquet, $"Parquet input, and {input} is text"));
         OutputPaths.Check([new("the input", input)], [new("the output", target)]);
         var conversion = ParseConversion(line);
         string format;
@@ -52,13 +57,34 @@ public static class ConvertCommand
 
     private static void RunParquet(CommandLine line, string input, string target, TextWriter output)
     {
-        var other = ConversionOptionNames.Concat(ArrayOnly).Where(o => o is not ("label" or "weight" or "dtype")
-            && line.Has(o)).ToArray();
+        var other = ConversionOptionNames.Concat(ArrayOnly).Where(o => !ParquetTakes.Contains(o) && line.Has(o))
+            .ToArray();
         if (other.Length > 0)
-            throw line.Error($"{input} is Parquet, which takes only --label, --weight and --dtype, not "
+            throw line.Error($"{input} is Parquet, which takes only "
+                + string.Join(", ", ParquetTakes.Select(o => "--" + o)) + ", not "
                 + string.Join(", ", other.Select(o => "--" + o)));
+        if (line.Has("indices") != line.Has("values"))
+            throw line.Error("--indices and --values go together: the list columns of each row's feature indices and "
+                + "of their values");
+        if (line.Has("categorical") && !line.Has("hash-bits"))
+            throw line.Error("--categorical applies with --hash-bits (one-hot by hashing)");
+        if (line.Has("features") && (!line.Has("indices") || line.Has("hash-bits")))
+            throw line.Error("--features applies to Parquet input with --indices and --values, without --hash-bits");
+        if (line.Text("fill-missing") is string how && how is not ("zero" or "mean")
+            && !(double.TryParse(how, System.Globalization.NumberStyles.Float,
+                System.Globalization.CultureInfo.InvariantCulture, out double number) && double.IsFinite(number)))
+            throw line.Error($"--fill-missing '{how}': give zero, mean or a finite number");
         OutputPaths.Check([new("the input", input)], [new("the output", target)]);
-        var conversion = new ParquetConversion(line.Text("label"), line.Text("weight"), ParseElementType(line));
+        var conversion = new ParquetConversion(line.Text("label"), line.Text("weight"), ParseElementType(line))
+        {
+            FillMissing = line.Text("fill-missing"),
+            HashBits = line.Has("hash-bits") ? (int)line.Long("hash-bits", 0, 1, 30) : null,
+            Categorical = line.Text("categorical")?.Split(',').Select(c => c.Trim()).ToArray() ?? [],
+            Indices = line.Text("indices"),
+            Values = line.Text("values"),
+            Features = line.Has("features")
+                ? (int)line.Long("features", 0, 1, DataFileHeader.MaxSparseFeatures) : null,
+        };
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
         var (header, note) = conversion.Convert(input, target);
         double seconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
@@ -68,7 +94,7 @@ public static class ConvertCommand
 
     private static void RunArrays(CommandLine line, string input, string target, TextWriter output)
     {
-        var textOnly = ConversionOptionNames.Where(o => o != "dtype" && line.Has(o)).ToArray();
+        var textOnly = ConversionOptionNames.Concat(ParquetOnly).Where(o => o != "dtype" && line.Has(o)).ToArray();
         if (textOnly.Length > 0)
             throw line.Error(Misplaced(textOnly, $"CSV or LIBSVM text, and {input} is array input (NumPy or HDF5)"));
         var conversion = new ArrayConversion
