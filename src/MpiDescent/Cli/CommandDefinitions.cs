@@ -275,8 +275,14 @@ public static class CommandDefinitions
         LIBSVM index j + 1. onnx: an ONNX-ML graph for ONNX Runtime and other ONNX tools: input 'input' float [N, D];
         squared as LinearRegressor (output 'variable'), the others as LinearClassifier (outputs 'label' and
         'probabilities', [1 - p, p] or softmax; 'scores' for the hinge losses), class names kept; coefficients float32.
+        With --precision float64 the ONNX graph is of standard operators in float64 instead (MatMul, Add, Sigmoid or
+        Softmax, Gather; input 'input' double [N, D], the same outputs), which agrees with predict to float64 rounding.
         """,
-        [new("format", "FORMAT", "liblinear|onnx (default: onnx when OUTPUT ends in .onnx, else liblinear)")]);
+        [
+            new("format", "FORMAT", "liblinear|onnx (default: onnx when OUTPUT ends in .onnx, else liblinear)"),
+            new("precision", "P", "onnx: float32 (default; ONNX-ML's LinearRegressor/LinearClassifier, which hold "
+                + "float32 coefficients) or float64 (standard operators in double throughout)"),
+        ]);
 
     /// <summary>bench.</summary>
     public static readonly CommandSpec Bench = new("bench", ["DATA.bin"], "kernel and iteration speed",

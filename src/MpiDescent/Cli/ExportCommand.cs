@@ -19,16 +19,20 @@ public static class ExportCommand
         string modelPath = line.Positionals[0], target = line.Positionals[1];
         string format = line.Choice("format", Path.GetExtension(target).Equals(".onnx",
             StringComparison.OrdinalIgnoreCase) ? "onnx" : "liblinear", "liblinear", "onnx");
+        bool float64 = line.Choice("precision", "float32", "float32", "float64") == "float64";
+        if (line.Has("precision") && format != "onnx")
+            throw line.Error("--precision applies to --format onnx");
         OutputPaths.Check([new("the model", modelPath), ModelWeightsFile.NamedFor(modelPath)],
             [new("the output", target)]);
         var model = ModelFile.Read(modelPath);
         if (format == "onnx")
         {
-            OnnxModelFile.Write(model, target, modelPath);
+            OnnxModelFile.Write(model, target, modelPath, float64);
             output.WriteLine($"{modelPath} ({model.Loss} loss, {model.FeatureCount} features) exported to {target} "
-                + $"as an ONNX-ML model (input 'input' float [N, {model.FeatureCount}], outputs "
+                + (float64 ? "as an ONNX model of standard float64 operators (input 'input' double "
+                    : "as an ONNX-ML model (input 'input' float ") + $"[N, {model.FeatureCount}], outputs "
                 + string.Join(", ", OnnxModelFile.OutputNames(LossKinds.Parse(model.Loss)).Select(n => $"'{n}'"))
-                + "; coefficients float32)");
+                + (float64 ? "; float64 throughout)" : "; coefficients float32)"));
             return;
         }
         LibLinearModelFile.Write(model, target);

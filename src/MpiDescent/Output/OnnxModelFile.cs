@@ -22,6 +22,10 @@ namespace MpiDescent.Output;
 /// were text. The weights are the model's, on the raw features (a standardized model is saved unstandardized). ONNX-ML
 /// stores coefficients as float32 and ONNX Runtime computes these operators in float32, so scores agree with
 /// MpiDescent's float64 ones to float32 rounding, not bit for bit.
+/// <para>With <c>double</c> precision (<see cref="BuildDouble"/>) the graph is of standard operators in float64
+/// instead (opset 13: MatMul, Add, Sigmoid or Softmax, Greater or ArgMax, Gather), with a double input and the same
+/// output names, so that scores agree with MpiDescent's to float64 rounding; every ONNX runtime runs it, but tools that
+/// look for the ONNX-ML linear operators (ML.NET's featurizers) do not recognize it.</para>
 /// </summary>
 public static class OnnxModelFile
 {
@@ -37,14 +41,114 @@ public static class OnnxModelFile
         : ["label", loss is LossKind.Logistic or LossKind.Softmax ? "probabilities" : "scores"];
 
     /// <summary>Writes <paramref name="model"/> (as <see cref="ModelFile.Read"/> returns it, weights filled in) to
-    /// <paramref name="path"/> atomically.</summary>
+    /// <paramref name="path"/> atomically, as ONNX-ML's float32 operators, or with <paramref name="float64"/> as
+    /// standard operators in float64.</summary>
     /// <exception cref="UsageException">A weight beyond float32's range, which ONNX-ML cannot store.</exception>
     /// <exception cref="InputFileException">The file cannot be written.</exception>
-    public static void Write(ModelFile model, string path, string modelPath)
+    public static void Write(ModelFile model, string path, string modelPath, bool float64 = false)
     {
-        var bytes = Build(model, modelPath);
+        var bytes = float64 ? BuildDouble(model, modelPath) : Build(model, modelPath);
         AtomicFile.WriteAllBytes(path, bytes);
     }
+
+    /// <summary>The ModelProto's bytes of the float64 graph: z = input·W + b by MatMul and Add; squared: z is the
+    /// output 'variable'; logistic: 'probabilities' = [1 − σ(z), σ(z)]; hinge losses: 'scores' = [−z, z]; binary
+    /// 'label' = the class labels gathered at (z &gt; 0); softmax: 'probabilities' = softmax(z) and 'label' the labels
+    /// gathered at argmax(z) (the first of equals, as MpiDescent predicts).</summary>
+    public static byte[] BuildDouble(ModelFile model, string modelPath)
+    {
+        var loss = LossKinds.Parse(model.Loss);
+        double[][] weights = model.WeightMatrix ?? [model.Weights];
+        double[] intercepts = model.Intercepts ?? [model.Intercept];
+        int d = model.FeatureCount, k = weights.Length;
+        if ((long)k * d > MaxCoefficients / 2)
+            throw new UsageException($"{modelPath}: {k} x {d} coefficients are more than the {MaxCoefficients / 2} "
+                + "float64 values that fit an ONNX file (protobuf messages end at 2 GiB)");
+        // W as d × K, row-major: W[j, c] = weights[c][j].
+        var w = new double[(long)d * k];
+        for (int c = 0; c < k; c++)
+            for (int j = 0; j < d; j++) w[(long)j * k + c] = weights[c][j];
+        var graph = new Message().String(2, "MpiDescent")
+            .String(10, $"{model.Loss} model of {d} features from {Path.GetFileName(modelPath)} (float64)");
+        var initializers = new List<Message> { DoubleTensor("W", [d, k], w), DoubleTensor("B", [k], intercepts) };
+        var nodes = new List<Message>
+        {
+            Node("MatMul", ["input", "W"], ["product"]),
+            Node("Add", ["product", "B"], [loss == LossKind.Squared ? "variable" : "z"]),
+        };
+        var outputs = new List<Message>();
+        if (loss == LossKind.Squared) outputs.Add(Value("variable", 11, ["N", 1]));
+        else
+        {
+            int classes = loss.IsMultiClass() ? k : 2;
+            string[]? names = model.ClassNames?.Take(classes).ToArray();
+            initializers.Add(names is not null ? StringTensor("classes", names)
+                : Int64Tensor("classes", [classes], loss.IsMultiClass()
+                    ? Enumerable.Range(0, classes).Select(c => (long)c).ToArray()
+                    : model.ClassLabels!.Select(l => (long)l).ToArray()));
+            if (loss.IsMultiClass())
+            {
+                nodes.Add(Node("Softmax", ["z"], ["probabilities"]).Nested(5, IntAttribute("axis", 1)));
+                nodes.Add(Node("ArgMax", ["z"], ["index"]).Nested(5, IntAttribute("axis", 1))
+                    .Nested(5, IntAttribute("keepdims", 0)));
+            }
+            else
+            {
+                initializers.Add(DoubleTensor("zero", [1], [0.0]));
+                initializers.Add(Int64Tensor("column", [1], [1]));
+                nodes.Add(Node("Greater", ["z", "zero"], ["positive"]));
+                nodes.Add(Node("Cast", ["positive"], ["positive_index"]).Nested(5, IntAttribute("to", 7)));
+                nodes.Add(Node("Squeeze", ["positive_index", "column"], ["index"]));
+                if (loss == LossKind.Logistic)
+                {
+                    initializers.Add(DoubleTensor("one", [1], [1.0]));
+                    nodes.Add(Node("Sigmoid", ["z"], ["p"]));
+                    nodes.Add(Node("Sub", ["one", "p"], ["q"]));
+                    nodes.Add(Node("Concat", ["q", "p"], ["probabilities"]).Nested(5, IntAttribute("axis", 1)));
+                }
+                else
+                {
+                    nodes.Add(Node("Neg", ["z"], ["negative_z"]));
+                    nodes.Add(Node("Concat", ["negative_z", "z"], ["scores"]).Nested(5, IntAttribute("axis", 1)));
+                }
+            }
+            nodes.Add(Node("Gather", ["classes", "index"], ["label"]).Nested(5, IntAttribute("axis", 0)));
+            outputs.Add(Value("label", names is null ? 7 : 8, ["N"]));
+            outputs.Add(Value(OutputNames(loss)[1], 11, ["N", classes]));
+        }
+        foreach (var node in nodes) graph.Nested(1, node);
+        foreach (var initializer in initializers) graph.Nested(5, initializer);
+        graph.Nested(11, Value("input", 11, ["N", d]));
+        foreach (var output in outputs) graph.Nested(12, output);
+        string version = typeof(OnnxModelFile).Assembly.GetName().Version?.ToString() ?? "";
+        return new Message()
+            .Int(1, IrVersion)
+            .String(2, "MpiDescent")
+            .String(3, version)
+            .Nested(7, graph)
+            .Nested(8, new Message().String(1, "").Int(2, 13))
+            .ToArray();
+    }
+
+    /// <summary>A NodeProto of the default domain: inputs 1, outputs 2, name 3, op_type 4.</summary>
+    private static Message Node(string op, string[] inputs, string[] outputs) =>
+        new Message().Strings(1, inputs).Strings(2, outputs).String(3, $"{op}_{outputs[0]}").String(4, op);
+
+    // TensorProto: dims 1 (int64), data_type 2 (1 float, 7 int64, 8 string, 11 double), string_data 6,
+    // int64_data 7, name 8, raw_data 9 (little-endian values).
+    private static Message DoubleTensor(string name, long[] dims, double[] values)
+    {
+        var raw = new byte[checked(values.LongLength * 8)];
+        System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()).CopyTo(raw);
+        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("a big-endian machine");
+        return new Message().Ints(1, dims).Int(2, 11).String(8, name).Bytes(9, raw);
+    }
+
+    private static Message Int64Tensor(string name, long[] dims, long[] values) =>
+        new Message().Ints(1, dims).Int(2, 7).Ints(7, values).String(8, name);
+
+    private static Message StringTensor(string name, string[] values) =>
+        new Message().Ints(1, [values.Length]).Int(2, 8).Strings(6, values).String(8, name);
 
     /// <summary>The ModelProto's bytes.</summary>
     public static byte[] Build(ModelFile model, string modelPath)
@@ -121,7 +225,7 @@ public static class OnnxModelFile
     }
 
     /// <summary>A ValueInfoProto: a tensor of element type <paramref name="elementType"/> (TensorProto.DataType:
-    /// 1 float, 7 int64, 8 string) and shape, each dimension a size or a symbolic name.</summary>
+    /// 1 float, 7 int64, 8 string, 11 double) and shape, each dimension a size or a symbolic name.</summary>
     private static Message Value(string name, int elementType, object[] shape)
     {
         var dims = new Message();
@@ -175,6 +279,13 @@ public static class OnnxModelFile
         public Message Strings(int field, IEnumerable<string> values)
         {
             foreach (var value in values) String(field, value);
+            return this;
+        }
+
+        public Message Bytes(int field, byte[] value)
+        {
+            _output.WriteTag(field, WireFormat.WireType.LengthDelimited);
+            _output.WriteBytes(ByteString.CopyFrom(value));
             return this;
         }
 
