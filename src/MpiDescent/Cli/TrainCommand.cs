@@ -364,8 +364,17 @@ public static class TrainCommand
     private static TrainOptions WithCachedData(TrainOptions options, ICommunicator comm, TextWriter output,
         TextWriter errors)
     {
-        var outcome = Collective.Agree(comm, errors, () => comm.Rank == 0
-            ? TextDataCache.Prepare(options.DataPath, options.DataCachePath, options.Conversion) : null);
+        // The others wait while rank 0 hashes and perhaps converts the input: that wait is not a stall. It may take
+        // the input's size at the slowest rate assumed, on top of the stall timeout.
+        long bytes = comm.BroadcastFromRoot(comm.Rank == 0 && File.Exists(options.DataPath)
+            ? new FileInfo(options.DataPath).Length : 0L);
+        using var allowance = comm.Watchdog?.Allow(TimeSpan.FromSeconds(bytes / CollectiveWatchdog.SlowestInputRate));
+        var outcome = Collective.Agree(comm, errors, () =>
+        {
+            if (comm.Rank != 0) return null;
+            if (FaultInjection.ConversionDelay() is > 0 and var delay) Thread.Sleep(TimeSpan.FromSeconds(delay));
+            return TextDataCache.Prepare(options.DataPath, options.DataCachePath, options.Conversion);
+        });
         if (outcome is not null && !options.Quiet) output.WriteLine($"MpiDescent: {outcome.Message}");
         return options with
         {

@@ -24,6 +24,32 @@ public sealed class CollectiveWatchdog
     /// <summary>How long a rank may wait in one collective (<see cref="TimeSpan.Zero"/>: forever).</summary>
     public TimeSpan StallTimeout { get; set; } = DefaultStallTimeout;
 
+    /// <summary>Time added to <see cref="StallTimeout"/> while one rank does agreed long work on its own (rank 0
+    /// converting a text input while the others wait), so that the work does not count as a stall.</summary>
+    public TimeSpan Allowance { get; private set; }
+
+    /// <summary>The slowest rate assumed for rank 0's own work on an input, in bytes per second (a read and a parse
+    /// from a slow shared file system): an input of B bytes adds B / this rate to the stall timeout.</summary>
+    public const double SlowestInputRate = 4e6;
+
+    /// <summary>Adds <paramref name="extra"/> to the stall timeout until the returned scope is disposed (collective
+    /// callers: every rank the same).</summary>
+    public IDisposable Allow(TimeSpan extra)
+    {
+        Allowance += extra;
+        return new Scope(() => Allowance -= extra);
+    }
+
+    /// <summary>The wait after which a collective counts as stalled (<see cref="TimeSpan.Zero"/>: never).</summary>
+    public TimeSpan EffectiveStallTimeout => StallTimeout > TimeSpan.Zero ? StallTimeout + Allowance : TimeSpan.Zero;
+
+    private sealed class Scope(Action end) : IDisposable
+    {
+        private Action? _end = end;
+
+        public void Dispose() => Interlocked.Exchange(ref _end, null)?.Invoke();
+    }
+
     /// <summary>Whether a stop has been requested on this rank (a preemption signal); null: never.</summary>
     public Func<bool>? StopRequested { get; set; }
 

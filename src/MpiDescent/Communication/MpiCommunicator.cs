@@ -242,7 +242,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator, IDisposable
             var waited = Stopwatch.GetElapsedTime(started);
             if (waited > TimeSpan.FromMilliseconds(1)) Thread.Yield(); // lets an oversubscribed node's ranks run
             if (signalled == 0 && Watchdog.StopRequested?.Invoke() == true) signalled = Stopwatch.GetTimestamp();
-            var timeout = Watchdog.StallTimeout;
+            var timeout = Watchdog.EffectiveStallTimeout;
             bool stalled = timeout > TimeSpan.Zero && waited > timeout;
             bool stuck = signalled != 0 && Stopwatch.GetElapsedTime(signalled) > Watchdog.SignalGrace(_longestInterval);
             if (stalled || stuck) Diagnose(request, sequence, operation, waited, afterSignal: !stalled);
@@ -325,7 +325,8 @@ public sealed unsafe class MpiCommunicator : ICommunicator, IDisposable
                 $"{waited.TotalSeconds:F0} s")
             + (elsewhere.Length > 0 ? $" ({string.Join("; ", elsewhere)})" : "")
             + (afterSignal ? "; a stop was requested by a signal, but the collective could not complete"
-                : $" (--stall-timeout {Watchdog.StallTimeout.TotalSeconds:G} s)")
+                : $" (--stall-timeout {Watchdog.StallTimeout.TotalSeconds:G} s" + (Watchdog.Allowance > TimeSpan.Zero
+                    ? $", plus {Watchdog.Allowance.TotalSeconds:F0} s while rank 0 worked on the input alone)" : ")"))
             + ". The last checkpoint, if any, is intact; resume from it once the node is healthy";
         if (lowestProber > Rank)
         {

@@ -165,6 +165,29 @@ public class TextInputTrainingTests
     }
 
     [Test]
+    public void Train_ConversionLongerThanTheStallTimeout_NotAStall()
+    {
+        // Rank 0 converts about 27 MB of CSV, made 4.5 s slower (a slow file system), while rank 1 waits far longer
+        // than --stall-timeout 1 (and its 3 s diagnosis): the wait is allowed the input's size at 4 MB/s (6.8 s) on
+        // top, so it is no stall. Without the allowance the job ends with exit 7 (checked when it was written).
+        var csv = In("big.csv");
+        var random = new Random(3);
+        using (var writer = new StreamWriter(csv))
+        {
+            writer.WriteLine(string.Join(",", Enumerable.Range(0, 16).Select(j => $"x{j}")) + ",y");
+            for (int i = 0; i < 150_000; i++)
+                writer.WriteLine(string.Join(",", Enumerable.Range(0, 16).Select(_ =>
+                    random.NextDouble().ToString("F9", System.Globalization.CultureInfo.InvariantCulture)))
+                    + (random.Next(2) == 0 ? ",0" : ",1"));
+        }
+        var outcome = MpiJob.Run(2, ["train", csv, .. Logistic[..^2], "--max-iterations", "2", "--stall-timeout", "1",
+            "--model", In("big.json")], new Dictionary<string, string> { ["MPIDESCENT_CONVERSION_DELAY"] = "4.5" });
+        Assert.That(outcome.ExitCode, Is.Not.EqualTo(7), "a conversion is not a stall: " + outcome);
+        Assert.That(outcome.ExitCode, Is.EqualTo(0), outcome.ToString());
+        Assert.That(outcome.Output, Does.Contain("150000 rows"));
+    }
+
+    [Test]
     public void Train_MalformedText_NamesTheLineOnEveryRank()
     {
         var csv = In("bad.csv");

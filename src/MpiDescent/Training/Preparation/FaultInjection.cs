@@ -11,7 +11,9 @@ namespace MpiDescent.Training.Preparation;
 /// native crash), and <c>RANK:ITERATION:stall</c> makes that rank stop answering (tests of the stall watchdog).
 /// <c>MPIDESCENT_SIGNAL=RANK:load</c> sends the signal before the rank loads its slice.
 /// <c>MPIDESCENT_SIGNAL=RANK:ITERATION</c> makes that rank send itself SIGTERM at that iteration, a real signal at a
-/// known point (tests prove the interrupted and resumed run is bitwise the uninterrupted one). </summary>
+/// known point (tests prove the interrupted and resumed run is bitwise the uninterrupted one).
+/// <c>MPIDESCENT_CONVERSION_DELAY=SECONDS</c> makes rank 0 take that much longer over a text input's conversion (tests
+/// of the stall watchdog's allowance for it). </summary>
 public static class FaultInjection
 {
     /// <summary>The exception hook's variable.</summary>
@@ -43,6 +45,12 @@ public static class FaultInjection
         }
         return progress;
     }
+
+    /// <summary>The seconds rank 0 is to add to a text input's conversion (<c>MPIDESCENT_CONVERSION_DELAY</c>), or
+    /// 0.</summary>
+    public static double ConversionDelay() =>
+        double.TryParse(Environment.GetEnvironmentVariable("MPIDESCENT_CONVERSION_DELAY"), NumberStyles.Float,
+            CultureInfo.InvariantCulture, out double seconds) && seconds > 0 ? seconds : 0;
 
     /// <summary>Whether <paramref name="rank"/> is to send itself SIGTERM before it loads its slice
     /// (<c>MPIDESCENT_SIGNAL=RANK:load</c>).</summary>
