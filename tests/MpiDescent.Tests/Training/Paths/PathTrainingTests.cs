@@ -344,6 +344,54 @@ public class PathTrainingTests
     }
 
     [Test]
+    public void Run_TimeBasedCheckpointsAndAStop_EachModelSavedAtItsNextTopAndResumedBitwise()
+    {
+        string path = DataFile(false, rows: 150);
+        var settings = PathSettings(SolverKind.Lbfgs, PenaltyKind.L2, false) with { Folds = 3, MaxIterations = 200 };
+        var comm = new SingleProcessCommunicator();
+        PathOutcome whole;
+        using (var file = MpiDescent.Data.DataFile.Open(path))
+            whole = PathTraining.Run(Build(comm, file, settings), SolverHooks.None,
+                TrainingLog.Silent(comm, TextWriter.Null));
+        // Rank 0's clock asks for a checkpoint in every fourth reduction, and a signal arrives after the 25th.
+        int reductions = 0;
+        var control = new RunControl { CheckpointDue = () => ++reductions % 4 == 0 };
+        var saved = new List<PathProgress>();
+        PathOutcome stopped;
+        using (var file = MpiDescent.Data.DataFile.Open(path))
+        {
+            var problem = TrainingProblem.Build(file, settings, comm, TrainingLog.Silent(comm, TextWriter.Null),
+                control);
+            stopped = PathTraining.Run(problem, SolverHooks.None with { Control = control },
+                TrainingLog.Silent(comm, TextWriter.Null), checkpoint: p =>
+                {
+                    saved.Add(p);
+                    if (saved.Count == 3) control.RequestStop();
+                });
+        }
+        Assert.That(saved, Has.Count.EqualTo(3), "checkpoints until the stop");
+        foreach (var progress in saved)
+            Assert.That(progress.Models.All(m => m.State is not null || m.Result is not null), Is.True,
+                "every model saved or finished");
+        Assert.That(saved[1].Models.Zip(saved[0].Models).Any(p => p.First.State?.Iteration
+            > p.Second.State?.Iteration), Is.True, "later checkpoints hold later states");
+        var last = stopped.Progress;
+        Assert.That(last.Models.Count(m => m.Result is null), Is.GreaterThan(0), "the stop left models unfinished");
+        Assert.That(last.Models.Where(m => m.Result is null).All(m => m.State is not null), Is.True,
+            "each stopped model saved its state at its top");
+        var json = JsonSerializer.Serialize(last, MpiDescent.Output.Json.Options);
+        foreach (var resumed in ThreadedCommunicator.Run(2, c =>
+                 {
+                     using var file = MpiDescent.Data.DataFile.Open(path);
+                     return PathTraining.Run(Build(c, file, settings), SolverHooks.None,
+                         TrainingLog.Silent(c, TextWriter.Null),
+                         JsonSerializer.Deserialize<PathProgress>(json, MpiDescent.Output.Json.Options));
+                 }))
+            for (int i = 0; i < whole.Models.Count; i++)
+                Assert.That(Of(resumed.Models[i]), Is.EqualTo(Of(whole.Models[i])), $"model {i}");
+    }
+
+    [Test]
     public void Run_ProgressOfAnotherPath_Refused()
     {
         string path = DataFile(false);
