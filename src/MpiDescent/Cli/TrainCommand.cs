@@ -162,7 +162,7 @@ public static class TrainCommand
             // The models save their states for checkpoints as a single run does (--checkpoint-every, the interval,
             // a signal); a checkpoint holds every model's result or state, and the refit's state once it runs.
             searched = Collective.Agree(comm, errors, () => PathTraining.Run(problem, hooks, log, resume?.ModelSearch,
-                checkpoints.WriteModelSearch, options.CheckpointEvery));
+                checkpoints.WriteModelSearch, options.CheckpointEvery, options.Verbose ? TimeSpan.Zero : null));
             if (control.StopAgreed)
             {
                 checkpoints.WriteModelSearch(searched.Progress);

@@ -26,9 +26,12 @@ public sealed class LockstepSolvers
     private readonly PathSaving? _saving;
     private readonly RunControl? _control;
 
-    private LockstepSolvers(ObjectiveBatch batch, PathSaving? saving, RunControl? control)
+    private readonly Action<int>? _afterRound;
+
+    private LockstepSolvers(ObjectiveBatch batch, PathSaving? saving, RunControl? control, Action<int>? afterRound)
     {
         _batch = batch;
+        _afterRound = afterRound;
         _saving = saving;
         _control = control;
         _members = batch.Members.Select((m, k) => new Member(this, k, m.Dimension)).ToArray();
@@ -41,11 +44,12 @@ public sealed class LockstepSolvers
     /// (collective). <paramref name="referenceNorms"/>[k], when given, is the gradient norm member k's relative
     /// tolerance is measured against (<see cref="SolverHooks.ReferenceGradientNorm"/>). With <paramref
     /// name="saving"/>, the members save their states for checkpoints, and a member stopped by a signal saves its
-    /// state before it returns.</summary>
+    /// state before it returns. <paramref name="afterRound"/> hears, after each shared pass, how many models took
+    /// part in it.</summary>
     public static OptimizationResult[] Run(ObjectiveBatch batch,
         IReadOnlyList<Func<IObjective, IIterativeMethod>> methods, IReadOnlyList<TerminationCriteria> termination,
         SolverHooks hooks, IReadOnlyList<double[]>? initial = null, IReadOnlyList<double>? referenceNorms = null,
-        IReadOnlyList<SolverState?>? resume = null, PathSaving? saving = null)
+        IReadOnlyList<SolverState?>? resume = null, PathSaving? saving = null, Action<int>? afterRound = null)
     {
         if (methods.Count != batch.Members.Count || termination.Count != methods.Count
             || (initial is not null && initial.Count != methods.Count)
@@ -53,7 +57,7 @@ public sealed class LockstepSolvers
             || (resume is not null && resume.Count != methods.Count))
             throw new ArgumentException("one method, termination, starting point, reference norm and saved state " +
                 "per member");
-        return new LockstepSolvers(batch, saving, hooks.Control).RunAll(methods, termination,
+        return new LockstepSolvers(batch, saving, hooks.Control, afterRound).RunAll(methods, termination,
             hooks with { Checkpoint = null, Progress = null, ResumeFrom = null }, initial, referenceNorms, resume);
     }
 
@@ -136,6 +140,7 @@ public sealed class LockstepSolvers
             var failures = new Exception?[ready.Length];
             _batch.Evaluate(ready, ready.Select(k => _members[k].Point).ToArray(),
                 ready.Select(k => _members[k].Gradient).ToArray(), values, failures);
+            _afterRound?.Invoke(ready.Length);
             lock (_gate)
             {
                 for (int i = 0; i < ready.Length; i++)

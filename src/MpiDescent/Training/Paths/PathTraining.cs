@@ -34,8 +34,12 @@ public static class PathTraining
     /// iteration, and at the first top after an agreed time-based request); after an agreed stop the caller writes
     /// the last from <see cref="PathOutcome.Progress"/>.</param>
     /// <param name="checkpointEvery">Iterations between each model's saves, or 0.</param>
+    /// <param name="progressEvery">The least time between progress lines (rank 0's clock; lines only, no decision
+    /// follows from it): how many models are running and how many have finished, after how many shared passes; null:
+    /// <see cref="DefaultProgressInterval"/>.</param>
     public static PathOutcome Run(TrainingProblem problem, SolverHooks hooks, TrainingLog log,
-        PathProgress? resumed = null, Action<PathProgress>? checkpoint = null, int checkpointEvery = 0)
+        PathProgress? resumed = null, Action<PathProgress>? checkpoint = null, int checkpointEvery = 0,
+        TimeSpan? progressEvery = null)
     {
         long start = Stopwatch.GetTimestamp();
         var s = problem.Settings;
@@ -75,6 +79,18 @@ public static class PathTraining
         var batch = new ObjectiveBatch(variants.Select(v => v.Problem.Objective).ToArray(), comm);
         var quiet = hooks with { Checkpoint = null, Progress = null, ResumeFrom = null };
         var shared = (Passes: 0L, Compute: 0.0, Communication: 0.0);
+        var interval = progressEvery ?? DefaultProgressInterval;
+        var clock = Stopwatch.StartNew();
+        var (rounds, lastLine) = (0L, TimeSpan.Zero);
+        void AfterRound(int running, int finished)
+        {
+            rounds++;
+            if (clock.Elapsed - lastLine < interval) return;
+            lastLine = clock.Elapsed;
+            log.Info(string.Create(CultureInfo.InvariantCulture, $"models: {running} running, {finished} of " +
+                $"{variants.Count} finished, after {rounds} shared pass{(rounds == 1 ? "" : "es")} in " +
+                $"{clock.Elapsed.TotalSeconds:F1} s"));
+        }
         OptimizationResult[] Lockstep(IReadOnlyList<int> members, IReadOnlyList<double[]>? initial,
             IReadOnlyList<double>? referenceNorms, bool startOnly = false)
         {
@@ -82,6 +98,7 @@ public static class PathTraining
                 : new ObjectiveBatch(members.Select(i => variants[i].Problem.Objective).ToArray(), comm);
             long passesBefore = group.Passes;
             (double compute, double communication) before = (group.ComputeSeconds, group.CommunicationSeconds);
+            int finishedAtStart = startOnly ? 0 : slots.Count(m => m.Result is not null);
             var saving = checkpoint is null || startOnly ? null
                 : new PathSaving(checkpointEvery, (q, state) => slots[members[q]] = PathModelProgress.Saved(state),
                     () => checkpoint(Progress()));
@@ -89,7 +106,8 @@ public static class PathTraining
                     variants[i].Problem.CreateMethod(o))).ToArray(),
                 members.Select(i => startOnly ? variants[i].Problem.Termination with { MaxIterations = 0 }
                     : variants[i].Problem.Termination).ToArray(), quiet, initial, referenceNorms,
-                startOnly ? null : members.Select(i => slots[i].State).ToArray(), saving);
+                startOnly ? null : members.Select(i => slots[i].State).ToArray(), saving,
+                running => AfterRound(running, finishedAtStart + members.Count - running));
             shared = (shared.Passes + group.Passes - passesBefore,
                 shared.Compute + group.ComputeSeconds - before.compute,
                 shared.Communication + group.CommunicationSeconds - before.communication);
@@ -299,6 +317,9 @@ public static class PathTraining
             if (scores[k].MeanLoss <= bound) return (best, k);
         return (best, best);
     }
+
+    /// <summary>The least time between a path's progress lines by default.</summary>
+    public static readonly TimeSpan DefaultProgressInterval = TimeSpan.FromSeconds(10);
 
     /// <summary>A strength for messages.</summary>
     public static string Format(double value) => value.ToString("G6", CultureInfo.InvariantCulture);

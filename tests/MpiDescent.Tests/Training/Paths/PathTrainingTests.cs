@@ -392,6 +392,27 @@ public class PathTrainingTests
     }
 
     [Test]
+    public void Run_ProgressLines_EachSharedPassWithTheModelsRunningAndFinished()
+    {
+        string path = DataFile(false);
+        var settings = PathSettings(SolverKind.Lbfgs, PenaltyKind.L2, false) with { Folds = 2 };
+        var comm = new SingleProcessCommunicator();
+        var output = new StringWriter();
+        using var file = MpiDescent.Data.DataFile.Open(path);
+        var log = new TrainingLog(comm, output, TextWriter.Null);
+        var outcome = PathTraining.Run(Build(comm, file, settings), SolverHooks.None, log,
+            progressEvery: TimeSpan.Zero);
+        var lines = output.ToString().Split('\n').Where(l => l.StartsWith("models: ")).ToArray();
+        // One line per shared pass of training (the folds' final evaluation is the last shared pass).
+        Assert.That(lines, Has.Length.EqualTo(outcome.SharedPasses - 1));
+        Assert.That(lines[0], Does.StartWith("models: 8 running, 0 of 8 finished, after 1 shared pass in "));
+        var last = System.Text.RegularExpressions.Regex.Match(lines[^1], "models: (\\d+) running, (\\d+) of 8");
+        Assert.That(int.Parse(last.Groups[1].Value) + int.Parse(last.Groups[2].Value), Is.EqualTo(8));
+        Assert.That(int.Parse(last.Groups[1].Value), Is.GreaterThan(0), "the last pass serves the models running");
+        Assert.That(int.Parse(last.Groups[2].Value), Is.GreaterThan(0), "the strong penalties finished earlier");
+    }
+
+    [Test]
     public void Run_ProgressOfAnotherPath_Refused()
     {
         string path = DataFile(false);
