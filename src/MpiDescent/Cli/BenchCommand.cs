@@ -70,6 +70,24 @@ public static class BenchCommand
             (float64Kernel, float32Kernel, float64OverFloat32) = MedianPair(repeat, comm, Kernel(shard),
                 Kernel(single));
         }
+        // The logistic pass streaming its rows against the same number of rows passed again and again from a few
+        // that stay in the L1 cache: the share of a pass that is arithmetic, not memory. Models that share a pass
+        // (a regularization path, cross-validation) each add at least that share of a lone pass.
+        var signs = shard.Labels.Select(y => y > 0 ? 1.0 : -1.0).ToArray();
+        int cachedRows = Math.Clamp((int)Math.Min(int.MaxValue, 16384L * shard.Rows / Math.Max(1L,
+            shard.Features.Bytes)), 1, Math.Max(1, Math.Min(shard.Rows, partition.BlockRows)));
+        Action Logistic(bool cached) => () =>
+        {
+            for (int first = 0; first < shard.Rows; first += cached ? cachedRows : partition.BlockRows)
+            {
+                int count = Math.Min(cached ? cachedRows : partition.BlockRows, shard.Rows - (cached ? 0 : first));
+                var pass = new LogisticPass(signs, cached ? 0 : first, weights, intercept, gradW, gradB, workspace);
+                shard.Features.Accept(ref pass, cached ? 0 : first, count);
+                sink += pass.SumLoss;
+            }
+        };
+        var (logisticStreaming, logisticCached, arithmeticShare) = shard.Rows == 0 ? (0.0, 0.0, double.NaN)
+            : MedianPair(repeat, comm, Logistic(false), Logistic(true));
         var gradient = new double[d + 1];
         var reproducible = new LinearObjective(shard, partition, comm, new ObjectiveSettings(FitIntercept: true,
             Summation: Summation.Reproducible));
@@ -126,7 +144,12 @@ public static class BenchCommand
                 allreduceExact, allreducePlain,
             header.ElementType.Name(), float32Kernel, float64OverFloat32, gramReproducible, gramPlain, gramKernel,
                 SoftwarePrefetch.Vendor,
-            prefetchDefault, prefetchOverNone, sink != 0.5);
+            prefetchDefault, prefetchOverNone, sink != 0.5)
+        {
+            LogisticStreamingSeconds = logisticStreaming,
+            LogisticCachedSeconds = logisticCached,
+            ArithmeticShare = 1 / arithmeticShare,
+        };
         if (comm.Rank == 0)
         {
             var c = CultureInfo.InvariantCulture;
@@ -146,6 +169,10 @@ public static class BenchCommand
                 output.WriteLine(string.Create(c,
                     $"  same kernel on a float32 copy: {float32Kernel * 1e3:F3} ms vs {float64Kernel * 1e3:F3} ms  " +
                     $" float64/float32 time = {float64OverFloat32:F2} (median of interleaved pairs)"));
+            output.WriteLine(string.Create(c,
+                $"  logistic pass: streaming {logisticStreaming * 1e3:F3} ms, rows from cache " +
+                $"{logisticCached * 1e3:F3} ms: arithmetic share {result.ArithmeticShare:F2} (models sharing a pass " +
+                $"each cost at least that of a lone pass)"));
             output.WriteLine(string.Create(c, $"  evaluation, reproducible {evalReproducible * 1e3,8:F3} ms"));
             output.WriteLine(string.Create(c,
                 $"  evaluation, plain        {evalPlain * 1e3,8:F3} ms   reproducible/plain = " +
@@ -173,6 +200,18 @@ public static class BenchCommand
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Visit<TRows>(TRows rows) where TRows : IRowBlock, allows ref struct =>
             SumLoss = LinearPass.Run(default(Losses.SquaredLoss), rows, labels.AsSpan(first, rows.Count), w.Span, b,
+                gradW.Span, gradB, workspace).SumLoss;
+    }
+
+    /// <summary>The logistic pass over one block (labels ±1).</summary>
+    private struct LogisticPass(double[] labels, int first, AlignedBuffer<double> w, double[] b,
+        AlignedBuffer<double> gradW, double[] gradB, PassWorkspace workspace) : IRowBlockVisitor
+    {
+        public double SumLoss;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Visit<TRows>(TRows rows) where TRows : IRowBlock, allows ref struct =>
+            SumLoss = LinearPass.Run(default(Losses.LogisticLoss), rows, labels.AsSpan(first, rows.Count), w.Span, b,
                 gradW.Span, gradB, workspace).SumLoss;
     }
 
@@ -220,4 +259,15 @@ public sealed record BenchResult(long Rows, int Features, int Ranks, int Repeat,
         double Float32KernelSeconds,
     double Float64OverFloat32, double GramReproducibleSeconds, double GramPlainSeconds, double GramKernelSeconds,
         string CpuVendor,
-    bool SoftwarePrefetch, double PrefetchOverNone, bool Valid);
+    bool SoftwarePrefetch, double PrefetchOverNone, bool Valid)
+{
+    /// <summary>The logistic pass over the slice's rows, streamed.</summary>
+    public double LogisticStreamingSeconds { get; init; }
+
+    /// <summary>The same pass over as many rows taken again and again from a few in the L1 cache.</summary>
+    public double LogisticCachedSeconds { get; init; }
+
+    /// <summary>Cached over streaming time (median of interleaved pairs): the share of the pass that is arithmetic,
+    /// which each model sharing a pass adds at least.</summary>
+    public double ArithmeticShare { get; init; }
+}

@@ -292,7 +292,10 @@ public static class CommandDefinitions
         and one distributed evaluation (kernel, block sums, Allreduce) with reproducible and with plain summation.
         It times the kernel with and without software prefetch (on by default for Intel processors only;
         MPIDESCENT_PREFETCH=1 or 0 overrides). On a float64 file it also times the kernel on a float32 copy of the
-        slice (float64/float32 time per pass). Run it under the launcher: mpiexec.mpich -n N MpiDescent bench DATA.bin.
+        slice (float64/float32 time per pass). It times the logistic pass over the rows streamed and over as many rows
+        taken again and again from a few in the L1 cache: their ratio, the pass's arithmetic share, is what each model
+        sharing a pass (--l2-path, --cv) costs at least, as a share of a lone pass. Run it under the launcher:
+        mpiexec.mpich -n N MpiDescent bench DATA.bin.
         """,
         [
             new("repeat", "R", "runs per measurement (default 20)"),

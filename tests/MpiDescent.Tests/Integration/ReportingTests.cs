@@ -73,7 +73,8 @@ public class ReportingTests
             var run = MpiJob.Run(2, ["bench", data, "--repeat", "3", "--gram", "--json", json],
                 new Dictionary<string, string> { ["MPIDESCENT_PREFETCH"] = prefetch });
             Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
-            Assert.That(run.Output, Does.Contain($"software prefetch {(expected ? "on" : "off")}"));
+            Assert.That(run.Output, Does.Contain($"software prefetch {(expected ? "on" : "off")}")
+                .And.Contain("logistic pass: streaming"));
             using var result = JsonDocument.Parse(File.ReadAllText(json));
             var r = result.RootElement;
             Assert.That(r.GetProperty("ranks").GetInt32(), Is.EqualTo(2));
@@ -83,7 +84,8 @@ public class ReportingTests
             // asserted).
             foreach (var name in new[] { "readGBps", "kernelGBps", "kernelOverRead", "evaluationReproducibleSeconds",
                 "prefetchOverNone",
-                         "float64OverFloat32", "gramKernelSeconds" })
+                         "float64OverFloat32", "gramKernelSeconds", "logisticStreamingSeconds",
+                         "logisticCachedSeconds", "arithmeticShare" })
                 Assert.That(double.IsFinite(r.GetProperty(name).GetDouble()) && r.GetProperty(name).GetDouble() > 0,
                     Is.True, name);
             Assert.That(r.GetProperty("valid").GetBoolean(), Is.True);
