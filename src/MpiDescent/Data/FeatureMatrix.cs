@@ -38,6 +38,11 @@ public abstract class FeatureMatrix
     /// rows; a pass over the indices for sparse ones).</summary>
     public virtual int DistinctFeatures() => Rows > 0 ? Features : 0;
 
+    /// <summary>Sparse rows: the distinct features that rows [<paramref name="first"/>, <paramref name="first"/> +
+    /// <paramref name="count"/>) touch, in increasing order, computed once per range and kept (at most 4 bytes per
+    /// stored entry over all of a pass's blocks); null for dense rows.</summary>
+    public virtual int[]? DistinctFeatures(int first, int count) => null;
+
     /// <summary>Calls <paramref name="visitor"/> with rows [<paramref name="first"/>, <paramref name="first"/> +
     /// <paramref name="count"/>) as this layout's row block.</summary>
     public abstract void Accept<TVisitor>(ref TVisitor visitor, int first,

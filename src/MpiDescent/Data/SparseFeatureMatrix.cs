@@ -10,6 +10,7 @@ public sealed class SparseFeatureMatrix<T> : FeatureMatrix where T : unmanaged, 
 {
     private readonly long[] _offsets;
     private readonly int[] _indices;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, int[]> _distinct = new();
     private readonly T[] _values;
     private int _features;
 
@@ -71,8 +72,23 @@ public sealed class SparseFeatureMatrix<T> : FeatureMatrix where T : unmanaged, 
         var indices = _indices.AsSpan(0, (int)Nonzeros);
         for (int e = 0; e < indices.Length; e++) indices[e] = local[indices[e]];
         _features = touched.Count;
+        _distinct.Clear();
         return [.. touched];
     }
+
+    /// <inheritdoc />
+    public override int[] DistinctFeatures(int first, int count) =>
+        _distinct.GetOrAdd(((long)first << 32) | (uint)count, _ =>
+        {
+            int start = (int)_offsets[first], end = (int)_offsets[first + count];
+            var sorted = _indices.AsSpan(start, end - start).ToArray();
+            Array.Sort(sorted);
+            int kept = 0;
+            for (int k = 0; k < sorted.Length; k++)
+                if (kept == 0 || sorted[k] != sorted[kept - 1]) sorted[kept++] = sorted[k];
+            Array.Resize(ref sorted, kept);
+            return sorted;
+        });
 
     /// <inheritdoc />
     public override int DistinctFeatures()

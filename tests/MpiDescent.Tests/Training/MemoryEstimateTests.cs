@@ -16,7 +16,7 @@ public class MemoryEstimateTests
         Assert.That(MemoryEstimate.For(dense, 500, settings).Slice, Is.EqualTo(500 * 10 * 8 + 500 * 16));
         var sparse = dense with { Layout = DataLayout.Sparse, Nonzeros = 3000, Features = 1 << 20 };
         var parts = MemoryEstimate.For(sparse, 500, settings);
-        Assert.That(parts.Slice, Is.EqualTo(1500 * 12 + 500 * 16));
+        Assert.That(parts.Slice, Is.EqualTo(1500 * (12 + 4) + 500 * 16), "entries, and each block's distinct features");
         Assert.That(parts.SolverVectors, Is.EqualTo(28L * ((1 << 20) + 1) * 8), "L-BFGS's 10 pairs and workspace");
         Assert.That(parts.Sums, Is.EqualTo((WindowedVectorSum.BytesPerElement + 16 + 24L) * ((1 << 20) + 1)));
     }

@@ -455,7 +455,10 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
         if (mode is BlockMode.Sample or BlockMode.WeightedSample) validationLoss = 0;
         if (x.IsSparse)
         {
-            _blockFinite = DepositSparse(x.StoredIndices, loss, validationLoss, mode != BlockMode.Probe);
+            // A block of several rows deposits each distinct feature once, in increasing order (the sums do not
+            // depend on the order; the state of a wide sum is then swept rather than hit at random).
+            var distinct = count > 1 ? _shard.Features.DistinctFeatures(first, count) : null;
+            _blockFinite = DepositSparse(distinct ?? x.StoredIndices, loss, validationLoss, mode != BlockMode.Probe);
             return;
         }
         gradW.CopyTo(_block);
@@ -518,10 +521,10 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
         return (0, 0);
     }
 
-    /// <summary>A sparse block's sums: one pass over the entries its rows touched (for every output) moves each
-    /// feature's partial sum out of the gradient buffer, which it leaves zero, into a compact list and checks it; the
-    /// list is deposited when all are finite and <paramref name="deposit"/>. A feature shared by several rows of the
-    /// block is deposited once.</summary>
+    /// <summary>A sparse block's sums: one pass over the features its rows touched (<paramref name="touched"/>, for
+    /// every output; distinct, or with repeats) moves each feature's partial sum out of the gradient buffer, which it
+    /// leaves zero, into a compact list and checks it; the list is deposited when all are finite and <paramref
+    /// name="deposit"/>. A feature shared by several rows of the block is deposited once.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool DepositSparse(ReadOnlySpan<int> touched, double loss, double validationLoss, bool deposit)
     {

@@ -40,8 +40,10 @@ public static class MemoryEstimate
         };
         // Cross-validation keeps each fold's training and validation weights per row.
         perRow += settings.Folds * 16;
+        // Sparse: an index and a value per entry, and at most another index per entry for each block's distinct
+        // features (FeatureMatrix.DistinctFeatures).
         long slice = header.Layout == DataLayout.Sparse
-            ? (long)(header.Nonzeros * share) * (4 + header.ElementBytes) + rows * perRow
+            ? (long)(header.Nonzeros * share) * (8 + header.ElementBytes) + rows * perRow
             : rows * d * header.ElementBytes + rows * perRow;
         int vectors = settings.Solver.Kind switch
         {
