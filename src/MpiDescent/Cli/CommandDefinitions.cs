@@ -145,8 +145,8 @@ public static class CommandDefinitions
                 + "model then equals its lone run to the tolerance, not bit for bit"),
             new("cv", "F", "k-fold cross-validation: F folds by a hash of the row index (the same at any rank count; "
                 + "classification: stratified by class), the F x K models trained together; prints each penalty's "
-                + "mean and spread of the validation loss (and accuracy), chooses one (--cv-select) and refits it on "
-                + "all rows as the model"),
+                + "mean and spread of the validation loss (and accuracy, and ROC AUC for binary classifiers), chooses "
+                + "one (--cv-select) and refits it on all rows as the model"),
             new("cv-select", "RULE", "min|1se: the penalty of least mean validation loss (default), or the strongest "
                 + "within one standard error of it (glmnet's lambda.1se)"),
             new("cv-output", "PATH", "the path's table as CSV: each penalty's settings, its models' losses and, with "
@@ -171,7 +171,8 @@ public static class CommandDefinitions
             new("quiet", null, "print only the summary"),
             new("checkpoint", "PATH", "checkpoint file (default: MODEL with .checkpoint.json); written atomically by "
                 + "rank 0"),
-            new("checkpoint-every", "N", "checkpoint every N iterations (gd) or epochs (sgd)"),
+            new("checkpoint-every", "N", "checkpoint every N iterations (gd) or epochs (sgd); a path's or "
+                + "cross-validation's models each save at their own N-th iterations, and one checkpoint holds them all"),
             new("checkpoint-interval", "S", "checkpoint when S seconds passed since the last one (rank 0's clock, "
                 + "agreed)"),
             new("resume", "PATH", "continue from a checkpoint (same data; any rank count); bitwise the same result"),
