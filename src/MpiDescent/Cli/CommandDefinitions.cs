@@ -172,7 +172,7 @@ public static class CommandDefinitions
             new("checkpoint", "PATH", "checkpoint file (default: MODEL with .checkpoint.json); written atomically by "
                 + "rank 0"),
             new("checkpoint-every", "N", "checkpoint every N iterations (gd) or epochs (sgd); a path's or "
-                + "cross-validation's models each save at their own N-th iterations, and one checkpoint holds them all"),
+                + "cross-validation's models each save at their own N-th iterations, one checkpoint holding them all"),
             new("checkpoint-interval", "S", "checkpoint when S seconds passed since the last one (rank 0's clock, "
                 + "agreed)"),
             new("resume", "PATH", "continue from a checkpoint (same data; any rank count); bitwise the same result"),

@@ -120,14 +120,22 @@ public static class OnnxModelFile
         foreach (var initializer in initializers) graph.Nested(5, initializer);
         graph.Nested(11, Value("input", 11, ["N", d]));
         foreach (var output in outputs) graph.Nested(12, output);
+        return ModelProto(graph, onnxMl: false);
+    }
+
+    /// <summary>The ModelProto around <paramref name="graph"/>: IR version, producer, opset "" 13 and, for the ONNX-ML
+    /// operators, "ai.onnx.ml" 1.</summary>
+    private static byte[] ModelProto(Message graph, bool onnxMl)
+    {
         string version = typeof(OnnxModelFile).Assembly.GetName().Version?.ToString() ?? "";
-        return new Message()
+        var model = new Message()
             .Int(1, IrVersion)
             .String(2, "MpiDescent")
             .String(3, version)
             .Nested(7, graph)
-            .Nested(8, new Message().String(1, "").Int(2, 13))
-            .ToArray();
+            .Nested(8, new Message().String(1, "").Int(2, 13));
+        if (onnxMl) model.Nested(8, new Message().String(1, "ai.onnx.ml").Int(2, 1));
+        return model.ToArray();
     }
 
     /// <summary>A NodeProto of the default domain: inputs 1, outputs 2, name 3, op_type 4.</summary>
@@ -204,15 +212,7 @@ public static class OnnxModelFile
             .String(10, $"{model.Loss} model of {d} features from {Path.GetFileName(modelPath)}")
             .Nested(11, Value("input", 1, ["N", d]));
         foreach (var output in graphOutputs) graph.Nested(12, output);
-        string version = typeof(OnnxModelFile).Assembly.GetName().Version?.ToString() ?? "";
-        return new Message()
-            .Int(1, IrVersion)
-            .String(2, "MpiDescent")
-            .String(3, version)
-            .Nested(7, graph)
-            .Nested(8, new Message().String(1, "").Int(2, 13))
-            .Nested(8, new Message().String(1, "ai.onnx.ml").Int(2, 1))
-            .ToArray();
+        return ModelProto(graph, onnxMl: true);
     }
 
     private static float Single(double value, string modelPath, string what)

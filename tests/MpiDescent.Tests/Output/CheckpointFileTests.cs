@@ -34,6 +34,17 @@ public class CheckpointFileTests
         FitIntercept = true,
     };
 
+    /// <summary>A checkpoint of 442 rows by 4 features without a state.</summary>
+    private static CheckpointFile Checkpoint(string solver) => new()
+    {
+        DataChecksum = "0123456789abcdef",
+        Rows = 442,
+        Features = 4,
+        Ranks = 2,
+        SavedUtc = DateTime.UtcNow,
+        Settings = Settings(solver),
+    };
+
     private static double[] Vector(double scale) => Enumerable.Range(1, Dimension).Select(k => k * scale).ToArray();
 
     private string Write(string solver, long position = 0)
@@ -50,14 +61,8 @@ public class CheckpointFileTests
         {
             new IterationRecord(9, 2.5, 1.5, 0.1, 10, 0.1), new IterationRecord(10, 2.0, 1.0, 0.2, 11, 0.1),
         };
-        var checkpoint = new CheckpointFile
+        var checkpoint = Checkpoint(solver) with
         {
-            DataChecksum = "0123456789abcdef",
-            Rows = 442,
-            Features = 4,
-            Ranks = 2,
-            SavedUtc = DateTime.UtcNow,
-            Settings = Settings(solver),
             State = new SolverState(10, position, Vector(1), 9.0, 3.0, history, auxiliary),
         };
         var path = Path.Combine(_dir, $"{solver}.checkpoint.json");
@@ -114,14 +119,8 @@ public class CheckpointFileTests
         var history = new[] { new IterationRecord(3, 2.0, 1.0, 0.2, 4, 0.1) };
         var finished = new OptimizationResult(Vector(2), 1.5, 1e-7, 12, ExitCondition.Converged, "converged",
             history, 1e-8, 13, 1e-6);
-        var checkpoint = new CheckpointFile
+        var checkpoint = Checkpoint("lbfgs") with
         {
-            DataChecksum = "0123456789abcdef",
-            Rows = 442,
-            Features = 4,
-            Ranks = 2,
-            SavedUtc = DateTime.UtcNow,
-            Settings = Settings("lbfgs"),
             ModelSearch = new PathProgress("l2 1..0.01, 3 penalties, 0 folds, cold starts",
             [
                 PathModelProgress.Finished(finished),
