@@ -38,10 +38,10 @@ public abstract class FeatureMatrix
     /// rows; a pass over the indices for sparse ones).</summary>
     public virtual int DistinctFeatures() => Rows > 0 ? Features : 0;
 
-    /// <summary>Sparse rows: the distinct features that rows [<paramref name="first"/>, <paramref name="first"/> +
-    /// <paramref name="count"/>) touch, in increasing order, computed once per range and kept (at most 4 bytes per
-    /// stored entry over all of a pass's blocks); null for dense rows.</summary>
-    public virtual int[]? DistinctFeatures(int first, int count) => null;
+    /// <summary>Sparse rows: for each block of <paramref name="blockRows"/> rows (the last may be shorter), the
+    /// distinct features its rows touch, in increasing order; computed at the first call for that block size and kept
+    /// (at most 4 bytes per stored entry). Null for dense rows.</summary>
+    public virtual int[][]? DistinctFeaturesOfBlocks(int blockRows) => null;
 
     /// <summary>Calls <paramref name="visitor"/> with rows [<paramref name="first"/>, <paramref name="first"/> +
     /// <paramref name="count"/>) as this layout's row block.</summary>

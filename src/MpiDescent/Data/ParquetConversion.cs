@@ -394,20 +394,16 @@ public sealed record ParquetConversion(string? Label, string? Weight, ElementTyp
         double[] Read<TRaw>() where TRaw : struct, INumberBase<TRaw>
         {
             var values = new TRaw[definitions.Length];
-            Guard(input, $"column '{name}'", () =>
-            {
-                try
-                {
-                    group.ReadRawAsync(item, values.AsMemory(), definitions.AsMemory(), repetitions.AsMemory())
-                        .AsTask().GetAwaiter().GetResult();
-                }
-                catch (NotImplementedException e)
-                {
-                    throw new InputFileException(input, $"column '{name}' is a list in data pages of version 2, "
-                        + "which Parquet.Net 6.1 does not read: write the file with version 1 data pages (pyarrow: "
-                        + "data_page_version='1.0'; Spark's default)", e);
-                }
-            });
+            // Parquet.Net 6.1 cannot read repeated columns from version 2 data pages: said plainly when the file's
+            // metadata lists them, and named in the message when it does not.
+            if (group.GetMetadata(item)?.MetaData?.EncodingStats?.Any(e => e.PageType == Parquet.Meta.PageType
+                    .DATA_PAGE_V2) == true)
+                throw new InputFileException(input, $"column '{name}' is a list in data pages of version 2, which "
+                    + "Parquet.Net 6.1 does not read: write the file with version 1 data pages (pyarrow: "
+                    + "data_page_version='1.0'; Spark's default)");
+            Guard(input, $"list column '{name}' (read from version 1 data pages only)", () =>
+                group.ReadRawAsync(item, values.AsMemory(), definitions.AsMemory(), repetitions.AsMemory()).AsTask()
+                    .GetAwaiter().GetResult());
             var result = new double[values.Length];
             for (int k = 0; k < values.Length; k++)
             {

@@ -10,7 +10,7 @@ public sealed class SparseFeatureMatrix<T> : FeatureMatrix where T : unmanaged, 
 {
     private readonly long[] _offsets;
     private readonly int[] _indices;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, int[]> _distinct = new();
+    private (int BlockRows, int[][] Features)? _distinct; // DistinctFeaturesOfBlocks, for one block size
     private readonly T[] _values;
     private int _features;
 
@@ -72,24 +72,33 @@ public sealed class SparseFeatureMatrix<T> : FeatureMatrix where T : unmanaged, 
         var indices = _indices.AsSpan(0, (int)Nonzeros);
         for (int e = 0; e < indices.Length; e++) indices[e] = local[indices[e]];
         _features = touched.Count;
-        _distinct.Clear();
+        _distinct = null;
         return [.. touched];
     }
 
     /// <inheritdoc />
-    public override int[] DistinctFeatures(int first, int count)
+    public override int[][] DistinctFeaturesOfBlocks(int blockRows)
     {
-        // A lookup allocates nothing, so that a pass after the first allocates nothing (AllocationTests).
-        long key = ((long)first << 32) | (uint)count;
-        if (_distinct.TryGetValue(key, out var kept)) return kept;
-        int start = (int)_offsets[first], end = (int)_offsets[first + count];
-        var sorted = _indices.AsSpan(start, end - start).ToArray();
-        Array.Sort(sorted);
-        int distinct = 0;
-        for (int k = 0; k < sorted.Length; k++)
-            if (distinct == 0 || sorted[k] != sorted[distinct - 1]) sorted[distinct++] = sorted[k];
-        Array.Resize(ref sorted, distinct);
-        return _distinct.GetOrAdd(key, sorted);
+        ArgumentOutOfRangeException.ThrowIfLessThan(blockRows, 1);
+        lock (_offsets)
+        {
+            if (_distinct is { } kept && kept.BlockRows == blockRows) return kept.Features;
+            var blocks = new int[(Rows + blockRows - 1) / blockRows][];
+            for (int b = 0; b < blocks.Length; b++)
+            {
+                int first = b * blockRows, count = Math.Min(blockRows, Rows - first);
+                int start = (int)_offsets[first], end = (int)_offsets[first + count];
+                var sorted = _indices.AsSpan(start, end - start).ToArray();
+                Array.Sort(sorted);
+                int distinct = 0;
+                for (int k = 0; k < sorted.Length; k++)
+                    if (distinct == 0 || sorted[k] != sorted[distinct - 1]) sorted[distinct++] = sorted[k];
+                Array.Resize(ref sorted, distinct);
+                blocks[b] = sorted;
+            }
+            _distinct = (blockRows, blocks);
+            return blocks;
+        }
     }
 
     /// <inheritdoc />

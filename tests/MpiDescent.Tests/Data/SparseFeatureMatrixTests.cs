@@ -20,12 +20,17 @@ public class SparseFeatureMatrixTests
         var rows = Enumerable.Range(0, 60).Select(_ => Enumerable.Range(0, 200).OrderBy(_ => random.Next())
             .Take(random.Next(0, 12)).Order().ToArray()).ToArray();
         var matrix = Matrix(rows, 200);
-        foreach (var (first, count) in new[] { (0, 60), (0, 16), (16, 16), (59, 1), (7, 0) })
+        foreach (int blockRows in new[] { 1, 16, 60, 64 })
         {
-            var expected = rows[first..(first + count)].SelectMany(r => r).Distinct().Order().ToArray();
-            Assert.That(matrix.DistinctFeatures(first, count), Is.EqualTo(expected), $"rows {first}+{count}");
-            Assert.That(matrix.DistinctFeatures(first, count), Is.SameAs(matrix.DistinctFeatures(first, count)),
-                "computed once and kept");
+            var blocks = matrix.DistinctFeaturesOfBlocks(blockRows);
+            Assert.That(blocks, Has.Length.EqualTo((60 + blockRows - 1) / blockRows));
+            for (int b = 0; b < blocks.Length; b++)
+            {
+                int first = b * blockRows, end = Math.Min(60, first + blockRows);
+                var expected = rows[first..end].SelectMany(r => r).Distinct().Order().ToArray();
+                Assert.That(blocks[b], Is.EqualTo(expected), $"blocks of {blockRows}, block {b}");
+            }
+            Assert.That(matrix.DistinctFeaturesOfBlocks(blockRows), Is.SameAs(blocks), "computed once and kept");
         }
     }
 
@@ -33,16 +38,16 @@ public class SparseFeatureMatrixTests
     public void DistinctFeatures_AfterRenumbering_TheLocalNumbers()
     {
         var matrix = Matrix([[3, 90], [3, 40], [40, 150]], 200);
-        Assert.That(matrix.DistinctFeatures(0, 3), Is.EqualTo(new[] { 3, 40, 90, 150 }));
+        Assert.That(matrix.DistinctFeaturesOfBlocks(4)[0], Is.EqualTo(new[] { 3, 40, 90, 150 }));
         Assert.That(matrix.RenumberFeatures(), Is.EqualTo(new[] { 3, 40, 90, 150 }));
-        Assert.That(matrix.DistinctFeatures(0, 3), Is.EqualTo(new[] { 0, 1, 2, 3 }));
-        Assert.That(matrix.DistinctFeatures(1, 2), Is.EqualTo(new[] { 0, 1, 3 }));
+        Assert.That(matrix.DistinctFeaturesOfBlocks(4)[0], Is.EqualTo(new[] { 0, 1, 2, 3 }));
+        Assert.That(matrix.DistinctFeaturesOfBlocks(2)[1], Is.EqualTo(new[] { 1, 3 }));
     }
 
     [Test]
     public void DistinctFeatures_DenseRows_None()
     {
         var dense = DenseFeatureMatrix<double>.From(new double[12], 3);
-        Assert.That(dense.DistinctFeatures(0, 4), Is.Null);
+        Assert.That(dense.DistinctFeaturesOfBlocks(2), Is.Null);
     }
 }

@@ -38,6 +38,7 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
     private int _nonFiniteFirst = -1, _nonFiniteCount; // this rank's first non-finite block of the last evaluation
     private bool _blockFinite; // whether the last block's sums were finite (set by BlockInto)
     private long _batchNonFinite; // non-finite blocks of the batched pass in progress (ObjectiveBatch)
+    private int[][]? _blockFeatures; // sparse rows: each fixed block's distinct features (DistinctFeaturesOfBlocks)
     private int[] _stashIndex = [];
     private double[] _stashValue = []; // a sparse block's partial sums, feature by feature (DepositSparse)
     private double[]? _nonFinitePoint; // the point of the last evaluation that overflowed
@@ -457,7 +458,8 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
         {
             // A block of several rows deposits each distinct feature once, in increasing order (the sums do not
             // depend on the order; the state of a wide sum is then swept rather than hit at random).
-            var distinct = count > 1 ? _shard.Features.DistinctFeatures(first, count) : null;
+            var distinct = count > 1 && first % _blockRows == 0
+                ? (_blockFeatures ??= _shard.Features.DistinctFeaturesOfBlocks(_blockRows))?[first / _blockRows] : null;
             _blockFinite = DepositSparse(distinct ?? x.StoredIndices, loss, validationLoss, mode != BlockMode.Probe);
             return;
         }
