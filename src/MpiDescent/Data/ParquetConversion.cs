@@ -184,7 +184,7 @@ public sealed record ParquetConversion(string? Label, string? Weight, ElementTyp
                 foreach (var (feature, value) in entries)
                     if (value != 0) (entryIndices[kept], entryValues[kept++]) = (feature, value);
                 if (kept > 0) largest = Math.Max(largest, entryIndices[kept - 1]);
-                ConvertedValues.Check(input, entryValues.AsSpan(0, kept).ToArray(), ElementType, false,
+                ConvertedValues.Check(input, entryValues.AsSpan(0, kept), ElementType, false,
                     _ => $"row {firstRow + i + 1}");
                 sparseWriter!.WriteRow(entryIndices.AsSpan(0, kept), entryValues.AsSpan(0, kept), label, weight);
             }

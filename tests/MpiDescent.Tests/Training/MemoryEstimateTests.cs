@@ -34,14 +34,21 @@ public class MemoryEstimateTests
         Assert.That(many.Sums, Is.EqualTo(50 * one.Sums));
     }
 
+    /// <summary>A generated 2,000 × 50 data file in <paramref name="dir"/>.</summary>
+    private static string Generated(string dir)
+    {
+        var data = Path.Combine(dir, "d.bin");
+        Assert.That(MpiJob.Run(0, "generate", data, "--rows", "2000", "--features", "50").ExitCode, Is.EqualTo(0));
+        return data;
+    }
+
     [Test]
     public void Train_NotEnoughMemoryForThePathsModels_EndsBeforeLoadingNamingTheModels()
     {
         var dir = TestData.TempDirectory();
         try
         {
-            var data = Path.Combine(dir, "d.bin");
-            Assert.That(MpiJob.Run(0, "generate", data, "--rows", "2000", "--features", "50").ExitCode, Is.EqualTo(0));
+            var data = Generated(dir);
             var model = Path.Combine(dir, "m.json");
             var environment = new Dictionary<string, string> { ["MPIDESCENT_MEMORY_BYTES"] = "3000000" };
             var alone = MpiJob.Run(0, ["train", data, "--model", model, "--max-iterations", "2"], environment);
@@ -62,8 +69,7 @@ public class MemoryEstimateTests
         var dir = TestData.TempDirectory();
         try
         {
-            var data = Path.Combine(dir, "d.bin");
-            Assert.That(MpiJob.Run(0, "generate", data, "--rows", "2000", "--features", "50").ExitCode, Is.EqualTo(0));
+            var data = Generated(dir);
             var model = Path.Combine(dir, "m.json");
             var outcome = MpiJob.Run(2, ["train", data, "--model", model],
                 new Dictionary<string, string> { ["MPIDESCENT_MEMORY_BYTES"] = "600000" });
