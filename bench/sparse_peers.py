@@ -3,7 +3,7 @@ compared at the same objective: P(w) = (1/m) sum log(1 + exp(-y w.x)) + (lambda/
 LIBLINEAR's (1/2)|w|^2 + C sum loss with C = 1/(lambda m). Prints one JSON line. Usage:
   sparse_peers.py DATA.libsvm LAMBDA MODEL1.json [MODEL2.json ...] (our models, their job seconds after each: path:secs)
 """
-import json, sys, time
+import json, os, sys, time
 import numpy as np
 from liblinearutil import svm_read_problem, problem, parameter, train
 
@@ -37,7 +37,10 @@ result = {"rows": m, "features": d, "nonzeros": int(indptr[-1]), "lambda": lam,
 for arg in sys.argv[3:]:
     model_path, seconds = arg.rsplit(":", 1)
     ours = json.load(open(model_path))
-    w = np.asarray(ours["weights"], dtype=np.float64)
+    # A model of more than 16,384 weights keeps them in its weights file beside model.json.
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+    from model_weights import weights
+    w = np.asarray(weights(model_path)[0][0], dtype=np.float64)
     result["ours"].append({"model": model_path, "seconds": float(seconds), "objective": objective(w),
                            "ranks": ours.get("ranks")})
 # scikit-learn's LogisticRegression on the same CSR matrix, at the same objective: C = 1/(lambda m), no intercept.
