@@ -1,5 +1,6 @@
 using MpiDescent.Communication;
 using MpiDescent.IO;
+using MpiDescent.Output;
 
 namespace MpiDescent.Cli;
 
@@ -36,6 +37,7 @@ public static class Commands
         {
             case "train":
                 var options = Collective.Agree(comm, errors, () => TrainOptions.Parse(rest));
+                LaunchTimeline.Mark("parsed");
                 return TrainCommand.Run(options, comm, output, errors);
             case "bench":
                 return BenchCommand.Run(rest, comm, output, errors);

@@ -1,5 +1,6 @@
 using MpiDescent.Communication;
 using MpiDescent.IO;
+using MpiDescent.Output;
 
 namespace MpiDescent.Cli;
 
@@ -10,6 +11,7 @@ public static class Program
     /// <summary>Runs MpiDescent; returns the exit code (see <see cref="ExitCodes"/>).</summary>
     public static int Main(string[] args)
     {
+        LaunchTimeline.Mark("main");
         MpiRuntime runtime;
         try { runtime = MpiRuntime.Start(ref args); }
         catch (MpiDescentException e)
@@ -18,6 +20,7 @@ public static class Program
             return e.ExitCode;
         }
         var communicator = runtime.Communicator;
+        LaunchTimeline.Mark("mpi-started");
         int code;
         try
         {
@@ -45,7 +48,10 @@ public static class Program
             }
         }
         Console.Out.Flush();
+        int rank = communicator.Rank;
         runtime.Dispose();
+        LaunchTimeline.Mark("finalized");
+        if (LaunchTimeline.Line(rank) is { } timeline) Console.Error.WriteLine(timeline);
         return code;
     }
 }

@@ -76,6 +76,7 @@ public static class TrainCommand
         if (FaultInjection.SignalBeforeLoad(comm.Rank)) PreemptionSignals.RaiseTerminate(control);
         var problem = TrainingProblem.Build(file, settings, comm, log, control, resumed);
         double loadSeconds = clock.Elapsed.TotalSeconds;
+        LaunchTimeline.Mark("loaded");
         long solvingStarted = Stopwatch.GetTimestamp(); // the history's time origin: step-size estimation counts
         if (resume is not null)
             Collective.Agree(comm, errors, () => resume.CheckState(options.ResumePath!, problem.Objective.Dimension,
@@ -199,7 +200,9 @@ public static class TrainCommand
                 (settings.OneStandardError ? "the strongest within one standard error of the least mean loss"
                     : "the least mean validation loss") + $"): refitting it on all {header.Rows} rows");
         }
+        LaunchTimeline.Mark("first-iteration");
         var result = Collective.Agree(comm, errors, () => problem.Solve(hooks));
+        LaunchTimeline.Mark("solved");
         // A private model's seed would let anyone recompute its batches and noise: only the checkpoint keeps it.
         var published = problem.Privacy is null ? recorded : recorded with { Seed = 0 };
         if (result.History.Count > 0) reporter.Final(result.History[^1]);
@@ -237,6 +240,7 @@ public static class TrainCommand
                 ConvergencePlot.Write(options.PlotPath, result.History, optimum,
                     $"{solver.Name}, {recorded.Loss} loss, {Path.GetFileName(options.DataPath)}", solver.Unit);
         });
+        LaunchTimeline.Mark("written");
         if (root) TrainingOutputs.PrintSummary(output, options, result, timing, comm.Size, problem.Layout.WeightCount);
         if (root && comparison is not null) PrintComparison(output, comparison);
         if (root && result.FellShort) errors.WriteLine(ConvergenceAdvice.Warning(settings, result));

@@ -1,5 +1,6 @@
 using System.Globalization;
 using MpiDescent.Communication;
+using MpiDescent.IO;
 using MpiDescent.Losses;
 using MpiDescent.Output;
 using MpiDescent.Training.Objectives;
@@ -84,7 +85,7 @@ internal static class TrainingOutputs
     internal static TimingSummary GatherTiming(ICommunicator comm, double loadSeconds, LinearObjective objective,
         double totalSeconds)
     {
-        double peakMegabytes = System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0;
+        double peakMegabytes = PeakMemory.Bytes() / 1048576.0;
         double[] mine = [loadSeconds, objective.ComputeSeconds, objective.CommunicationSeconds, peakMegabytes];
         var values = comm.AllGather<double>(mine);
         RankStatistic Column(int k) => RankStatistic.Of(Enumerable.Range(0, comm.Size).Select(r => values[r * 4

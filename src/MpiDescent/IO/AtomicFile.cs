@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using System.Text;
 
 namespace MpiDescent.IO;
@@ -87,7 +86,9 @@ public sealed class AtomicFile : IDisposable
     public static string TemporaryPath(string target, string suffix)
     {
         var full = Path.GetFullPath(target);
-        string random = Convert.ToHexString(RandomNumberGenerator.GetBytes(6)).ToLowerInvariant();
+        // Random.Shared is seeded by the operating system; a cryptographic generator would load OpenSSL (about 10 ms of
+        // every run's start) for a name that only needs to differ between processes.
+        string random = (Random.Shared.NextInt64() & 0xFFFFFFFFFFFF).ToString("x12");
         return Path.Combine(Path.GetDirectoryName(full)!,
             $".{Path.GetFileName(full)}.{Environment.ProcessId}.{random}.{suffix}");
     }

@@ -8,6 +8,42 @@ namespace MpiDescent.Tests.Integration;
 [NonParallelizable]
 public class ReportingTests
 {
+    /// <summary>MPIDESCENT_LAUNCH_NS (the launch time) makes every rank print where its start-up went, stages in
+    /// order, each within the job's wall time; without it nothing is printed.</summary>
+    [Test]
+    public void Train_LaunchTimeGiven_EachRankPrintsItsStagesInOrder()
+    {
+        var dir = TestData.TempDirectory();
+        try
+        {
+            var data = Path.Combine(dir, "d.bin");
+            Assert.That(MpiJob.Run(0, "convert", TestData.DiabetesCsv, data).ExitCode, Is.EqualTo(0));
+            long launch = (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) * 100;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var run = MpiJob.Run(2, ["train", data, "--max-iterations", "5", "--quiet"],
+                new Dictionary<string, string> { ["MPIDESCENT_LAUNCH_NS"] = launch.ToString() });
+            double wall = clock.Elapsed.TotalSeconds;
+            Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+            string[] stages = ["main", "mpi-started", "parsed", "loaded", "first-iteration", "solved", "written",
+                "finalized"];
+            for (int rank = 0; rank < 2; rank++)
+            {
+                var line = run.Errors.Split('\n').Single(l => l.StartsWith($"MpiDescent: rank {rank}: launch to "));
+                var parts = line[$"MpiDescent: rank {rank}: launch to ".Length..].Split(", ")
+                    .Select(p => p.Split(' ')).ToArray();
+                Assert.That(parts.Select(p => p[0]), Is.EqualTo(stages), line);
+                var seconds = parts.Select(p => double.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture))
+                    .ToArray();
+                Assert.That(seconds, Is.Ordered, line);
+                Assert.That(seconds[0], Is.GreaterThan(0), line);
+                Assert.That(seconds[^1], Is.LessThan(wall), line);
+            }
+            var quiet = MpiJob.Run(1, "train", data, "--max-iterations", "5", "--quiet");
+            Assert.That(quiet.Errors, Does.Not.Contain("launch to"), quiet.ToString());
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     [Test]
     public void Train_PlotHistoryAndReport_AreWrittenAndConsistent()
     {
