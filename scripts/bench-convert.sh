@@ -7,7 +7,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 ensure_bench_peers '/usr/bin/python3 -c "import numpy" && command -v liblinear-train' python3-numpy liblinear-tools
 cd "$REPO"
-dotnet build src/MpiDescent -c Release -o out/bin --nologo -v quiet
+build_release
 ROWS="${1:-100000}" ROUNDS="${2:-3}"
 M=out/bin/MpiDescent
 rm -f out/convert-rcv.bin out/convert-out.bin

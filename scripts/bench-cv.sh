@@ -14,7 +14,7 @@ ensure_mpich
 ensure_bench_peers '/usr/bin/python3 -c "import numpy, scipy, sklearn, threadpoolctl, liblinearutil"' \
   python3-numpy python3-scipy python3-sklearn python3-threadpoolctl python3-liblinear
 cd "$REPO"
-dotnet build src/MpiDescent -c Release -o out/bin --nologo -v quiet
+build_release
 M=out/bin/MpiDescent
 DENSE_ROWS="${1:-1000000}"; SPARSE_ROWS="${2:-50000}"; SEPARATE="${3:-50}"
 names=()

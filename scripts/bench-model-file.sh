@@ -8,17 +8,17 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$REPO"
 ROUNDS="${1:-3}"
-dotnet build src/MpiDescent -c Release -o out/bin --nologo -v quiet
+dotnet build src/MpiDescent -c Release -o out/bin-jit --nologo -v quiet   # the same kind of build as the one before
 if [ ! -x out/model-file-before/out/bin/MpiDescent ]; then
   rm -rf out/model-file-before
   git worktree prune
   git worktree add -q --detach out/model-file-before 4f0ba9f
   dotnet build out/model-file-before/src/MpiDescent -c Release -o out/model-file-before/out/bin --nologo -v quiet
 fi
-declare -A BIN=([before]=out/model-file-before/out/bin/MpiDescent [weights-file]=out/bin/MpiDescent)
+declare -A BIN=([before]=out/model-file-before/out/bin/MpiDescent [weights-file]=out/bin-jit/MpiDescent)
 W=out/model-file
 mkdir -p $W
-[ -f $W/w24.bin ] || out/bin/MpiDescent generate $W/w24.bin --sparse --rows 20000 --features $((1 << 24)) \
+[ -f $W/w24.bin ] || out/bin-jit/MpiDescent generate $W/w24.bin --sparse --rows 20000 --features $((1 << 24)) \
   --nonzeros-per-row 20 --labels logistic --seed 24 > /dev/null
 echo "| round | build | model bytes | train s | train peak MB | predict s | predict peak MB |"
 echo "|---|---|---|---|---|---|---|"

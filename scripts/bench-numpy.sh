@@ -7,7 +7,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 ensure_bench_peers '/usr/bin/python3 -c "import numpy, h5py"' python3-numpy python3-h5py
 cd "$REPO"
-dotnet build src/MpiDescent -c Release -o out/bin --nologo -v quiet
+build_release
 ROWS="${1:-1000000}" ROUNDS="${2:-3}"
 M=out/bin/MpiDescent
 mkdir -p out/numpy-bench

@@ -13,7 +13,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 ensure_mpich
 cd "$REPO"
-dotnet build src/MpiDescent -c Release -o out/bin --nologo -v quiet
+build_release
 M=out/bin/MpiDescent
 mkdir -p out/partition
 if [ "${1:-}" = memory ]; then

@@ -10,7 +10,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 ensure_bench_peers '/usr/bin/python3 -c "import numpy"' python3-numpy
 cd "$REPO"
-dotnet build src/MpiDescent -c Release -o out/bin --nologo -v quiet
+build_release
 REPEATS="${1:-5}" ROWS="${2:-1000000}" ROUNDS="${3:-3}"
 M=out/bin/MpiDescent
 D=out/privacy-bench

@@ -10,7 +10,7 @@ ensure_mpich
 ensure_bench_peers '/usr/bin/python3 -c "import numpy, scipy, sklearn, liblinearutil"' python3-numpy python3-scipy \
   python3-sklearn python3-liblinear
 cd "$REPO"
-dotnet build src/MpiDescent -c Release -o out/bin --nologo -v quiet
+build_release
 ROWS="${1:-200000}"
 M=out/bin/MpiDescent
 $M generate out/rcv-shape.bin --sparse --rows "$ROWS" --features 47236 --nonzeros-per-row 74 --labels logistic --seed 3

@@ -11,7 +11,7 @@ ensure_mpich
 cd "$REPO"
 counts=("$@"); [ ${#counts[@]} -gt 0 ] || counts=(1 2 3 7 "$(nproc)")
 bin="${MPIDESCENT:-}"
-if [ -z "$bin" ]; then dotnet build src/MpiDescent -c Release -o out/bin --nologo -v quiet >/dev/null; bin=out/bin/MpiDescent; fi
+if [ -z "$bin" ]; then build_release; bin=out/bin/MpiDescent; fi
 dir=out/rank-invariance; mkdir -p "$dir"
 [ -f "$dir/regression.bin" ] || "$bin" generate "$dir/regression.bin" --rows 100003 --features 32 --seed 11 >/dev/null
 [ -f "$dir/binary.bin" ] || "$bin" generate "$dir/binary.bin" --rows 100003 --features 32 --labels logistic --seed 12 >/dev/null

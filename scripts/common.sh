@@ -2,6 +2,15 @@
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
+# Builds OUTDIR/MpiDescent (default out/bin) as scripts/build.sh says: self-contained, ReadyToRun composite, for this
+# machine's runtime identifier. Quiet unless the build fails.
+build_release() {
+  local out="${1:-out/bin}" rid
+  rid=$(dotnet --info | sed -n 's/^ *RID: *//p' | head -n 1)
+  (cd "$REPO" && dotnet publish src/MpiDescent -c Release -r "${rid:-linux-x64}" --self-contained true \
+    -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true -o "$out" --nologo -v quiet >/dev/null)
+}
+
 ensure_mpich() {
   if command -v mpiexec.mpich >/dev/null 2>&1 && ldconfig -p | grep -q 'libmpich.so.12'; then return 0; fi
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

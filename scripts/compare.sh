@@ -12,7 +12,7 @@ if ! /usr/bin/python3 -c "import numpy, threadpoolctl" 2>/dev/null || ! ldconfig
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-numpy python3-threadpoolctl libopenblas0-pthread >/dev/null
 fi
 cd "$REPO"
-dotnet build src/MpiDescent -c Release -o out/bin --nologo -v quiet
+build_release
 DATA="${1:-out/bench-1m-64.bin}"
 [ -f "$DATA" ] || out/bin/MpiDescent generate "$DATA" --rows 1000000 --features 64 --seed 2
 out/bin/MpiDescent bench "$DATA" --repeat 30 --json out/bench-1.json

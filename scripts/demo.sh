@@ -6,7 +6,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 RANKS="${1:-2}"
 ensure_mpich
 cd "$REPO"
-dotnet build src/MpiDescent -c Release -o out/bin --nologo -v quiet
+build_release
 BIN=out/bin/MpiDescent
 mkdir -p demo
 $BIN generate demo/demo.bin --rows 200000 --features 32 --noise 0.1 --seed 1

@@ -10,7 +10,7 @@ OPTIONS="${OPTIONS:-}"                     # training options, as for 'MpiDescen
 set -uo pipefail
 cd "$PBS_O_WORKDIR" || exit 1
 RANKS=$(wc -l < "$PBS_NODEFILE")
-BIN="${MPIDESCENT:-$PBS_O_WORKDIR/out/bin/MpiDescent}"   # build once: dotnet build src/MpiDescent -c Release -o out/bin
+BIN="${MPIDESCENT:-$PBS_O_WORKDIR/out/bin/MpiDescent}"   # build once: scripts/build.sh
 CHECKPOINT="${DATA%.bin}.checkpoint.json"
 STATUS="${DATA%.bin}.status.json"
 state() { sed -n 's/^ *"state": *"\([a-z]*\)".*/\1/p' "$STATUS" 2>/dev/null | head -n 1; }

@@ -5,5 +5,5 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 RANKS="${1:?usage: run-hostfile.sh RANKS DATA.bin [options]}"; shift
 BIN="${MPIDESCENT:-$REPO/out/bin/MpiDescent}"
-[ -x "$BIN" ] || dotnet build "$REPO/src/MpiDescent" -c Release -o "$REPO/out/bin" --nologo -v quiet
+[ -x "$BIN" ] || build_release
 exec mpiexec.mpich -f "$REPO/hostfile" -n "$RANKS" "$BIN" "$@"

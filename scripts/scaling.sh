@@ -13,7 +13,7 @@ ensure_mpich
 cd "$REPO"
 max="${1:-$(nproc)}"; rows="${2:-4000000}"; features="${3:-64}"
 bin="${MPIDESCENT:-}"
-if [ -z "$bin" ]; then dotnet build src/MpiDescent -c Release -o out/bin --nologo -v quiet; bin=out/bin/MpiDescent; fi
+if [ -z "$bin" ]; then build_release; bin=out/bin/MpiDescent; fi
 mkdir -p out
 data="out/scaling-$rows-$features.bin"
 [ -f "$data" ] || "$bin" generate "$data" --rows "$rows" --features "$features" --seed 7 >/dev/null

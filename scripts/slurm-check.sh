@@ -17,7 +17,7 @@ TEMPORARY=0
 mkdir -p "$WORK"
 BIN="${MPIDESCENT:-$REPO/out/bin/MpiDescent}"
 if [ -z "${MPIDESCENT:-}" ]; then
-  (cd "$REPO" && dotnet build src/MpiDescent -c Release -o out/bin --nologo -v quiet >/dev/null) || exit 1
+  build_release || exit 1
 fi
 trap slurm_stop EXIT
 slurm_start "$WORK/cluster" || exit 1

@@ -2,7 +2,7 @@
 # Regenerates the help blocks of docs/usage.md from the program (a unit test fails when they differ); keeps the notes.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$REPO"
-dotnet build src/MpiDescent -c Release -o out/bin --nologo -v quiet
+build_release
 B=out/bin/MpiDescent
 notes="$(sed -n '/^## Notes/,$p' docs/usage.md)"
 {

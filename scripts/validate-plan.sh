@@ -6,7 +6,7 @@
 # Usage: scripts/validate-plan.sh [ROWS] [FEATURES] [ROUNDS] [ITERATIONS]   (default 1000000 64 3 30)
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$REPO"
-dotnet build src/MpiDescent -c Release -o out/bin --nologo -v quiet
+build_release
 ROWS="${1:-1000000}" FEATURES="${2:-64}" ROUNDS="${3:-3}" ITERATIONS="${4:-30}"
 M=out/bin/MpiDescent
 D=out/plan-validation
