@@ -2,7 +2,8 @@
 # MpiDescent against its peers, on the same files, as ratios measured in one run (docs/performance.md):
 #   per-iteration time of the full-batch gradient against numpy with OpenBLAS (1 rank vs 1 BLAS thread, 2 vs 2),
 #   float32 against float64 storage, the exact solver's XᵀX against numpy's X.T @ X, L2 logistic regression against
-#   LIBLINEAR, least squares and logistic regression against scikit-learn (time to 1e-6 suboptimality).
+#   LIBLINEAR, least squares and logistic regression against scikit-learn (time to 1e-6 suboptimality), and whole jobs
+#   against liblinear-train (scripts/bench-whole-job.sh).
 # Installs the peers (python3-numpy, OpenBLAS, threadpoolctl, python3-liblinear, python3-sklearn) as root. About 5 minutes.
 # Usage: scripts/compare.sh [DATA.bin]   (default: generates 1,000,000 x 64)
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -63,3 +64,6 @@ if ! /usr/bin/python3 -c "import sklearn" 2>/dev/null; then
 fi
 [ -f out/bench-500000-64.bin ] || out/bin/MpiDescent generate out/bench-500000-64.bin --rows 500000 --features 64 --seed 5 >/dev/null
 /usr/bin/python3 bench/sklearn_compare.py out/bin/MpiDescent out/bench-500000-64.bin out/bench-logistic.bin 1.0
+
+# Whole jobs, launch to exit, against liblinear-train (and MPI-LIBLINEAR when MPI_LIBLINEAR_TRAIN names it).
+bash "$REPO/scripts/bench-whole-job.sh"
