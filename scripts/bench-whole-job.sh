@@ -45,17 +45,20 @@ for shape in "small 4601 57" "medium 254654 7"; do
 done
 for round in $(seq "$ROUNDS"); do
   for shape in small medium; do
-    read -r l2 tol < <(awk '{n++; if ($1 > 0) p++} END {m = p < n - p ? p : n - p; printf "%.17g %.17g\n", 1 / n, 0.01 * m / n}' \
-      "$W/$shape.svm")
+    read -r l2 tol < <(awk '{n++; if ($1 > 0) p++}
+      END {m = p < n - p ? p : n - p; printf "%.17g %.17g\n", 1 / n, 0.01 * m / n}' "$W/$shape.svm")
     train=(train --loss logistic --no-intercept --l2 "$l2" --solver newton --tolerance "$tol" --quiet)
     job="mpiexec -n 2 /bin/true"; timed $shape mpiexec.mpich -n 2 /bin/true
-    if [ -x "$W/mpi-init" ]; then job="mpiexec -n 2 MPI_Init+MPI_Finalize (C)"; timed $shape mpiexec.mpich -n 2 "$W/mpi-init"; fi
+    if [ -x "$W/mpi-init" ]; then
+      job="mpiexec -n 2 MPI_Init+MPI_Finalize (C)"; timed $shape mpiexec.mpich -n 2 "$W/mpi-init"
+    fi
     job="liblinear-train (text)"; timed $shape liblinear-train -s 0 -c 1 -B -1 -q "$W/$shape.svm" "$W/$shape.ll.model"
     job="MpiDescent 1 process, data file"; timed $shape $M "${train[@]}" "$W/$shape.bin" --model "$W/$shape.1.json"
     job="MpiDescent 1 process, data file, dotnet build"
     timed $shape out/bin-jit/MpiDescent "${train[@]}" "$W/$shape.bin" --model "$W/$shape.jit.json"
     job="MpiDescent 2 ranks, data file"
-    MPIDESCENT_LAUNCH_NS=$(now) timed $shape mpiexec.mpich -n 2 $M "${train[@]}" "$W/$shape.bin" --model "$W/$shape.2.json"
+    MPIDESCENT_LAUNCH_NS=$(now) timed $shape mpiexec.mpich -n 2 $M "${train[@]}" "$W/$shape.bin" \
+      --model "$W/$shape.2.json"
     first=$(sed -n 's/.*rank 0: launch to .* first-iteration \([0-9.]*\) s.*/\1/p' "$W/last.err")
     printf '%s\t%s\t%s\n' "$shape" "launch to first iteration, rank 0, 2 ranks" "$first" >> "$TIMES"
     rm -f "$W/$shape.svm.mpidescent.bin" "$W/$shape.svm.mpidescent.source.json"
@@ -71,5 +74,6 @@ for round in $(seq "$ROUNDS"); do
 done
 /usr/bin/python3 bench/whole_job.py summary "$TIMES"
 for shape in small medium; do
-  echo "$shape: $(/usr/bin/python3 bench/whole_job.py objective "$W/$shape.bin" 1 "$W/$shape.2.json" "$W/$shape.ll.model")"
+  objective=$(/usr/bin/python3 bench/whole_job.py objective "$W/$shape.bin" 1 "$W/$shape.2.json" "$W/$shape.ll.model")
+  echo "$shape: $objective"
 done

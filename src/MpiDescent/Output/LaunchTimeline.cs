@@ -27,7 +27,8 @@ public static class LaunchTimeline
     public static string? Line(int rank)
     {
         if (!Enabled) return null;
-        var line = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"MpiDescent: rank {rank}: launch to"));
+        var line = new StringBuilder(
+            string.Create(CultureInfo.InvariantCulture, $"MpiDescent: rank {rank}: launch to"));
         lock (Stages)
             foreach (var (stage, ticks) in Stages)
                 line.Append(CultureInfo.InvariantCulture, $" {stage} {(ticks - LaunchTicks) / 1e7:F3} s,");

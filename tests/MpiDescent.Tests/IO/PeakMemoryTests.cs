@@ -12,7 +12,8 @@ public class PeakMemoryTests
     {
         long before = PeakMemory.Bytes();
         using (var process = Process.GetCurrentProcess())
-            Assert.That(before, Is.EqualTo(process.PeakWorkingSet64).Within(16 << 20), "the process API, moments later");
+            Assert.That(before, Is.EqualTo(process.PeakWorkingSet64).Within(16 << 20),
+                "the process API, moments later");
         var touched = GC.AllocateUninitializedArray<byte>(before > int.MaxValue / 2 ? int.MaxValue / 2 : (int)before);
         for (int i = 0; i < touched.Length; i += 4096) touched[i] = 1;
         Assert.That(PeakMemory.Bytes(), Is.GreaterThan(before + touched.Length / 2), "after touching as much again");
