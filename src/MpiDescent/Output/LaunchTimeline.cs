@@ -6,8 +6,8 @@ namespace MpiDescent.Output;
 /// <summary>Where a job's start-up time goes, for whoever sets <c>MPIDESCENT_LAUNCH_NS</c> to the launch time in
 /// nanoseconds since 1970 (<c>MPIDESCENT_LAUNCH_NS=$(date +%s%N) mpiexec ...</c>): each rank then prints, as it exits,
 /// one line of the seconds from that launch to each stage it passed (entering Main, MPI started, options parsed, data
-/// loaded and the step size chosen, first iteration, solved, outputs written, MPI finalized). Ranks on other nodes measure against
-/// their own clocks. Without the variable nothing is recorded.</summary>
+/// loaded and the step size chosen, first iteration, solved, outputs written, MPI finalized). Ranks on other nodes
+/// measure against their own clocks. Without the variable nothing is recorded.</summary>
 public static class LaunchTimeline
 {
     private static readonly long LaunchTicks = Parse(Environment.GetEnvironmentVariable("MPIDESCENT_LAUNCH_NS"));
