@@ -29,7 +29,7 @@ public static class GenerateCommand
         var (weights, intercept, header) = sparse
             ? SyntheticData.WriteSparse(path, rows, features, perRow, noise, seed, logistic, elementType)
             : SyntheticData.Write(path, rows, features, noise, seed, logistic, elementType);
-        Json.Write(truthPath, new { weights, intercept, noise, seed, rows, features });
+        Json.Write(truthPath, new SyntheticTruth(weights, intercept, noise, seed, rows, features));
         output.WriteLine($"wrote {path}: {rows} rows x {features} features ({header.ElementType.Name()}" +
             (sparse ? $", sparse: {header.Nonzeros} nonzeros" : "") + "), checksum " +
             $"{header.ChecksumHex}; true weights in {truthPath}");

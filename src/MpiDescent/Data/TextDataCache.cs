@@ -155,6 +155,7 @@ public static class TextDataCache
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        TypeInfoResolver = DataCacheJsonContext.Default,
     };
 
     /// <summary>The stamp file's content (documented in docs/data-format.md).</summary>

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using System.Text.Json.Serialization.Metadata;
 using MpiDescent.IO;
 
 namespace MpiDescent.Output;
@@ -14,7 +13,7 @@ public static class Json
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower), new NonFiniteAsNull() },
-        TypeInfoResolver = JsonTypeInfoResolver.Combine(JsonContext.Default, new DefaultJsonTypeInfoResolver()),
+        TypeInfoResolver = JsonContext.Default,
     };
 
     /// <summary>Writes <paramref name="value"/> to <paramref name="path"/> atomically.</summary>
