@@ -4,18 +4,16 @@
                                      J(w) = 1/2 |w|^2 + C sum log(1 + exp(-y w.x)) for each model, and their
                                      relative difference (no bias term: MpiDescent --no-intercept, LIBLINEAR -B -1)
   summary TIMES.tsv                  medians per (shape, job) and the ratios the script reports"""
-import json, os, statistics, struct, sys
+import os, statistics, sys
 import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "scripts"))
+from data_file import dense
 from model_weights import weights
 
 
 def load(path):
-    head = open(path, "rb").read(128)
-    rows, d = struct.unpack_from("<q", head, 16)[0], struct.unpack_from("<i", head, 24)[0]
-    names = struct.unpack_from("<i", head, 36)[0]
-    rec = np.fromfile(path, dtype="<f8", count=rows * (d + 1), offset=128 + names).reshape(rows, d + 1)
-    return rec[:, :d], np.where(rec[:, d] > 0, 1.0, -1.0)
+    X, labels, _ = dense(path)
+    return X, np.where(labels > 0, 1.0, -1.0)
 
 
 if sys.argv[1] == "text":
