@@ -24,14 +24,16 @@ ensure_mpich() {
 }
 
 # The peers the tests run against (test tools, never product dependencies): Debian's liblinear-tools, whose
-# liblinear-predict scores the models that 'export --format liblinear' writes.
+# liblinear-predict scores the models that 'export --format liblinear' writes, and python3-numpy, which runs
+# docs/model-format.md's example with Debian's /usr/bin/python3.
 ensure_test_peers() {
-  if command -v liblinear-predict >/dev/null 2>&1; then return 0; fi
+  if command -v liblinear-predict >/dev/null 2>&1 && /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1; then return 0; fi
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "liblinear-predict not found: installing the Debian package 'liblinear-tools'..."
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq liblinear-tools >/dev/null
+    echo "liblinear-predict or numpy not found: installing the Debian packages 'liblinear-tools python3-numpy'..."
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq liblinear-tools python3-numpy >/dev/null
   else
-    echo "the tests need liblinear-predict: install it as root with 'apt-get install liblinear-tools'" >&2
+    echo "the tests need liblinear-predict and numpy: install them as root with" >&2
+    echo "'apt-get install liblinear-tools python3-numpy'" >&2
     exit 6
   fi
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test (unit tests single-process; integration tests launch mpiexec.mpich at 1-7 ranks).
-# Installs MPICH and liblinear-tools (a peer the export tests run) first if they are missing.
+# Installs MPICH, liblinear-tools and python3-numpy (peers the export and model-format tests run) if missing.
 # Ends with a line "N passed, N failed".
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 ensure_mpich

@@ -8,6 +8,18 @@ public static class TestData
     /// <summary>scikit-learn's diabetes data (raw features, header row, label 'target').</summary>
     public static string DiabetesCsv => Path.Combine(TestContext.CurrentContext.TestDirectory, "data", "diabetes.csv");
 
+    /// <summary>The repository's root (the folder holding MpiDescent.sln) above the test directory.</summary>
+    public static string RepositoryRoot
+    {
+        get
+        {
+            var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "MpiDescent.sln"))) dir = dir.Parent;
+            return dir?.FullName ?? throw new DirectoryNotFoundException("MpiDescent.sln not found above the test " +
+                "directory");
+        }
+    }
+
     /// <summary>A fresh temporary directory for one test.</summary>
     public static string TempDirectory()
     {

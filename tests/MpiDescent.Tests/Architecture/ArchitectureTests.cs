@@ -6,13 +6,7 @@ namespace MpiDescent.Tests.Architecture;
 /// wider than 120 characters, and tests laid out as the sources are.</summary>
 public class ArchitectureTests
 {
-    private static string Repository()
-    {
-        var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "MpiDescent.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new DirectoryNotFoundException("repository root not found above the test " +
-            "directory");
-    }
+    private static string Repository() => TestData.RepositoryRoot;
 
     private static string Source => Path.Combine(Repository(), "src", "MpiDescent");
 

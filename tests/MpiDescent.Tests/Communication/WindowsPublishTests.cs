@@ -14,12 +14,7 @@ public class WindowsPublishTests
 {
     private static string _published = "";
 
-    private static string Repository()
-    {
-        var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "MpiDescent.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("MpiDescent.sln not found above the tests");
-    }
+    private static string Repository() => TestData.RepositoryRoot;
 
     [OneTimeSetUp]
     public void Publish()

@@ -36,12 +36,10 @@ public class ScriptTests
     private static (int ExitCode, string Output) RunScript(string script, string[] args, string options,
         string? binary = "", int timeoutSeconds = 300)
     {
-        var repo = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
-        while (repo is not null && !File.Exists(Path.Combine(repo.FullName, "MpiDescent.sln"))) repo = repo.Parent;
-        Assert.That(repo, Is.Not.Null, "the repository root (MpiDescent.sln) above the test directory");
+        var repo = TestData.RepositoryRoot;
         var environment = new Dictionary<string, string> { ["OPTIONS"] = options };
         if (binary is not null) environment["MPIDESCENT"] = binary.Length == 0 ? MpiJob.Executable : binary;
-        var outcome = MpiJob.RunCommand(new[] { "bash", Path.Combine(repo!.FullName, "scripts", script) }.Concat(args),
+        var outcome = MpiJob.RunCommand(new[] { "bash", Path.Combine(repo, "scripts", script) }.Concat(args),
             environment, timeoutSeconds);
         return (outcome.ExitCode, outcome.Output + outcome.Errors);
     }
