@@ -30,6 +30,13 @@ public sealed class ExactVectorSum : IVectorSum
     private const int DigitBits = 32;
     private const int LowestExponent = -320;
     private const int MaxShift = (LimbsPerValue - 2) * DigitBits - 1;
+
+    /// <summary>The biased exponent (IEEE bits 52-62) of the lowest normal value whose digits start at bit 0 of the
+    /// lowest limb: a normal value's shift is its biased exponent minus this.</summary>
+    internal const int LowestBiasedExponent = 1075 + LowestExponent;
+
+    /// <summary>The largest shift <see cref="Digits"/> accepts.</summary>
+    internal const int MaxDigitShift = MaxShift;
     private readonly long[] _limbs;
 
     /// <summary>Creates a sum of <paramref name="length"/> values.</summary>

@@ -65,21 +65,57 @@ public sealed class WindowedVectorSum : IVectorSum
     public void Add(int index, double value) => Deposit(index, value);
 
     /// <summary>Adds values[i] to element indices[i] for each i, prefetching the elements a few deposits ahead (the
-    /// elements of a wide sum are scattered in memory, and each deposit would otherwise wait for its cache
-    /// line).</summary>
+    /// elements of a wide sum are scattered in memory, and each deposit would otherwise wait for its cache line). A
+    /// normal value whose digits fall in the element's window, the usual case, takes a path without data-dependent
+    /// branches (<see cref="TryDepositInWindow"/>); the rest take <see cref="Deposit"/>'s. Both leave the same
+    /// state.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public unsafe void AddMany(ReadOnlySpan<int> indices, ReadOnlySpan<double> values)
     {
-        const int ahead = 8;
+        const int ahead = 16; // measured: 8 and 16 alike at d = 47,236; 16 faster at 2^20, where the state is 32 MB
+        // The digits of the value being added at [2, 5), zeros around them: window position k takes digits[k + 2 - p]
+        // when the value's lowest digit is at position p (−2 ≤ p ≤ 1), a table lookup instead of a branch on p.
+        long* digits = stackalloc long[8];
+        new Span<long>(digits, 8).Clear();
         fixed (long* state = _state)
         {
             for (int i = 0; i < indices.Length; i++)
             {
                 if (i + ahead < indices.Length && System.Runtime.Intrinsics.X86.Sse.IsSupported)
                     System.Runtime.Intrinsics.X86.Sse.Prefetch0(state + (long)indices[i + ahead] * Stride);
-                Deposit(indices[i], values[i]);
+                if (!TryDepositInWindow(state + (long)indices[i] * Stride, digits, values[i]))
+                    Deposit(indices[i], values[i]);
             }
         }
+    }
+
+    /// <summary>Adds <paramref name="value"/> to the element at <paramref name="element"/> when it is normal, within
+    /// the exact sum's range (2^-320 ≤ |value| &lt; 2^192) and at most the element's window (no shift): the same
+    /// digits as <see cref="ExactVectorSum.Digits"/>, negated by a mask rather than a branch; returns false, having
+    /// changed nothing, otherwise (zero, subnormal or tiny, huge or non-finite, an empty element or one whose window
+    /// must move up).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe bool TryDepositInWindow(long* element, long* digits, double value)
+    {
+        long bits = BitConverter.DoubleToInt64Bits(value);
+        int shift = (int)((bits >> 52) & 0x7FF) - ExactVectorSum.LowestBiasedExponent;
+        if ((uint)shift > ExactVectorSum.MaxDigitShift) return false;
+        int low = shift >> 5, leading = (shift + 52) >> 5, top = (int)element[0];
+        if (top < leading) return false; // also an empty element (−1)
+        int p = low - (top - (LimbsPerValue - 1)); // the lowest digit's position in the window, at most 1
+        if (p < -2) return true; // every digit below the window: dropped, as Deposit drops them
+        ulong mantissa = ((ulong)bits & 0xF_FFFF_FFFF_FFFFUL) | (1UL << 52);
+        int s = shift & 31;
+        ulong lowBits = mantissa << s, highBits = (mantissa >> 1) >> (63 - s);
+        long sign = bits >> 63; // 0 or −1: (x ^ sign) − sign negates x when the value is negative
+        digits[2] = ((long)(lowBits & 0xFFFF_FFFFUL) ^ sign) - sign;
+        digits[3] = ((long)(lowBits >> 32) ^ sign) - sign;
+        digits[4] = ((long)highBits ^ sign) - sign;
+        long* limbs = element + 1;
+        limbs[0] += digits[2 - p];
+        limbs[1] += digits[3 - p];
+        limbs[2] += digits[4 - p];
+        return true;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -80,6 +80,46 @@ public class WindowedVectorSumTests
         Assert.That(Reduce(comm, [(0, 0.0), (1, -2.5)]), Is.EqualTo(new[] { 0, -2.5 }.Concat(new double[38])));
     }
 
+    /// <summary>AddMany's branch-free path for values inside an element's window, against Add one value at a time:
+    /// the same state word for word, over values that take every path (zeros of both signs, subnormals, values below
+    /// the exact sum's lowest digit, values that raise a window, values dropped below it, both signs, up to
+    /// 2^191).</summary>
+    [Test]
+    public void AddMany_EveryKindOfValue_SameStateAsAddOneByOne([Values(1, 2, 3)] int seed)
+    {
+        var random = new Random(seed);
+        double Value() => random.Next(12) switch
+        {
+            0 => random.Next(2) == 0 ? 0.0 : -0.0,
+            1 => (random.NextDouble() - 0.5) * double.Epsilon * random.Next(1, 1 << 20),
+            2 => (random.NextDouble() - 0.5) * Math.ScaleB(1.0, random.Next(-1074, -266)),
+            3 => (random.NextDouble() - 0.5) * Math.ScaleB(1.0, random.Next(-266, 192)),
+            _ => (random.NextDouble() - 0.5) * Math.ScaleB(1.0, random.Next(-40, 41)),
+        };
+        var many = new WindowedVectorSum(Elements);
+        var single = new WindowedVectorSum(Elements);
+        for (int block = 0; block < 300; block++)
+        {
+            // A block's distinct features in increasing order, as a sparse pass deposits them.
+            var indices = Enumerable.Range(0, Elements).Where(_ => random.Next(3) > 0).ToArray();
+            var values = indices.Select(_ => Value()).ToArray();
+            many.AddMany(indices, values);
+            for (int i = 0; i < indices.Length; i++) single.Add(indices[i], values[i]);
+        }
+        Assert.That(many.State.ToArray(), Is.EqualTo(single.State.ToArray()));
+        var comm = new SingleProcessCommunicator();
+        double[] totalsMany = new double[Elements], totalsSingle = new double[Elements];
+        many.Allreduce(comm, totalsMany);
+        single.Allreduce(comm, totalsSingle);
+        Assert.That(totalsMany, Is.EqualTo(totalsSingle));
+        Assert.That(totalsMany.Count(t => t != 0), Is.GreaterThan(Elements / 2), "most elements hold a sum");
+    }
+
+    [Test]
+    public void AddMany_NonFinite_Throws() =>
+        Assert.Throws<NonFiniteValueException>(() =>
+            new WindowedVectorSum(2).AddMany([0, 1], [1.0, double.PositiveInfinity]));
+
     [Test]
     public void Add_NonFinite_Throws() =>
         Assert.Throws<NonFiniteValueException>(() => new WindowedVectorSum(1).Add(0, double.NaN));
