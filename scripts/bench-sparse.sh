@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Sparse data, measured in one run (docs/performance.md, "Sparse data"): the sparse gradient pass against a plain read
-# of the same bytes, reproducible against plain summation (rcv1's shape and d = 2^20), and L2 logistic regression on
-# rcv1's shape (lbfgs and newton) against LIBLINEAR's train -s 0 (Debian's python3-liblinear, train() timed alone) at
-# 1 and 2 ranks, at the same objective (relative suboptimality printed), and scikit-learn's LogisticRegression
-# (lbfgs, liblinear) on the same CSR matrix. About 5 minutes.
+# of the same bytes and the same pass compiled from C (bench/sparse_pass.c), reproducible against plain summation
+# (rcv1's shape and d = 2^20), and L2 logistic regression on rcv1's shape (lbfgs and newton) against LIBLINEAR's
+# train -s 0 (Debian's python3-liblinear, train() timed alone) at 1 and 2 ranks, at the same objective (relative
+# suboptimality printed), and scikit-learn's LogisticRegression (lbfgs, liblinear) on the same CSR matrix. About 7
+# minutes.
 # Usage: scripts/bench-sparse.sh [ROWS]   (default 200000 rows of rcv1's 47,236 features and 74 nonzeros per row)
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 ensure_mpich
@@ -15,8 +16,16 @@ ROWS="${1:-200000}"
 M=out/bin/MpiDescent
 $M generate out/rcv-shape.bin --sparse --rows "$ROWS" --features 47236 --nonzeros-per-row 74 --labels logistic --seed 3
 $M generate out/wide-2p20.bin --sparse --rows 200000 --features 1048576 --nonzeros-per-row 50 --labels logistic --seed 4
+# The same pass compiled from C (gcc -O3 -march=native, bench/sparse_pass.c), the ceiling for the pass / plain read
+# ratio on this machine, alternating with bench in three rounds (bandwidth drifts; each ratio is taken in one process).
+command -v gcc >/dev/null 2>&1 || { echo "bench-sparse.sh needs gcc for bench/sparse_pass.c" >&2; exit 6; }
+gcc -O3 -march=native -o out/sparse_pass bench/sparse_pass.c
 for f in out/rcv-shape.bin out/wide-2p20.bin; do
-  $M bench "$f" --repeat 15 | grep -E "bench|plain read|kernel |evaluation|allreduce"
+  for round in 1 2 3; do
+    echo "== $f, round $round"
+    out/sparse_pass "$f" 15 | grep -E "plain read|pass,"
+    $M bench "$f" --repeat 15 | grep -E "bench|plain read|kernel |evaluation|allreduce"
+  done
 done
 # The same rows as LIBSVM text for LIBLINEAR (read from the file by an independent Python reader), and converted back,
 # so that both programs train on the same values from the same text.
