@@ -27,6 +27,46 @@ public static class ModelScores
         return scores;
     }
 
+    /// <summary>scores[q·K + k] for the shard's rows <paramref name="rows"/> alone (increasing local row numbers):
+    /// each row's margins are the same bits as <see cref="Compute(LinearModel, DataShard)"/> gives it, since a row's
+    /// margin never depends on the rows around it (<see cref="IRowBlock.Margin"/>).</summary>
+    public static double[] Compute(LinearModel model, DataShard shard, ReadOnlySpan<int> rows)
+    {
+        var layout = model.Layout;
+        if (layout.Features != shard.FeatureCount)
+            throw new ArgumentException($"a model of {layout.Features} features for rows of {shard.FeatureCount}");
+        var scores = new double[(long)rows.Length * layout.Outputs];
+        var intercepts = new double[layout.Outputs];
+        layout.CopyIntercepts(model.Parameters, intercepts);
+        var visitor = new SelectedScoresVisitor(layout.Weights(model.Parameters).ToArray(), intercepts, layout.Outputs,
+            rows.ToArray(), scores);
+        const int rowsPerCall = 4096;
+        for (int q = 0; q < rows.Length;)
+        {
+            // The selected rows of one call: all those before its end, which starts at the next selected row.
+            int first = rows[q], end = (int)Math.Min((long)first + rowsPerCall, shard.Rows), next = q;
+            while (next < rows.Length && rows[next] < end) next++;
+            (visitor.First, visitor.Start, visitor.End) = (first, q, next);
+            shard.Features.Accept(ref visitor, first, end - first);
+            q = next;
+        }
+        return scores;
+    }
+
+    private struct SelectedScoresVisitor(double[] weights, double[] intercepts, int outputs, int[] rows,
+        double[] scores) : IRowBlockVisitor
+    {
+        public int First, Start, End;
+
+        public readonly void Visit<TRows>(TRows block) where TRows : IRowBlock, allows ref struct
+        {
+            int d = block.Features;
+            for (int q = Start; q < End; q++)
+                for (int k = 0; k < outputs; k++)
+                    scores[q * outputs + k] = block.Margin(rows[q] - First, weights.AsSpan(k * d, d)) + intercepts[k];
+        }
+    }
+
     private struct ScoresVisitor(double[] weights, double[] intercepts, int outputs, double[] scores) : IRowBlockVisitor
     {
         public int First;

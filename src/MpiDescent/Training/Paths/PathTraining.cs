@@ -17,8 +17,9 @@ namespace MpiDescent.Training.Paths;
 /// fold, row weights that hold the fold out), so each is the model a run with its settings would train alone. The
 /// batchable solvers train all of them in lockstep, sharing every pass and reduction (<see cref="LockstepSolvers"/>);
 /// the others train them in turn. Cross-validation then evaluates each fold's models on the fold (one shared pass, and
-/// one more per model for the accuracy of classifiers), scores each penalty by the mean and spread of its validation
-/// loss over the folds, and chooses the penalty with the least mean, or the strongest within one standard error of it.
+/// for classifiers each model's scores of its fold's rows alone, for accuracy and AUC), scores each penalty by the mean
+/// and spread of its validation loss over the folds, and chooses the penalty with the least mean, or the strongest
+/// within one standard error of it.
 /// </summary>
 public static class PathTraining
 {
@@ -254,15 +255,18 @@ public static class PathTraining
         if (!loss.IsBinary() && !loss.IsMultiClass()) return (losses, accuracies, aucs);
         var shard = problem.Shard;
         int outputs = problem.Layout.Outputs;
+        // Each model scores its own held-out fold's rows alone (a fold's rows are listed once for all its models).
+        var heldOut = new Dictionary<int, int[]>();
+        int[] Held(int fold) => heldOut.TryGetValue(fold, out var rows) ? rows : heldOut[fold] =
+            Enumerable.Range(0, shard.Rows).Where(row => localFolds[row] == fold).ToArray();
         if (loss.IsBinary())
         {
             // The shard's binary labels are −1/+1 by now (LabelCheck): a row is classified positive when z > 0.
             foreach (int i in finite)
             {
                 var model = new LinearModel(loss, problem.Layout, results[i].Point, ClassLabels: [-1, 1]);
-                var scores = ModelScores.Compute(model, shard);
-                var held = Enumerable.Range(0, shard.Rows).Where(row => localFolds[row] == foldOf[i]).ToArray();
-                var metrics = ClassificationMetrics.Compute(held.Select(row => scores[row]).ToArray(),
+                var held = Held(foldOf[i]);
+                var metrics = ClassificationMetrics.Compute(ModelScores.Compute(model, shard, held),
                     held.Select(row => shard.Labels[row]).ToArray(), logistic: false, comm);
                 (accuracies[i], aucs[i]) = (metrics.Accuracy, metrics.RocAuc);
             }
@@ -274,13 +278,11 @@ public static class PathTraining
         {
             // Softmax's labels are the class indices by now.
             var model = new LinearModel(loss, problem.Layout, results[i].Point, ClassLabels: [-1, 1]);
-            var scores = ModelScores.Compute(model, shard);
-            for (int row = 0; row < shard.Rows; row++)
-            {
-                if (localFolds[row] != foldOf[i]) continue;
-                counts[2 * i + 1]++;
-                if (model.Predict(scores.AsSpan(row * outputs, outputs)) == shard.Labels[row]) counts[2 * i]++;
-            }
+            var held = Held(foldOf[i]);
+            var scores = ModelScores.Compute(model, shard, held);
+            counts[2 * i + 1] = held.Length;
+            for (int q = 0; q < held.Length; q++)
+                if (model.Predict(scores.AsSpan(q * outputs, outputs)) == shard.Labels[held[q]]) counts[2 * i]++;
         }
         comm.AllreduceSum<long>(counts);
         foreach (int i in finite)
