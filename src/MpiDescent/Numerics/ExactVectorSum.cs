@@ -35,6 +35,9 @@ public sealed class ExactVectorSum : IVectorSum
     /// lowest limb: a normal value's shift is its biased exponent minus this.</summary>
     internal const int LowestBiasedExponent = 1075 + LowestExponent;
 
+    /// <summary>The binary exponent of bit 0 of the lowest limb: digit k's bit 0 is worth 2^(32k + this).</summary>
+    internal const int LowestDigitExponent = LowestExponent;
+
     /// <summary>The largest shift <see cref="Digits"/> accepts.</summary>
     internal const int MaxDigitShift = MaxShift;
     private readonly long[] _limbs;

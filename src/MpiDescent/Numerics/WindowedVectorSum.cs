@@ -286,8 +286,35 @@ public sealed class WindowedVectorSum : IVectorSum
         return (top, limbs);
     }
 
-    /// <summary>The total of one element from its agreed window's top digit and summed limbs.</summary>
-    private static double Total(int top, ReadOnlySpan<long> limbs)
+    /// <summary>The total of one element from its agreed window's top digit and summed limbs, rounded to the nearest
+    /// double (ties to even). The three limbs are added exactly in 128 bits when that cannot overflow (the top limb
+    /// below 2^62 in magnitude; the window not at the lowest digits), which gives the bits of <see
+    /// cref="ExactVectorSum.Round"/>'s general rounding at a fraction of its cost (tested against it).</summary>
+    internal static double Total(int top, ReadOnlySpan<long> limbs)
+    {
+        if (top == Empty) return 0;
+        int bottom = top - (LimbsPerValue - 1);
+        if (bottom >= 0 && (ulong)(limbs[2] + (1L << 62)) < (1UL << 63))
+        {
+            // |limb 0| < 2^63, |limb 1|·2^32 < 2^95, |limb 2|·2^64 < 2^126: the sum fits an Int128.
+            Int128 exact = limbs[0] + ((Int128)limbs[1] << 32) + ((Int128)limbs[2] << 64);
+            if (exact == 0) return 0.0;
+            bool negative = exact < 0;
+            var magnitude = (UInt128)(negative ? -exact : exact);
+            int leading = (int)UInt128.LeadingZeroCount(magnitude);
+            magnitude <<= leading;
+            // The leading 64 bits, the lowest made sticky by any bit below them: one rounding, in the conversion.
+            ulong head = (ulong)(magnitude >> 64);
+            if ((ulong)magnitude != 0) head |= 1;
+            double value = Math.ScaleB((double)head,
+                ExactVectorSum.LowestDigitExponent + 32 * bottom + 64 - leading); // ≥ 2^-320: never subnormal
+            return negative ? -value : value;
+        }
+        return TotalByExactRounding(top, limbs);
+    }
+
+    /// <summary><see cref="Total"/> by the exact sum's general rounding (any limbs, any window).</summary>
+    internal static double TotalByExactRounding(int top, ReadOnlySpan<long> limbs)
     {
         if (top == Empty) return 0;
         Span<long> wide = stackalloc long[ExactVectorSum.LimbsPerValue];

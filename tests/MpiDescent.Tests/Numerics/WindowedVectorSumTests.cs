@@ -115,6 +115,36 @@ public class WindowedVectorSumTests
         Assert.That(totalsMany.Count(t => t != 0), Is.GreaterThan(Elements / 2), "most elements hold a sum");
     }
 
+    /// <summary>The 128-bit rounding of a window's limbs, against the exact sum's general rounding: random limbs of
+    /// every size and sign (up to ±2^63, beyond the fast path's 2^62 top limb), windows at the lowest and the highest
+    /// digits, sums that cancel, and exact ties between two doubles (which round to even).</summary>
+    [Test]
+    public void Total_AnyLimbs_SameBitsAsTheExactSumsRounding([Values(1, 2)] int seed)
+    {
+        var random = new Random(seed);
+        long Limb() => random.Next(4) switch
+        {
+            0 => random.NextInt64(-1000, 1000),
+            1 => random.NextInt64(long.MinValue, long.MaxValue),
+            2 => random.NextInt64(-(1L << 62), 1L << 62),
+            _ => random.NextInt64(-(1L << 33), 1L << 33),
+        };
+        var cases = new List<(int Top, long[] Limbs)>();
+        for (int n = 0; n < 20000; n++) cases.Add((random.Next(0, 17), [Limb(), Limb(), Limb()]));
+        // Ties: 2^60 + 2^7 lies halfway between 2^60 and 2^60 + 2^8, and rounds to the even 2^60; one unit more
+        // rounds up; cancellation to zero and to one unit.
+        cases.Add((5, [1L << 7, 1L << 28, 0]));
+        cases.Add((5, [(1L << 7) + 1, 1L << 28, 0]));
+        cases.Add((5, [3L << 7, 1L << 28, 0]));
+        cases.Add((5, [-(1L << 7), -(1L << 28), 0]));
+        cases.Add((9, [1L << 32, -1, 0]));
+        cases.Add((9, [(1L << 32) + 1, -1, 0]));
+        cases.Add((2, [long.MaxValue, long.MinValue, long.MaxValue]));
+        foreach (var (top, limbs) in cases)
+            Assert.That(WindowedVectorSum.Total(top, limbs), Is.EqualTo(WindowedVectorSum.TotalByExactRounding(top,
+                limbs)), $"top {top}, limbs {string.Join(", ", limbs)}");
+    }
+
     [Test]
     public void AddMany_NonFinite_Throws() =>
         Assert.Throws<NonFiniteValueException>(() =>
