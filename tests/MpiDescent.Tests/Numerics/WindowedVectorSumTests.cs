@@ -80,12 +80,12 @@ public class WindowedVectorSumTests
         Assert.That(Reduce(comm, [(0, 0.0), (1, -2.5)]), Is.EqualTo(new[] { 0, -2.5 }.Concat(new double[38])));
     }
 
-    /// <summary>AddMany's branch-free path for values inside an element's window, against Add one value at a time:
-    /// the same state word for word, over values that take every path (zeros of both signs, subnormals, values below
-    /// the exact sum's lowest digit, values that raise a window, values dropped below it, both signs, up to
+    /// <summary>TakeNonzeros' branch-free path for values inside an element's window, against Add one value at a
+    /// time: the same state word for word, over values that take every path (zeros of both signs, subnormals, values
+    /// below the exact sum's lowest digit, values that raise a window, values dropped below it, both signs, up to
     /// 2^191).</summary>
     [Test]
-    public void AddMany_EveryKindOfValue_SameStateAsAddOneByOne([Values(1, 2, 3)] int seed)
+    public void TakeNonzeros_EveryKindOfValue_SameStateAsAddOneByOne([Values(1, 2, 3)] int seed)
     {
         var random = new Random(seed);
         double Value() => random.Next(12) switch
@@ -96,23 +96,24 @@ public class WindowedVectorSumTests
             3 => (random.NextDouble() - 0.5) * Math.ScaleB(1.0, random.Next(-266, 192)),
             _ => (random.NextDouble() - 0.5) * Math.ScaleB(1.0, random.Next(-40, 41)),
         };
-        var many = new WindowedVectorSum(Elements);
+        var taken = new WindowedVectorSum(Elements);
         var single = new WindowedVectorSum(Elements);
         for (int block = 0; block < 300; block++)
         {
             // A block's distinct features in increasing order, as a sparse pass deposits them.
             var indices = Enumerable.Range(0, Elements).Where(_ => random.Next(3) > 0).ToArray();
-            var values = indices.Select(_ => Value()).ToArray();
-            many.AddMany(indices, values);
-            for (int i = 0; i < indices.Length; i++) single.Add(indices[i], values[i]);
+            var source = new double[Elements];
+            foreach (int j in indices) source[j] = Value();
+            foreach (int j in indices) single.Add(j, source[j]);
+            Assert.That(taken.TakeNonzeros(source, indices, 0, double.PositiveInfinity), Is.True);
         }
-        Assert.That(many.State.ToArray(), Is.EqualTo(single.State.ToArray()));
+        Assert.That(taken.State.ToArray(), Is.EqualTo(single.State.ToArray()));
         var comm = new SingleProcessCommunicator();
-        double[] totalsMany = new double[Elements], totalsSingle = new double[Elements];
-        many.Allreduce(comm, totalsMany);
+        double[] totalsTaken = new double[Elements], totalsSingle = new double[Elements];
+        taken.Allreduce(comm, totalsTaken);
         single.Allreduce(comm, totalsSingle);
-        Assert.That(totalsMany, Is.EqualTo(totalsSingle));
-        Assert.That(totalsMany.Count(t => t != 0), Is.GreaterThan(Elements / 2), "most elements hold a sum");
+        Assert.That(totalsTaken, Is.EqualTo(totalsSingle));
+        Assert.That(totalsTaken.Count(t => t != 0), Is.GreaterThan(Elements / 2), "most elements hold a sum");
     }
 
     /// <summary>The 128-bit rounding of a window's limbs, against the exact sum's general rounding: random limbs of
@@ -145,10 +146,40 @@ public class WindowedVectorSumTests
                 limbs)), $"top {top}, limbs {string.Join(", ", limbs)}");
     }
 
+    /// <summary>Taking a block's sums straight from its gradient buffer: each nonzero value added once at its offset
+    /// (also a feature listed twice, as rows sampled one by one give), the buffer left zero, and a value that cannot be
+    /// summed (NaN, infinite, at or above the bound) reported, not added, and zeroed.</summary>
     [Test]
-    public void AddMany_NonFinite_Throws() =>
-        Assert.Throws<NonFiniteValueException>(() =>
-            new WindowedVectorSum(2).AddMany([0, 1], [1.0, double.PositiveInfinity]));
+    public void TakeNonzeros_RepeatsAndUnsummableValues_EachOnceBufferCleared()
+    {
+        var random = new Random(7);
+        var taken = new WindowedVectorSum(2 * Elements);
+        var single = new WindowedVectorSum(2 * Elements);
+        for (int block = 0; block < 100; block++)
+        {
+            var touched = Enumerable.Range(0, Elements).Where(_ => random.Next(3) > 0).ToArray();
+            var source = new double[Elements];
+            foreach (int j in touched)
+                source[j] = random.Next(5) == 0 ? 0
+                    : (random.NextDouble() - 0.5) * Math.ScaleB(1, random.Next(-60, 60));
+            foreach (int j in touched) single.Add(Elements + j, source[j]);
+            Assert.That(taken.TakeNonzeros(source, touched.Concat(touched.Take(3)).ToArray(), Elements, 1e60),
+                Is.True);
+            Assert.That(source, Is.All.EqualTo(0));
+        }
+        Assert.That(taken.State.ToArray(), Is.EqualTo(single.State.ToArray()));
+
+        foreach (double bad in new[] { double.NaN, double.PositiveInfinity, -1e60 })
+        {
+            var source = new[] { 1.0, bad, 2.0 };
+            var sum = new WindowedVectorSum(3);
+            Assert.That(sum.TakeNonzeros(source, [0, 1, 2], 0, 1e60), Is.False, $"{bad}");
+            Assert.That(source, Is.All.EqualTo(0));
+            var totals = new double[3];
+            sum.Allreduce(new SingleProcessCommunicator(), totals);
+            Assert.That(totals, Is.EqualTo(new[] { 1.0, 0, 2.0 }));
+        }
+    }
 
     [Test]
     public void Add_NonFinite_Throws() =>

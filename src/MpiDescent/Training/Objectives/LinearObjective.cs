@@ -525,20 +525,30 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
 
     /// <summary>A sparse block's sums: one pass over the features its rows touched (<paramref name="touched"/>, for
     /// every output; distinct, or with repeats) moves each feature's partial sum out of the gradient buffer, which it
-    /// leaves zero, into a compact list and checks it; the list is deposited when all are finite and <paramref
-    /// name="deposit"/>. A feature shared by several rows of the block is deposited once.</summary>
+    /// leaves zero: into a windowed sum directly (<see cref="WindowedVectorSum.TakeNonzeros"/>), or else into a compact
+    /// list, checked, and deposited when all are finite and <paramref name="deposit"/>. A feature shared by several
+    /// rows of the block is deposited once.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool DepositSparse(ReadOnlySpan<int> touched, double loss, double validationLoss, bool deposit)
     {
         var g = _gradientW.Span;
         int d = _features, outputs = _layout.Outputs;
+        bool finite = IsSummable(loss) && IsSummable(validationLoss);
+        foreach (var b in _gradientB) finite &= IsSummable(b);
+        if (deposit && _sum is WindowedVectorSum taking)
+        {
+            // Straight from the gradient buffer into the windowed sum, without a list in between. A block that is
+            // not finite leaves part of its sums deposited: its evaluation fails on every rank (AcceptTotals).
+            for (int k = 0; k < outputs; k++)
+                finite &= taking.TakeNonzeros(g.Slice(k * d, d), touched, k * d, OverflowBound);
+            if (finite) DepositTail(loss, validationLoss);
+            return finite;
+        }
         if (_stashIndex.Length < touched.Length * outputs)
         {
             _stashIndex = new int[Math.Max(touched.Length * outputs, 2 * _stashIndex.Length)];
             _stashValue = new double[_stashIndex.Length];
         }
-        bool finite = IsSummable(loss) && IsSummable(validationLoss);
-        foreach (var b in _gradientB) finite &= IsSummable(b);
         int count = 0;
         for (int k = 0; k < outputs; k++)
         {
@@ -555,14 +565,18 @@ public sealed class LinearObjective : IStochasticObjective, ISecondOrderObjectiv
             }
         }
         if (!(deposit && finite)) return finite;
-        if (_sum is WindowedVectorSum windowed)
-            windowed.AddMany(_stashIndex.AsSpan(0, count), _stashValue.AsSpan(0, count));
-        else for (int e = 0; e < count; e++) _sum.Add(_stashIndex[e], _stashValue[e]);
+        for (int e = 0; e < count; e++) _sum.Add(_stashIndex[e], _stashValue[e]);
+        DepositTail(loss, validationLoss);
+        return true;
+    }
+
+    /// <summary>A sparse block's intercept sums, loss and validation loss, after its features' sums.</summary>
+    private void DepositTail(double loss, double validationLoss)
+    {
         if (Settings.FitIntercept)
-            for (int k = 0; k < outputs; k++) _sum.Add(_layout.WeightCount + k, _gradientB[k]);
+            for (int k = 0; k < _layout.Outputs; k++) _sum.Add(_layout.WeightCount + k, _gradientB[k]);
         _sum.Add(_tail, loss);
         _sum.Add(_tail + 1, validationLoss);
-        return true;
     }
 
     private static bool IsSummable(double v) => double.IsFinite(v) && Math.Abs(v) < OverflowBound;
