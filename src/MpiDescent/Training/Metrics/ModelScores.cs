@@ -11,18 +11,13 @@ public static class ModelScores
     /// <summary>scores[i·K + k] for the shard's rows.</summary>
     public static double[] Compute(LinearModel model, DataShard shard)
     {
-        var layout = model.Layout;
-        if (layout.Features != shard.FeatureCount)
-            throw new ArgumentException($"a model of {layout.Features} features for rows of {shard.FeatureCount}");
-        var scores = new double[(long)shard.Rows * layout.Outputs];
-        var intercepts = new double[layout.Outputs];
-        layout.CopyIntercepts(model.Parameters, intercepts);
-        var visitor = new ScoresVisitor(layout.Weights(model.Parameters).ToArray(), intercepts, layout.Outputs, scores);
-        const int rowsPerCall = 4096;
-        for (int first = 0; first < shard.Rows; first += rowsPerCall)
+        var (weights, intercepts) = Coefficients(model, shard);
+        var scores = new double[(long)shard.Rows * intercepts.Length];
+        var visitor = new ScoresVisitor(weights, intercepts, intercepts.Length, scores);
+        for (int first = 0; first < shard.Rows; first += RowsPerCall)
         {
             visitor.First = first;
-            shard.Features.Accept(ref visitor, first, Math.Min(rowsPerCall, shard.Rows - first));
+            shard.Features.Accept(ref visitor, first, Math.Min(RowsPerCall, shard.Rows - first));
         }
         return scores;
     }
@@ -32,25 +27,33 @@ public static class ModelScores
     /// margin never depends on the rows around it (<see cref="IRowBlock.Margin"/>).</summary>
     public static double[] Compute(LinearModel model, DataShard shard, ReadOnlySpan<int> rows)
     {
-        var layout = model.Layout;
-        if (layout.Features != shard.FeatureCount)
-            throw new ArgumentException($"a model of {layout.Features} features for rows of {shard.FeatureCount}");
-        var scores = new double[(long)rows.Length * layout.Outputs];
-        var intercepts = new double[layout.Outputs];
-        layout.CopyIntercepts(model.Parameters, intercepts);
-        var visitor = new SelectedScoresVisitor(layout.Weights(model.Parameters).ToArray(), intercepts, layout.Outputs,
-            rows.ToArray(), scores);
-        const int rowsPerCall = 4096;
+        var (weights, intercepts) = Coefficients(model, shard);
+        var scores = new double[(long)rows.Length * intercepts.Length];
+        var visitor = new SelectedScoresVisitor(weights, intercepts, intercepts.Length, rows.ToArray(), scores);
         for (int q = 0; q < rows.Length;)
         {
             // The selected rows of one call: all those before its end, which starts at the next selected row.
-            int first = rows[q], end = (int)Math.Min((long)first + rowsPerCall, shard.Rows), next = q;
+            int first = rows[q], end = (int)Math.Min((long)first + RowsPerCall, shard.Rows), next = q;
             while (next < rows.Length && rows[next] < end) next++;
             (visitor.First, visitor.Start, visitor.End) = (first, q, next);
             shard.Features.Accept(ref visitor, first, end - first);
             q = next;
         }
         return scores;
+    }
+
+    /// <summary>Rows per call of the rows' layout.</summary>
+    private const int RowsPerCall = 4096;
+
+    /// <summary>The model's weights (K × d) and intercepts (K), checked against the shard's features.</summary>
+    private static (double[] Weights, double[] Intercepts) Coefficients(LinearModel model, DataShard shard)
+    {
+        var layout = model.Layout;
+        if (layout.Features != shard.FeatureCount)
+            throw new ArgumentException($"a model of {layout.Features} features for rows of {shard.FeatureCount}");
+        var intercepts = new double[layout.Outputs];
+        layout.CopyIntercepts(model.Parameters, intercepts);
+        return (layout.Weights(model.Parameters).ToArray(), intercepts);
     }
 
     private struct SelectedScoresVisitor(double[] weights, double[] intercepts, int outputs, int[] rows,
