@@ -2,7 +2,6 @@ using MpiDescent.Communication;
 using MpiDescent.Data;
 using MpiDescent.Losses;
 using MpiDescent.Model;
-using MpiDescent.Training.Metrics;
 
 namespace MpiDescent.Tests.Training.Metrics;
 
