@@ -303,8 +303,9 @@ public sealed class WindowedVectorSum : IVectorSum
 
     /// <summary>The total of one element from its agreed window's top digit and summed limbs, rounded to the nearest
     /// double (ties to even). The three limbs are added exactly in 128 bits when that cannot overflow (the top limb
-    /// below 2^62 in magnitude; the window not at the lowest digits), which gives the bits of <see
-    /// cref="ExactVectorSum.Round"/>'s general rounding at a fraction of its cost (tested against it).</summary>
+    /// below 2^62 in magnitude; the window not at the lowest digits), which gives the bits of the exact sum's general
+    /// rounding (<see cref="ExactVectorSum.Round(ReadOnlySpan{long})"/>) at a fraction of its cost (tested against
+    /// it).</summary>
     internal static double Total(int top, ReadOnlySpan<long> limbs)
     {
         if (top == Empty) return 0;
