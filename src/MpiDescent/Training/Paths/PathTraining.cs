@@ -255,19 +255,24 @@ public static class PathTraining
         if (!loss.IsBinary() && !loss.IsMultiClass()) return (losses, accuracies, aucs);
         var shard = problem.Shard;
         int outputs = problem.Layout.Outputs;
-        // Each model scores its own held-out fold's rows alone (a fold's rows are listed once for all its models).
-        var heldOut = new Dictionary<int, int[]>();
-        int[] Held(int fold) => heldOut.TryGetValue(fold, out var rows) ? rows : heldOut[fold] =
-            Enumerable.Range(0, shard.Rows).Where(row => localFolds[row] == fold).ToArray();
+        // Each model scores its own held-out fold's rows alone (a fold's rows and labels are listed once for all its
+        // models).
+        var heldOut = new Dictionary<int, (int[] Rows, double[] Labels)>();
+        (int[] Rows, double[] Labels) Held(int fold)
+        {
+            if (heldOut.TryGetValue(fold, out var held)) return held;
+            var rows = Enumerable.Range(0, shard.Rows).Where(row => localFolds[row] == fold).ToArray();
+            return heldOut[fold] = (rows, rows.Select(row => shard.Labels[row]).ToArray());
+        }
         if (loss.IsBinary())
         {
             // The shard's binary labels are −1/+1 by now (LabelCheck): a row is classified positive when z > 0.
             foreach (int i in finite)
             {
                 var model = new LinearModel(loss, problem.Layout, results[i].Point, ClassLabels: [-1, 1]);
-                var held = Held(foldOf[i]);
-                var metrics = ClassificationMetrics.Compute(ModelScores.Compute(model, shard, held),
-                    held.Select(row => shard.Labels[row]).ToArray(), logistic: false, comm);
+                var (held, labels) = Held(foldOf[i]);
+                var metrics = ClassificationMetrics.Compute(ModelScores.Compute(model, shard, held), labels,
+                    logistic: false, comm);
                 (accuracies[i], aucs[i]) = (metrics.Accuracy, metrics.RocAuc);
             }
             return (losses, accuracies, aucs);
@@ -278,11 +283,11 @@ public static class PathTraining
         {
             // Softmax's labels are the class indices by now.
             var model = new LinearModel(loss, problem.Layout, results[i].Point, ClassLabels: [-1, 1]);
-            var held = Held(foldOf[i]);
+            var (held, labels) = Held(foldOf[i]);
             var scores = ModelScores.Compute(model, shard, held);
             counts[2 * i + 1] = held.Length;
             for (int q = 0; q < held.Length; q++)
-                if (model.Predict(scores.AsSpan(q * outputs, outputs)) == shard.Labels[held[q]]) counts[2 * i]++;
+                if (model.Predict(scores.AsSpan(q * outputs, outputs)) == labels[q]) counts[2 * i]++;
         }
         comm.AllreduceSum<long>(counts);
         foreach (int i in finite)
