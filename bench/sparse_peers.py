@@ -75,7 +75,8 @@ try:
                                   "objective": objective(clf.coef_.ravel())})
 except ImportError:
     result["sklearn"] = []
-best = min([result["liblinearObjective"]] + [o["objective"] for o in result["sklearn"] + result["ours"]])
+best = min([result["liblinearObjective"]] + [o["objective"] for o in result["sklearn"] + result["ours"]
+                                             + result.get("liblinearRuns", [])])
 for o in result["ours"]:
     o["relativeSuboptimality"] = (o["objective"] - best) / best
     o["overLiblinear"] = o["seconds"] / peer_seconds
@@ -83,7 +84,6 @@ result["liblinearRelativeSuboptimality"] = (result["liblinearObjective"] - best)
 for o in result["sklearn"]:
     o["relativeSuboptimality"] = (o["objective"] - best) / best
 if target is not None:
-    best = min([best] + [r["objective"] for r in result["liblinearRuns"]])
     runs = [("LIBLINEAR", r) for r in result["liblinearRuns"]] + \
         [("scikit-learn " + o["solver"], o) for o in result["sklearn"]] + [(o["group"], o) for o in result["ours"]]
     fastest = {}
