@@ -54,14 +54,17 @@ public sealed class AtomicFile : IDisposable
         if (!Directory.Exists(directory))
             throw new InputFileException(path, $"cannot write: directory {directory} does not exist");
         TempPath = TemporaryPath(TargetPath, "tmp");
+        // Listed before it exists: a signal that arrived after the file was created but before it was listed left
+        // it behind (seen once in CI). Deleting a file that is not there yet is harmless.
+        Unfinished[TempPath] = 0;
         try
         {
             _file = new FileStream(TempPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16);
-            Unfinished[TempPath] = 0;
             Stream = new WriteFailureStream(_file, this);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            Unfinished.TryRemove(TempPath, out _);
             throw new InputFileException(path, $"cannot write: {e.Message}", e);
         }
     }
